@@ -1,0 +1,9 @@
+DROP TRIGGER news_items_fts_update;
+DROP TRIGGER news_items_fts_delete;
+DROP TRIGGER news_items_fts_insert;
+DROP TABLE news_fts;
+DROP TABLE news_tags;
+DROP TABLE news_items;
+DROP TABLE authors;
+DROP TABLE terms;
+DROP TABLE organizations;

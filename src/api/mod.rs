@@ -1,0 +1,103 @@
+//! The JSON API: one module per resource, each with its routes, request and response types.
+//! Handlers are thin: extract, validate into domain values, run a `db` query function on the
+//! blocking pool, map the result to a response type.
+
+pub mod authors;
+pub mod news;
+pub mod service;
+pub mod taxonomy;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db::{DbConn, DbPool};
+use crate::error::ApiError;
+
+/// Everything a handler needs, built once at start-up.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    /// Base of absolute links, without a trailing slash.
+    pub public_url: String,
+}
+
+/// The state as handlers extract it.
+pub type State = web::Data<AppState>;
+
+impl AppState {
+    /// Runs store work on the blocking thread pool, never on an actix worker.
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// An absolute URL for a path of this service.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+}
+
+/// Registers every route under `/api/v1`, each with its OpenAPI operation.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(news::list_news)
+            .service(news::news_archive)
+            .service(news::create_news)
+            .service(news::get_news)
+            .service(news::replace_news)
+            .service(news::update_news)
+            .service(news::delete_news)
+            .configure(taxonomy::routes)
+            .configure(authors::routes),
+    )
+    .configure(service::routes);
+}
+
+/// `201 Created` with `Location` and the created representation.
+pub fn created(location: String, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+/// `200 OK` with the changed representation, never cached.
+pub fn changed(body: &impl Serialize) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body)
+}
+
+/// A stored UTC timestamp as the API shows it.
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value, so
+/// that PATCH can tell "leave it" from "clear it".
+pub fn nullable<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(de).map(Some)
+}
+
+/// Deserializes a PATCH field that may be absent but not `null` (it cannot be cleared).
+pub fn not_null<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(de).map(Some)
+}

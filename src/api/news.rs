@@ -1,0 +1,626 @@
+//! News items: `/api/v1/news` (listing, archive counts, CRUD).
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{State, changed, created, not_null, nullable, utc};
+use crate::auth::{Reader, Writer};
+use crate::db::news::{NewsForm, NewsView};
+use crate::db::terms::TermKind;
+use crate::db::{self, DbConn};
+use crate::domain::dates::{self, Granularity};
+use crate::domain::listing::{NewsFilter, NewsQuery, Paging};
+use crate::domain::news::{NewsDraft, NewsStatus, Visibility};
+use crate::domain::params::QueryParams;
+use crate::domain::slug::{Key, Slug};
+use crate::error::{ApiError, FieldError};
+use crate::http::{IfMatch, Json};
+
+/// A news item as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 7, "slug": "14-terror-suspects-arrested-in-african-operation",
+    "title": "14 terror suspects arrested in African operation",
+    "summary": "An INTERPOL-supported operation in Africa led to the arrest of 14 terror suspects.",
+    "body": "Fourteen terror suspects were arrested ...", "topic": "terrorism", "region": "africa",
+    "tags": ["operation"], "author": {"id": 1, "name": "Robert Williams", "title": "Editor in Chief"},
+    "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
+    "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
+}))]
+pub struct NewsItem {
+    pub id: i64,
+    /// Unique; usable wherever an id is.
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    /// Slug of a topic.
+    pub topic: Option<String>,
+    /// Slug of a region.
+    pub region: Option<String>,
+    /// Sorted, without duplicates.
+    pub tags: Vec<String>,
+    pub author: Option<AuthorSummary>,
+    /// Slug of the publishing organization.
+    pub organization: Option<String>,
+    pub status: NewsStatus,
+    /// When the item is (or was, or will be) public. In the future: scheduled.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Derived from the body at 238 words a minute.
+    pub reading_time_seconds: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The author of an item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorSummary {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+}
+
+impl From<NewsView> for NewsItem {
+    fn from(view: NewsView) -> Self {
+        let row = view.row;
+        Self {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            body: row.body,
+            topic: view.topic,
+            region: view.region,
+            tags: view.tags,
+            author: view.author.map(|a| AuthorSummary { id: a.id, name: a.name, title: a.title }),
+            organization: view.organization,
+            status: NewsStatus::parse(&row.status).unwrap_or(NewsStatus::Draft),
+            published_at: row.published_at.map(utc),
+            reading_time_seconds: row.reading_time_seconds,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// An author named by id, as a number or as the `author` object of a read item.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum AuthorRef {
+    Id(i64),
+    Object { id: i64 },
+}
+
+impl AuthorRef {
+    fn id(self) -> i64 {
+        match self {
+            Self::Id(id) | Self::Object { id } => id,
+        }
+    }
+}
+
+/// An RFC 3339 instant with any offset, stored in UTC.
+#[derive(Debug, Clone, Copy)]
+pub struct Instant(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Instant {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(de)?;
+        dates::parse_instant(&text).map(Instant).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A complete item to create (POST) or to replace one with (PUT). Server-owned fields
+/// (`id`, `reading_time_seconds`, `created_at`, `updated_at`) are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "14 terror suspects arrested in African operation", "summary": "...",
+    "body": "Markdown text", "topic": "terrorism", "region": "africa", "tags": ["operation"],
+    "author_id": 1, "organization": "interpol", "status": "published",
+    "published_at": "2023-06-09T00:00:00Z"
+}))]
+pub struct NewsWrite {
+    /// Derived from the title (and kept unique) when absent; on PUT, absent keeps the current one.
+    slug: Option<String>,
+    /// 1 to 300 characters.
+    title: String,
+    #[serde(default)]
+    summary: String,
+    /// Markdown.
+    #[serde(default)]
+    body: String,
+    /// Slug of an existing topic.
+    topic: Option<String>,
+    /// Slug of an existing region.
+    region: Option<String>,
+    /// Up to 20 tags of up to 50 characters.
+    #[serde(default)]
+    tags: Vec<String>,
+    /// Id of an existing author (also accepted as `author`, a number or `{"id": ...}`).
+    #[serde(alias = "author")]
+    author_id: Option<AuthorRef>,
+    /// Slug of an existing organization.
+    organization: Option<String>,
+    /// Default: `published` when `published_at` is given, otherwise `draft`.
+    status: Option<NewsStatus>,
+    /// Required when `published`; in the future the item is scheduled.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    published_at: Option<Instant>,
+}
+
+impl From<NewsWrite> for NewsDraft {
+    fn from(w: NewsWrite) -> Self {
+        let published_at = w.published_at.map(|t| t.0);
+        let default_status = if published_at.is_some() { NewsStatus::Published } else { NewsStatus::Draft };
+        Self {
+            slug: w.slug,
+            title: w.title,
+            summary: w.summary,
+            body: w.body,
+            topic: w.topic,
+            region: w.region,
+            tags: w.tags,
+            author_id: w.author_id.map(AuthorRef::id),
+            organization: w.organization,
+            status: w.status.unwrap_or(default_status),
+            published_at,
+        }
+    }
+}
+
+/// A partial update (PATCH): absent fields are kept, `null` clears a nullable field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "published", "published_at": "2023-06-09T00:00:00Z"}))]
+pub struct NewsPatch {
+    #[serde(default, deserialize_with = "not_null")]
+    slug: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    title: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    summary: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    body: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    topic: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    region: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable", alias = "author")]
+    #[schema(value_type = Option<i64>)]
+    author_id: Option<Option<AuthorRef>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    organization: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    status: Option<NewsStatus>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    published_at: Option<Option<Instant>>,
+}
+
+impl NewsPatch {
+    /// The draft that results from applying this patch to the current item.
+    fn apply(self, current: &NewsView) -> NewsDraft {
+        let row = &current.row;
+        NewsDraft {
+            slug: self.slug,
+            title: self.title.unwrap_or_else(|| row.title.clone()),
+            summary: self.summary.unwrap_or_else(|| row.summary.clone()),
+            body: self.body.unwrap_or_else(|| row.body.clone()),
+            topic: self.topic.unwrap_or_else(|| current.topic.clone()),
+            region: self.region.unwrap_or_else(|| current.region.clone()),
+            tags: self.tags.unwrap_or_else(|| current.tags.clone()),
+            author_id: self.author_id.map_or(row.author_id, |a| a.map(AuthorRef::id)),
+            organization: self.organization.unwrap_or_else(|| current.organization.clone()),
+            status: self.status.unwrap_or_else(|| NewsStatus::parse(&row.status).unwrap_or(NewsStatus::Draft)),
+            published_at: self.published_at.map_or(row.published_at.map(utc), |t| t.map(|t| t.0)),
+        }
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewsList {
+    /// With `fields`, each item has only those keys.
+    #[schema(value_type = Vec<NewsItem>)]
+    pub items: Vec<serde_json::Value>,
+    /// Items matching the filters, over all pages.
+    pub total: i64,
+    pub limit: u64,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Item counts per period, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"periods": [{"period": "2023-07", "count": 3}, {"period": "2023-06", "count": 9}]}))]
+pub struct Archive {
+    pub periods: Vec<PeriodCount>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodCount {
+    /// `2023`, `2023-06` or `2023-06-09`, in the requested `tz`.
+    pub period: String,
+    pub count: u64,
+}
+
+/// Filters shared by the listing, the archive and the feeds. Parsed by
+/// `NewsFilter::take`; this type only documents them.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
+pub struct FilterParams {
+    /// Inclusive lower bound on `published_at`: a date (read in `tz`) or an RFC 3339 instant.
+    #[param(example = "2023-06-01")]
+    from: Option<String>,
+    /// Inclusive upper bound on `published_at`; a date covers that whole day.
+    #[param(example = "2023-06-30")]
+    to: Option<String>,
+    /// One calendar period: a day, a month or a year.
+    #[param(example = "2023-06", pattern = r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+    on: Option<String>,
+    /// IANA zone in which date-only values are read.
+    #[param(example = "Europe/Paris", default = "UTC")]
+    tz: Option<String>,
+    /// Only items changed after this instant.
+    #[param(example = "2023-06-01T00:00:00Z")]
+    updated_since: Option<String>,
+    /// Topic slugs; repeat or comma-separate for any of them.
+    #[param(example = "terrorism,cybercrime")]
+    topic: Option<String>,
+    /// Region slugs; any of them.
+    #[param(example = "africa")]
+    region: Option<String>,
+    /// Author ids; any of them.
+    #[param(example = "1")]
+    author: Option<String>,
+    /// Tags; any of them.
+    #[param(example = "operation")]
+    tag: Option<String>,
+    /// Statuses (`draft`, `published`, `archived`); any of them.
+    #[param(example = "published")]
+    status: Option<String>,
+    /// Full-text search over title, summary and body; every word must match.
+    #[param(example = "trafficking")]
+    q: Option<String>,
+}
+
+/// Ordering and paging of the listing.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
+pub struct PageParams {
+    /// `-published_at` (default; best match first when searching), `published_at`, `title`,
+    /// `-title`, `-updated_at`, `updated_at`.
+    #[param(example = "-published_at")]
+    sort: Option<String>,
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
+    limit: Option<u32>,
+    /// Opaque `next_cursor` of the previous page; a page costs the same at any depth.
+    cursor: Option<String>,
+    /// 1-based page number (offset paging); not with `cursor`.
+    #[param(minimum = 1, maximum = 1000000, example = 1)]
+    page: Option<u32>,
+    /// Comma list of fields to return.
+    #[param(example = "id,title,published_at")]
+    fields: Option<String>,
+}
+
+/// Grouping of the archive.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
+pub struct ArchiveParams {
+    /// `year`, `month` (default) or `day`.
+    #[param(example = "month", default = "month")]
+    granularity: Option<String>,
+}
+
+/// List news items, newest first, filtered by date and taxonomy
+#[utoipa::path(
+    operation_id = "list_news", tag = "news",
+    params(FilterParams, PageParams),
+    responses(
+        (status = 200, description = "One page of items; `Link: rel=\"next\"` when there is another", body = NewsList),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/news")]
+pub async fn list_news(state: State, reader: Reader, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let mut params = QueryParams::parse(req.query_string());
+    let query = NewsQuery::take(&mut params)?;
+    params.finish(&format!("{}, {}", NewsFilter::PARAMS, NewsQuery::PARAMS))?;
+    let run = query.clone();
+    let page = state.db(move |c| Ok(db::news::list(c, &run, reader.visibility, dates::now())?)).await?;
+
+    let offset = match query.paging {
+        Paging::Offset(offset) => offset,
+        Paging::After { .. } => 0,
+    };
+    let next_cursor = page.items.last().filter(|_| page.has_more).map(|last| {
+        let value = db::news::sort_value(&last.row, query.order);
+        query.next_cursor((value, last.row.id), offset + page.items.len() as u64).encode()
+    });
+    let mut res = HttpResponse::Ok();
+    if let Some(cursor) = &next_cursor {
+        let next = match query.page {
+            Some(page) => ("page", (page + 1).to_string()),
+            None => ("cursor", cursor.clone()),
+        };
+        res.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_link(&state, &req, next))));
+    }
+    let items = page.items.into_iter().map(|view| project(NewsItem::from(view), query.fields.as_deref())).collect();
+    Ok(res.json(NewsList { items, total: page.total, limit: query.limit, next_cursor }))
+}
+
+/// The request's URL with `cursor`/`page` replaced by the next page's.
+fn next_link(state: &State, req: &HttpRequest, next: (&str, String)) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if key != "cursor" && key != "page" {
+            query.append_pair(&key, &value);
+        }
+    }
+    query.append_pair(next.0, &next.1);
+    state.url(&format!("{}?{}", req.path(), query.finish()))
+}
+
+/// Keeps only the requested fields of an item.
+fn project(item: NewsItem, fields: Option<&[String]>) -> serde_json::Value {
+    let mut value = serde_json::to_value(item).unwrap_or_default();
+    if let (Some(fields), serde_json::Value::Object(map)) = (fields, &mut value) {
+        map.retain(|key, _| fields.iter().any(|f| f == key));
+    }
+    value
+}
+
+/// Count news items per year, month or day
+#[utoipa::path(
+    operation_id = "list_news_archive", tag = "news",
+    params(FilterParams, ArchiveParams),
+    responses(
+        (status = 200, description = "Counts per period, newest first", body = Archive),
+        crate::openapi::ListErrors,
+    )
+)]
+#[get("/news/archive")]
+pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let mut params = QueryParams::parse(req.query_string());
+    let filter = NewsFilter::take(&mut params)?;
+    let granularity = params.parsed("granularity", Granularity::parse)?.unwrap_or(Granularity::Month);
+    params.finish(&format!("{}, granularity", NewsFilter::PARAMS))?;
+    let tz = filter.tz;
+    let instants =
+        state.db(move |c| Ok(db::news::published_instants(c, &filter, reader.visibility, dates::now())?)).await?;
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for t in instants {
+        *counts.entry(granularity.label(utc(t), tz)).or_default() += 1;
+    }
+    let periods = counts.into_iter().rev().map(|(period, count)| PeriodCount { period, count }).collect();
+    Ok(HttpResponse::Ok().json(Archive { periods }))
+}
+
+/// Get one news item by id or slug
+#[utoipa::path(
+    operation_id = "get_news", tag = "news",
+    params(("id" = String, Path, description = "Id or slug", example = "14-terror-suspects-arrested-in-african-operation")),
+    responses(
+        (status = 200, description = "The item", body = NewsItem),
+        crate::openapi::GetErrors,
+    )
+)]
+#[get("/news/{id}")]
+pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let key = parse_key(&id)?;
+    let view = state.db(move |c| find(c, &key, reader.visibility)).await?;
+    Ok(HttpResponse::Ok().json(NewsItem::from(view)))
+}
+
+/// Create a news item
+#[utoipa::path(
+    operation_id = "create_news", tag = "news",
+    request_body = NewsWrite,
+    responses(
+        (status = 201, description = "Created; `Location` names it", body = NewsItem),
+        crate::openapi::CreateErrors,
+    )
+)]
+#[post("/news")]
+pub async fn create_news(state: State, _: Writer, Json(body): Json<NewsWrite>) -> Result<HttpResponse, ApiError> {
+    let draft = NewsDraft::from(body).validate().map_err(ApiError::invalid_fields)?;
+    let view = state.db(move |c| db::write(c, |c| store(c, None, draft))).await?;
+    let item = NewsItem::from(view);
+    Ok(created(state.url(&format!("/api/v1/news/{}", item.id)), &item))
+}
+
+/// Replace a news item
+#[utoipa::path(
+    operation_id = "replace_news", tag = "news",
+    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")),
+    request_body = NewsWrite,
+    responses(
+        (status = 200, description = "Replaced", body = NewsItem),
+        crate::openapi::ChangeErrors,
+    )
+)]
+#[put("/news/{id}")]
+pub async fn replace_news(
+    state: State,
+    _: Writer,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    Json(body): Json<NewsWrite>,
+) -> Result<HttpResponse, ApiError> {
+    let key = parse_key(&id)?;
+    let draft = NewsDraft::from(body).validate().map_err(ApiError::invalid_fields)?;
+    let view = state
+        .db(move |c| {
+            db::write(c, |c| {
+                let current = find(c, &key, Visibility::Everything)?;
+                if_match.check(&NewsItem::from(current.clone()))?;
+                store(c, Some(&current), draft)
+            })
+        })
+        .await?;
+    Ok(changed(&NewsItem::from(view)))
+}
+
+/// Change some fields of a news item
+#[utoipa::path(
+    operation_id = "update_news", tag = "news",
+    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")),
+    request_body = NewsPatch,
+    responses(
+        (status = 200, description = "Changed", body = NewsItem),
+        crate::openapi::ChangeErrors,
+    )
+)]
+#[patch("/news/{id}")]
+pub async fn update_news(
+    state: State,
+    _: Writer,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    Json(patch): Json<NewsPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let key = parse_key(&id)?;
+    let view = state
+        .db(move |c| {
+            db::write(c, |c| {
+                let current = find(c, &key, Visibility::Everything)?;
+                if_match.check(&NewsItem::from(current.clone()))?;
+                let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
+                store(c, Some(&current), draft)
+            })
+        })
+        .await?;
+    Ok(changed(&NewsItem::from(view)))
+}
+
+/// Delete a news item
+#[utoipa::path(
+    operation_id = "delete_news", tag = "news",
+    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")),
+    responses(
+        (status = 204, description = "Deleted"),
+        crate::openapi::DeleteErrors,
+    )
+)]
+#[delete("/news/{id}")]
+pub async fn delete_news(
+    state: State,
+    _: Writer,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let key = parse_key(&id)?;
+    state
+        .db(move |c| {
+            db::write(c, |c| {
+                let current = find(c, &key, Visibility::Everything)?;
+                if_match.check(&NewsItem::from(current.clone()))?;
+                db::news::delete(c, current.row.id)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn parse_key(segment: &str) -> Result<Key, ApiError> {
+    Key::parse(segment).ok_or_else(|| ApiError::NotFound(format!("no news item with id {segment}")))
+}
+
+fn find(conn: &mut DbConn, key: &Key, visibility: Visibility) -> Result<NewsView, ApiError> {
+    db::news::find(conn, key, visibility, dates::now())
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("no news item {key}")))
+}
+
+/// Resolves the draft's references, chooses its slug and stores it (as a new item, or over
+/// `current`). Runs inside the write transaction.
+pub fn store(conn: &mut DbConn, current: Option<&NewsView>, draft: NewsDraft) -> Result<NewsView, ApiError> {
+    let mut errors = Vec::new();
+    let mut term = |conn: &mut DbConn, kind: TermKind, slug: &Option<String>| -> Result<Option<i64>, ApiError> {
+        let Some(slug) = slug else { return Ok(None) };
+        let found = db::terms::find(conn, kind, &Key::Slug(slug.clone())).optional()?;
+        if found.is_none() {
+            errors.push(FieldError::new(kind.as_str(), format!("no {} with slug `{slug}`", kind.as_str())));
+        }
+        Ok(found.map(|t| t.id))
+    };
+    let topic_id = term(conn, TermKind::Topic, &draft.topic)?;
+    let region_id = term(conn, TermKind::Region, &draft.region)?;
+    if let Some(id) = draft.author_id
+        && db::authors::find(conn, id).optional()?.is_none()
+    {
+        errors.push(FieldError::new("author_id", format!("no author with id {id}")));
+    }
+    let organization_id = match &draft.organization {
+        Some(slug) => {
+            let id = db::organizations::id_by_slug(conn, slug)?;
+            if id.is_none() {
+                errors.push(FieldError::new("organization", format!("no organization with slug `{slug}`")));
+            }
+            id
+        }
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+
+    let current_id = current.map(|c| c.row.id);
+    let slug = match (&draft.slug, current) {
+        (Some(slug), _) if db::news::slug_taken(conn, slug, current_id)? => {
+            return Err(ApiError::Conflict(format!("slug `{slug}` is already taken by another news item")));
+        }
+        (Some(slug), _) => slug.clone(),
+        (None, Some(current)) => current.row.slug.clone(),
+        (None, None) => unique_slug(conn, &Slug::derive(&draft.title, "news"))?,
+    };
+    let form = NewsForm {
+        slug: &slug,
+        title: &draft.title,
+        summary: &draft.summary,
+        body: &draft.body,
+        topic_id,
+        region_id,
+        author_id: draft.author_id,
+        organization_id,
+        status: draft.status.as_str(),
+        published_at: draft.published_at.map(|t| t.naive_utc()),
+        reading_time_seconds: draft.reading_time_seconds(),
+        updated_at: dates::now().naive_utc(),
+    };
+    Ok(match current_id {
+        Some(id) => db::news::update(conn, id, &form, &draft.tags)?,
+        None => db::news::insert(conn, &form, &draft.tags)?,
+    })
+}
+
+/// The base slug, or the first free `base-N`.
+fn unique_slug(conn: &mut DbConn, base: &Slug) -> Result<String, ApiError> {
+    let mut candidate = base.clone();
+    for n in 2.. {
+        if !db::news::slug_taken(conn, candidate.as_str(), None)? {
+            break;
+        }
+        candidate = base.with_suffix(n);
+    }
+    Ok(candidate.into_string())
+}

@@ -1,0 +1,54 @@
+//! Service endpoints outside the versioned API: `/health`, `/ready`, `/openapi.json`.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::State;
+use crate::db;
+use crate::error::ApiError;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health).service(ready).service(openapi_json);
+}
+
+/// The served OpenAPI document, serialized once at start-up.
+#[derive(Debug, Clone)]
+pub struct OpenApiJson(pub String);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Status {
+    /// `ok`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is up
+#[utoipa::path(operation_id = "get_health", tag = "service", responses((status = 200, description = "Up", body = Status)))]
+#[get("/health")]
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(Status { status: "ok" })
+}
+
+/// The database answers
+#[utoipa::path(
+    operation_id = "get_ready", tag = "service",
+    responses(
+        (status = 200, description = "Ready to serve", body = Status),
+        (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ready")]
+pub async fn ready(state: State) -> Result<HttpResponse, ApiError> {
+    state.db(|c| db::ping(c).map_err(|err| ApiError::Unavailable(Box::new(err)))).await?;
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(Status { status: "ok" }))
+}
+
+/// This API's OpenAPI 3.1 document
+#[utoipa::path(operation_id = "get_openapi", tag = "service", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object), crate::openapi::ListErrors))]
+#[get("/openapi.json")]
+pub async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(doc.0.clone())
+}

@@ -1,0 +1,141 @@
+//! Builds the service: opens the store, loads the demo when asked, and assembles the actix
+//! `App` with its middleware, routes, docs and fallbacks. Used by `main` and by the tests.
+
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Compress, Logger, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use utoipa::openapi::path::PathItem;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use crate::api::service::OpenApiJson;
+use crate::api::{self, AppState};
+use crate::config::{Seed, Settings};
+use crate::error::ApiError;
+use crate::http::{conditional, json, problems};
+use crate::{db, openapi, seed};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Open(#[from] db::OpenError),
+    #[error("cannot load the demo data: {0}")]
+    Seed(#[from] ApiError),
+}
+
+/// Everything the app factory needs; cheap to clone into each worker.
+#[derive(Clone)]
+pub struct Service {
+    state: AppState,
+    openapi: OpenApiJson,
+    routes: Arc<RouteTable>,
+    cors_origins: Arc<Vec<String>>,
+}
+
+impl Service {
+    /// Opens the store (applying migrations) and loads the demo data into an empty one.
+    pub fn start(settings: &Settings) -> Result<Self, StartError> {
+        let pool = db::open(&settings.database_url)?;
+        if settings.seed == Seed::Demo {
+            let mut conn = pool.get().map_err(db::OpenError::from)?;
+            if seed::load_demo(&mut conn)? {
+                log::info!("loaded the demo data into an empty database");
+            }
+        }
+        let doc = openapi::document();
+        Ok(Self {
+            state: AppState { pool, public_url: settings.public_url() },
+            openapi: OpenApiJson(openapi::json(&doc)),
+            routes: Arc::new(RouteTable::new(&doc)),
+            cors_origins: Arc::new(settings.cors_origins()),
+        })
+    }
+
+    /// The actix application.
+    pub fn app(
+        self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    > {
+        let (app, _) = App::new().into_utoipa_app().configure(api::routes).split_for_parts();
+        app.app_data(web::Data::new(self.state))
+            .app_data(web::Data::new(self.openapi))
+            .app_data(web::Data::from(self.routes))
+            .app_data(web::PayloadConfig::new(json::BODY_LIMIT))
+            .service(web::redirect("/docs", "/docs/"))
+            .service(
+                // The page loads our own document, and no validator: it works offline.
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(Config::new(["/openapi.json"]).validator_url("none").try_it_out_enabled(true)),
+            )
+            .default_service(web::to(fallback))
+            .wrap(from_fn(conditional::tag_responses))
+            .wrap(cors(&self.cors_origins))
+            .wrap(from_fn(problems::problem_bodies))
+            .wrap(Compress::default())
+            .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = if origins.is_empty() {
+        Cors::default().allow_any_origin()
+    } else {
+        origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+    };
+    cors.allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::LOCATION, header::LINK])
+        .max_age(3600)
+}
+
+/// Every route of the document with its methods, to tell an unknown path (404) from a
+/// known path asked with the wrong method (405).
+#[derive(Debug)]
+pub struct RouteTable(Vec<(ResourceDef, Vec<&'static str>)>);
+
+impl RouteTable {
+    fn new(doc: &utoipa::openapi::OpenApi) -> Self {
+        let methods = |item: &PathItem| {
+            [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+            ]
+            .into_iter()
+            .filter_map(|(name, op)| op.as_ref().map(|_| name))
+            .collect()
+        };
+        Self(doc.paths.paths.iter().map(|(path, item)| (ResourceDef::new(path.as_str()), methods(item))).collect())
+    }
+
+    fn allowed(&self, path: &str) -> Vec<&'static str> {
+        let mut allowed: Vec<&'static str> =
+            self.0.iter().filter(|(def, _)| def.is_match(path)).flat_map(|(_, m)| m.iter().copied()).collect();
+        allowed.sort_unstable();
+        allowed.dedup();
+        allowed
+    }
+}
+
+async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+    let allowed = routes.allowed(req.path());
+    if allowed.is_empty() || req.method() == Method::OPTIONS && allowed.is_empty() {
+        return Err(ApiError::NotFound(format!("no route {}", req.path())));
+    }
+    Err(ApiError::MethodNotAllowed(allowed))
+}

@@ -1,0 +1,103 @@
+//! The store: the connection pool, embedded migrations, and one module of query functions
+//! per resource. Query functions take a connection and return diesel results; they know
+//! nothing of HTTP.
+
+pub mod authors;
+pub mod news;
+pub mod organizations;
+pub mod schema;
+mod search;
+pub mod terms;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// The backend every query is written for.
+pub type Backend = Sqlite;
+/// A connection to the store.
+pub type DbConn = SqliteConnection;
+/// The shared pool of connections.
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH")]
+    Url(String),
+    #[error("cannot open the database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("cannot apply migrations: {0}")]
+    Migrations(String),
+}
+
+/// Set on every new connection. `busy_timeout` comes first: switching to WAL needs a lock,
+/// and parallel pool start-up would otherwise fail with "database is locked".
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode loses no
+        // committed transaction when the process dies, only (at worst) the last ones on power loss.
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// The file path of a `sqlite://PATH` URL (a bare path is accepted too).
+fn sqlite_path(url: &str) -> Result<&str, OpenError> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    if path.is_empty() || path.contains("://") {
+        return Err(OpenError::Url(url.to_owned()));
+    }
+    Ok(path)
+}
+
+/// Opens the pool and brings the schema up to date.
+pub fn open(url: &str) -> Result<DbPool, OpenError> {
+    let manager = ConnectionManager::<DbConn>::new(sqlite_path(url)?);
+    let pool = Pool::builder()
+        .max_size(8)
+        .connection_timeout(Duration::from_secs(5))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)?;
+    let mut conn = pool.get()?;
+    conn.run_pending_migrations(MIGRATIONS).map_err(|e| OpenError::Migrations(e.to_string()))?;
+    Ok(pool)
+}
+
+/// Runs `f` in a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
+/// so two writers queue on the busy timeout instead of failing when a read lock is upgraded.
+pub fn write<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.immediate_transaction(f)
+}
+
+/// Checks that the database answers.
+pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    conn.batch_execute("SELECT 1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(sqlite_path("sqlite://newsdesk.db").unwrap(), "newsdesk.db");
+        assert_eq!(sqlite_path("sqlite:///var/lib/newsdesk.db").unwrap(), "/var/lib/newsdesk.db");
+        assert!(sqlite_path("mysql://x").is_err());
+        assert!(sqlite_path("sqlite://").is_err());
+    }
+}

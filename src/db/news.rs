@@ -1,0 +1,307 @@
+//! Queries on news items: filtered, ordered and keyset-paged listings, archive counts, and
+//! writes that keep tags and the full-text index in step.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use super::authors::{self, AuthorRow};
+use super::schema::{news_items, news_tags, terms};
+use super::{Backend, DbConn, organizations, search};
+use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
+use crate::domain::news::{NewsStatus, Visibility};
+use crate::domain::slug::Key;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = news_items, check_for_backend(Backend))]
+pub struct NewsRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    pub topic_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub author_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub reading_time_seconds: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An item with what it references: the shape the API answers.
+#[derive(Debug, Clone)]
+pub struct NewsView {
+    pub row: NewsRow,
+    pub topic: Option<String>,
+    pub region: Option<String>,
+    pub author: Option<AuthorRow>,
+    pub organization: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// The stored fields of an item, references resolved to ids.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = news_items, treat_none_as_null = true)]
+pub struct NewsForm<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub summary: &'a str,
+    pub body: &'a str,
+    pub topic_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub author_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub status: &'a str,
+    pub published_at: Option<NaiveDateTime>,
+    pub reading_time_seconds: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One page of a listing.
+#[derive(Debug)]
+pub struct Page {
+    pub items: Vec<NewsView>,
+    pub total: i64,
+    pub has_more: bool,
+}
+
+type Condition = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = Bool>>;
+
+/// Items matching the filter that `visibility` may see, unordered.
+fn filtered<'a>(
+    filter: &'a NewsFilter,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> news_items::BoxedQuery<'a, Backend> {
+    use news_items::{author_id, id, published_at, region_id, status, topic_id, updated_at};
+    let mut query = news_items::table.into_boxed();
+    if visibility == Visibility::Public {
+        query = query.filter(status.eq(NewsStatus::Published.as_str())).filter(published_at.le(now.naive_utc()));
+    }
+    if let Some(start) = filter.range.start {
+        query = query.filter(published_at.ge(start.naive_utc()));
+    }
+    if let Some(end) = filter.range.end {
+        query = query.filter(published_at.lt(end.naive_utc()));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(updated_at.gt(since.naive_utc()));
+    }
+    let term_ids = |kind: &'static str, slugs: &'a [String]| {
+        terms::table.filter(terms::kind.eq(kind)).filter(terms::slug.eq_any(slugs)).select(terms::id.nullable())
+    };
+    if !filter.topics.is_empty() {
+        query = query.filter(topic_id.eq_any(term_ids("topic", &filter.topics)));
+    }
+    if !filter.regions.is_empty() {
+        query = query.filter(region_id.eq_any(term_ids("region", &filter.regions)));
+    }
+    if !filter.authors.is_empty() {
+        query = query.filter(author_id.eq_any(filter.authors.iter().copied().map(Some).collect::<Vec<_>>()));
+    }
+    if !filter.tags.is_empty() {
+        query = query
+            .filter(id.eq_any(news_tags::table.filter(news_tags::tag.eq_any(&filter.tags)).select(news_tags::news_id)));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(status.eq_any(filter.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
+    }
+    if let Some(terms) = &filter.search {
+        query = query.filter(search::matches(terms));
+    }
+    query
+}
+
+/// Rows after the cursor position in `order`.
+fn after(key: SortKey, descending: bool, value: &SortValue, last_id: i64) -> Option<Condition> {
+    use news_items::{id, published_at, title, updated_at};
+    macro_rules! beyond {
+        ($col:expr, $v:expr) => {
+            if descending {
+                Box::new($col.lt($v).or($col.eq($v).and(id.lt(last_id)))) as Condition
+            } else {
+                Box::new($col.gt($v).or($col.eq($v).and(id.gt(last_id)))) as Condition
+            }
+        };
+    }
+    let id_beyond: Condition = if descending { Box::new(id.lt(last_id)) } else { Box::new(id.gt(last_id)) };
+    Some(match (key, value) {
+        // Items without a publication date sort last in both directions.
+        (SortKey::PublishedAt, SortValue::Time(Some(t))) => {
+            Box::new(beyond!(published_at.assume_not_null(), t.naive_utc()).or(published_at.is_null()))
+        }
+        (SortKey::PublishedAt, SortValue::Time(None)) => Box::new(published_at.is_null().and(id_beyond)),
+        (SortKey::UpdatedAt, SortValue::Time(Some(t))) => beyond!(updated_at, t.naive_utc()),
+        (SortKey::Title, SortValue::Text(t)) => beyond!(title, t.clone()),
+        _ => return None,
+    })
+}
+
+fn ordered<'a>(
+    mut query: news_items::BoxedQuery<'a, Backend>,
+    order: Order,
+    filter: &'a NewsFilter,
+) -> news_items::BoxedQuery<'a, Backend> {
+    use news_items::{id, published_at, title, updated_at};
+    let (key, descending) = match order {
+        Order::Relevance => {
+            let terms = filter.search.as_ref();
+            return match terms {
+                Some(terms) => query.order(search::rank(terms)).then_order_by(id.desc()),
+                None => query.order(id.desc()),
+            };
+        }
+        Order::By { key, descending } => (key, descending),
+    };
+    query = match key {
+        SortKey::PublishedAt if descending => query.order((published_at.is_null(), published_at.desc())),
+        SortKey::PublishedAt => query.order((published_at.is_null(), published_at.asc())),
+        SortKey::UpdatedAt if descending => query.order(updated_at.desc()),
+        SortKey::UpdatedAt => query.order(updated_at.asc()),
+        SortKey::Title if descending => query.order(title.desc()),
+        SortKey::Title => query.order(title.asc()),
+    };
+    if descending { query.then_order_by(id.desc()) } else { query.then_order_by(id.asc()) }
+}
+
+/// The sort-key value of a row, for the next cursor.
+pub fn sort_value(row: &NewsRow, order: Order) -> SortValue {
+    match order {
+        Order::By { key: SortKey::Title, .. } => SortValue::Text(row.title.clone()),
+        Order::By { key: SortKey::UpdatedAt, .. } => SortValue::Time(Some(row.updated_at.and_utc())),
+        Order::By { key: SortKey::PublishedAt, .. } | Order::Relevance => {
+            SortValue::Time(row.published_at.map(|t| t.and_utc()))
+        }
+    }
+}
+
+/// One page of a listing, with the total number of matching items.
+pub fn list(conn: &mut DbConn, query: &NewsQuery, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<Page> {
+    let total = filtered(&query.filter, visibility, now).count().get_result(conn)?;
+    let mut page = ordered(filtered(&query.filter, visibility, now), query.order, &query.filter);
+    match &query.paging {
+        Paging::Offset(offset) => page = page.offset(i64::try_from(*offset).unwrap_or(i64::MAX)),
+        Paging::After { value, id } => {
+            if let Order::By { key, descending } = query.order {
+                match after(key, descending, value, *id) {
+                    Some(condition) => page = page.filter(condition),
+                    None => return Ok(Page { items: Vec::new(), total, has_more: false }),
+                }
+            }
+        }
+    }
+    let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+    let mut rows: Vec<NewsRow> = page.limit(limit + 1).select(NewsRow::as_select()).load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(query.limit as usize);
+    Ok(Page { items: hydrate(conn, rows)?, total, has_more })
+}
+
+/// Publication instants of the matching items, for archive counts.
+pub fn published_instants(
+    conn: &mut DbConn,
+    filter: &NewsFilter,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    filtered(filter, visibility, now)
+        .filter(news_items::published_at.is_not_null())
+        .select(news_items::published_at.assume_not_null())
+        .load(conn)
+}
+
+/// One item by id or slug, if `visibility` may see it.
+pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<NewsView> {
+    let mut query = news_items::table.select(NewsRow::as_select()).into_boxed();
+    query = match key {
+        Key::Id(id) => query.filter(news_items::id.eq(*id)),
+        Key::Slug(slug) => query.filter(news_items::slug.eq(slug.clone())),
+    };
+    if visibility == Visibility::Public {
+        query = query
+            .filter(news_items::status.eq(NewsStatus::Published.as_str()))
+            .filter(news_items::published_at.le(now.naive_utc()));
+    }
+    let row = query.first(conn)?;
+    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<i64>) -> QueryResult<bool> {
+    let mut query = news_items::table.filter(news_items::slug.eq(slug)).into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(news_items::id.ne(id));
+    }
+    diesel::select(diesel::dsl::exists(query)).get_result(conn)
+}
+
+pub fn insert(conn: &mut DbConn, form: &NewsForm, tags: &[String]) -> QueryResult<NewsView> {
+    let row: NewsRow = diesel::insert_into(news_items::table)
+        .values((form, news_items::created_at.eq(form.updated_at)))
+        .returning(NewsRow::as_returning())
+        .get_result(conn)?;
+    replace_tags(conn, row.id, tags)?;
+    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, form: &NewsForm, tags: &[String]) -> QueryResult<NewsView> {
+    let row: NewsRow =
+        diesel::update(news_items::table.find(id)).set(form).returning(NewsRow::as_returning()).get_result(conn)?;
+    replace_tags(conn, id, tags)?;
+    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(news_items::table.find(id)).execute(conn)
+}
+
+fn replace_tags(conn: &mut DbConn, id: i64, tags: &[String]) -> QueryResult<()> {
+    diesel::delete(news_tags::table.filter(news_tags::news_id.eq(id))).execute(conn)?;
+    // Row by row: multi-row inserts are not portable across diesel's backends.
+    for tag in tags {
+        diesel::insert_into(news_tags::table)
+            .values((news_tags::news_id.eq(id), news_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Loads what the rows reference, with one query per kind of reference.
+fn hydrate(conn: &mut DbConn, rows: Vec<NewsRow>) -> QueryResult<Vec<NewsView>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let tag_rows: Vec<(i64, String)> = news_tags::table
+        .filter(news_tags::news_id.eq_any(&ids))
+        .order((news_tags::news_id, news_tags::tag))
+        .load(conn)?;
+    for (id, tag) in tag_rows {
+        tags.entry(id).or_default().push(tag);
+    }
+    let term_ids: Vec<i64> = rows.iter().flat_map(|r| [r.topic_id, r.region_id]).flatten().collect();
+    let terms: HashMap<i64, String> = super::terms::slugs(conn, &term_ids)?.into_iter().collect();
+    let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
+    let authors: HashMap<i64, AuthorRow> = authors::by_ids(conn, &author_ids)?.into_iter().map(|a| (a.id, a)).collect();
+    let org_ids: Vec<i64> = rows.iter().filter_map(|r| r.organization_id).collect();
+    let orgs: HashMap<i64, String> = organizations::slugs(conn, &org_ids)?.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| NewsView {
+            topic: row.topic_id.and_then(|id| terms.get(&id).cloned()),
+            region: row.region_id.and_then(|id| terms.get(&id).cloned()),
+            author: row.author_id.and_then(|id| authors.get(&id).cloned()),
+            organization: row.organization_id.and_then(|id| orgs.get(&id).cloned()),
+            tags: tags.remove(&row.id).unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+/// Whether anything at all is stored (the demo seed fills only an empty database).
+pub fn is_empty(conn: &mut DbConn) -> QueryResult<bool> {
+    let any: bool = diesel::select(diesel::dsl::exists(news_items::table.select(news_items::id))).get_result(conn)?;
+    Ok(!any)
+}

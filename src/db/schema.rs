@@ -1,0 +1,67 @@
+//! Diesel's view of the tables in `migrations/`. Ids are `BigInt` on every backend (SQLite's
+//! INTEGER is 64-bit), so the same code serves PostgreSQL's BIGINT.
+
+diesel::table! {
+    authors (id) {
+        id -> BigInt,
+        name -> Text,
+        title -> Text,
+        bio -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    news_items (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        topic_id -> Nullable<BigInt>,
+        region_id -> Nullable<BigInt>,
+        author_id -> Nullable<BigInt>,
+        organization_id -> Nullable<BigInt>,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        reading_time_seconds -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    news_tags (news_id, tag) {
+        news_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        slug -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    terms (id) {
+        id -> BigInt,
+        kind -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(news_items -> authors (author_id));
+diesel::joinable!(news_items -> organizations (organization_id));
+diesel::joinable!(news_tags -> news_items (news_id));
+
+diesel::allow_tables_to_appear_in_same_query!(authors, news_items, news_tags, organizations, terms,);

@@ -1,0 +1,78 @@
+//! Queries on topics and regions, which share the `terms` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::terms;
+use super::{Backend, DbConn};
+use crate::domain::slug::Key;
+
+/// Which taxonomy a term belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKind {
+    Topic,
+    Region,
+}
+
+impl TermKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Topic => "topic",
+            Self::Region => "region",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = terms, check_for_backend(Backend))]
+pub struct TermRow {
+    pub id: i64,
+    pub kind: String,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The fields a client writes.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = terms)]
+pub struct TermForm<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn list(conn: &mut DbConn, kind: TermKind) -> QueryResult<Vec<TermRow>> {
+    terms::table.filter(terms::kind.eq(kind.as_str())).order(terms::slug).select(TermRow::as_select()).load(conn)
+}
+
+pub fn find(conn: &mut DbConn, kind: TermKind, key: &Key) -> QueryResult<TermRow> {
+    let query = terms::table.filter(terms::kind.eq(kind.as_str())).select(TermRow::as_select());
+    match key {
+        Key::Id(id) => query.filter(terms::id.eq(id)).first(conn),
+        Key::Slug(slug) => query.filter(terms::slug.eq(slug)).first(conn),
+    }
+}
+
+pub fn insert(conn: &mut DbConn, kind: TermKind, form: &TermForm) -> QueryResult<TermRow> {
+    diesel::insert_into(terms::table)
+        .values((form, terms::kind.eq(kind.as_str()), terms::created_at.eq(form.updated_at)))
+        .returning(TermRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, form: &TermForm) -> QueryResult<TermRow> {
+    diesel::update(terms::table.find(id)).set(form).returning(TermRow::as_returning()).get_result(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(terms::table.find(id)).execute(conn)
+}
+
+/// Slugs of the given terms, by id.
+pub fn slugs(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    terms::table.filter(terms::id.eq_any(ids)).select((terms::id, terms::slug)).load(conn)
+}

@@ -1,0 +1,129 @@
+//! Conditional requests. Every successful answer with a body gets a strong `ETag` (a hash of
+//! its bytes), a GET whose `If-None-Match` matches is answered `304`, and writes check
+//! `If-Match` against the ETag of the resource as a GET would answer it now.
+
+use std::future::{Ready, ready};
+
+use actix_web::body::{self, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::error::ApiError;
+
+/// How long shared caches may keep a public answer.
+pub const PUBLIC_CACHE: &str = "public, max-age=30";
+
+/// The strong entity tag of a body.
+pub fn etag(body: &[u8]) -> String {
+    format!("\"{:016x}\"", xxh3_64(body))
+}
+
+/// The ETag a GET of this value answers (the JSON body is exactly these bytes).
+pub fn etag_of(value: &impl Serialize) -> String {
+    etag(&serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// Whether a list of entity tags (`If-None-Match`, weak comparison) names `tag`.
+fn none_match_hits(header: &str, tag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    header.split(',').any(|t| t.trim() == "*" || bare(t) == bare(tag))
+}
+
+/// Middleware: adds `ETag` (and a default public `Cache-Control` on GET) to successful
+/// answers, and turns a GET whose `If-None-Match` matches into `304 Not Modified`.
+pub async fn tag_responses(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let is_get = req.method() == Method::GET;
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let res = next.call(req).await?;
+    let status = res.status();
+    if !matches!(status, StatusCode::OK | StatusCode::CREATED) || res.headers().contains_key(header::ETAG) {
+        return Ok(res.map_into_boxed_body());
+    }
+    let (req, res) = res.into_parts();
+    let (mut head, body) = res.into_parts();
+    let bytes = body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+    let tag = etag(&bytes);
+    let headers = head.headers_mut();
+    if is_get && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static(PUBLIC_CACHE));
+    }
+    if let Ok(value) = header::HeaderValue::from_str(&tag) {
+        headers.insert(header::ETAG, value);
+    }
+    if is_get && if_none_match.is_some_and(|h| none_match_hits(&h, &tag)) {
+        let mut not_modified = HttpResponse::NotModified();
+        for name in [header::ETAG, header::CACHE_CONTROL, header::LINK] {
+            if let Some(value) = head.headers().get(&name) {
+                not_modified.insert_header((name, value.clone()));
+            }
+        }
+        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    }
+    Ok(ServiceResponse::new(req, head.set_body(bytes).map_into_boxed_body()))
+}
+
+/// The `If-Match` precondition of a write, if the client sent one.
+#[derive(Debug, Default)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// Fails with 412 unless the header is absent, `*`, or lists the current ETag
+    /// (strong comparison: a weak tag never matches).
+    pub fn check(&self, current: &impl Serialize) -> Result<(), ApiError> {
+        let Some(header) = &self.0 else { return Ok(()) };
+        let tag = etag_of(current);
+        if header.split(',').map(str::trim).any(|t| t == "*" || t == tag) {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed)
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().map(str::to_owned));
+        ready(match value {
+            None => Ok(Self(None)),
+            Some(Ok(value)) => Ok(Self(Some(value))),
+            Some(Err(_)) => Err(ApiError::BadRequest {
+                detail: "If-Match must be a list of entity tags".into(),
+                errors: Vec::new(),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly() {
+        assert!(none_match_hits("\"abc\"", "\"abc\""));
+        assert!(none_match_hits("W/\"abc\", \"def\"", "\"abc\""));
+        assert!(none_match_hits("*", "\"abc\""));
+        assert!(!none_match_hits("\"abd\"", "\"abc\""));
+    }
+
+    #[test]
+    fn if_match_compares_strongly() {
+        let value = serde_json::json!({"id": 1});
+        let tag = etag_of(&value);
+        assert!(IfMatch(None).check(&value).is_ok());
+        assert!(IfMatch(Some(tag.clone())).check(&value).is_ok());
+        assert!(IfMatch(Some("*".into())).check(&value).is_ok());
+        assert!(IfMatch(Some(format!("W/{tag}"))).check(&value).is_err());
+        assert!(IfMatch(Some("\"stale\"".into())).check(&value).is_err());
+    }
+}

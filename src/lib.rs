@@ -1,0 +1,13 @@
+//! newsdesk: a headless news and organization-profile service. See `app` for how the pieces
+//! fit: `api` (HTTP handlers) over `db` (queries) over `domain` (validated values).
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod seed;

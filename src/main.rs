@@ -1,0 +1,43 @@
+//! The `newsdesk` binary: reads settings, starts logging, runs the chosen command.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use clap::Parser;
+use newsdesk::app::Service;
+use newsdesk::config::{Cli, Command, Settings};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.settings),
+        Command::Openapi => {
+            print!("{}", newsdesk::openapi::json(&newsdesk::openapi::document()));
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            log::error!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
+    let service = Service::start(settings)?;
+    log::info!("serving on http://{} (public URL {})", settings.bind, settings.public_url());
+    // SIGTERM and SIGINT stop accepting, let in-flight requests finish (up to the shutdown
+    // timeout), then the pool closes with the process.
+    HttpServer::new(move || service.clone().app())
+        .bind(&settings.bind)?
+        .client_request_timeout(Duration::from_secs(10))
+        .shutdown_timeout(30)
+        .run()
+        .await?;
+    Ok(())
+}

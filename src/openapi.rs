@@ -1,0 +1,144 @@
+//! The OpenAPI document. Operations come from the handlers (registered through
+//! `utoipa_actix_web`); this module adds the top level, and the problem responses that
+//! operations share, declared once as components and referenced by each operation.
+
+use utoipa::openapi::OpenApi as Document;
+use utoipa::{IntoResponses, OpenApi, ToResponse};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "newsdesk"),
+    tags(
+        (name = "news", description = "News items and their date-filtered listings"),
+        (name = "taxonomy", description = "Topics and regions that classify news items"),
+        (name = "authors", description = "People who write news items"),
+        (name = "service", description = "Health, readiness and this document"),
+    ),
+    components(
+        schemas(Problem, FieldError),
+        responses(NotModified, BadRequest, NotFound, Conflict, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable)
+    )
+)]
+struct ApiDoc;
+
+/// The complete document.
+pub fn document() -> Document {
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::api::routes)
+        .split_for_parts();
+    doc
+}
+
+/// The document as `/openapi.json` serves it and `openapi/openapi.json` holds it.
+pub fn json(doc: &Document) -> String {
+    let mut text = doc.to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The ETag in `If-None-Match` is current: no body.
+#[derive(ToResponse)]
+pub struct NotModified;
+
+/// Malformed request: bad JSON, or a query parameter of the wrong form (named in `errors`).
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct BadRequest(pub Problem);
+
+/// No such resource, or one the caller may not see.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct NotFound(pub Problem);
+
+/// Conflicts with what is stored: a taken slug, or a resource still in use.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Conflict(pub Problem);
+
+/// `If-Match` does not match the current version.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PreconditionFailed(pub Problem);
+
+/// The body is larger than 1 MiB.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct PayloadTooLarge(pub Problem);
+
+/// The body is not `application/json`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct UnsupportedMediaType(pub Problem);
+
+/// Well-formed JSON that fails validation; `errors` names every field at fault.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Unprocessable(pub Problem);
+
+/// The other answers of a listing.
+#[derive(IntoResponses)]
+pub enum ListErrors {
+    #[response(status = 304)]
+    NotModified(#[ref_response] NotModified),
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+}
+
+/// The other answers of a read of one resource.
+#[derive(IntoResponses)]
+pub enum GetErrors {
+    #[response(status = 304)]
+    NotModified(#[ref_response] NotModified),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+}
+
+/// The other answers of a create.
+#[derive(IntoResponses)]
+pub enum CreateErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
+}
+
+/// The other answers of a PUT or PATCH.
+#[derive(IntoResponses)]
+pub enum ChangeErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 412)]
+    PreconditionFailed(#[ref_response] PreconditionFailed),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
+}
+
+/// The other answers of a DELETE.
+#[derive(IntoResponses)]
+pub enum DeleteErrors {
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 409)]
+    Conflict(#[ref_response] Conflict),
+    #[response(status = 412)]
+    PreconditionFailed(#[ref_response] PreconditionFailed),
+}

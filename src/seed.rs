@@ -1,0 +1,121 @@
+//! The demo data loaded into an empty database: INTERPOL's news page (its organization,
+//! author, and the twelve dated headlines with their topics and regions), stored through the
+//! same functions the API writes with.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::api::news::store;
+use crate::db::authors::AuthorForm;
+use crate::db::organizations::NewOrganization;
+use crate::db::terms::{TermForm, TermKind};
+use crate::db::{self, DbConn};
+use crate::domain::dates;
+use crate::domain::news::{NewsDraft, NewsStatus};
+use crate::error::ApiError;
+
+const INTERPOL: &str = include_str!("seed/interpol.json");
+
+#[derive(Deserialize)]
+struct Demo {
+    organization: Named,
+    author: Person,
+    topics: Vec<Term>,
+    regions: Vec<Term>,
+    news: Vec<Headline>,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    slug: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Person {
+    name: String,
+    title: String,
+    bio: String,
+}
+
+#[derive(Deserialize)]
+struct Term {
+    slug: String,
+    name: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct Headline {
+    title: String,
+    date: NaiveDate,
+    topic: String,
+    region: String,
+    tags: Vec<String>,
+    summary: String,
+}
+
+/// What the page says of every headline: the text of the demo items' bodies.
+fn body(headline: &Headline, organization: &str) -> String {
+    format!(
+        "{summary}\n\n{organization} published this headline on {date} in its list of the latest news \
+         and events from its global activities.\n\n{organization} has 195 member countries and helps police \
+         in all of them to work together to make the world a safer place: it enables them to share and \
+         access data on crimes and criminals, and offers a range of technical and operational support.",
+        summary = headline.summary,
+        date = headline.date.format("%-d %B %Y"),
+    )
+}
+
+/// Loads the demo into an empty database; does nothing when anything is stored already.
+/// Runs in one transaction: a failure leaves the database empty.
+pub fn load_demo(conn: &mut DbConn) -> Result<bool, ApiError> {
+    let demo: Demo = serde_json::from_str(INTERPOL).map_err(ApiError::internal)?;
+    db::write(conn, |conn| {
+        if !db::news::is_empty(conn)? || db::organizations::id_by_slug(conn, &demo.organization.slug)?.is_some() {
+            return Ok(false);
+        }
+        let now = dates::now().naive_utc();
+        db::organizations::insert(
+            conn,
+            &NewOrganization {
+                slug: &demo.organization.slug,
+                name: &demo.organization.name,
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        let author = db::authors::insert(
+            conn,
+            &AuthorForm { name: &demo.author.name, title: &demo.author.title, bio: &demo.author.bio, updated_at: now },
+        )?;
+        for (kind, terms) in [(TermKind::Topic, &demo.topics), (TermKind::Region, &demo.regions)] {
+            for term in terms {
+                db::terms::insert(
+                    conn,
+                    kind,
+                    &TermForm { slug: &term.slug, name: &term.name, description: &term.description, updated_at: now },
+                )?;
+            }
+        }
+        // Oldest first, so that ids grow with time and same-day items keep the page's order.
+        for headline in &demo.news {
+            let draft = NewsDraft {
+                slug: None,
+                title: headline.title.clone(),
+                summary: headline.summary.clone(),
+                body: body(headline, &demo.organization.name),
+                topic: Some(headline.topic.clone()),
+                region: Some(headline.region.clone()),
+                tags: headline.tags.clone(),
+                author_id: Some(author.id),
+                organization: Some(demo.organization.slug.clone()),
+                status: NewsStatus::Published,
+                published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+            };
+            let draft = draft.validate().map_err(ApiError::invalid_fields)?;
+            store(conn, None, draft)?;
+        }
+        Ok(true)
+    })
+}

@@ -1,0 +1,176 @@
+//! `TestApp`: the application over a temporary database, and the requests tests send it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_web::dev::Service as _;
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
+use actix_web::test as actix_test;
+use actix_web::web::Bytes;
+use newsdesk::app::Service;
+use newsdesk::config::{Seed, Settings};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const PUBLIC_URL: &str = "http://newsdesk.test";
+
+type Call = Box<dyn Fn(actix_test::TestRequest) -> Pin<Box<dyn Future<Output = TestResponse>>>>;
+
+/// The app over its own database file, deleted with it.
+pub struct TestApp {
+    call: Call,
+    _dir: TempDir,
+}
+
+/// What a client receives.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json answer with this status, and returns the problem.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", String::from_utf8_lossy(&self.body));
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        let problem = self.json();
+        assert_eq!(problem["status"], status);
+        assert!(problem["title"].is_string() && problem["detail"].is_string(), "{problem}");
+        problem
+    }
+
+    /// The `field` of each entry of a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        let problem = self.json();
+        problem["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "body: {}", String::from_utf8_lossy(&self.body));
+        self
+    }
+}
+
+impl TestApp {
+    /// An app over an empty database.
+    pub async fn empty() -> Self {
+        Self::start(Seed::None).await
+    }
+
+    /// An app over the demo data.
+    pub async fn demo() -> Self {
+        Self::start(Seed::Demo).await
+    }
+
+    async fn start(seed: Seed) -> Self {
+        let dir = TempDir::new().expect("temp dir");
+        let settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            database_url: format!("sqlite://{}", dir.path().join("newsdesk.db").display()),
+            seed,
+            public_url: Some(PUBLIC_URL.into()),
+            cors_origins: "*".into(),
+        };
+        let service = Service::start(&settings).expect("service starts");
+        let app = Rc::new(actix_test::init_service(service.app()).await);
+        let call: Call = Box::new(move |req| {
+            let app = app.clone();
+            Box::pin(async move {
+                // As the server does: an error that escapes the middleware becomes its response.
+                let res = match app.call(req.to_request()).await {
+                    Ok(res) => res.map_into_boxed_body(),
+                    Err(err) => actix_web::dev::ServiceResponse::new(
+                        actix_test::TestRequest::default().to_http_request(),
+                        err.error_response(),
+                    ),
+                };
+                let status = res.status();
+                let headers = res.headers().clone();
+                let body = actix_test::read_body(res).await;
+                TestResponse { status, headers, body }
+            })
+        });
+        Self { call, _dir: dir }
+    }
+
+    pub async fn send(&self, req: actix_test::TestRequest) -> TestResponse {
+        (self.call)(req).await
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.send(actix_test::TestRequest::get().uri(uri)).await
+    }
+
+    pub async fn post(&self, uri: &str, body: &Value) -> TestResponse {
+        self.send(actix_test::TestRequest::post().uri(uri).set_json(body)).await
+    }
+
+    pub async fn put(&self, uri: &str, body: &Value) -> TestResponse {
+        self.send(actix_test::TestRequest::put().uri(uri).set_json(body)).await
+    }
+
+    pub async fn patch(&self, uri: &str, body: &Value) -> TestResponse {
+        self.send(actix_test::TestRequest::patch().uri(uri).set_json(body)).await
+    }
+
+    pub async fn delete(&self, uri: &str) -> TestResponse {
+        self.send(actix_test::TestRequest::delete().uri(uri)).await
+    }
+
+    /// Creates an item (published at `published_at`, or a draft when `None`) with the
+    /// demo-independent taxonomy made by `taxonomy()`, and returns it.
+    pub async fn news(&self, title: &str, published_at: Option<&str>, extra: Value) -> Value {
+        let mut body = json!({"title": title, "body": "Some words to read."});
+        if let Some(at) = published_at {
+            body["published_at"] = json!(at);
+        }
+        if let (Value::Object(body), Value::Object(extra)) = (&mut body, extra) {
+            body.extend(extra);
+        }
+        let res = self.post("/api/v1/news", &body).await;
+        res.assert_status(201);
+        res.json()
+    }
+
+    /// Topics `cybercrime` and `terrorism`, regions `africa` and `europe`, one author: returns
+    /// the author's id.
+    pub async fn taxonomy(&self) -> i64 {
+        for name in ["Cybercrime", "Terrorism"] {
+            self.post("/api/v1/topics", &json!({"name": name})).await.assert_status(201);
+        }
+        for name in ["Africa", "Europe"] {
+            self.post("/api/v1/regions", &json!({"name": name})).await.assert_status(201);
+        }
+        let author = self.post("/api/v1/authors", &json!({"name": "Ada Reporter", "title": "Correspondent"})).await;
+        author.assert_status(201);
+        author.json()["id"].as_i64().expect("author id")
+    }
+}
+
+/// The `id`s of a listing's items, in order.
+pub fn ids(list: &Value) -> Vec<i64> {
+    list["items"].as_array().expect("items").iter().map(|i| i["id"].as_i64().expect("id")).collect()
+}
+
+/// The `title`s of a listing's items, in order.
+pub fn titles(list: &Value) -> Vec<String> {
+    list["items"].as_array().expect("items").iter().map(|i| i["title"].as_str().expect("title").to_owned()).collect()
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real app on a fresh SQLite file per test, driven in-process
+//! through HTTP requests, asserting what a client sees.
+
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on what it did not expect")]
+
+mod authors;
+mod errors;
+mod helpers;
+mod listing;
+mod news;
+mod service;
+mod taxonomy;

@@ -1,0 +1,99 @@
+//! Service endpoints, the OpenAPI document, docs, compression and CORS.
+
+use actix_web::test::TestRequest;
+
+use crate::helpers::TestApp;
+
+#[actix_web::test]
+async fn health_and_ready() {
+    let app = TestApp::empty().await;
+    for uri in ["/health", "/ready"] {
+        let res = app.get(uri).await;
+        res.assert_status(200);
+        assert_eq!(res.json()["status"], "ok");
+        assert_eq!(res.header("cache-control"), Some("no-store"));
+    }
+}
+
+#[actix_web::test]
+async fn the_served_document_is_the_committed_one() {
+    let app = TestApp::empty().await;
+    let res = app.get("/openapi.json").await;
+    res.assert_status(200);
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap_or_default();
+    assert!(
+        committed.as_bytes() == res.body.as_ref(),
+        "openapi/openapi.json is stale: regenerate it with `cargo run -- openapi > openapi/openapi.json`"
+    );
+    let doc = res.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let operation_ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for id in [
+        "list_news",
+        "get_news",
+        "create_news",
+        "update_news",
+        "replace_news",
+        "delete_news",
+        "list_news_archive",
+        "list_topics",
+        "delete_region",
+        "create_author",
+        "get_ready",
+    ] {
+        assert!(operation_ids.contains(&id), "{id} missing from the document");
+    }
+}
+
+#[actix_web::test]
+async fn docs_are_served_by_the_service_itself() {
+    let app = TestApp::empty().await;
+    let res = app.get("/docs").await;
+    assert!(res.status.is_redirection());
+    assert_eq!(res.header("location"), Some("/docs/"));
+    let page = app.get("/docs/").await;
+    page.assert_status(200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(!html.contains("http://") && !html.contains("https://"), "the page loads nothing from elsewhere");
+    let init = app.get("/docs/swagger-initializer.js").await;
+    let script = String::from_utf8_lossy(&init.body);
+    assert!(script.contains("/openapi.json"), "{script}");
+    app.get("/docs/swagger-ui-bundle.js").await.assert_status(200);
+}
+
+#[actix_web::test]
+async fn answers_are_compressed_when_the_client_accepts_it() {
+    let app = TestApp::demo().await;
+    for encoding in ["gzip", "br"] {
+        let res = app.send(TestRequest::get().uri("/api/v1/news").insert_header(("accept-encoding", encoding))).await;
+        res.assert_status(200);
+        assert_eq!(res.header("content-encoding"), Some(encoding));
+    }
+}
+
+#[actix_web::test]
+async fn public_reads_work_from_any_origin() {
+    let app = TestApp::demo().await;
+    let res =
+        app.send(TestRequest::get().uri("/api/v1/news").insert_header(("origin", "https://partner.example"))).await;
+    res.assert_status(200);
+    assert!(res.header("access-control-allow-origin").is_some());
+    let preflight = app
+        .send(
+            TestRequest::default()
+                .method(actix_web::http::Method::OPTIONS)
+                .uri("/api/v1/news/1")
+                .insert_header(("origin", "https://partner.example"))
+                .insert_header(("access-control-request-method", "PATCH")),
+        )
+        .await;
+    preflight.assert_status(200);
+    assert!(preflight.header("access-control-allow-methods").unwrap().contains("PATCH"));
+}

@@ -12,6 +12,7 @@ pub mod terms;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -82,6 +83,16 @@ where
     E: From<diesel::result::Error>,
 {
     conn.immediate_transaction(f)
+}
+
+/// Whether nothing at all is stored yet (the demo data fills only an empty database).
+pub fn is_empty(conn: &mut DbConn) -> diesel::QueryResult<bool> {
+    use diesel::dsl::{exists, select};
+    use schema::{authors, news_items, organizations, terms};
+    Ok(!select(exists(news_items::table.select(news_items::id))).get_result::<bool>(conn)?
+        && !select(exists(terms::table.select(terms::id))).get_result::<bool>(conn)?
+        && !select(exists(authors::table.select(authors::id))).get_result::<bool>(conn)?
+        && !select(exists(organizations::table.select(organizations::id))).get_result::<bool>(conn)?)
 }
 
 /// Checks that the database answers.

@@ -299,9 +299,3 @@ fn hydrate(conn: &mut DbConn, rows: Vec<NewsRow>) -> QueryResult<Vec<NewsView>> 
         })
         .collect())
 }
-
-/// Whether anything at all is stored (the demo seed fills only an empty database).
-pub fn is_empty(conn: &mut DbConn) -> QueryResult<bool> {
-    let any: bool = diesel::select(diesel::dsl::exists(news_items::table.select(news_items::id))).get_result(conn)?;
-    Ok(!any)
-}

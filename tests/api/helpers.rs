@@ -21,7 +21,7 @@ type Call = Box<dyn Fn(actix_test::TestRequest) -> Pin<Box<dyn Future<Output = T
 /// The app over its own database file, deleted with it.
 pub struct TestApp {
     call: Call,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 /// What a client receives.
@@ -81,7 +81,15 @@ impl TestApp {
     }
 
     async fn start(seed: Seed) -> Self {
-        let dir = TempDir::new().expect("temp dir");
+        Self::start_in(TempDir::new().expect("temp dir"), seed).await
+    }
+
+    /// Stops this app and starts a new one on the same database, as a restart would.
+    pub async fn restart(self, seed: Seed) -> Self {
+        Self::start_in(self.dir, seed).await
+    }
+
+    async fn start_in(dir: TempDir, seed: Seed) -> Self {
         let settings = Settings {
             bind: "127.0.0.1:0".into(),
             database_url: format!("sqlite://{}", dir.path().join("newsdesk.db").display()),
@@ -108,7 +116,7 @@ impl TestApp {
                 TestResponse { status, headers, body }
             })
         });
-        Self { call, _dir: dir }
+        Self { call, dir }
     }
 
     pub async fn send(&self, req: actix_test::TestRequest) -> TestResponse {

@@ -2,6 +2,9 @@
 
 use actix_web::test::TestRequest;
 
+use newsdesk::config::Seed;
+use serde_json::json;
+
 use crate::helpers::TestApp;
 
 #[actix_web::test]
@@ -96,4 +99,18 @@ async fn public_reads_work_from_any_origin() {
         .await;
     preflight.assert_status(200);
     assert!(preflight.header("access-control-allow-methods").unwrap().contains("PATCH"));
+}
+
+#[actix_web::test]
+async fn the_demo_is_loaded_once_and_only_into_an_empty_database() {
+    let app = TestApp::demo().await;
+    app.post("/api/v1/topics", &json!({"name": "Extra"})).await.assert_status(201);
+    let app = app.restart(Seed::Demo).await;
+    assert_eq!(app.get("/api/v1/news").await.json()["total"], 12, "a restart does not load it again");
+    assert_eq!(app.get("/api/v1/topics/extra").await.status, 200);
+
+    let app = TestApp::empty().await;
+    app.post("/api/v1/topics", &json!({"name": "Cybercrime"})).await.assert_status(201);
+    let app = app.restart(Seed::Demo).await;
+    assert_eq!(app.get("/api/v1/news").await.json()["total"], 0, "a database in use is not empty");
 }

@@ -14,9 +14,12 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api::service::OpenApiJson;
-use crate::api::{self, AppState};
+use crate::api::{self, AppState, users};
+use crate::auth::Role;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::token::{KeyError, Keys};
 use crate::config::{Seed, Settings};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::http::{conditional, json, problems};
 use crate::{db, openapi, seed};
 
@@ -26,7 +29,11 @@ pub enum StartError {
     #[error(transparent)]
     Open(#[from] db::OpenError),
     #[error("cannot load the demo data: {0}")]
-    Seed(#[from] ApiError),
+    Seed(ApiError),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error("cannot create the admin from NEWSDESK_ADMIN_USERNAME: {0}")]
+    Admin(ApiError),
 }
 
 /// Everything the app factory needs; cheap to clone into each worker.
@@ -42,15 +49,23 @@ impl Service {
     /// Opens the store (applying migrations) and loads the demo data into an empty one.
     pub fn start(settings: &Settings) -> Result<Self, StartError> {
         let pool = db::open(&settings.database_url)?;
-        if settings.seed == Seed::Demo {
-            let mut conn = pool.get().map_err(db::OpenError::from)?;
-            if seed::load_demo(&mut conn)? {
-                log::info!("loaded the demo data into an empty database");
-            }
+        let keys = Keys::new(settings.jwt_secret.as_deref(), settings.token_ttl())?;
+        let mut conn = pool.get().map_err(db::OpenError::from)?;
+        if settings.seed == Seed::Demo && seed::load_demo(&mut conn).map_err(StartError::Seed)? {
+            log::info!("loaded the demo data into an empty database");
         }
+        if let (Some(username), Some(password)) = (&settings.admin_username, &settings.admin_password) {
+            ensure_admin(&mut conn, username, password)?;
+        }
+        drop(conn);
         let doc = openapi::document();
         Ok(Self {
-            state: AppState { pool, public_url: settings.public_url() },
+            state: AppState {
+                pool,
+                public_url: settings.public_url(),
+                keys: Arc::new(keys),
+                throttle: Arc::new(LoginThrottle::default()),
+            },
             openapi: OpenApiJson(openapi::json(&doc)),
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
@@ -87,6 +102,18 @@ impl Service {
             .wrap(Compress::default())
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
     }
+}
+
+/// Creates the configured admin unless a user of that name exists (whose password and
+/// role are then left as they are).
+fn ensure_admin(conn: &mut db::DbConn, username: &str, password: &str) -> Result<(), StartError> {
+    let name = users::normalize_username(username)
+        .map_err(|m| StartError::Admin(ApiError::invalid_fields(vec![FieldError::new("username", m)])))?;
+    if db::users::by_username(conn, &name).map_err(|e| StartError::Admin(e.into()))?.is_none() {
+        users::create_account(conn, &name, password, Role::Admin).map_err(StartError::Admin)?;
+        log::info!("created admin `{name}`");
+    }
+    Ok(())
 }
 
 fn cors(origins: &[String]) -> Cors {

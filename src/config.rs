@@ -7,9 +7,16 @@
 //! | `NEWSDESK_SEED` | `--seed` | `demo` (`none` starts empty) |
 //! | `NEWSDESK_PUBLIC_URL` | `--public-url` | `http://{bind}` |
 //! | `NEWSDESK_CORS_ORIGINS` | `--cors-origins` | `*` |
+//! | `NEWSDESK_JWT_SECRET` | `--jwt-secret` | random per process, with a warning |
+//! | `NEWSDESK_TOKEN_TTL` | `--token-ttl` | `3600` seconds |
+//! | `NEWSDESK_ADMIN_USERNAME`, `NEWSDESK_ADMIN_PASSWORD` | `--admin-username`, `--admin-password` | none |
 //! | `RUST_LOG` | | `info` |
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::auth::Role;
 
 /// newsdesk: a headless news and organization-profile service.
 #[derive(Debug, Parser)]
@@ -27,6 +34,45 @@ pub enum Command {
     Serve,
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `newsdesk user ...`: accounts, without the HTTP API (for the first admin, say).
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from NEWSDESK_PASSWORD, or else from the first
+    /// line of standard input.
+    Add {
+        username: String,
+        #[arg(long, value_enum, default_value = "editor")]
+        role: RoleArg,
+    },
+    /// Change a user's role.
+    SetRole {
+        username: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+    /// Disable a user: sign-in and every token stop working at once.
+    Disable { username: String },
+}
+
+/// A role as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Editor,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Editor => Role::Editor,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
 }
 
 /// What to load into an empty database.
@@ -55,6 +101,17 @@ pub struct Settings {
     /// Comma list of origins browsers may call from; `*` for any.
     #[arg(long, env = "NEWSDESK_CORS_ORIGINS", default_value = "*", global = true)]
     pub cors_origins: String,
+    /// Secret that signs access tokens (at least 32 bytes); random per process when unset.
+    #[arg(long, env = "NEWSDESK_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+    /// Access-token lifetime in seconds.
+    #[arg(long, env = "NEWSDESK_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(60..=2_592_000), global = true)]
+    pub token_ttl: u64,
+    /// With `--admin-password`: this admin is created at start if no user has this name.
+    #[arg(long, env = "NEWSDESK_ADMIN_USERNAME", global = true)]
+    pub admin_username: Option<String>,
+    #[arg(long, env = "NEWSDESK_ADMIN_PASSWORD", hide_env_values = true, global = true)]
+    pub admin_password: Option<String>,
 }
 
 impl Settings {
@@ -64,6 +121,10 @@ impl Settings {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.bind),
         }
+    }
+
+    pub fn token_ttl(&self) -> Duration {
+        Duration::from_secs(self.token_ttl)
     }
 
     /// Allowed CORS origins; empty means any.

@@ -52,6 +52,15 @@ pub enum ApiError {
     /// 400: malformed request (bad JSON, a query parameter of the wrong form).
     #[error("{detail}")]
     BadRequest { detail: String, errors: Vec<FieldError> },
+    /// 401: no valid bearer token. `invalid_token` tells a bad token from a missing one.
+    #[error("{detail}")]
+    Unauthorized { detail: String, invalid_token: bool },
+    /// 403: a valid token whose role is too low.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 429: too many attempts; retry after this many seconds.
+    #[error("too many attempts; retry in {0} seconds")]
+    TooManyRequests(u64),
     /// 404: no such resource, or one the caller may not see.
     #[error("{0}")]
     NotFound(String),
@@ -92,6 +101,14 @@ impl ApiError {
         Self::BadRequest {
             detail: format!("query parameter `{param}`: {message}"),
             errors: vec![FieldError::new(param, message)],
+        }
+    }
+
+    /// A 401 for a token that is malformed, forged, expired or no longer honoured.
+    pub fn invalid_token() -> Self {
+        Self::Unauthorized {
+            detail: "the bearer token is invalid or expired; get a new one".into(),
+            invalid_token: true,
         }
     }
 
@@ -162,6 +179,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -188,8 +208,23 @@ impl ResponseError for ApiError {
         {
             res.headers_mut().insert(header::ALLOW, value);
         }
-        if let Self::Unavailable(_) = self {
-            res.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        let headers = res.headers_mut();
+        match self {
+            Self::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            }
+            Self::TooManyRequests(seconds) => {
+                headers.insert(header::RETRY_AFTER, header::HeaderValue::from(*seconds));
+            }
+            Self::Unauthorized { invalid_token, .. } => {
+                let challenge = if *invalid_token {
+                    r#"Bearer realm="newsdesk", error="invalid_token""#
+                } else {
+                    r#"Bearer realm="newsdesk""#
+                };
+                headers.insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
+            }
+            _ => {}
         }
         res
     }

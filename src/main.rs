@@ -17,6 +17,7 @@ fn main() -> ExitCode {
             print!("{}", newsdesk::openapi::json(&newsdesk::openapi::document()));
             Ok(())
         }
+        Command::User(command) => newsdesk::cli::user(&cli.settings, command).map(|outcome| println!("{outcome}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

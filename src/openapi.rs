@@ -3,7 +3,8 @@
 //! operations share, declared once as components and referenced by each operation.
 
 use utoipa::openapi::OpenApi as Document;
-use utoipa::{IntoResponses, OpenApi, ToResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
@@ -11,18 +12,38 @@ use crate::error::{FieldError, Problem};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "newsdesk"),
+    modifiers(&BearerScheme),
     tags(
         (name = "news", description = "News items and their date-filtered listings"),
         (name = "taxonomy", description = "Topics and regions that classify news items"),
         (name = "authors", description = "People who write news items"),
+        (name = "auth", description = "Sign-in: bearer tokens for writes"),
+        (name = "users", description = "Accounts and roles (admins only)"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(
         schemas(Problem, FieldError),
-        responses(NotModified, BadRequest, NotFound, Conflict, PreconditionFailed, PayloadTooLarge, UnsupportedMediaType, Unprocessable)
+        responses(
+            NotModified, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
+            PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests
+        )
     )
 )]
 struct ApiDoc;
+
+/// Declares the `bearer` scheme that operations name in their `security`.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, doc: &mut Document) {
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .description(Some("A token from `POST /api/v1/auth/token`."))
+            .build();
+        doc.components.get_or_insert_default().add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The complete document.
 pub fn document() -> Document {
@@ -49,6 +70,22 @@ pub struct NotModified;
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct BadRequest(pub Problem);
+
+/// No valid bearer token (missing, malformed, expired, or its user disabled); see
+/// `WWW-Authenticate`.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Unauthorized(pub Problem);
+
+/// A valid token whose role may not do this.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct Forbidden(pub Problem);
+
+/// Too many attempts; `Retry-After` says when to try again.
+#[derive(ToResponse)]
+#[response(content_type = "application/problem+json")]
+pub struct TooManyRequests(pub Problem);
 
 /// No such resource, or one the caller may not see.
 #[derive(ToResponse)]
@@ -87,6 +124,8 @@ pub enum ListErrors {
     NotModified(#[ref_response] NotModified),
     #[response(status = 400)]
     BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
 }
 
 /// The other answers of a read of one resource.
@@ -94,8 +133,47 @@ pub enum ListErrors {
 pub enum GetErrors {
     #[response(status = 304)]
     NotModified(#[ref_response] NotModified),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
     #[response(status = 404)]
     NotFound(#[ref_response] NotFound),
+}
+
+/// The other answer of a document that may be cached.
+#[derive(IntoResponses)]
+pub enum Cached {
+    #[response(status = 304)]
+    NotModified(#[ref_response] NotModified),
+}
+
+/// The other answers of an admin's read.
+#[derive(IntoResponses)]
+pub enum AdminReadErrors {
+    #[response(status = 304)]
+    NotModified(#[ref_response] NotModified),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+}
+
+/// The other answers of a sign-in.
+#[derive(IntoResponses)]
+pub enum LoginErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 413)]
+    PayloadTooLarge(#[ref_response] PayloadTooLarge),
+    #[response(status = 415)]
+    UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }
 
 /// The other answers of a create.
@@ -103,6 +181,10 @@ pub enum GetErrors {
 pub enum CreateErrors {
     #[response(status = 400)]
     BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
     #[response(status = 409)]
     Conflict(#[ref_response] Conflict),
     #[response(status = 413)]
@@ -118,6 +200,10 @@ pub enum CreateErrors {
 pub enum ChangeErrors {
     #[response(status = 400)]
     BadRequest(#[ref_response] BadRequest),
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
     #[response(status = 404)]
     NotFound(#[ref_response] NotFound),
     #[response(status = 409)]
@@ -135,6 +221,10 @@ pub enum ChangeErrors {
 /// The other answers of a DELETE.
 #[derive(IntoResponses)]
 pub enum DeleteErrors {
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
     #[response(status = 404)]
     NotFound(#[ref_response] NotFound),
     #[response(status = 409)]

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, changed, created, not_null, utc};
-use crate::auth::{Reader, Writer};
+use crate::auth::{Editor, Reader};
 use crate::db::authors::{AuthorForm, AuthorRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates;
@@ -126,7 +126,7 @@ fn find(conn: &mut DbConn, segment: &str) -> Result<AuthorRow, ApiError> {
 }
 
 /// List authors
-#[utoipa::path(operation_id = "list_authors", tag = "authors", responses((status = 200, description = "Every author", body = AuthorList), crate::openapi::ListErrors))]
+#[utoipa::path(operation_id = "list_authors", security((), ("bearer" = [])), tag = "authors", responses((status = 200, description = "Every author", body = AuthorList), crate::openapi::ListErrors))]
 #[get("/authors")]
 pub async fn list_authors(state: State, _: Reader) -> Result<HttpResponse, ApiError> {
     let rows = state.db(|c| Ok(db::authors::list(c)?)).await?;
@@ -134,7 +134,7 @@ pub async fn list_authors(state: State, _: Reader) -> Result<HttpResponse, ApiEr
 }
 
 /// Get one author
-#[utoipa::path(operation_id = "get_author", tag = "authors", params(("id" = i64, Path, description = "Author id", example = 1)), responses((status = 200, description = "The author", body = Author), crate::openapi::GetErrors))]
+#[utoipa::path(operation_id = "get_author", security((), ("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id", example = 1)), responses((status = 200, description = "The author", body = Author), crate::openapi::GetErrors))]
 #[get("/authors/{id}")]
 pub async fn get_author(state: State, _: Reader, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let row = state.db(move |c| find(c, &id)).await?;
@@ -142,20 +142,20 @@ pub async fn get_author(state: State, _: Reader, id: web::Path<String>) -> Resul
 }
 
 /// Create an author
-#[utoipa::path(operation_id = "create_author", tag = "authors", request_body = AuthorWrite, responses((status = 201, description = "Created", body = Author), crate::openapi::CreateErrors))]
+#[utoipa::path(operation_id = "create_author", security(("bearer" = [])), tag = "authors", request_body = AuthorWrite, responses((status = 201, description = "Created", body = Author), crate::openapi::CreateErrors))]
 #[post("/authors")]
-pub async fn create_author(state: State, _: Writer, Json(body): Json<AuthorWrite>) -> Result<HttpResponse, ApiError> {
+pub async fn create_author(state: State, _: Editor, Json(body): Json<AuthorWrite>) -> Result<HttpResponse, ApiError> {
     let author = body.validate()?;
     let author = state.db(move |c| db::write(c, |c| author.save(c, None))).await?;
     Ok(created(state.url(&format!("/api/v1/authors/{}", author.id)), &author))
 }
 
 /// Replace an author
-#[utoipa::path(operation_id = "replace_author", tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = AuthorWrite, responses((status = 200, description = "Replaced", body = Author), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = AuthorWrite, responses((status = 200, description = "Replaced", body = Author), crate::openapi::ChangeErrors))]
 #[put("/authors/{id}")]
 pub async fn replace_author(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<AuthorWrite>,
@@ -174,11 +174,11 @@ pub async fn replace_author(
 }
 
 /// Change some fields of an author
-#[utoipa::path(operation_id = "update_author", tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = AuthorPatch, responses((status = 200, description = "Changed", body = Author), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = AuthorPatch, responses((status = 200, description = "Changed", body = Author), crate::openapi::ChangeErrors))]
 #[patch("/authors/{id}")]
 pub async fn update_author(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<AuthorPatch>,
@@ -202,11 +202,11 @@ pub async fn update_author(
 }
 
 /// Delete an author who wrote no news item
-#[utoipa::path(operation_id = "delete_author", tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/authors/{id}")]
 pub async fn delete_author(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {

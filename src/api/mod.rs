@@ -2,10 +2,14 @@
 //! Handlers are thin: extract, validate into domain values, run a `db` query function on the
 //! blocking pool, map the result to a response type.
 
+pub mod auth;
 pub mod authors;
 pub mod news;
 pub mod service;
 pub mod taxonomy;
+pub mod users;
+
+use std::sync::Arc;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -23,6 +27,8 @@ pub struct AppState {
     pub pool: DbPool,
     /// Base of absolute links, without a trailing slash.
     pub public_url: String,
+    pub keys: Arc<crate::auth::token::Keys>,
+    pub throttle: Arc<crate::auth::throttle::LoginThrottle>,
 }
 
 /// The state as handlers extract it.
@@ -60,7 +66,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(news::update_news)
             .service(news::delete_news)
             .configure(taxonomy::routes)
-            .configure(authors::routes),
+            .configure(authors::routes)
+            .configure(auth::routes)
+            .configure(users::routes),
     )
     .configure(service::routes);
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{State, changed, created, not_null, nullable, utc};
-use crate::auth::{Reader, Writer};
+use crate::auth::{Editor, Reader};
 use crate::db::news::{NewsForm, NewsView};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
@@ -332,7 +332,7 @@ pub struct ArchiveParams {
 
 /// List news items, newest first, filtered by date and taxonomy
 #[utoipa::path(
-    operation_id = "list_news", tag = "news",
+    operation_id = "list_news", security((), ("bearer" = [])), tag = "news",
     params(FilterParams, PageParams),
     responses(
         (status = 200, description = "One page of items; `Link: rel=\"next\"` when there is another", body = NewsList),
@@ -390,7 +390,7 @@ fn project(item: NewsItem, fields: Option<&[String]>) -> serde_json::Value {
 
 /// Count news items per year, month or day
 #[utoipa::path(
-    operation_id = "list_news_archive", tag = "news",
+    operation_id = "list_news_archive", security((), ("bearer" = [])), tag = "news",
     params(FilterParams, ArchiveParams),
     responses(
         (status = 200, description = "Counts per period, newest first", body = Archive),
@@ -416,7 +416,7 @@ pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Res
 
 /// Get one news item by id or slug
 #[utoipa::path(
-    operation_id = "get_news", tag = "news",
+    operation_id = "get_news", security((), ("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug", example = "14-terror-suspects-arrested-in-african-operation")),
     responses(
         (status = 200, description = "The item", body = NewsItem),
@@ -432,7 +432,7 @@ pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Re
 
 /// Create a news item
 #[utoipa::path(
-    operation_id = "create_news", tag = "news",
+    operation_id = "create_news", security(("bearer" = [])), tag = "news",
     request_body = NewsWrite,
     responses(
         (status = 201, description = "Created; `Location` names it", body = NewsItem),
@@ -440,7 +440,7 @@ pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Re
     )
 )]
 #[post("/news")]
-pub async fn create_news(state: State, _: Writer, Json(body): Json<NewsWrite>) -> Result<HttpResponse, ApiError> {
+pub async fn create_news(state: State, _: Editor, Json(body): Json<NewsWrite>) -> Result<HttpResponse, ApiError> {
     let draft = NewsDraft::from(body).validate().map_err(ApiError::invalid_fields)?;
     let view = state.db(move |c| db::write(c, |c| store(c, None, draft))).await?;
     let item = NewsItem::from(view);
@@ -449,7 +449,7 @@ pub async fn create_news(state: State, _: Writer, Json(body): Json<NewsWrite>) -
 
 /// Replace a news item
 #[utoipa::path(
-    operation_id = "replace_news", tag = "news",
+    operation_id = "replace_news", security(("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")),
     request_body = NewsWrite,
     responses(
@@ -460,7 +460,7 @@ pub async fn create_news(state: State, _: Writer, Json(body): Json<NewsWrite>) -
 #[put("/news/{id}")]
 pub async fn replace_news(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<NewsWrite>,
@@ -481,7 +481,7 @@ pub async fn replace_news(
 
 /// Change some fields of a news item
 #[utoipa::path(
-    operation_id = "update_news", tag = "news",
+    operation_id = "update_news", security(("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")),
     request_body = NewsPatch,
     responses(
@@ -492,7 +492,7 @@ pub async fn replace_news(
 #[patch("/news/{id}")]
 pub async fn update_news(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<NewsPatch>,
@@ -513,7 +513,7 @@ pub async fn update_news(
 
 /// Delete a news item
 #[utoipa::path(
-    operation_id = "delete_news", tag = "news",
+    operation_id = "delete_news", security(("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")),
     responses(
         (status = 204, description = "Deleted"),
@@ -523,7 +523,7 @@ pub async fn update_news(
 #[delete("/news/{id}")]
 pub async fn delete_news(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {

@@ -47,7 +47,7 @@ pub async fn ready(state: State) -> Result<HttpResponse, ApiError> {
 }
 
 /// This API's OpenAPI 3.1 document
-#[utoipa::path(operation_id = "get_openapi", tag = "service", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object), crate::openapi::ListErrors))]
+#[utoipa::path(operation_id = "get_openapi", tag = "service", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object), crate::openapi::Cached))]
 #[get("/openapi.json")]
 pub async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").body(doc.0.clone())

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, changed, created, not_null, utc};
-use crate::auth::{Reader, Writer};
+use crate::auth::{Editor, Reader};
 use crate::db::terms::{TermForm, TermKind, TermRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates;
@@ -230,32 +230,32 @@ async fn remove(state: State, kind: TermKind, segment: String, if_match: IfMatch
 }
 
 /// List topics
-#[utoipa::path(operation_id = "list_topics", tag = "taxonomy", responses((status = 200, description = "Every topic", body = TermList), crate::openapi::ListErrors))]
+#[utoipa::path(operation_id = "list_topics", security((), ("bearer" = [])), tag = "taxonomy", responses((status = 200, description = "Every topic", body = TermList), crate::openapi::ListErrors))]
 #[get("/topics")]
 pub async fn list_topics(state: State, _: Reader) -> Result<HttpResponse, ApiError> {
     list(state, TermKind::Topic).await
 }
 
 /// Get one topic by id or slug
-#[utoipa::path(operation_id = "get_topic", tag = "taxonomy", params(("id" = String, Path, description = "Id or slug", example = "cybercrime")), responses((status = 200, description = "The topic", body = Term), crate::openapi::GetErrors))]
+#[utoipa::path(operation_id = "get_topic", security((), ("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug", example = "cybercrime")), responses((status = 200, description = "The topic", body = Term), crate::openapi::GetErrors))]
 #[get("/topics/{id}")]
 pub async fn get_topic(state: State, _: Reader, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     get(state, TermKind::Topic, id.into_inner()).await
 }
 
 /// Create a topic
-#[utoipa::path(operation_id = "create_topic", tag = "taxonomy", request_body = TermWrite, responses((status = 201, description = "Created", body = Term), crate::openapi::CreateErrors))]
+#[utoipa::path(operation_id = "create_topic", security(("bearer" = [])), tag = "taxonomy", request_body = TermWrite, responses((status = 201, description = "Created", body = Term), crate::openapi::CreateErrors))]
 #[post("/topics")]
-pub async fn create_topic(state: State, _: Writer, Json(body): Json<TermWrite>) -> Result<HttpResponse, ApiError> {
+pub async fn create_topic(state: State, _: Editor, Json(body): Json<TermWrite>) -> Result<HttpResponse, ApiError> {
     create(state, TermKind::Topic, body).await
 }
 
 /// Replace a topic
-#[utoipa::path(operation_id = "replace_topic", tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
 #[put("/topics/{id}")]
 pub async fn replace_topic(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<TermWrite>,
@@ -264,11 +264,11 @@ pub async fn replace_topic(
 }
 
 /// Change some fields of a topic
-#[utoipa::path(operation_id = "update_topic", tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
 #[patch("/topics/{id}")]
 pub async fn update_topic(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<TermPatch>,
@@ -277,11 +277,11 @@ pub async fn update_topic(
 }
 
 /// Delete a topic that no news item uses
-#[utoipa::path(operation_id = "delete_topic", tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/topics/{id}")]
 pub async fn delete_topic(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
@@ -289,32 +289,32 @@ pub async fn delete_topic(
 }
 
 /// List regions
-#[utoipa::path(operation_id = "list_regions", tag = "taxonomy", responses((status = 200, description = "Every region", body = TermList), crate::openapi::ListErrors))]
+#[utoipa::path(operation_id = "list_regions", security((), ("bearer" = [])), tag = "taxonomy", responses((status = 200, description = "Every region", body = TermList), crate::openapi::ListErrors))]
 #[get("/regions")]
 pub async fn list_regions(state: State, _: Reader) -> Result<HttpResponse, ApiError> {
     list(state, TermKind::Region).await
 }
 
 /// Get one region by id or slug
-#[utoipa::path(operation_id = "get_region", tag = "taxonomy", params(("id" = String, Path, description = "Id or slug", example = "africa")), responses((status = 200, description = "The region", body = Term), crate::openapi::GetErrors))]
+#[utoipa::path(operation_id = "get_region", security((), ("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug", example = "africa")), responses((status = 200, description = "The region", body = Term), crate::openapi::GetErrors))]
 #[get("/regions/{id}")]
 pub async fn get_region(state: State, _: Reader, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     get(state, TermKind::Region, id.into_inner()).await
 }
 
 /// Create a region
-#[utoipa::path(operation_id = "create_region", tag = "taxonomy", request_body = TermWrite, responses((status = 201, description = "Created", body = Term), crate::openapi::CreateErrors))]
+#[utoipa::path(operation_id = "create_region", security(("bearer" = [])), tag = "taxonomy", request_body = TermWrite, responses((status = 201, description = "Created", body = Term), crate::openapi::CreateErrors))]
 #[post("/regions")]
-pub async fn create_region(state: State, _: Writer, Json(body): Json<TermWrite>) -> Result<HttpResponse, ApiError> {
+pub async fn create_region(state: State, _: Editor, Json(body): Json<TermWrite>) -> Result<HttpResponse, ApiError> {
     create(state, TermKind::Region, body).await
 }
 
 /// Replace a region
-#[utoipa::path(operation_id = "replace_region", tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
 #[put("/regions/{id}")]
 pub async fn replace_region(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<TermWrite>,
@@ -323,11 +323,11 @@ pub async fn replace_region(
 }
 
 /// Change some fields of a region
-#[utoipa::path(operation_id = "update_region", tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
 #[patch("/regions/{id}")]
 pub async fn update_region(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<TermPatch>,
@@ -336,11 +336,11 @@ pub async fn update_region(
 }
 
 /// Delete a region that no news item uses
-#[utoipa::path(operation_id = "delete_region", tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/regions/{id}")]
 pub async fn delete_region(
     state: State,
-    _: Writer,
+    _: Editor,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {

@@ -8,6 +8,7 @@ pub mod organizations;
 pub mod schema;
 mod search;
 pub mod terms;
+pub mod users;
 
 use std::time::Duration;
 

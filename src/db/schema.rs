@@ -60,8 +60,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(news_items -> authors (author_id));
 diesel::joinable!(news_items -> organizations (organization_id));
 diesel::joinable!(news_tags -> news_items (news_id));
 
-diesel::allow_tables_to_appear_in_same_query!(authors, news_items, news_tags, organizations, terms,);
+diesel::allow_tables_to_appear_in_same_query!(authors, news_items, news_tags, organizations, terms, users,);

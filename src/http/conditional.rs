@@ -16,6 +16,8 @@ use crate::error::ApiError;
 
 /// How long shared caches may keep a public answer.
 pub const PUBLIC_CACHE: &str = "public, max-age=30";
+/// Answers to signed-in readers may show drafts: never stored by shared caches.
+pub const PRIVATE_CACHE: &str = "private, no-cache";
 
 /// The strong entity tag of a body.
 pub fn etag(body: &[u8]) -> String {
@@ -40,6 +42,7 @@ pub async fn tag_responses(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let is_get = req.method() == Method::GET;
+    let signed_in = req.headers().contains_key(header::AUTHORIZATION);
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let res = next.call(req).await?;
     let status = res.status();
@@ -52,14 +55,16 @@ pub async fn tag_responses(
     let tag = etag(&bytes);
     let headers = head.headers_mut();
     if is_get && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static(PUBLIC_CACHE));
+        let policy = if signed_in { PRIVATE_CACHE } else { PUBLIC_CACHE };
+        headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static(policy));
+        headers.append(header::VARY, header::HeaderValue::from_static("Authorization"));
     }
     if let Ok(value) = header::HeaderValue::from_str(&tag) {
         headers.insert(header::ETAG, value);
     }
     if is_get && if_none_match.is_some_and(|h| none_match_hits(&h, &tag)) {
         let mut not_modified = HttpResponse::NotModified();
-        for name in [header::ETAG, header::CACHE_CONTROL, header::LINK] {
+        for name in [header::ETAG, header::CACHE_CONTROL, header::LINK, header::VARY] {
             if let Some(value) = head.headers().get(&name) {
                 not_modified.insert_header((name, value.clone()));
             }

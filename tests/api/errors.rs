@@ -6,8 +6,14 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
-fn post_raw(uri: &str, content_type: Option<&str>, body: impl Into<actix_web::web::Bytes>) -> TestRequest {
-    let req = TestRequest::post().uri(uri).set_payload(body.into());
+/// A signed-in POST of raw bytes.
+fn post_raw(
+    app: &TestApp,
+    uri: &str,
+    content_type: Option<&str>,
+    body: impl Into<actix_web::web::Bytes>,
+) -> TestRequest {
+    let req = app.authed(TestRequest::post().uri(uri).set_payload(body.into()));
     match content_type {
         Some(ct) => req.insert_header(("content-type", ct)),
         None => req,
@@ -18,16 +24,16 @@ fn post_raw(uri: &str, content_type: Option<&str>, body: impl Into<actix_web::we
 async fn malformed_json_is_400() {
     let app = TestApp::demo().await;
     for body in ["{", "{\"title\": \"x\",}", "{'title': 'x'}", "{\"title\": \"x\"} {}", "", "   ", "nul"] {
-        let res = app.send(post_raw("/api/v1/news", Some("application/json"), body)).await;
+        let res = app.send(post_raw(&app, "/api/v1/news", Some("application/json"), body)).await;
         res.problem(400);
     }
     // Well-formed but not an object, however deep.
     let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-    let res = app.send(post_raw("/api/v1/news", Some("application/json"), deep)).await;
+    let res = app.send(post_raw(&app, "/api/v1/news", Some("application/json"), deep)).await;
     res.problem(422);
     assert_eq!(res.error_fields(), ["(body)"]);
     let deep_field = format!("{{\"title\": {}{}}}", "[".repeat(10_000), "]".repeat(10_000));
-    app.send(post_raw("/api/v1/news", Some("application/json"), deep_field)).await.problem(422);
+    app.send(post_raw(&app, "/api/v1/news", Some("application/json"), deep_field)).await.problem(422);
     assert_eq!(app.get("/api/v1/news").await.json()["total"], 12);
 }
 
@@ -60,12 +66,14 @@ async fn well_formed_json_of_the_wrong_shape_is_422_naming_the_field() {
 async fn bodies_that_are_not_json_are_415() {
     let app = TestApp::empty().await;
     for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/xml")] {
-        let res = app.send(post_raw("/api/v1/news", content_type, "{\"title\": \"x\"}")).await;
+        let res = app.send(post_raw(&app, "/api/v1/news", content_type, "{\"title\": \"x\"}")).await;
         res.problem(415);
     }
-    let res = app.send(post_raw("/api/v1/news", Some("application/json; charset=utf-8"), "{\"title\": \"x\"}")).await;
+    let res =
+        app.send(post_raw(&app, "/api/v1/news", Some("application/json; charset=utf-8"), "{\"title\": \"x\"}")).await;
     res.assert_status(201);
-    let res = app.send(post_raw("/api/v1/topics", Some("application/merge-patch+json"), "{\"name\": \"x\"}")).await;
+    let res =
+        app.send(post_raw(&app, "/api/v1/topics", Some("application/merge-patch+json"), "{\"name\": \"x\"}")).await;
     res.assert_status(201);
 }
 
@@ -73,13 +81,15 @@ async fn bodies_that_are_not_json_are_415() {
 async fn bodies_over_one_mebibyte_are_413() {
     let app = TestApp::demo().await;
     let huge = json!({"title": "big", "body": "x".repeat(1024 * 1024)}).to_string();
-    app.send(post_raw("/api/v1/news", Some("application/json"), huge.clone())).await.problem(413);
+    app.send(post_raw(&app, "/api/v1/news", Some("application/json"), huge.clone())).await.problem(413);
     let res = app
         .send(
-            TestRequest::patch()
-                .uri("/api/v1/news/1")
-                .insert_header(("content-type", "application/json"))
-                .set_payload(huge),
+            app.authed(
+                TestRequest::patch()
+                    .uri("/api/v1/news/1")
+                    .insert_header(("content-type", "application/json"))
+                    .set_payload(huge),
+            ),
         )
         .await;
     res.problem(413);

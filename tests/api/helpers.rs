@@ -15,13 +15,17 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 pub const PUBLIC_URL: &str = "http://newsdesk.test";
+pub const SECRET: &str = "a test secret that is long enough to sign";
+pub const ADMIN: (&str, &str) = ("admin", "admin password 1");
 
 type Call = Box<dyn Fn(actix_test::TestRequest) -> Pin<Box<dyn Future<Output = TestResponse>>>>;
 
-/// The app over its own database file, deleted with it.
+/// The app over its own database file, deleted with it, with an admin signed in.
 pub struct TestApp {
     call: Call,
     dir: TempDir,
+    /// The admin's bearer token, sent with every write helper.
+    pub token: String,
 }
 
 /// What a client receives.
@@ -96,6 +100,10 @@ impl TestApp {
             seed,
             public_url: Some(PUBLIC_URL.into()),
             cors_origins: "*".into(),
+            jwt_secret: Some(SECRET.into()),
+            token_ttl: 3600,
+            admin_username: Some(ADMIN.0.into()),
+            admin_password: Some(ADMIN.1.into()),
         };
         let service = Service::start(&settings).expect("service starts");
         let app = Rc::new(actix_test::init_service(service.app()).await);
@@ -116,31 +124,63 @@ impl TestApp {
                 TestResponse { status, headers, body }
             })
         });
-        Self { call, dir }
+        let mut app = Self { call, dir, token: String::new() };
+        app.token = app.sign_in(ADMIN.0, ADMIN.1).await;
+        app
     }
 
+    /// The `sqlite://` URL of this app's database.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("newsdesk.db").display())
+    }
+
+    /// A bearer token for these credentials (the sign-in must succeed).
+    pub async fn sign_in(&self, username: &str, password: &str) -> String {
+        let res = self
+            .send(
+                actix_test::TestRequest::post()
+                    .uri("/api/v1/auth/token")
+                    .set_json(json!({"username": username, "password": password})),
+            )
+            .await;
+        res.assert_status(200);
+        res.json()["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    /// Sends a request as it is: anonymous unless it carries its own `Authorization`.
     pub async fn send(&self, req: actix_test::TestRequest) -> TestResponse {
         (self.call)(req).await
     }
 
+    /// Adds the admin's bearer token to a request.
+    pub fn authed(&self, req: actix_test::TestRequest) -> actix_test::TestRequest {
+        req.insert_header(("authorization", format!("Bearer {}", self.token)))
+    }
+
+    /// An anonymous GET.
     pub async fn get(&self, uri: &str) -> TestResponse {
         self.send(actix_test::TestRequest::get().uri(uri)).await
     }
 
+    /// A GET by the signed-in admin, who sees drafts and scheduled items.
+    pub async fn get_authed(&self, uri: &str) -> TestResponse {
+        self.send(self.authed(actix_test::TestRequest::get().uri(uri))).await
+    }
+
     pub async fn post(&self, uri: &str, body: &Value) -> TestResponse {
-        self.send(actix_test::TestRequest::post().uri(uri).set_json(body)).await
+        self.send(self.authed(actix_test::TestRequest::post().uri(uri).set_json(body))).await
     }
 
     pub async fn put(&self, uri: &str, body: &Value) -> TestResponse {
-        self.send(actix_test::TestRequest::put().uri(uri).set_json(body)).await
+        self.send(self.authed(actix_test::TestRequest::put().uri(uri).set_json(body))).await
     }
 
     pub async fn patch(&self, uri: &str, body: &Value) -> TestResponse {
-        self.send(actix_test::TestRequest::patch().uri(uri).set_json(body)).await
+        self.send(self.authed(actix_test::TestRequest::patch().uri(uri).set_json(body))).await
     }
 
     pub async fn delete(&self, uri: &str) -> TestResponse {
-        self.send(actix_test::TestRequest::delete().uri(uri)).await
+        self.send(self.authed(actix_test::TestRequest::delete().uri(uri))).await
     }
 
     /// Creates an item (published at `published_at`, or a draft when `None`) with the

@@ -218,13 +218,16 @@ async fn if_match_guards_every_write() {
     let etag = app.get(&uri).await.header("etag").unwrap().to_owned();
 
     let stale = "\"0000000000000000\"";
-    let patch =
-        |tag: &str| TestRequest::patch().uri(&uri).insert_header(("if-match", tag)).set_json(json!({"title": "New"}));
+    let patch = |tag: &str| {
+        app.authed(TestRequest::patch().uri(&uri).insert_header(("if-match", tag)).set_json(json!({"title": "New"})))
+    };
     app.send(patch(stale)).await.problem(412);
-    app.send(TestRequest::delete().uri(&uri).insert_header(("if-match", stale))).await.problem(412);
-    app.send(TestRequest::put().uri(&uri).insert_header(("if-match", stale)).set_json(json!({"title": "x"})))
-        .await
-        .problem(412);
+    app.send(app.authed(TestRequest::delete().uri(&uri).insert_header(("if-match", stale)))).await.problem(412);
+    app.send(
+        app.authed(TestRequest::put().uri(&uri).insert_header(("if-match", stale)).set_json(json!({"title": "x"}))),
+    )
+    .await
+    .problem(412);
     assert_eq!(app.get(&uri).await.json(), item, "nothing changed");
 
     let res = app.send(patch(&etag)).await;
@@ -232,7 +235,7 @@ async fn if_match_guards_every_write() {
     let new_etag = res.header("etag").unwrap().to_owned();
     assert_eq!(app.get(&uri).await.header("etag"), Some(new_etag.as_str()), "a write answers the new ETag");
     app.send(patch(&etag)).await.problem(412);
-    app.send(TestRequest::delete().uri(&uri).insert_header(("if-match", "*"))).await.assert_status(204);
+    app.send(app.authed(TestRequest::delete().uri(&uri).insert_header(("if-match", "*")))).await.assert_status(204);
 }
 
 #[actix_web::test]

@@ -1,0 +1,202 @@
+//! User accounts: `/api/v1/users` (admins only). Passwords go in, never out.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{State, changed, created, not_null, utc};
+use crate::auth::{Admin, Role, password};
+use crate::db::users::{NewUser, UserChanges, UserRow};
+use crate::db::{self, DbConn};
+use crate::domain::dates;
+use crate::domain::slug::Key;
+use crate::error::{ApiError, FieldError};
+use crate::http::Json;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_users).service(create_user).service(get_user).service(update_user);
+}
+
+/// An account.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 2, "username": "alice", "role": "editor", "disabled": false,
+    "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"}))]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// A disabled user cannot sign in and their tokens are refused.
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            role: Role::parse(&row.role).unwrap_or(Role::Editor),
+            disabled: row.disabled,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub items: Vec<User>,
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "alice", "password": "correct horse battery staple", "role": "editor"}))]
+pub struct UserCreate {
+    /// 1 to 64 of a-z, 0-9, `.`, `_`, `-`, `@`; stored in lowercase.
+    username: String,
+    /// 10 to 1024 characters.
+    password: String,
+    /// Default `editor`.
+    #[serde(default = "default_role")]
+    role: Role,
+}
+
+fn default_role() -> Role {
+    Role::Editor
+}
+
+/// Changes to an account: a new role, a password reset, disabling or enabling it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"disabled": true}))]
+pub struct UserPatch {
+    #[serde(default, deserialize_with = "not_null")]
+    role: Option<Role>,
+    #[serde(default, deserialize_with = "not_null")]
+    password: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    disabled: Option<bool>,
+}
+
+/// A username as stored: trimmed, lowercase, of a small alphabet.
+pub fn normalize_username(username: &str) -> Result<String, String> {
+    let name = username.trim().to_lowercase();
+    let valid = (1..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b));
+    if valid { Ok(name) } else { Err("must be 1 to 64 of a-z, 0-9, `.`, `_`, `-`, `@`".into()) }
+}
+
+/// Creates an account (the API and the command line both come here). Hashing is slow:
+/// call it off the async workers.
+pub fn create_account(conn: &mut DbConn, username: &str, password: &str, role: Role) -> Result<UserRow, ApiError> {
+    let mut errors = Vec::new();
+    let username = normalize_username(username).map_err(|m| errors.push(FieldError::new("username", m))).ok();
+    if let Err(message) = password::check(password) {
+        errors.push(FieldError::new("password", message));
+    }
+    let Some(username) = username.filter(|_| errors.is_empty()) else { return Err(ApiError::invalid_fields(errors)) };
+    let hash = password::hash(password).map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?;
+    let now = dates::now().naive_utc();
+    let user = NewUser {
+        username: &username,
+        password_hash: &hash,
+        role: role.as_str(),
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    db::write(conn, |c| {
+        if db::users::by_username(c, &username)?.is_some() {
+            return Err(ApiError::Conflict(format!("username `{username}` is already taken")));
+        }
+        Ok(db::users::insert(c, &user)?)
+    })
+}
+
+/// Changes an account. Refuses to leave the service without an active admin.
+pub fn change_account(
+    conn: &mut DbConn,
+    id: i64,
+    role: Option<Role>,
+    password: Option<&str>,
+    disabled: Option<bool>,
+) -> Result<UserRow, ApiError> {
+    let hash = match password {
+        Some(password) => {
+            password::check(password).map_err(|m| ApiError::invalid_fields(vec![FieldError::new("password", m)]))?;
+            Some(password::hash(password).map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?)
+        }
+        None => None,
+    };
+    db::write(conn, |c| {
+        let current =
+            db::users::find(c, id).optional()?.ok_or_else(|| ApiError::NotFound(format!("no user with id {id}")))?;
+        let changes = UserChanges {
+            password_hash: hash.as_deref(),
+            role: role.map(Role::as_str),
+            disabled,
+            updated_at: dates::now().naive_utc(),
+        };
+        let user = db::users::update(c, id, &changes)?;
+        if current.role == "admin" && !current.disabled && db::users::active_admins(c)? == 0 {
+            return Err(ApiError::Conflict("this would leave no active admin; make another admin first".into()));
+        }
+        Ok(user)
+    })
+}
+
+fn user_id(segment: &str) -> Result<i64, ApiError> {
+    match Key::parse(segment) {
+        Some(Key::Id(id)) => Ok(id),
+        _ => Err(ApiError::NotFound(format!("no user with id {segment}"))),
+    }
+}
+
+/// List users
+#[utoipa::path(operation_id = "list_users", tag = "users", security(("bearer" = [])), responses((status = 200, description = "Every user", body = UserList), crate::openapi::AdminReadErrors))]
+#[get("/users")]
+pub async fn list_users(state: State, _: Admin) -> Result<HttpResponse, ApiError> {
+    let rows = state.db(|c| Ok(db::users::list(c)?)).await?;
+    Ok(HttpResponse::Ok().json(UserList { items: rows.into_iter().map(User::from).collect() }))
+}
+
+/// Get one user
+#[utoipa::path(operation_id = "get_user", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "User id")), responses((status = 200, description = "The user", body = User), crate::openapi::AdminReadErrors))]
+#[get("/users/{id}")]
+pub async fn get_user(state: State, _: Admin, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = user_id(&id)?;
+    let row = state
+        .db(move |c| {
+            db::users::find(c, id).optional()?.ok_or_else(|| ApiError::NotFound(format!("no user with id {id}")))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(User::from(row)))
+}
+
+/// Create a user
+#[utoipa::path(operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = UserCreate, responses((status = 201, description = "Created", body = User), crate::openapi::CreateErrors))]
+#[post("/users")]
+pub async fn create_user(state: State, _: Admin, Json(body): Json<UserCreate>) -> Result<HttpResponse, ApiError> {
+    let user = state.db(move |c| create_account(c, &body.username, &body.password, body.role)).await?;
+    let user = User::from(user);
+    Ok(created(state.url(&format!("/api/v1/users/{}", user.id)), &user))
+}
+
+/// Change a user's role, reset their password, or disable them
+#[utoipa::path(operation_id = "update_user", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "User id")), request_body = UserPatch, responses((status = 200, description = "Changed", body = User), crate::openapi::ChangeErrors))]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: State,
+    _: Admin,
+    id: web::Path<String>,
+    Json(patch): Json<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(&id)?;
+    let user = state.db(move |c| change_account(c, id, patch.role, patch.password.as_deref(), patch.disabled)).await?;
+    Ok(changed(&User::from(user)))
+}

@@ -1,0 +1,57 @@
+//! Password hashing with Argon2id. Hashes are PHC strings that carry their own salt and
+//! parameters; a password is never stored, logged nor returned.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+pub const MIN_LEN: usize = 10;
+pub const MAX_LEN: usize = 1024;
+
+/// Checks a new password against the length rules.
+pub fn check(password: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if !(MIN_LEN..=MAX_LEN).contains(&len) {
+        return Err(format!("must be {MIN_LEN} to {MAX_LEN} characters"));
+    }
+    Ok(())
+}
+
+/// The PHC string of a password, with a fresh random salt.
+pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
+    Ok(Argon2::default().hash_password(password.as_bytes())?.to_string())
+}
+
+/// Whether the password matches a stored hash. With no hash (unknown user), a dummy hash
+/// is checked instead so that both failures take about the same time.
+pub fn verify(password: &str, stored: Option<&str>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash("not the password of anyone").unwrap_or_default());
+    let matches = Argon2::default().verify_password(password.as_bytes(), stored.unwrap_or(dummy)).is_ok();
+    matches && stored.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_differ_by_salt() {
+        let a = hash("correct horse battery").unwrap();
+        let b = hash("correct horse battery").unwrap();
+        assert!(a.starts_with("$argon2id$"));
+        assert_ne!(a, b);
+        assert!(verify("correct horse battery", Some(&a)));
+        assert!(!verify("wrong horse battery", Some(&a)));
+        assert!(!verify("correct horse battery", None));
+        assert!(!verify("x", Some("not a phc string")));
+    }
+
+    #[test]
+    fn length_rules() {
+        assert!(check("short").is_err());
+        assert!(check("long enough!").is_ok());
+        assert!(check(&"x".repeat(1025)).is_err());
+    }
+}

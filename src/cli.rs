@@ -1,0 +1,59 @@
+//! Commands other than `serve`: they work on the database directly, with no server running.
+
+use std::io::BufRead;
+
+use crate::api::users::{change_account, create_account, normalize_username};
+use crate::config::{Settings, UserCommand};
+use crate::db;
+use crate::error::ApiError;
+
+/// Runs `newsdesk user ...`.
+pub fn user(settings: &Settings, command: UserCommand) -> Result<String, Box<dyn std::error::Error>> {
+    let pool = db::open(&settings.database_url)?;
+    let conn = &mut *pool.get()?;
+    let outcome = match command {
+        UserCommand::Add { username, role } => {
+            let password = read_password()?;
+            let user = create_account(conn, &username, &password, role.into()).map_err(explain)?;
+            format!("created {} `{}` (id {})", user.role, user.username, user.id)
+        }
+        UserCommand::SetRole { username, role } => {
+            let id = find(conn, &username)?;
+            let user = change_account(conn, id, Some(role.into()), None, None).map_err(explain)?;
+            format!("`{}` is now {}", user.username, user.role)
+        }
+        UserCommand::Disable { username } => {
+            let id = find(conn, &username)?;
+            let user = change_account(conn, id, None, None, Some(true)).map_err(explain)?;
+            format!("`{}` is disabled", user.username)
+        }
+    };
+    Ok(outcome)
+}
+
+fn find(conn: &mut db::DbConn, username: &str) -> Result<i64, Box<dyn std::error::Error>> {
+    let name = normalize_username(username)?;
+    Ok(db::users::by_username(conn, &name)?.ok_or_else(|| format!("no user `{name}`"))?.id)
+}
+
+/// `NEWSDESK_PASSWORD`, or the first line of standard input: never a command-line argument,
+/// which other users of the machine could read.
+fn read_password() -> Result<String, Box<dyn std::error::Error>> {
+    if let Ok(password) = std::env::var("NEWSDESK_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err("give the password in NEWSDESK_PASSWORD or on standard input".into());
+    }
+    Ok(password)
+}
+
+/// An API error as a sentence for the terminal, with the fields at fault.
+fn explain(err: ApiError) -> Box<dyn std::error::Error> {
+    let problem = err.problem();
+    let fields: Vec<String> = problem.errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect();
+    if fields.is_empty() { problem.detail.into() } else { fields.join("; ").into() }
+}

@@ -1,0 +1,65 @@
+//! Queries on user accounts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::users;
+use super::{Backend, DbConn};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(Backend))]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What an update may change; `None` keeps the stored value.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges<'a> {
+    pub password_hash: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub disabled: Option<bool>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
+    users::table.order(users::username).select(UserRow::as_select()).load(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<UserRow> {
+    users::table.find(id).select(UserRow::as_select()).first(conn)
+}
+
+pub fn by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::username.eq(username)).select(UserRow::as_select()).first(conn).optional()
+}
+
+pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<UserRow> {
+    diesel::insert_into(users::table).values(user).returning(UserRow::as_returning()).get_result(conn)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<UserRow> {
+    diesel::update(users::table.find(id)).set(changes).returning(UserRow::as_returning()).get_result(conn)
+}
+
+/// Admins who can still sign in.
+pub fn active_admins(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.filter(users::role.eq("admin")).filter(users::disabled.eq(false)).count().get_result(conn)
+}

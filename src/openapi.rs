@@ -17,6 +17,7 @@ use crate::error::{FieldError, Problem};
         (name = "news", description = "News items and their date-filtered listings"),
         (name = "taxonomy", description = "Topics and regions that classify news items"),
         (name = "authors", description = "People who write news items"),
+        (name = "organizations", description = "Organization profiles: governing bodies, offices and their news"),
         (name = "auth", description = "Sign-in: bearer tokens for writes"),
         (name = "users", description = "Accounts and roles (admins only)"),
         (name = "service", description = "Health, readiness and this document"),

@@ -1,13 +1,13 @@
-//! The demo data loaded into an empty database: INTERPOL's news page (its organization,
-//! author, and the twelve dated headlines with their topics and regions), stored through the
-//! same functions the API writes with.
+//! The demo data loaded into an empty database: INTERPOL's news page (its profile with its
+//! bodies and offices, its author, and the twelve dated headlines with their topics and
+//! regions), stored through the same request types and functions the API writes with.
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::api::news::store;
+use crate::api::{bodies, offices, organizations};
 use crate::db::authors::AuthorForm;
-use crate::db::organizations::NewOrganization;
 use crate::db::terms::{TermForm, TermKind};
 use crate::db::{self, DbConn};
 use crate::domain::dates;
@@ -18,17 +18,21 @@ const INTERPOL: &str = include_str!("seed/interpol.json");
 
 #[derive(Deserialize)]
 struct Demo {
-    organization: Named,
+    organization: Profile,
     author: Person,
     topics: Vec<Term>,
     regions: Vec<Term>,
     news: Vec<Headline>,
 }
 
+/// The organization as `POST /organizations` takes it, with its bodies and offices as their
+/// own endpoints take them.
 #[derive(Deserialize)]
-struct Named {
-    slug: String,
-    name: String,
+struct Profile {
+    #[serde(flatten)]
+    profile: serde_json::Value,
+    bodies: Vec<serde_json::Value>,
+    offices: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -77,45 +81,39 @@ pub fn load_demo(conn: &mut DbConn) -> Result<bool, ApiError> {
             return Ok(false);
         }
         let now = dates::now().naive_utc();
-        db::organizations::insert(
-            conn,
-            &NewOrganization {
-                slug: &demo.organization.slug,
-                name: &demo.organization.name,
-                created_at: now,
-                updated_at: now,
-            },
-        )?;
-        let author = db::authors::insert(
-            conn,
-            &AuthorForm { name: &demo.author.name, title: &demo.author.title, bio: &demo.author.bio, updated_at: now },
-        )?;
         for (kind, terms) in [(TermKind::Topic, &demo.topics), (TermKind::Region, &demo.regions)] {
             for term in terms {
-                db::terms::insert(
-                    conn,
-                    kind,
-                    &TermForm { slug: &term.slug, name: &term.name, description: &term.description, updated_at: now },
-                )?;
+                let form =
+                    TermForm { slug: &term.slug, name: &term.name, description: &term.description, updated_at: now };
+                db::terms::insert(conn, kind, &form)?;
             }
         }
+        let organization = organizations::create(conn, demo.organization.profile.clone())?;
+        for body in &demo.organization.bodies {
+            bodies::create(conn, organization.id, body.clone())?;
+        }
+        for office in &demo.organization.offices {
+            offices::create(conn, organization.id, office.clone())?;
+        }
+        let author =
+            AuthorForm { name: &demo.author.name, title: &demo.author.title, bio: &demo.author.bio, updated_at: now };
+        let author = db::authors::insert(conn, &author)?;
         // Oldest first, so that ids grow with time and same-day items keep the page's order.
         for headline in &demo.news {
             let draft = NewsDraft {
                 slug: None,
                 title: headline.title.clone(),
                 summary: headline.summary.clone(),
-                body: body(headline, &demo.organization.name),
+                body: body(headline, &organization.name),
                 topic: Some(headline.topic.clone()),
                 region: Some(headline.region.clone()),
                 tags: headline.tags.clone(),
                 author_id: Some(author.id),
-                organization: Some(demo.organization.slug.clone()),
+                organization: Some(organization.slug.clone()),
                 status: NewsStatus::Published,
                 published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
             };
-            let draft = draft.validate().map_err(ApiError::invalid_fields)?;
-            store(conn, None, draft)?;
+            store(conn, None, draft.validate().map_err(ApiError::invalid_fields)?)?;
         }
         Ok(true)
     })

@@ -4,7 +4,10 @@
 
 pub mod auth;
 pub mod authors;
+pub mod bodies;
 pub mod news;
+pub mod offices;
+pub mod organizations;
 pub mod service;
 pub mod taxonomy;
 pub mod users;
@@ -67,6 +70,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(news::delete_news)
             .configure(taxonomy::routes)
             .configure(authors::routes)
+            .configure(organizations::routes)
+            .configure(bodies::routes)
+            .configure(offices::routes)
             .configure(auth::routes)
             .configure(users::routes),
     )

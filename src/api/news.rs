@@ -341,8 +341,19 @@ pub struct ArchiveParams {
 )]
 #[get("/news")]
 pub async fn list_news(state: State, reader: Reader, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    list(state, reader, req, None).await
+}
+
+/// A page of the listing, of one organization's items or of all.
+pub async fn list(
+    state: State,
+    reader: Reader,
+    req: HttpRequest,
+    organization: Option<i64>,
+) -> Result<HttpResponse, ApiError> {
     let mut params = QueryParams::parse(req.query_string());
-    let query = NewsQuery::take(&mut params)?;
+    let mut query = NewsQuery::take(&mut params)?;
+    query.filter.organization = organization;
     params.finish(&format!("{}, {}", NewsFilter::PARAMS, NewsQuery::PARAMS))?;
     let run = query.clone();
     let page = state.db(move |c| Ok(db::news::list(c, &run, reader.visibility, dates::now())?)).await?;

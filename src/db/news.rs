@@ -78,7 +78,7 @@ fn filtered<'a>(
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> news_items::BoxedQuery<'a, Backend> {
-    use news_items::{author_id, id, published_at, region_id, status, topic_id, updated_at};
+    use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
     let mut query = news_items::table.into_boxed();
     if visibility == Visibility::Public {
         query = query.filter(status.eq(NewsStatus::Published.as_str())).filter(published_at.le(now.naive_utc()));
@@ -110,6 +110,9 @@ fn filtered<'a>(
     }
     if !filter.statuses.is_empty() {
         query = query.filter(status.eq_any(filter.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
+    }
+    if let Some(organization) = filter.organization {
+        query = query.filter(organization_id.eq(organization));
     }
     if let Some(terms) = &filter.search {
         query = query.filter(search::matches(terms));

@@ -1,22 +1,67 @@
-//! Queries on organizations (the profile itself grows with the organizations API).
+//! Queries on organizations, their bodies and their offices.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConn;
-use super::schema::organizations;
+use super::schema::{organization_bodies, organization_offices, organizations};
+use super::{Backend, DbConn};
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = organizations)]
-pub struct NewOrganization<'a> {
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations, check_for_backend(Backend))]
+pub struct OrganizationRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub full_name: String,
+    pub kind: String,
+    pub tagline: String,
+    pub description: String,
+    pub member_count: Option<i64>,
+    pub website: Option<String>,
+    pub headquarters_city: Option<String>,
+    pub headquarters_country: Option<String>,
+}
+
+/// The fields a client writes.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
+pub struct OrganizationForm<'a> {
     pub slug: &'a str,
     pub name: &'a str,
-    pub created_at: NaiveDateTime,
+    pub full_name: &'a str,
+    pub kind: &'a str,
+    pub tagline: &'a str,
+    pub description: &'a str,
+    pub member_count: Option<i64>,
+    pub website: Option<&'a str>,
+    pub headquarters_city: Option<&'a str>,
+    pub headquarters_country: Option<&'a str>,
     pub updated_at: NaiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConn, org: &NewOrganization) -> QueryResult<i64> {
-    diesel::insert_into(organizations::table).values(org).returning(organizations::id).get_result(conn)
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<OrganizationRow>> {
+    organizations::table.order(organizations::slug).select(OrganizationRow::as_select()).load(conn)
+}
+
+pub fn find(conn: &mut DbConn, slug: &str) -> QueryResult<OrganizationRow> {
+    organizations::table.filter(organizations::slug.eq(slug)).select(OrganizationRow::as_select()).first(conn)
+}
+
+pub fn insert(conn: &mut DbConn, form: &OrganizationForm) -> QueryResult<OrganizationRow> {
+    diesel::insert_into(organizations::table)
+        .values((form, organizations::created_at.eq(form.updated_at)))
+        .returning(OrganizationRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut DbConn, id: i64, form: &OrganizationForm) -> QueryResult<OrganizationRow> {
+    diesel::update(organizations::table.find(id)).set(form).returning(OrganizationRow::as_returning()).get_result(conn)
+}
+
+pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(organizations::table.find(id)).execute(conn)
 }
 
 pub fn id_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<i64>> {
@@ -29,4 +74,130 @@ pub fn slugs(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> 
         .filter(organizations::id.eq_any(ids))
         .select((organizations::id, organizations::slug))
         .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organization_bodies, check_for_backend(Backend))]
+pub struct BodyRow {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub description: String,
+    pub leader_title: Option<String>,
+    pub meeting_cadence: Option<String>,
+    pub sort_order: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = organization_bodies, treat_none_as_null = true)]
+pub struct BodyForm<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub description: &'a str,
+    pub leader_title: Option<&'a str>,
+    pub meeting_cadence: Option<&'a str>,
+    pub sort_order: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn bodies(conn: &mut DbConn, organization_id: i64) -> QueryResult<Vec<BodyRow>> {
+    organization_bodies::table
+        .filter(organization_bodies::organization_id.eq(organization_id))
+        .order((organization_bodies::sort_order, organization_bodies::id))
+        .select(BodyRow::as_select())
+        .load(conn)
+}
+
+/// A body, only if it belongs to this organization.
+pub fn body(conn: &mut DbConn, organization_id: i64, id: i64) -> QueryResult<BodyRow> {
+    organization_bodies::table
+        .find(id)
+        .filter(organization_bodies::organization_id.eq(organization_id))
+        .select(BodyRow::as_select())
+        .first(conn)
+}
+
+pub fn insert_body(conn: &mut DbConn, organization_id: i64, form: &BodyForm) -> QueryResult<BodyRow> {
+    diesel::insert_into(organization_bodies::table)
+        .values((
+            form,
+            organization_bodies::organization_id.eq(organization_id),
+            organization_bodies::created_at.eq(form.updated_at),
+        ))
+        .returning(BodyRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn update_body(conn: &mut DbConn, id: i64, form: &BodyForm) -> QueryResult<BodyRow> {
+    diesel::update(organization_bodies::table.find(id)).set(form).returning(BodyRow::as_returning()).get_result(conn)
+}
+
+pub fn delete_body(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(organization_bodies::table.find(id)).execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organization_offices, check_for_backend(Backend))]
+pub struct OfficeRow {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub region_id: Option<i64>,
+    pub sort_order: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = organization_offices, treat_none_as_null = true)]
+pub struct OfficeForm<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub city: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub region_id: Option<i64>,
+    pub sort_order: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn offices(conn: &mut DbConn, organization_id: i64) -> QueryResult<Vec<OfficeRow>> {
+    organization_offices::table
+        .filter(organization_offices::organization_id.eq(organization_id))
+        .order((organization_offices::sort_order, organization_offices::id))
+        .select(OfficeRow::as_select())
+        .load(conn)
+}
+
+/// An office, only if it belongs to this organization.
+pub fn office(conn: &mut DbConn, organization_id: i64, id: i64) -> QueryResult<OfficeRow> {
+    organization_offices::table
+        .find(id)
+        .filter(organization_offices::organization_id.eq(organization_id))
+        .select(OfficeRow::as_select())
+        .first(conn)
+}
+
+pub fn insert_office(conn: &mut DbConn, organization_id: i64, form: &OfficeForm) -> QueryResult<OfficeRow> {
+    diesel::insert_into(organization_offices::table)
+        .values((
+            form,
+            organization_offices::organization_id.eq(organization_id),
+            organization_offices::created_at.eq(form.updated_at),
+        ))
+        .returning(OfficeRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn update_office(conn: &mut DbConn, id: i64, form: &OfficeForm) -> QueryResult<OfficeRow> {
+    diesel::update(organization_offices::table.find(id)).set(form).returning(OfficeRow::as_returning()).get_result(conn)
+}
+
+pub fn delete_office(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::delete(organization_offices::table.find(id)).execute(conn)
 }

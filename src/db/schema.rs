@@ -39,12 +39,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    organization_bodies (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        description -> Text,
+        leader_title -> Nullable<Text>,
+        meeting_cadence -> Nullable<Text>,
+        sort_order -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organization_offices (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        city -> Nullable<Text>,
+        country -> Nullable<Text>,
+        region_id -> Nullable<BigInt>,
+        sort_order -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     organizations (id) {
         id -> BigInt,
         slug -> Text,
         name -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        full_name -> Text,
+        kind -> Text,
+        tagline -> Text,
+        description -> Text,
+        member_count -> Nullable<BigInt>,
+        website -> Nullable<Text>,
+        headquarters_city -> Nullable<Text>,
+        headquarters_country -> Nullable<Text>,
     }
 }
 
@@ -75,5 +113,16 @@ diesel::table! {
 diesel::joinable!(news_items -> authors (author_id));
 diesel::joinable!(news_items -> organizations (organization_id));
 diesel::joinable!(news_tags -> news_items (news_id));
+diesel::joinable!(organization_bodies -> organizations (organization_id));
+diesel::joinable!(organization_offices -> organizations (organization_id));
 
-diesel::allow_tables_to_appear_in_same_query!(authors, news_items, news_tags, organizations, terms, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    authors,
+    news_items,
+    news_tags,
+    organization_bodies,
+    organization_offices,
+    organizations,
+    terms,
+    users,
+);

@@ -28,6 +28,8 @@ pub struct NewsFilter {
     pub search: Option<SearchTerms>,
     /// The zone in which date-only values were read (and archive periods are labelled).
     pub tz: Tz,
+    /// Only this organization's items (set by the organization's own listing).
+    pub organization: Option<i64>,
 }
 
 impl NewsFilter {
@@ -50,6 +52,7 @@ impl NewsFilter {
             statuses: params.any_of("status", NewsStatus::parse)?,
             search: params.parsed("q", SearchTerms::parse)?,
             tz,
+            organization: None,
         })
     }
 }

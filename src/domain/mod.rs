@@ -4,6 +4,7 @@
 pub mod dates;
 pub mod listing;
 pub mod news;
+pub mod organization;
 pub mod params;
 pub mod slug;
 pub mod text;

@@ -9,5 +9,6 @@ mod errors;
 mod helpers;
 mod listing;
 mod news;
+mod organizations;
 mod service;
 mod taxonomy;

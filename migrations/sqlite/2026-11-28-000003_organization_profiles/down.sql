@@ -1,0 +1,10 @@
+DROP TABLE organization_offices;
+DROP TABLE organization_bodies;
+ALTER TABLE organizations DROP COLUMN headquarters_country;
+ALTER TABLE organizations DROP COLUMN headquarters_city;
+ALTER TABLE organizations DROP COLUMN website;
+ALTER TABLE organizations DROP COLUMN member_count;
+ALTER TABLE organizations DROP COLUMN description;
+ALTER TABLE organizations DROP COLUMN tagline;
+ALTER TABLE organizations DROP COLUMN kind;
+ALTER TABLE organizations DROP COLUMN full_name;

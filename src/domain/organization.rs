@@ -1,0 +1,104 @@
+//! Organization profiles: the closed sets of body and office kinds, country codes and
+//! website addresses.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a body of an organization is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyKind {
+    /// The supreme decision-making body (an assembly of members).
+    GoverningBody,
+    /// An executive board or committee elected by the governing body.
+    ExecutiveCommittee,
+    /// The permanent staff that runs day-to-day activities.
+    Secretariat,
+    /// A national office in each member country.
+    NationalBureau,
+    /// A committee or commission with a specific mandate.
+    Committee,
+    /// A body that gives advice without deciding.
+    AdvisoryBody,
+    /// Anything else.
+    Other,
+}
+
+/// What an office of an organization is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfficeKind {
+    Headquarters,
+    InnovationCentre,
+    RegionalOffice,
+    SatelliteOffice,
+    LiaisonOffice,
+    Other,
+}
+
+macro_rules! text_forms {
+    ($($kind:ty),*) => {$(
+        impl $kind {
+            /// The stored (and JSON) name.
+            pub fn as_str(self) -> String {
+                serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+            }
+
+            /// Reads a stored name.
+            pub fn parse(s: &str) -> Option<Self> {
+                serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+            }
+        }
+    )*};
+}
+text_forms!(BodyKind, OfficeKind);
+
+/// Checks an ISO 3166-1 alpha-2 country code (upper case, officially assigned).
+pub fn check_country(code: &str) -> Result<(), String> {
+    let upper = code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase());
+    if upper && isocountry::CountryCode::for_alpha2(code).is_ok() {
+        Ok(())
+    } else {
+        Err("must be an ISO 3166-1 alpha-2 country code such as FR or SG".into())
+    }
+}
+
+/// Checks a website address: an absolute http or https URL with a host.
+pub fn check_website(address: &str) -> Result<(), String> {
+    const FORM: &str = "must be an absolute http or https URL such as https://www.interpol.int";
+    let url = url::Url::parse(address).map_err(|_| FORM.to_owned())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) || address.len() > 2_000 {
+        return Err(FORM.into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_have_stable_names() {
+        assert_eq!(BodyKind::GoverningBody.as_str(), "governing_body");
+        assert_eq!(OfficeKind::parse("innovation_centre"), Some(OfficeKind::InnovationCentre));
+        assert_eq!(OfficeKind::parse("castle"), None);
+    }
+
+    #[test]
+    fn countries() {
+        for good in ["FR", "SG", "US"] {
+            assert!(check_country(good).is_ok(), "{good}");
+        }
+        for bad in ["fr", "XX", "FRA", "F", "", "ÉÉ"] {
+            assert!(check_country(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn websites() {
+        assert!(check_website("https://www.interpol.int/en").is_ok());
+        for bad in ["www.interpol.int", "javascript:alert(1)", "ftp://x.org", "https://", "not a url"] {
+            assert!(check_website(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -18,6 +18,7 @@ use crate::error::{FieldError, Problem};
         (name = "taxonomy", description = "Topics and regions that classify news items"),
         (name = "authors", description = "People who write news items"),
         (name = "organizations", description = "Organization profiles: governing bodies, offices and their news"),
+        (name = "feeds", description = "RSS, Atom and JSON Feed of the latest public news"),
         (name = "auth", description = "Sign-in: bearer tokens for writes"),
         (name = "users", description = "Accounts and roles (admins only)"),
         (name = "service", description = "Health, readiness and this document"),

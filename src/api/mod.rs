@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod authors;
 pub mod bodies;
+pub mod feeds;
 pub mod news;
 pub mod offices;
 pub mod organizations;
@@ -76,6 +77,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::routes)
             .configure(users::routes),
     )
+    .configure(feeds::routes)
     .configure(service::routes);
 }
 

@@ -374,6 +374,14 @@ pub async fn list(
         };
         res.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_link(&state, &req, next))));
     }
+    if organization.is_none() {
+        for (format, media_type) in
+            [("atom", "application/atom+xml"), ("rss", "application/rss+xml"), ("json", "application/feed+json")]
+        {
+            let link = format!("<{}>; rel=\"alternate\"; type=\"{media_type}\"", feed_link(&state, &req, format));
+            res.append_header((header::LINK, link));
+        }
+    }
     let items = page.items.into_iter().map(|view| project(NewsItem::from(view), query.fields.as_deref())).collect();
     Ok(res.json(NewsList { items, total: page.total, limit: query.limit, next_cursor }))
 }
@@ -388,6 +396,19 @@ fn next_link(state: &State, req: &HttpRequest, next: (&str, String)) -> String {
     }
     query.append_pair(next.0, &next.1);
     state.url(&format!("{}?{}", req.path(), query.finish()))
+}
+
+/// The feed of the same items: the request's filters, without its paging and shaping.
+fn feed_link(state: &State, req: &HttpRequest, format: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if !matches!(&*key, "sort" | "limit" | "cursor" | "page" | "fields") {
+            query.append_pair(&key, &value);
+        }
+    }
+    let query = query.finish();
+    let separator = if query.is_empty() { "" } else { "?" };
+    state.url(&format!("/feeds/news.{format}{separator}{query}"))
 }
 
 /// Keeps only the requested fields of an item.

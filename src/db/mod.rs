@@ -77,13 +77,25 @@ pub fn open(url: &str) -> Result<DbPool, OpenError> {
     Ok(pool)
 }
 
-/// Runs `f` in a write transaction. SQLite takes the write lock up front (`BEGIN IMMEDIATE`),
-/// so two writers queue on the busy timeout instead of failing when a read lock is upgraded.
+/// Runs `f` in a write transaction and stamps the content clock. SQLite takes the write lock
+/// up front (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of failing
+/// when a read lock is upgraded.
 pub fn write<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
-    conn.immediate_transaction(f)
+    conn.immediate_transaction(|conn| {
+        let value = f(conn)?;
+        diesel::update(schema::content_clock::table)
+            .set(schema::content_clock::changed_at.eq(crate::domain::dates::now().naive_utc()))
+            .execute(conn)?;
+        Ok(value)
+    })
+}
+
+/// When anything stored last changed (through `write`).
+pub fn changed_at(conn: &mut DbConn) -> diesel::QueryResult<chrono::NaiveDateTime> {
+    schema::content_clock::table.select(schema::content_clock::changed_at).first(conn)
 }
 
 /// Whether nothing at all is stored yet (the demo data fills only an empty database).

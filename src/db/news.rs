@@ -302,3 +302,22 @@ fn hydrate(conn: &mut DbConn, rows: Vec<NewsRow>) -> QueryResult<Vec<NewsView>> 
         })
         .collect())
 }
+
+/// The instants around `now` that bound what anonymous readers see: the latest publication
+/// that has come, and the next one that has not.
+pub fn publication_bounds(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+) -> QueryResult<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
+    use diesel::dsl::{max, min};
+    let published = news_items::table.filter(news_items::status.eq(NewsStatus::Published.as_str()));
+    let latest = published
+        .filter(news_items::published_at.le(now.naive_utc()))
+        .select(max(news_items::published_at))
+        .first(conn)?;
+    let next = published
+        .filter(news_items::published_at.gt(now.naive_utc()))
+        .select(min(news_items::published_at))
+        .first(conn)?;
+    Ok((latest, next))
+}

@@ -45,6 +45,11 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<OrganizationRow>> {
     organizations::table.order(organizations::slug).select(OrganizationRow::as_select()).load(conn)
 }
 
+/// The first organization made: the one a feed across all items is named after.
+pub fn first(conn: &mut DbConn) -> QueryResult<Option<OrganizationRow>> {
+    organizations::table.order(organizations::id).select(OrganizationRow::as_select()).first(conn).optional()
+}
+
 pub fn find(conn: &mut DbConn, slug: &str) -> QueryResult<OrganizationRow> {
     organizations::table.filter(organizations::slug.eq(slug)).select(OrganizationRow::as_select()).first(conn)
 }

@@ -13,6 +13,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    content_clock (id) {
+        id -> BigInt,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     news_items (id) {
         id -> BigInt,
         slug -> Text,
@@ -118,6 +125,7 @@ diesel::joinable!(organization_offices -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     authors,
+    content_clock,
     news_items,
     news_tags,
     organization_bodies,

@@ -44,6 +44,7 @@ pub async fn tag_responses(
     let is_get = req.method() == Method::GET;
     let signed_in = req.headers().contains_key(header::AUTHORIZATION);
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let if_modified_since = http_date(req.headers().get(header::IF_MODIFIED_SINCE));
     let res = next.call(req).await?;
     let status = res.status();
     if !matches!(status, StatusCode::OK | StatusCode::CREATED) || res.headers().contains_key(header::ETAG) {
@@ -62,9 +63,15 @@ pub async fn tag_responses(
     if let Ok(value) = header::HeaderValue::from_str(&tag) {
         headers.insert(header::ETAG, value);
     }
-    if is_get && if_none_match.is_some_and(|h| none_match_hits(&h, &tag)) {
+    // If-None-Match decides when present; If-Modified-Since only without it (RFC 9110 13.2.2).
+    let unchanged = match (&if_none_match, if_modified_since, http_date(head.headers().get(header::LAST_MODIFIED))) {
+        (Some(h), _, _) => none_match_hits(h, &tag),
+        (None, Some(since), Some(modified)) => modified <= since,
+        _ => false,
+    };
+    if is_get && unchanged {
         let mut not_modified = HttpResponse::NotModified();
-        for name in [header::ETAG, header::CACHE_CONTROL, header::LINK, header::VARY] {
+        for name in [header::ETAG, header::CACHE_CONTROL, header::LINK, header::VARY, header::LAST_MODIFIED] {
             if let Some(value) = head.headers().get(&name) {
                 not_modified.insert_header((name, value.clone()));
             }
@@ -72,6 +79,10 @@ pub async fn tag_responses(
         return Ok(ServiceResponse::new(req, not_modified.finish()));
     }
     Ok(ServiceResponse::new(req, head.set_body(bytes).map_into_boxed_body()))
+}
+
+fn http_date(value: Option<&header::HeaderValue>) -> Option<std::time::SystemTime> {
+    value?.to_str().ok()?.parse::<header::HttpDate>().ok().map(std::time::SystemTime::from)
 }
 
 /// The `If-Match` precondition of a write, if the client sent one.

@@ -45,6 +45,15 @@ impl TestResponse {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The `Link` header value with `rel="next"`, if any.
+    pub fn next_link(&self) -> Option<String> {
+        self.headers
+            .get_all("link")
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.ends_with("rel=\"next\""))
+            .map(str::to_owned)
+    }
+
     /// Asserts a problem+json answer with this status, and returns the problem.
     pub fn problem(&self, status: u16) -> Value {
         assert_eq!(self.status.as_u16(), status, "body: {}", String::from_utf8_lossy(&self.body));

@@ -6,6 +6,7 @@
 mod auth;
 mod authors;
 mod errors;
+mod feeds;
 mod helpers;
 mod listing;
 mod news;

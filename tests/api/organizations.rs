@@ -59,7 +59,7 @@ async fn an_organizations_news_takes_every_listing_parameter() {
     assert_eq!(app.get("/api/v1/news?on=2023-06").await.json()["total"], 10);
     let page = app.get("/api/v1/organizations/interpol/news?limit=2&topic=human-trafficking&fields=id,title").await;
     assert_eq!(page.json()["total"], 3);
-    assert!(page.header("link").unwrap().starts_with(&format!("<{PUBLIC_URL}/api/v1/organizations/interpol/news?")));
+    assert!(page.next_link().unwrap().starts_with(&format!("<{PUBLIC_URL}/api/v1/organizations/interpol/news?")));
     app.get("/api/v1/organizations/interpol/news?limit=0").await.problem(400);
     app.get("/api/v1/organizations/nobody/news").await.problem(404);
 }

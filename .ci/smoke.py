@@ -1,0 +1,77 @@
+"""Checks the running service from outside: the README's promises, and the RSS and Atom
+feeds read by feedparser, which must report no problem (bozo) and keep every title intact.
+feedparser's releases do not read JSON Feed; it is checked against the members its
+specification (version 1.1) requires."""
+import json
+import sys
+import urllib.error
+import urllib.request
+
+import feedparser
+
+base = sys.argv[1]
+
+
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
+    if body is not None:
+        req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def get(path):
+    return call("GET", path)
+
+
+status, headers, body = get("/api/v1/news?on=2023-06")
+june = json.loads(body)
+assert status == 200 and june["total"] == 9, june
+dates = [i["published_at"] for i in june["items"]]
+assert dates == sorted(dates, reverse=True) and all(d.startswith("2023-06-") for d in dates), dates
+status, headers, body = get("/api/v1/nope")
+assert status == 404 and headers["content-type"] == "application/problem+json", (status, headers)
+status, _, body = get("/openapi.json")
+assert body == open("openapi/openapi.json", "rb").read(), "served document differs from openapi/openapi.json"
+status, _, body = get("/api/v1/organizations/interpol")
+assert json.loads(body)["member_count"] == 195
+
+status, headers, _ = call("POST", "/api/v1/news", {"title": "Smoke"})
+assert status == 401 and headers["www-authenticate"].startswith("Bearer"), (status, headers)
+status, _, body = call("POST", "/api/v1/auth/token", {"username": "admin", "password": "smoke test password"})
+assert status == 200, body
+token = json.loads(body)["access_token"]
+tricky = "Tom & Jerry: <b>“quoted”</b> 'single' \"double\" — Ελληνικά 中文 العربية"
+item = {"title": tricky, "summary": "Less < more & so on", "body": "**Bold** <script>x</script>",
+        "topic": "policing", "region": "global", "author_id": 1, "published_at": "2023-07-11T12:00:00+02:00"}
+status, headers, body = call("POST", "/api/v1/news", item, token)
+assert status == 201 and headers["location"].endswith("/api/v1/news/13"), (status, headers, body)
+status, _, body = get("/api/v1/news?on=2023-07")
+assert json.loads(body)["total"] == 4
+
+for path in ["/feeds/news.json", "/feeds/news.json?content=full&on=2023-07"]:
+    status, headers, body = get(path)
+    assert status == 200 and headers["content-type"].startswith("application/feed+json"), (path, status, headers)
+    doc = json.loads(body)
+    assert doc["version"] == "https://jsonfeed.org/version/1.1" and doc["title"] == "INTERPOL news", doc
+    for entry in doc["items"]:
+        assert entry["id"] and ("content_html" in entry or "content_text" in entry), entry
+    assert doc["items"][0]["title"] == tricky, doc["items"][0]
+    print("feed ok: %s (json feed 1.1, %d items)" % (path, len(doc["items"])))
+
+for path in ["/feeds/news.rss", "/feeds/news.atom", "/feeds/news.atom?content=full",
+             "/feeds/news.rss?content=full&topic=policing", "/feeds/news.rss?region=global&on=2023-07"]:
+    status, headers, body = get(path)
+    assert status == 200, (path, status, body)
+    feed = feedparser.parse(body, response_headers={k.lower(): v for k, v in headers.items()})
+    assert not feed.bozo, (path, feed.bozo_exception)
+    titles = [entry.title for entry in feed.entries]
+    assert titles and titles[0] == tricky, (path, titles[:2])
+    assert feed.feed.title == "INTERPOL news", (path, feed.feed.get("title"))
+    print("feed ok: %s (%s, %d entries)" % (path, feed.version, len(feed.entries)))
+print("smoke: ok (%d June headlines, newest %s)" % (june["total"], dates[0]))

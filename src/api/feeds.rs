@@ -1,0 +1,162 @@
+//! Syndication: `/feeds/news.rss`, `/feeds/news.atom` and `/feeds/news.json`, with the
+//! listing's filters, showing exactly what anonymous readers see.
+
+use std::time::{Duration, SystemTime};
+
+use actix_web::http::header::{self, HttpDate};
+use actix_web::{HttpRequest, HttpResponse, get};
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::news::FilterParams;
+use super::{State, utc};
+use crate::db;
+use crate::db::news::NewsView;
+use crate::domain::dates;
+use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey};
+use crate::domain::news::Visibility;
+use crate::domain::params::{QueryParams, bounded};
+use crate::error::ApiError;
+use crate::feeds::{self, Entry, Feed, markdown};
+
+/// How long a feed may be cached when nothing is scheduled to appear sooner.
+const MAX_AGE: i64 = 300;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(rss_feed).service(atom_feed).service(json_feed);
+}
+
+/// Size and content of a feed.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
+pub struct FeedParams {
+    /// Entries in the feed, newest first.
+    #[param(minimum = 1, maximum = 100, default = 50, example = 50)]
+    limit: Option<u32>,
+    /// `summary` (default) or `full`: the body rendered from markdown to safe HTML.
+    #[param(example = "summary", default = "summary")]
+    content: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+/// The latest public news as RSS 2.0
+#[utoipa::path(operation_id = "get_rss_feed", tag = "feeds", params(FilterParams, FeedParams), responses((status = 200, description = "RSS 2.0", content_type = "application/rss+xml", body = String), crate::openapi::ListErrors))]
+#[get("/feeds/news.rss")]
+pub async fn rss_feed(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    feed(state, req, Format::Rss).await
+}
+
+/// The latest public news as Atom 1.0
+#[utoipa::path(operation_id = "get_atom_feed", tag = "feeds", params(FilterParams, FeedParams), responses((status = 200, description = "Atom 1.0", content_type = "application/atom+xml", body = String), crate::openapi::ListErrors))]
+#[get("/feeds/news.atom")]
+pub async fn atom_feed(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    feed(state, req, Format::Atom).await
+}
+
+/// The latest public news as JSON Feed 1.1
+#[utoipa::path(operation_id = "get_json_feed", tag = "feeds", params(FilterParams, FeedParams), responses((status = 200, description = "JSON Feed 1.1", content_type = "application/feed+json", body = Object), crate::openapi::ListErrors))]
+#[get("/feeds/news.json")]
+pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    feed(state, req, Format::Json).await
+}
+
+async fn feed(state: State, req: HttpRequest, format: Format) -> Result<HttpResponse, ApiError> {
+    let mut params = QueryParams::parse(req.query_string());
+    let filter = NewsFilter::take(&mut params)?;
+    let limit = params.parsed("limit", |s| bounded(s, 1, 100))?.unwrap_or(50);
+    let full = params
+        .parsed("content", |s| match s {
+            "summary" => Ok(false),
+            "full" => Ok(true),
+            _ => Err("expected summary or full".to_owned()),
+        })?
+        .unwrap_or(false);
+    params.finish(&format!("{}, limit, content", NewsFilter::PARAMS))?;
+
+    let now = dates::now();
+    let query = NewsQuery {
+        filter,
+        order: Order::By { key: SortKey::PublishedAt, descending: true },
+        limit,
+        paging: Paging::Offset(0),
+        page: None,
+        fields: None,
+    };
+    let (items, organization, changed_at, (latest, next)) = state
+        .db(move |c| {
+            let page = db::news::list(c, &query, Visibility::Public, now)?;
+            Ok((page.items, db::organizations::first(c)?, db::changed_at(c)?, db::news::publication_bounds(c, now)?))
+        })
+        .await?;
+
+    let name = organization.as_ref().map_or("newsdesk", |o| o.name.as_str());
+    let self_url = match req.query_string() {
+        "" => state.url(req.path()),
+        query => state.url(&format!("{}?{query}", req.path())),
+    };
+    let entries: Vec<Entry> = items.into_iter().map(|view| entry(&state, view, full)).collect();
+    let updated = entries.iter().map(|e| e.updated).max().unwrap_or(utc(changed_at));
+    let feed = Feed {
+        title: format!("{name} news"),
+        description: organization
+            .as_ref()
+            .map(|o| o.tagline.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| format!("The latest news from {name}")),
+        author: name.to_owned(),
+        self_url,
+        home_url: state.url("/api/v1/news"),
+        updated,
+        entries,
+    };
+    let (body, content_type) = match format {
+        Format::Rss => (feeds::rss(&feed), feeds::RSS_TYPE),
+        Format::Atom => (feeds::atom(&feed), feeds::ATOM_TYPE),
+        Format::Json => (feeds::json(&feed), feeds::JSON_FEED_TYPE),
+    };
+
+    // Changes date the feed, and so does the latest publication: a scheduled item that has
+    // come changes the feed without any write.
+    let last_modified = latest.map_or(changed_at, |latest| latest.max(changed_at)).and_utc();
+    let last_modified =
+        SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(last_modified.timestamp()).unwrap_or(0));
+    // No cache may keep the feed past the moment the next scheduled item is due.
+    let max_age = next.map_or(MAX_AGE, |next| (next.and_utc() - now).num_seconds().clamp(0, MAX_AGE));
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+        .insert_header((header::LAST_MODIFIED, HttpDate::from(last_modified)))
+        .body(body))
+}
+
+/// A feed entry for an item: stable id by number, link by slug, categories from topics,
+/// regions and tags.
+fn entry(state: &State, view: NewsView, full: bool) -> Entry {
+    let row = &view.row;
+    let mut categories = Vec::new();
+    if let Some(topic) = &view.topic {
+        categories.push((state.url("/api/v1/topics"), topic.clone()));
+    }
+    if let Some(region) = &view.region {
+        categories.push((state.url("/api/v1/regions"), region.clone()));
+    }
+    categories.extend(view.tags.iter().map(|tag| (state.url("/api/v1/news"), tag.clone())));
+    Entry {
+        id: state.url(&format!("/api/v1/news/{}", row.id)),
+        url: state.url(&format!("/api/v1/news/{}", row.slug)),
+        title: row.title.clone(),
+        summary: row.summary.clone(),
+        content_html: full.then(|| markdown::to_safe_html(&row.body)),
+        published: row.published_at.map_or(utc(row.created_at), utc),
+        updated: utc(row.updated_at),
+        author: view.author.as_ref().map(|a| a.name.clone()),
+        categories,
+    }
+}

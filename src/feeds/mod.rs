@@ -1,0 +1,275 @@
+//! RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents, rendered as pure functions of the feed's
+//! description and its entries. The XML formats are written by their crates, which escape
+//! every text.
+
+pub mod markdown;
+
+use atom_syndication as atom;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What a feed is.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    pub title: String,
+    pub description: String,
+    /// The publishing organization, as the feed's author.
+    pub author: String,
+    /// The URL this feed was fetched from.
+    pub self_url: String,
+    /// The same items in the JSON API.
+    pub home_url: String,
+    /// The latest change of any entry.
+    pub updated: DateTime<Utc>,
+    pub entries: Vec<Entry>,
+}
+
+/// One item of a feed.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Stable across edits: built on the item's id.
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub summary: String,
+    /// The body as safe HTML, when the full content was asked for.
+    pub content_html: Option<String>,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub author: Option<String>,
+    /// `(scheme, term)`: topics, regions and tags.
+    pub categories: Vec<(String, String)>,
+}
+
+pub const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
+pub const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
+pub const JSON_FEED_TYPE: &str = "application/feed+json; charset=utf-8";
+
+/// RSS 2.0, with an Atom self link and Dublin Core creators.
+pub fn rss(feed: &Feed) -> String {
+    let mut channel = rss::Channel::default();
+    channel.set_title(feed.title.as_str());
+    channel.set_link(feed.home_url.as_str());
+    channel.set_description(feed.description.as_str());
+    channel.set_last_build_date(feed.updated.to_rfc2822());
+    channel.set_generator("newsdesk".to_owned());
+    let mut self_link = atom::Link::default();
+    self_link.set_href(feed.self_url.as_str());
+    self_link.set_rel("self");
+    self_link.set_mime_type("application/rss+xml".to_owned());
+    let mut atom_ext = rss::extension::atom::AtomExtension::default();
+    atom_ext.set_links(vec![self_link]);
+    channel.set_atom_ext(atom_ext);
+    let items = feed.entries.iter().map(|entry| {
+        let mut item = rss::Item::default();
+        item.set_title(entry.title.clone());
+        item.set_link(entry.url.clone());
+        let mut guid = rss::Guid::default();
+        guid.set_value(entry.id.as_str());
+        guid.set_permalink(true);
+        item.set_guid(guid);
+        item.set_pub_date(entry.published.to_rfc2822());
+        item.set_description(entry.summary.clone());
+        item.set_content(entry.content_html.clone());
+        item.set_categories(
+            entry
+                .categories
+                .iter()
+                .map(|(scheme, term)| {
+                    let mut category = rss::Category::default();
+                    category.set_name(term.as_str());
+                    category.set_domain(scheme.clone());
+                    category
+                })
+                .collect::<Vec<_>>(),
+        );
+        if let Some(author) = &entry.author {
+            let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
+            dc.set_creators(vec![author.clone()]);
+            item.set_dublin_core_ext(dc);
+        }
+        item
+    });
+    channel.set_items(items.collect::<Vec<_>>());
+    channel.to_string()
+}
+
+/// Atom 1.0 (RFC 4287).
+pub fn atom(feed: &Feed) -> String {
+    let link = |href: &str, rel: &str, mime: &str| {
+        let mut link = atom::Link::default();
+        link.set_href(href);
+        link.set_rel(rel);
+        link.set_mime_type(mime.to_owned());
+        link
+    };
+    let person = |name: &str| {
+        let mut person = atom::Person::default();
+        person.set_name(name);
+        person
+    };
+    let mut out = atom::Feed::default();
+    out.set_title(feed.title.as_str());
+    out.set_subtitle(atom::Text::plain(feed.description.as_str()));
+    out.set_id(feed.self_url.as_str());
+    out.set_updated(feed.updated.fixed_offset());
+    out.set_authors(vec![person(&feed.author)]);
+    out.set_links(vec![
+        link(&feed.self_url, "self", "application/atom+xml"),
+        link(&feed.home_url, "alternate", "application/json"),
+    ]);
+    let mut generator = atom::Generator::default();
+    generator.set_value("newsdesk");
+    out.set_generator(generator);
+    let entries = feed.entries.iter().map(|entry| {
+        let mut out = atom::Entry::default();
+        out.set_id(entry.id.as_str());
+        out.set_title(atom::Text::plain(entry.title.as_str()));
+        out.set_updated(entry.updated.fixed_offset());
+        out.set_published(entry.published.fixed_offset());
+        out.set_links(vec![link(&entry.url, "alternate", "application/json")]);
+        out.set_authors(entry.author.iter().map(|name| person(name)).collect::<Vec<_>>());
+        out.set_summary(atom::Text::plain(entry.summary.as_str()));
+        if let Some(html) = &entry.content_html {
+            let mut content = atom::Content::default();
+            content.set_content_type("html".to_owned());
+            content.set_value(html.clone());
+            out.set_content(content);
+        }
+        out.set_categories(
+            entry
+                .categories
+                .iter()
+                .map(|(scheme, term)| {
+                    let mut category = atom::Category::default();
+                    category.set_term(term.as_str());
+                    category.set_scheme(scheme.clone());
+                    category
+                })
+                .collect::<Vec<_>>(),
+        );
+        out
+    });
+    out.set_entries(entries.collect::<Vec<_>>());
+    out.to_string()
+}
+
+/// JSON Feed 1.1.
+pub fn json(feed: &Feed) -> String {
+    #[derive(Serialize)]
+    struct JsonFeed<'a> {
+        version: &'static str,
+        title: &'a str,
+        description: &'a str,
+        home_page_url: &'a str,
+        feed_url: &'a str,
+        authors: [Author<'a>; 1],
+        items: Vec<JsonItem<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Author<'a> {
+        name: &'a str,
+    }
+    #[derive(Serialize)]
+    struct JsonItem<'a> {
+        id: &'a str,
+        url: &'a str,
+        title: &'a str,
+        summary: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        content_html: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        content_text: Option<&'a str>,
+        date_published: String,
+        date_modified: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        authors: Vec<Author<'a>>,
+        tags: Vec<&'a str>,
+    }
+    let items = feed
+        .entries
+        .iter()
+        .map(|entry| JsonItem {
+            id: &entry.id,
+            url: &entry.url,
+            title: &entry.title,
+            summary: &entry.summary,
+            content_html: entry.content_html.as_deref(),
+            // Every item needs a content: the summary stands in when only summaries are asked for.
+            content_text: entry.content_html.is_none().then_some(entry.summary.as_str()),
+            date_published: entry.published.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            date_modified: entry.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            authors: entry.author.iter().map(|name| Author { name }).collect(),
+            tags: entry.categories.iter().map(|(_, term)| term.as_str()).collect(),
+        })
+        .collect();
+    let doc = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &feed.title,
+        description: &feed.description,
+        home_page_url: &feed.home_url,
+        feed_url: &feed.self_url,
+        authors: [Author { name: &feed.author }],
+        items,
+    };
+    serde_json::to_string(&doc).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed() -> Feed {
+        let t = DateTime::parse_from_rfc3339("2023-06-09T00:00:00Z").unwrap().to_utc();
+        Feed {
+            title: "Tom & Jerry <news>".into(),
+            description: "d".into(),
+            author: "INTERPOL".into(),
+            self_url: "http://x.test/feeds/news.atom?topic=a&region=b".into(),
+            home_url: "http://x.test/api/v1/news".into(),
+            updated: t,
+            entries: vec![Entry {
+                id: "http://x.test/api/v1/news/1".into(),
+                url: "http://x.test/api/v1/news/a".into(),
+                title: "“Quotes” & <tags> 日本語".into(),
+                summary: "s < t".into(),
+                content_html: Some("<p>x &amp; y</p>".into()),
+                published: t,
+                updated: t,
+                author: Some("Robert Williams".into()),
+                categories: vec![("http://x.test/api/v1/topics".into(), "terrorism".into())],
+            }],
+        }
+    }
+
+    #[test]
+    fn rss_round_trips_through_its_parser() {
+        let channel: rss::Channel = rss(&feed()).parse().unwrap();
+        assert_eq!(channel.title(), "Tom & Jerry <news>");
+        let item = &channel.items()[0];
+        assert_eq!(item.title(), Some("“Quotes” & <tags> 日本語"));
+        assert_eq!(item.guid().unwrap().value(), "http://x.test/api/v1/news/1");
+        assert_eq!(item.content(), Some("<p>x &amp; y</p>"));
+        assert_eq!(item.dublin_core_ext().unwrap().creators(), ["Robert Williams"]);
+        assert_eq!(channel.atom_ext().unwrap().links()[0].href(), "http://x.test/feeds/news.atom?topic=a&region=b");
+    }
+
+    #[test]
+    fn atom_round_trips_through_its_parser() {
+        let parsed: atom::Feed = atom(&feed()).parse().unwrap();
+        assert_eq!(parsed.title().as_str(), "Tom & Jerry <news>");
+        let entry = &parsed.entries()[0];
+        assert_eq!(entry.title().as_str(), "“Quotes” & <tags> 日本語");
+        assert_eq!(entry.content().unwrap().value(), Some("<p>x &amp; y</p>"));
+        assert_eq!(entry.categories()[0].term(), "terrorism");
+    }
+
+    #[test]
+    fn json_feed_has_its_required_members() {
+        let doc: serde_json::Value = serde_json::from_str(&json(&feed())).unwrap();
+        assert_eq!(doc["version"], "https://jsonfeed.org/version/1.1");
+        assert_eq!(doc["items"][0]["title"], "“Quotes” & <tags> 日本語");
+        assert_eq!(doc["items"][0]["content_html"], "<p>x &amp; y</p>");
+        assert_eq!(doc["items"][0]["date_published"], "2023-06-09T00:00:00Z");
+    }
+}

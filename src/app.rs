@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
+use actix_web::http::header;
 use actix_web::middleware::{Compress, Logger, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use utoipa::openapi::path::PathItem;
@@ -151,8 +151,15 @@ impl RouteTable {
     }
 
     fn allowed(&self, path: &str) -> Vec<&'static str> {
-        let mut allowed: Vec<&'static str> =
-            self.0.iter().filter(|(def, _)| def.is_match(path)).flat_map(|(_, m)| m.iter().copied()).collect();
+        let is_literal = |def: &ResourceDef| !def.pattern().is_some_and(|p| p.contains('{'));
+        let matching: Vec<_> = self.0.iter().filter(|(def, _)| def.is_match(path)).collect();
+        // A literal route (`/news/archive`) shadows a pattern that also matches (`/news/{id}`).
+        let literal = matching.iter().any(|(def, _)| is_literal(def));
+        let mut allowed: Vec<&'static str> = matching
+            .iter()
+            .filter(|(def, _)| !literal || is_literal(def))
+            .flat_map(|(_, m)| m.iter().copied())
+            .collect();
         allowed.sort_unstable();
         allowed.dedup();
         allowed
@@ -161,7 +168,7 @@ impl RouteTable {
 
 async fn fallback(req: HttpRequest, routes: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
     let allowed = routes.allowed(req.path());
-    if allowed.is_empty() || req.method() == Method::OPTIONS && allowed.is_empty() {
+    if allowed.is_empty() {
         return Err(ApiError::NotFound(format!("no route {}", req.path())));
     }
     Err(ApiError::MethodNotAllowed(allowed))

@@ -24,7 +24,7 @@ use crate::error::{FieldError, Problem};
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(
-        schemas(Problem, FieldError),
+        schemas(Problem, FieldError, crate::api::news::NewsItemFields),
         responses(
             NotModified, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
             PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests

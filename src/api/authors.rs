@@ -63,13 +63,19 @@ pub struct AuthorList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Robert Williams", "title": "Editor in Chief"}))]
 pub struct AuthorWrite {
-    /// 1 to 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
-    /// Job title, up to 200 characters.
+    /// Job title.
     #[serde(default)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     title: String,
-    /// Markdown, up to 5,000 characters.
+    /// Markdown.
     #[serde(default)]
+    #[schema(max_length = 5000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     bio: String,
 }
 
@@ -78,10 +84,22 @@ pub struct AuthorWrite {
 #[serde(deny_unknown_fields)]
 pub struct AuthorPatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     title: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        max_length = 5000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     bio: Option<String>,
 }
 
@@ -151,7 +169,7 @@ pub async fn create_author(state: State, _: Editor, Json(body): Json<AuthorWrite
 }
 
 /// Replace an author
-#[utoipa::path(operation_id = "replace_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = AuthorWrite, responses((status = 200, description = "Replaced", body = Author), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = AuthorWrite, responses((status = 200, description = "Replaced", body = Author), crate::openapi::ChangeErrors))]
 #[put("/authors/{id}")]
 pub async fn replace_author(
     state: State,
@@ -174,7 +192,7 @@ pub async fn replace_author(
 }
 
 /// Change some fields of an author
-#[utoipa::path(operation_id = "update_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = AuthorPatch, responses((status = 200, description = "Changed", body = Author), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = AuthorPatch, responses((status = 200, description = "Changed", body = Author), crate::openapi::ChangeErrors))]
 #[patch("/authors/{id}")]
 pub async fn update_author(
     state: State,
@@ -202,7 +220,7 @@ pub async fn update_author(
 }
 
 /// Delete an author who wrote no news item
-#[utoipa::path(operation_id = "delete_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/authors/{id}")]
 pub async fn delete_author(
     state: State,

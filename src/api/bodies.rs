@@ -75,11 +75,30 @@ pub struct BodyList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Executive Committee", "kind": "executive_committee", "meeting_cadence": "three times a year"}))]
 pub struct BodyWrite {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
     kind: BodyKind,
+    /// Markdown.
     #[serde(default)]
+    #[schema(max_length = 10000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     description: String,
+    #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     leader_title: Option<String>,
+    #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     meeting_cadence: Option<String>,
     #[serde(default)]
     sort_order: i32,
@@ -90,18 +109,31 @@ pub struct BodyWrite {
 #[serde(deny_unknown_fields)]
 pub struct BodyPatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     kind: Option<BodyKind>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        max_length = 10000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     description: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     leader_title: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     meeting_cadence: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     sort_order: Option<i32>,
 }
 
@@ -219,7 +251,7 @@ pub async fn create_body(
 }
 
 /// Replace a body of an organization
-#[utoipa::path(operation_id = "replace_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = BodyWrite, responses((status = 200, description = "Replaced", body = Body), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = BodyWrite, responses((status = 200, description = "Replaced", body = Body), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}/bodies/{id}")]
 pub async fn replace_body(
     state: State,
@@ -243,7 +275,7 @@ pub async fn replace_body(
 }
 
 /// Change some fields of a body of an organization
-#[utoipa::path(operation_id = "update_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = BodyPatch, responses((status = 200, description = "Changed", body = Body), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = BodyPatch, responses((status = 200, description = "Changed", body = Body), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}/bodies/{id}")]
 pub async fn update_body(
     state: State,
@@ -267,7 +299,7 @@ pub async fn update_body(
 }
 
 /// Delete a body of an organization
-#[utoipa::path(operation_id = "delete_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}/bodies/{id}")]
 pub async fn delete_body(
     state: State,

@@ -35,7 +35,7 @@ pub struct FeedParams {
     #[param(minimum = 1, maximum = 100, default = 50, example = 50)]
     limit: Option<u32>,
     /// `summary` (default) or `full`: the body rendered from markdown to safe HTML.
-    #[param(example = "summary", default = "summary")]
+    #[param(example = "summary", default = "summary", pattern = r"^(summary|full)$")]
     content: Option<String>,
 }
 

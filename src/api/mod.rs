@@ -115,5 +115,8 @@ where
     D: serde::Deserializer<'de>,
     T: serde::Deserialize<'de>,
 {
-    T::deserialize(de).map(Some)
+    match <Option<T> as serde::Deserialize>::deserialize(de)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom("must not be null; leave the field out to keep it")),
+    }
 }

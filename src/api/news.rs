@@ -16,7 +16,7 @@ use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, Granularity};
 use crate::domain::listing::{NewsFilter, NewsQuery, Paging};
-use crate::domain::news::{NewsDraft, NewsStatus, Visibility};
+use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
 use crate::domain::params::QueryParams;
 use crate::domain::slug::{Key, Slug};
 use crate::error::{ApiError, FieldError};
@@ -90,22 +90,6 @@ impl From<NewsView> for NewsItem {
     }
 }
 
-/// An author named by id, as a number or as the `author` object of a read item.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum AuthorRef {
-    Id(i64),
-    Object { id: i64 },
-}
-
-impl AuthorRef {
-    fn id(self) -> i64 {
-        match self {
-            Self::Id(id) | Self::Object { id } => id,
-        }
-    }
-}
-
 /// An RFC 3339 instant with any offset, stored in UTC.
 #[derive(Debug, Clone, Copy)]
 pub struct Instant(DateTime<Utc>);
@@ -129,32 +113,60 @@ impl<'de> Deserialize<'de> for Instant {
 }))]
 pub struct NewsWrite {
     /// Derived from the title (and kept unique) when absent; on PUT, absent keeps the current one.
+    #[serde(default)]
+    #[schema(
+        max_length = 120,
+        pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "14-terror-suspects-arrested-in-african-operation"
+    )]
     slug: Option<String>,
-    /// 1 to 300 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     title: String,
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     summary: String,
     /// Markdown.
     #[serde(default)]
+    #[schema(max_length = 500000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     body: String,
     /// Slug of an existing topic.
+    #[serde(default)]
+    #[schema(example = "terrorism")]
     topic: Option<String>,
     /// Slug of an existing region.
-    region: Option<String>,
-    /// Up to 20 tags of up to 50 characters.
     #[serde(default)]
-    tags: Vec<String>,
-    /// Id of an existing author (also accepted as `author`, a number or `{"id": ...}`).
-    #[serde(alias = "author")]
-    author_id: Option<AuthorRef>,
+    #[schema(example = "africa")]
+    region: Option<String>,
+    /// Sorted and deduplicated when stored.
+    #[serde(default)]
+    #[schema(max_items = 20, inline)]
+    tags: Vec<Tag>,
+    /// Id of an existing author (also accepted under the name `author`).
+    #[serde(default, alias = "author")]
+    #[schema(example = 1)]
+    author_id: Option<i64>,
     /// Slug of an existing organization.
+    #[serde(default)]
+    #[schema(example = "interpol")]
     organization: Option<String>,
     /// Default: `published` when `published_at` is given, otherwise `draft`.
+    #[serde(default)]
     status: Option<NewsStatus>,
     /// Required when `published`; in the future the item is scheduled.
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2023-06-09T00:00:00Z")]
     published_at: Option<Instant>,
 }
+
+/// A tag: 1 to 50 characters on one line.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(value_type = String, min_length = 1, max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", example = "operation")]
+#[serde(transparent)]
+pub struct Tag(String);
 
 impl From<NewsWrite> for NewsDraft {
     fn from(w: NewsWrite) -> Self {
@@ -167,8 +179,8 @@ impl From<NewsWrite> for NewsDraft {
             body: w.body,
             topic: w.topic,
             region: w.region,
-            tags: w.tags,
-            author_id: w.author_id.map(AuthorRef::id),
+            tags: w.tags.into_iter().map(|t| t.0).collect(),
+            author_id: w.author_id,
             organization: w.organization,
             status: w.status.unwrap_or(default_status),
             published_at,
@@ -182,12 +194,29 @@ impl From<NewsWrite> for NewsDraft {
 #[schema(example = json!({"status": "published", "published_at": "2023-06-09T00:00:00Z"}))]
 pub struct NewsPatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     title: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     summary: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        max_length = 500000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     body: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -196,14 +225,16 @@ pub struct NewsPatch {
     #[schema(value_type = Option<String>)]
     region: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
-    tags: Option<Vec<String>>,
+    #[schema(nullable = false, max_items = 20, inline)]
+    tags: Option<Vec<Tag>>,
     #[serde(default, deserialize_with = "nullable", alias = "author")]
     #[schema(value_type = Option<i64>)]
-    author_id: Option<Option<AuthorRef>>,
+    author_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     organization: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     status: Option<NewsStatus>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -221,8 +252,8 @@ impl NewsPatch {
             body: self.body.unwrap_or_else(|| row.body.clone()),
             topic: self.topic.unwrap_or_else(|| current.topic.clone()),
             region: self.region.unwrap_or_else(|| current.region.clone()),
-            tags: self.tags.unwrap_or_else(|| current.tags.clone()),
-            author_id: self.author_id.map_or(row.author_id, |a| a.map(AuthorRef::id)),
+            tags: self.tags.map_or_else(|| current.tags.clone(), |tags| tags.into_iter().map(|t| t.0).collect()),
+            author_id: self.author_id.unwrap_or(row.author_id),
             organization: self.organization.unwrap_or_else(|| current.organization.clone()),
             status: self.status.unwrap_or_else(|| NewsStatus::parse(&row.status).unwrap_or(NewsStatus::Draft)),
             published_at: self.published_at.map_or(row.published_at.map(utc), |t| t.map(|t| t.0)),
@@ -233,14 +264,59 @@ impl NewsPatch {
 /// One page of a listing.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NewsList {
-    /// With `fields`, each item has only those keys.
-    #[schema(value_type = Vec<NewsItem>)]
+    /// Whole items, or with `fields` only the fields it names.
+    #[schema(schema_with = listed_items)]
     pub items: Vec<serde_json::Value>,
     /// Items matching the filters, over all pages.
     pub total: i64,
     pub limit: u64,
     /// Pass as `cursor` for the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// The schema of listed items: whole, or trimmed to the requested `fields`.
+fn listed_items() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::Ref;
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder};
+    let item =
+        AnyOfBuilder::new().item(Ref::from_schema_name("NewsItem")).item(Ref::from_schema_name("NewsItemFields"));
+    ArrayBuilder::new().items(item).build()
+}
+
+/// A listed item trimmed by `fields`: only the fields asked for are present.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "documents the shape of trimmed items, which are built as JSON")]
+pub struct NewsItemFields {
+    #[schema(required = false, nullable = false)]
+    id: Option<i64>,
+    #[schema(required = false, nullable = false)]
+    slug: Option<String>,
+    #[schema(required = false, nullable = false)]
+    title: Option<String>,
+    #[schema(required = false, nullable = false)]
+    summary: Option<String>,
+    #[schema(required = false, nullable = false)]
+    body: Option<String>,
+    #[schema(required = false)]
+    topic: Option<String>,
+    #[schema(required = false)]
+    region: Option<String>,
+    #[schema(required = false, nullable = false)]
+    tags: Option<Vec<String>>,
+    #[schema(required = false)]
+    author: Option<AuthorSummary>,
+    #[schema(required = false)]
+    organization: Option<String>,
+    #[schema(required = false, nullable = false)]
+    status: Option<NewsStatus>,
+    #[schema(required = false)]
+    published_at: Option<DateTime<Utc>>,
+    #[schema(required = false, nullable = false)]
+    reading_time_seconds: Option<i32>,
+    #[schema(required = false, nullable = false)]
+    created_at: Option<DateTime<Utc>>,
+    #[schema(required = false, nullable = false)]
+    updated_at: Option<DateTime<Utc>>,
 }
 
 /// Item counts per period, newest first.
@@ -264,37 +340,46 @@ pub struct PeriodCount {
 #[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
 pub struct FilterParams {
     /// Inclusive lower bound on `published_at`: a date (read in `tz`) or an RFC 3339 instant.
-    #[param(example = "2023-06-01")]
+    #[param(
+        example = "2023-06-01",
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     from: Option<String>,
     /// Inclusive upper bound on `published_at`; a date covers that whole day.
-    #[param(example = "2023-06-30")]
+    #[param(
+        example = "2023-06-30",
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     to: Option<String>,
     /// One calendar period: a day, a month or a year.
     #[param(example = "2023-06", pattern = r"^\d{4}(-\d{2}(-\d{2})?)?$")]
     on: Option<String>,
     /// IANA zone in which date-only values are read.
-    #[param(example = "Europe/Paris", default = "UTC")]
+    #[param(example = "Europe/Paris", default = "UTC", pattern = r"^[A-Za-z]+(/[A-Za-z0-9_+-]+){0,2}$")]
     tz: Option<String>,
     /// Only items changed after this instant.
-    #[param(example = "2023-06-01T00:00:00Z")]
+    #[param(example = "2023-06-01T00:00:00Z", format = DateTime)]
     updated_since: Option<String>,
     /// Topic slugs; repeat or comma-separate for any of them.
-    #[param(example = "terrorism,cybercrime")]
+    #[param(example = "terrorism,cybercrime", pattern = r"^[a-z0-9-]+(,[a-z0-9-]+)*$")]
     topic: Option<String>,
     /// Region slugs; any of them.
-    #[param(example = "africa")]
+    #[param(example = "africa", pattern = r"^[a-z0-9-]+(,[a-z0-9-]+)*$")]
     region: Option<String>,
     /// Author ids; any of them.
-    #[param(example = "1")]
+    #[param(example = "1", pattern = r"^[0-9]{1,18}(,[0-9]{1,18})*$")]
     author: Option<String>,
     /// Tags; any of them.
-    #[param(example = "operation")]
+    #[param(example = "operation", pattern = r"^[^,\u0000-\u001F\u007F-\u009F]+(,[^,\u0000-\u001F\u007F-\u009F]+)*$")]
     tag: Option<String>,
     /// Statuses (`draft`, `published`, `archived`); any of them.
-    #[param(example = "published")]
+    #[param(example = "published", pattern = r"^(draft|published|archived)(,(draft|published|archived))*$")]
     status: Option<String>,
     /// Full-text search over title, summary and body; every word must match.
-    #[param(example = "trafficking")]
+    #[param(
+        example = "trafficking",
+        pattern = r"[0-9A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u0590-\u06FF\u3040-\u9FFF]"
+    )]
     q: Option<String>,
 }
 
@@ -305,18 +390,22 @@ pub struct FilterParams {
 pub struct PageParams {
     /// `-published_at` (default; best match first when searching), `published_at`, `title`,
     /// `-title`, `-updated_at`, `updated_at`.
-    #[param(example = "-published_at")]
+    #[param(example = "-published_at", pattern = r"^-?(published_at|title|updated_at)$")]
     sort: Option<String>,
     /// Items per page.
     #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
     limit: Option<u32>,
     /// Opaque `next_cursor` of the previous page; a page costs the same at any depth.
+    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
     /// 1-based page number (offset paging); not with `cursor`.
     #[param(minimum = 1, maximum = 1000000, example = 1)]
     page: Option<u32>,
     /// Comma list of fields to return.
-    #[param(example = "id,title,published_at")]
+    #[param(
+        example = "id,title,published_at",
+        pattern = r"^(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at)(,(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at))*$"
+    )]
     fields: Option<String>,
 }
 
@@ -326,7 +415,7 @@ pub struct PageParams {
 #[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
 pub struct ArchiveParams {
     /// `year`, `month` (default) or `day`.
-    #[param(example = "month", default = "month")]
+    #[param(example = "month", default = "month", pattern = r"^(year|month|day)$")]
     granularity: Option<String>,
 }
 
@@ -482,7 +571,7 @@ pub async fn create_news(state: State, _: Editor, Json(body): Json<NewsWrite>) -
 /// Replace a news item
 #[utoipa::path(
     operation_id = "replace_news", security(("bearer" = [])), tag = "news",
-    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")),
+    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
     request_body = NewsWrite,
     responses(
         (status = 200, description = "Replaced", body = NewsItem),
@@ -514,7 +603,7 @@ pub async fn replace_news(
 /// Change some fields of a news item
 #[utoipa::path(
     operation_id = "update_news", security(("bearer" = [])), tag = "news",
-    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")),
+    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
     request_body = NewsPatch,
     responses(
         (status = 200, description = "Changed", body = NewsItem),
@@ -546,7 +635,7 @@ pub async fn update_news(
 /// Delete a news item
 #[utoipa::path(
     operation_id = "delete_news", security(("bearer" = [])), tag = "news",
-    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")),
+    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
     responses(
         (status = 204, description = "Deleted"),
         crate::openapi::DeleteErrors,
@@ -574,6 +663,10 @@ pub async fn delete_news(
 }
 
 fn parse_key(segment: &str) -> Result<Key, ApiError> {
+    if RESERVED_SLUGS.contains(&segment) {
+        // `/news/archive` is a read-only resource of its own, not an item.
+        return Err(ApiError::MethodNotAllowed(vec!["GET"]));
+    }
     Key::parse(segment).ok_or_else(|| ApiError::NotFound(format!("no news item with id {segment}")))
 }
 
@@ -649,7 +742,8 @@ pub fn store(conn: &mut DbConn, current: Option<&NewsView>, draft: NewsDraft) ->
 fn unique_slug(conn: &mut DbConn, base: &Slug) -> Result<String, ApiError> {
     let mut candidate = base.clone();
     for n in 2.. {
-        if !db::news::slug_taken(conn, candidate.as_str(), None)? {
+        let reserved = RESERVED_SLUGS.contains(&candidate.as_str());
+        if !reserved && !db::news::slug_taken(conn, candidate.as_str(), None)? {
             break;
         }
         candidate = base.with_suffix(n);

@@ -92,12 +92,27 @@ pub struct OfficeList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Regional Bureau", "kind": "regional_office", "city": "Nairobi", "country": "KE", "region": "africa"}))]
 pub struct OfficeWrite {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
     kind: OfficeKind,
+    #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     city: Option<String>,
     /// ISO 3166-1 alpha-2, upper case.
+    #[serde(default)]
+    #[schema(pattern = r"^[A-Z]{2}$", example = "KE")]
     country: Option<String>,
     /// Slug of an existing region.
+    #[serde(default)]
+    #[schema(example = "africa")]
     region: Option<String>,
     #[serde(default)]
     sort_order: i32,
@@ -108,19 +123,27 @@ pub struct OfficeWrite {
 #[serde(deny_unknown_fields)]
 pub struct OfficePatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     kind: Option<OfficeKind>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
     city: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Z]{2}$")]
     country: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     region: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     sort_order: Option<i32>,
 }
 
@@ -252,7 +275,7 @@ pub async fn create_office(
 }
 
 /// Replace an office of an organization
-#[utoipa::path(operation_id = "replace_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = OfficeWrite, responses((status = 200, description = "Replaced", body = Office), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = OfficeWrite, responses((status = 200, description = "Replaced", body = Office), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}/offices/{id}")]
 pub async fn replace_office(
     state: State,
@@ -276,7 +299,7 @@ pub async fn replace_office(
 }
 
 /// Change some fields of an office of an organization
-#[utoipa::path(operation_id = "update_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = OfficePatch, responses((status = 200, description = "Changed", body = Office), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = OfficePatch, responses((status = 200, description = "Changed", body = Office), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}/offices/{id}")]
 pub async fn update_office(
     state: State,
@@ -300,7 +323,7 @@ pub async fn update_office(
 }
 
 /// Delete an office of an organization
-#[utoipa::path(operation_id = "delete_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}/offices/{id}")]
 pub async fn delete_office(
     state: State,

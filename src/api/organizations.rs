@@ -57,13 +57,34 @@ pub struct Organization {
 }
 
 /// A city and its country.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Place {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub city: Option<String>,
     /// ISO 3166-1 alpha-2.
-    #[schema(example = "FR")]
+    #[schema(pattern = r"^[A-Z]{2}$", example = "FR")]
     pub country: Option<String>,
+}
+
+/// Only a JSON object is a place: serde's derive would also take an array of its fields.
+impl<'de> Deserialize<'de> for Place {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            #[serde(default)]
+            city: Option<String>,
+            #[serde(default)]
+            country: Option<String>,
+        }
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(de)?;
+        let fields = Fields::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)?;
+        Ok(Self { city: fields.city, country: fields.country })
+    }
 }
 
 impl From<OrganizationRow> for Organization {
@@ -101,20 +122,39 @@ pub struct OrganizationList {
     "headquarters": {"city": "The Hague", "country": "NL"}}))]
 pub struct OrganizationWrite {
     /// Derived from the name when absent; on PUT, absent keeps the current one.
+    #[serde(default)]
+    #[schema(max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
     #[serde(default)]
+    #[schema(max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     full_name: String,
     #[serde(default)]
+    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     kind: String,
     #[serde(default)]
+    #[schema(max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     tagline: String,
+    /// Markdown.
     #[serde(default)]
+    #[schema(max_length = 20000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     description: String,
-    /// Not negative.
+    #[serde(default)]
+    #[schema(minimum = 0)]
     member_count: Option<i64>,
     /// An absolute http(s) URL.
+    #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$"
+    )]
     website: Option<String>,
+    #[serde(default)]
     headquarters: Option<Place>,
 }
 
@@ -123,22 +163,37 @@ pub struct OrganizationWrite {
 #[serde(deny_unknown_fields)]
 pub struct OrganizationPatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     full_name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     kind: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     tagline: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        max_length = 20000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     description: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0)]
     member_count: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$")]
     website: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Place>)]
@@ -275,7 +330,7 @@ pub async fn create_organization(
 }
 
 /// Replace an organization's profile
-#[utoipa::path(operation_id = "replace_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = OrganizationWrite, responses((status = 200, description = "Replaced", body = Organization), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = OrganizationWrite, responses((status = 200, description = "Replaced", body = Organization), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}")]
 pub async fn replace_organization(
     state: State,
@@ -298,7 +353,7 @@ pub async fn replace_organization(
 }
 
 /// Change some fields of an organization's profile
-#[utoipa::path(operation_id = "update_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = OrganizationPatch, responses((status = 200, description = "Changed", body = Organization), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = OrganizationPatch, responses((status = 200, description = "Changed", body = Organization), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}")]
 pub async fn update_organization(
     state: State,
@@ -320,7 +375,7 @@ pub async fn update_organization(
 }
 
 /// Delete an organization that has no news items, with its bodies and offices
-#[utoipa::path(operation_id = "delete_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}")]
 pub async fn delete_organization(
     state: State,

@@ -72,10 +72,17 @@ pub struct TermList {
 #[schema(example = json!({"name": "Cybercrime", "description": "Crimes against computers and information systems"}))]
 pub struct TermWrite {
     /// Derived from the name when absent; on PUT, absent keeps the current one.
+    #[serde(default)]
+    #[schema(max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
-    /// 1 to 100 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: String,
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
     description: String,
 }
 
@@ -84,10 +91,22 @@ pub struct TermWrite {
 #[serde(deny_unknown_fields)]
 pub struct TermPatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
     slug: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(
+        nullable = false,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     description: Option<String>,
 }
 
@@ -251,7 +270,7 @@ pub async fn create_topic(state: State, _: Editor, Json(body): Json<TermWrite>) 
 }
 
 /// Replace a topic
-#[utoipa::path(operation_id = "replace_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
 #[put("/topics/{id}")]
 pub async fn replace_topic(
     state: State,
@@ -264,7 +283,7 @@ pub async fn replace_topic(
 }
 
 /// Change some fields of a topic
-#[utoipa::path(operation_id = "update_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
 #[patch("/topics/{id}")]
 pub async fn update_topic(
     state: State,
@@ -277,7 +296,7 @@ pub async fn update_topic(
 }
 
 /// Delete a topic that no news item uses
-#[utoipa::path(operation_id = "delete_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/topics/{id}")]
 pub async fn delete_topic(
     state: State,
@@ -310,7 +329,7 @@ pub async fn create_region(state: State, _: Editor, Json(body): Json<TermWrite>)
 }
 
 /// Replace a region
-#[utoipa::path(operation_id = "replace_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced")), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
 #[put("/regions/{id}")]
 pub async fn replace_region(
     state: State,
@@ -323,7 +342,7 @@ pub async fn replace_region(
 }
 
 /// Change some fields of a region
-#[utoipa::path(operation_id = "update_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
 #[patch("/regions/{id}")]
 pub async fn update_region(
     state: State,
@@ -336,7 +355,7 @@ pub async fn update_region(
 }
 
 /// Delete a region that no news item uses
-#[utoipa::path(operation_id = "delete_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted")), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/regions/{id}")]
 pub async fn delete_region(
     state: State,

@@ -57,9 +57,10 @@ pub struct UserList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "alice", "password": "correct horse battery staple", "role": "editor"}))]
 pub struct UserCreate {
-    /// 1 to 64 of a-z, 0-9, `.`, `_`, `-`, `@`; stored in lowercase.
+    /// Stored in lowercase.
+    #[schema(pattern = r"^[A-Za-z0-9._@-]{1,64}$", example = "alice")]
     username: String,
-    /// 10 to 1024 characters.
+    #[schema(min_length = 10, max_length = 1024)]
     password: String,
     /// Default `editor`.
     #[serde(default = "default_role")]
@@ -76,10 +77,14 @@ fn default_role() -> Role {
 #[schema(example = json!({"disabled": true}))]
 pub struct UserPatch {
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     role: Option<Role>,
+    /// A new password.
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, min_length = 10, max_length = 1024)]
     password: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     disabled: Option<bool>,
 }
 

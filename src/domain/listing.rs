@@ -45,8 +45,8 @@ impl NewsFilter {
         Ok(Self {
             range,
             updated_since: params.parsed("updated_since", dates::parse_instant)?,
-            topics: params.any_of("topic", |s| Ok(s.to_owned()))?,
-            regions: params.any_of("region", |s| Ok(s.to_owned()))?,
+            topics: params.any_of("topic", slug_shaped)?,
+            regions: params.any_of("region", slug_shaped)?,
             authors: params.any_of("author", |s| s.parse().map_err(|_| "expected author ids (integers)".to_owned()))?,
             tags: params.any_of("tag", |s| Ok(s.to_owned()))?,
             statuses: params.any_of("status", NewsStatus::parse)?,
@@ -54,6 +54,15 @@ impl NewsFilter {
             tz,
             organization: None,
         })
+    }
+}
+
+/// A value that could be a slug (one that names nothing simply matches nothing).
+fn slug_shaped(s: &str) -> Result<String, String> {
+    if s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        Ok(s.to_owned())
+    } else {
+        Err("expected slugs (a-z, 0-9 and -), comma-separated".into())
     }
 }
 
@@ -262,6 +271,8 @@ mod tests {
             ("tz=Mars/Olympus", "tz"),
             ("author=robert", "author"),
             ("status=deleted", "status"),
+            ("topic=0.5", "topic"),
+            ("region=Africa", "region"),
             ("page=2&cursor=abc", "cursor"),
         ] {
             let err = query(q).unwrap_err();

@@ -63,6 +63,9 @@ pub const FIELDS: [&str; 15] = [
     "updated_at",
 ];
 
+/// Path segments under `/news/` that name other resources, never an item.
+pub const RESERVED_SLUGS: [&str; 2] = ["archive", "changes"];
+
 pub const MAX_TITLE: usize = 300;
 pub const MAX_SUMMARY: usize = 2_000;
 pub const MAX_BODY: usize = 500_000;
@@ -97,7 +100,8 @@ impl NewsDraft {
             }
         };
         if let Some(slug) = &self.slug {
-            check("slug", Slug::parse(slug).map(drop));
+            let reserved = RESERVED_SLUGS.contains(&slug.as_str());
+            check("slug", if reserved { Err("is reserved".into()) } else { Slug::parse(slug).map(drop) });
         }
         check("title", text::check(&self.title, true, MAX_TITLE, false));
         check("summary", text::check(&self.summary, false, MAX_SUMMARY, true));

@@ -111,13 +111,25 @@ impl FromRequest for IfMatch {
         let value = req.headers().get(header::IF_MATCH).map(|v| v.to_str().map(str::to_owned));
         ready(match value {
             None => Ok(Self(None)),
-            Some(Ok(value)) => Ok(Self(Some(value))),
-            Some(Err(_)) => Err(ApiError::BadRequest {
-                detail: "If-Match must be a list of entity tags".into(),
-                errors: Vec::new(),
+            Some(Ok(value)) if is_entity_tag_list(&value) => Ok(Self(Some(value))),
+            Some(_) => Err(ApiError::BadRequest {
+                detail: r#"If-Match must be `*` or a comma list of entity tags such as "5d41402abc4b2a76""#.into(),
+                errors: vec![crate::error::FieldError::new("If-Match", "expected `*` or entity tags")],
             }),
         })
     }
+}
+
+/// `*`, or entity tags (`"..."` or `W/"..."`) separated by commas (RFC 9110 8.8.3).
+fn is_entity_tag_list(value: &str) -> bool {
+    let is_tag = |t: &str| {
+        let opaque = t.strip_prefix("W/").unwrap_or(t);
+        opaque.len() >= 2
+            && opaque.starts_with('"')
+            && opaque.ends_with('"')
+            && opaque[1..opaque.len() - 1].bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b))
+    };
+    value.trim() == "*" || value.split(',').all(|t| is_tag(t.trim()))
 }
 
 #[cfg(test)]
@@ -130,6 +142,16 @@ mod tests {
         assert!(none_match_hits("W/\"abc\", \"def\"", "\"abc\""));
         assert!(none_match_hits("*", "\"abc\""));
         assert!(!none_match_hits("\"abd\"", "\"abc\""));
+    }
+
+    #[test]
+    fn entity_tag_lists() {
+        for good in ["*", "\"abc\"", "W/\"abc\"", "\"a\", W/\"b\"", "\"\""] {
+            assert!(is_entity_tag_list(good), "{good}");
+        }
+        for bad in ["", "abc", "\"a", "\"a\"b\"", "W/abc", "\"a\",", "null"] {
+            assert!(!is_entity_tag_list(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -9,7 +9,6 @@ use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
-use serde_json::error::Category;
 
 use crate::error::{ApiError, FieldError};
 
@@ -51,7 +50,9 @@ fn is_json(req: &HttpRequest) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-/// Deserializes a body, naming the JSON path of the first value that does not fit.
+/// Deserializes a body: malformed JSON is a 400; JSON that does not fit `T` a 422 naming
+/// the JSON path of the first value at fault. Reading into a `Value` first keeps the two
+/// apart (serde_json reports some type mismatches, such as `null` for an enum, as syntax).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest {
@@ -59,25 +60,31 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             errors: Vec::new(),
         });
     }
-    // serde would also build a struct from a JSON array, field by field: refuse anything
-    // but an object, telling malformed JSON (400) from JSON of the wrong kind (422).
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Ok(_) => Err(ApiError::invalid_fields(vec![FieldError::new("(body)", "must be a JSON object")])),
-            Err(err) => Err(malformed(&err)),
-        };
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| malformed(&err))?;
+    // serde would also build a struct from an array, field by field: only objects are bodies.
+    if !value.is_object() {
+        return Err(ApiError::invalid_fields(vec![FieldError::new("(body)", "must be a JSON object")]));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    integral_floats_to_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            Category::Data => data_error(&path, &inner),
-            Category::Syntax | Category::Eof | Category::Io => malformed(&inner),
+        data_error(&path, &err.into_inner())
+    })
+}
+
+/// JSON Schema counts `5.0` as an integer; so do we.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15) {
+                *n = serde_json::Number::from(f as i64);
+            }
         }
-    })?;
-    de.end().map_err(|err| malformed(&err))?;
-    Ok(value)
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 fn malformed(err: &serde_json::Error) -> ApiError {
@@ -130,6 +137,26 @@ mod tests {
         assert_eq!(field_of(r#"{}"#), (422, "title".into()));
         assert_eq!(field_of(r#"{"title": "x", "titel": "y"}"#), (422, "titel".into()));
         assert_eq!(field_of(r#"[]"#), (422, "(body)".into()));
+    }
+
+    #[test]
+    fn integral_floats_are_integers() {
+        #[derive(Debug, Deserialize)]
+        struct Count {
+            n: i32,
+        }
+        assert_eq!(parse::<Count>(br#"{"n": 1409.0}"#).unwrap().n, 1409);
+        assert_eq!(field_of_count(r#"{"n": 1.5}"#), "n");
+        assert_eq!(field_of_count(r#"{"n": 1e40}"#), "n");
+    }
+
+    fn field_of_count(json: &str) -> String {
+        #[derive(Debug, Deserialize)]
+        #[expect(dead_code, reason = "only deserialized")]
+        struct Count {
+            n: i32,
+        }
+        parse::<Count>(json.as_bytes()).unwrap_err().problem().errors[0].field.clone()
     }
 
     #[test]

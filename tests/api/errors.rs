@@ -27,13 +27,18 @@ async fn malformed_json_is_400() {
         let res = app.send(post_raw(&app, "/api/v1/news", Some("application/json"), body)).await;
         res.problem(400);
     }
-    // Well-formed but not an object, however deep.
+    // Nesting deeper than the parser's limit is refused as unreadable.
     let deep = "[".repeat(10_000) + &"]".repeat(10_000);
-    let res = app.send(post_raw(&app, "/api/v1/news", Some("application/json"), deep)).await;
-    res.problem(422);
-    assert_eq!(res.error_fields(), ["(body)"]);
+    app.send(post_raw(&app, "/api/v1/news", Some("application/json"), deep)).await.problem(400);
     let deep_field = format!("{{\"title\": {}{}}}", "[".repeat(10_000), "]".repeat(10_000));
-    app.send(post_raw(&app, "/api/v1/news", Some("application/json"), deep_field)).await.problem(422);
+    app.send(post_raw(&app, "/api/v1/news", Some("application/json"), deep_field)).await.problem(400);
+    for (body, field) in
+        [(r#"[]"#, "(body)"), (r#"{"title": "x", "tags": null}"#, "tags"), (r#"{"title": "x", "status": 5}"#, "status")]
+    {
+        let res = app.send(post_raw(&app, "/api/v1/news", Some("application/json"), body)).await;
+        res.problem(422);
+        assert_eq!(res.error_fields(), [field], "{body}");
+    }
     assert_eq!(app.get("/api/v1/news").await.json()["total"], 12);
 }
 
@@ -119,4 +124,14 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
     res.problem(405);
     assert_eq!(res.header("allow"), Some("GET, POST"));
     app.send(TestRequest::put().uri("/health")).await.problem(405);
+    // `/news/archive` is its own resource: only GET, whatever `/news/{id}` allows.
+    for req in [
+        TestRequest::delete(),
+        TestRequest::patch().set_json(json!({})),
+        TestRequest::default().method(actix_web::http::Method::OPTIONS),
+    ] {
+        let res = app.send(app.authed(req.uri("/api/v1/news/archive"))).await;
+        res.problem(405);
+        assert_eq!(res.header("allow"), Some("GET"));
+    }
 }

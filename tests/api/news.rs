@@ -86,13 +86,24 @@ async fn references_must_exist_and_nothing_is_stored_otherwise() {
 }
 
 #[actix_web::test]
-async fn the_author_can_be_given_as_in_a_read_item() {
+async fn the_author_can_be_named_author_or_author_id() {
     let app = TestApp::empty().await;
     let author = app.taxonomy().await;
     let a = app.news("A", None, json!({"author": author})).await;
-    let b = app.news("B", None, json!({"author": {"id": author, "name": "ignored"}})).await;
+    let b = app.news("B", None, json!({"author_id": author})).await;
     assert_eq!(a["author"]["id"], author);
     assert_eq!(b["author"]["id"], author);
+    let res = app.post("/api/v1/news", &json!({"title": "C", "author": {"id": author}})).await;
+    assert_eq!(res.error_fields(), ["author"]);
+}
+
+#[actix_web::test]
+async fn reserved_slugs_are_never_items() {
+    let app = TestApp::empty().await;
+    assert_eq!(app.news("Archive", None, json!({})).await["slug"], "archive-2");
+    let res = app.post("/api/v1/news", &json!({"title": "x", "slug": "changes"})).await;
+    res.problem(422);
+    assert_eq!(res.error_fields(), ["slug"]);
 }
 
 #[actix_web::test]
@@ -271,4 +282,17 @@ async fn text_round_trips_verbatim() {
         assert!(!read["slug"].as_str().unwrap().is_empty());
     }
     assert_eq!(app.get("/api/v1/news").await.json()["total"], 5);
+}
+
+#[actix_web::test]
+async fn malformed_if_match_is_a_bad_request() {
+    let app = TestApp::empty().await;
+    let item = app.news("Guarded", None, json!({})).await;
+    let uri = format!("/api/v1/news/{}", item["id"]);
+    for value in ["", "abc", "null", "\"unterminated"] {
+        let res = app.send(app.authed(TestRequest::delete().uri(&uri).insert_header(("if-match", value)))).await;
+        res.problem(400);
+        assert_eq!(res.error_fields(), ["If-Match"]);
+    }
+    app.get_authed(&uri).await.assert_status(200);
 }

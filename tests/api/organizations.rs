@@ -163,7 +163,8 @@ async fn profiles_are_validated() {
         (json!({"name": "X", "website": "javascript:alert(1)"}), "website"),
         (json!({"name": "X", "headquarters": {"city": "Paris", "country": "France"}}), "headquarters.country"),
         (json!({"name": "X", "headquarters": {"city": "Paris", "country": "fr"}}), "headquarters.country"),
-        (json!({"name": "X", "headquarters": {"town": "Paris"}}), "headquarters.town"),
+        (json!({"name": "X", "headquarters": {"town": "Paris"}}), "headquarters"),
+        (json!({"name": "X", "headquarters": ["Paris", "FR"]}), "headquarters"),
         (json!({"name": "X", "slug": "Bad Slug"}), "slug"),
         (json!({"name": "X", "description": "\u{0}"}), "description"),
     ] {

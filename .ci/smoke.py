@@ -9,7 +9,7 @@ import urllib.request
 
 import feedparser
 
-base = sys.argv[1]
+base, admin_password = sys.argv[1], sys.argv[2]
 
 
 def call(method, path, body=None, token=None):
@@ -43,7 +43,7 @@ assert json.loads(body)["member_count"] == 195
 
 status, headers, _ = call("POST", "/api/v1/news", {"title": "Smoke"})
 assert status == 401 and headers["www-authenticate"].startswith("Bearer"), (status, headers)
-status, _, body = call("POST", "/api/v1/auth/token", {"username": "admin", "password": "smoke test password"})
+status, _, body = call("POST", "/api/v1/auth/token", {"username": "admin", "password": admin_password})
 assert status == 200, body
 token = json.loads(body)["access_token"]
 tricky = "Tom & Jerry: <b>“quoted”</b> 'single' \"double\" — Ελληνικά 中文 العربية"

@@ -223,6 +223,8 @@ pub enum ChangeErrors {
 /// The other answers of a DELETE.
 #[derive(IntoResponses)]
 pub enum DeleteErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
     #[response(status = 401)]
     Unauthorized(#[ref_response] Unauthorized),
     #[response(status = 403)]

@@ -205,13 +205,13 @@ pub async fn update_author(
         .db(move |c| {
             db::write(c, |c| {
                 let current = find(c, &id)?;
-                if_match.check(&Author::from(current.clone()))?;
                 let author = AuthorWrite {
-                    name: patch.name.unwrap_or(current.name),
-                    title: patch.title.unwrap_or(current.title),
-                    bio: patch.bio.unwrap_or(current.bio),
+                    name: patch.name.unwrap_or_else(|| current.name.clone()),
+                    title: patch.title.unwrap_or_else(|| current.title.clone()),
+                    bio: patch.bio.unwrap_or_else(|| current.bio.clone()),
                 }
                 .validate()?;
+                if_match.check(&Author::from(current.clone()))?;
                 author.save(c, Some(current.id))
             })
         })

@@ -289,9 +289,9 @@ pub async fn update_body(
         .db(move |c| {
             db::write(c, |c| {
                 let (organization, current) = find(c, &slug, &id)?;
+                let body = patch.apply(current.clone()).validate()?;
                 if_match.check(&Body::from(current.clone()))?;
-                let id = current.id;
-                patch.apply(current).validate()?.save(c, organization, Some(id))
+                body.save(c, organization, Some(current.id))
             })
         })
         .await?;

@@ -375,11 +375,9 @@ pub struct FilterParams {
     /// Statuses (`draft`, `published`, `archived`); any of them.
     #[param(example = "published", pattern = r"^(draft|published|archived)(,(draft|published|archived))*$")]
     status: Option<String>,
-    /// Full-text search over title, summary and body; every word must match.
-    #[param(
-        example = "trafficking",
-        pattern = r"[0-9A-Za-z\u00C0-\u024F\u0370-\u03FF\u0400-\u04FF\u0590-\u06FF\u3040-\u9FFF]"
-    )]
+    /// Full-text search over title, summary and body; every word must match (at least one
+    /// letter or digit is needed: punctuation is ignored).
+    #[param(example = "trafficking", pattern = r"\S")]
     q: Option<String>,
 }
 
@@ -623,8 +621,9 @@ pub async fn update_news(
         .db(move |c| {
             db::write(c, |c| {
                 let current = find(c, &key, Visibility::Everything)?;
-                if_match.check(&NewsItem::from(current.clone()))?;
+                // A bad request is reported as such before the precondition is looked at.
                 let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
+                if_match.check(&NewsItem::from(current.clone()))?;
                 store(c, Some(&current), draft)
             })
         })

@@ -313,9 +313,11 @@ pub async fn update_office(
         .db(move |c| {
             db::write(c, |c| {
                 let (organization, current) = find(c, &slug, &id)?;
-                if_match.check(&current)?;
                 let id = current.id;
-                patch.apply(current).validate()?.save(c, organization, Some(id))
+                let tag = crate::http::conditional::etag_of(&current);
+                let office = patch.apply(current).validate()?;
+                if_match.check_tag(&tag)?;
+                office.save(c, organization, Some(id))
             })
         })
         .await?;

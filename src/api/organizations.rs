@@ -366,8 +366,9 @@ pub async fn update_organization(
         .db(move |c| {
             db::write(c, |c| {
                 let current = find(c, &slug)?;
+                let org = patch.apply(&current).validate()?;
                 if_match.check(&Organization::from(current.clone()))?;
-                patch.apply(&current).validate()?.save(c, Some(&current))
+                org.save(c, Some(&current))
             })
         })
         .await?;

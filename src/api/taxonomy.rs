@@ -216,12 +216,12 @@ async fn update(
         .db(move |c| {
             db::write(c, |c| {
                 let current = find(c, kind, &segment)?;
-                if_match.check(&Term::from(current.clone()))?;
                 let term = ValidTerm::new(
                     patch.slug,
                     patch.name.unwrap_or_else(|| current.name.clone()),
                     patch.description.unwrap_or_else(|| current.description.clone()),
                 )?;
+                if_match.check(&Term::from(current.clone()))?;
                 term.save(c, kind, Some(&current))
             })
         })

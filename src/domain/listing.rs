@@ -48,7 +48,8 @@ impl NewsFilter {
             topics: params.any_of("topic", slug_shaped)?,
             regions: params.any_of("region", slug_shaped)?,
             authors: params.any_of("author", |s| s.parse().map_err(|_| "expected author ids (integers)".to_owned()))?,
-            tags: params.any_of("tag", |s| Ok(s.to_owned()))?,
+            tags: params
+                .any_of("tag", |s| super::text::check(s, true, super::news::MAX_TAG, false).map(|()| s.to_owned()))?,
             statuses: params.any_of("status", NewsStatus::parse)?,
             search: params.parsed("q", SearchTerms::parse)?,
             tz,
@@ -272,6 +273,7 @@ mod tests {
             ("author=robert", "author"),
             ("status=deleted", "status"),
             ("topic=0.5", "topic"),
+            ("tag=%07bell", "tag"),
             ("region=Africa", "region"),
             ("page=2&cursor=abc", "cursor"),
         ] {

@@ -93,8 +93,12 @@ impl IfMatch {
     /// Fails with 412 unless the header is absent, `*`, or lists the current ETag
     /// (strong comparison: a weak tag never matches).
     pub fn check(&self, current: &impl Serialize) -> Result<(), ApiError> {
+        self.check_tag(&etag_of(current))
+    }
+
+    /// As `check`, against an entity tag already computed.
+    pub fn check_tag(&self, tag: &str) -> Result<(), ApiError> {
         let Some(header) = &self.0 else { return Ok(()) };
-        let tag = etag_of(current);
         if header.split(',').map(str::trim).any(|t| t == "*" || t == tag) {
             Ok(())
         } else {

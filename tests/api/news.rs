@@ -296,3 +296,14 @@ async fn malformed_if_match_is_a_bad_request() {
     }
     app.get_authed(&uri).await.assert_status(200);
 }
+
+#[actix_web::test]
+async fn a_bad_body_is_reported_before_a_stale_precondition() {
+    let app = TestApp::empty().await;
+    let item = app.news("Checked", None, json!({})).await;
+    let req = TestRequest::patch()
+        .uri(&format!("/api/v1/news/{}", item["id"]))
+        .insert_header(("if-match", "\"stale\""))
+        .set_json(json!({"title": ""}));
+    app.send(app.authed(req)).await.problem(422);
+}

@@ -20,7 +20,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::{KeyError, Keys};
 use crate::config::{Seed, Settings};
 use crate::error::{ApiError, FieldError};
-use crate::http::{conditional, json, problems};
+use crate::http::{conditional, json, problems, security};
 use crate::{db, openapi, seed};
 
 /// Why the service could not start.
@@ -99,6 +99,7 @@ impl Service {
             .wrap(from_fn(conditional::tag_responses))
             .wrap(cors(&self.cors_origins))
             .wrap(from_fn(problems::problem_bodies))
+            .wrap(from_fn(security::security_headers))
             .wrap(Compress::default())
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
     }

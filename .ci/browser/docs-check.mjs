@@ -1,6 +1,7 @@
 // Loads the interactive API docs in headless Chromium with every outside host unreachable,
 // checks the operations are listed, runs one request from the page and sees its 200, and
-// fails on any request the page made to anywhere but the service itself.
+// fails on any request the page made to anywhere but the service itself, or on anything its
+// Content-Security-Policy refused.
 // With ADMIN_TOKEN set, it also authorizes with that bearer token and lists users from the page.
 // Usage: [ADMIN_TOKEN=...] node docs-check.mjs BASE_URL [CHROMIUM_PATH]
 import { chromium } from "playwright-core";
@@ -17,8 +18,13 @@ const browser = await chromium.launch({
   ],
 });
 const outside = [];
+const refused = [];
 try {
   const page = await browser.newPage();
+  // The service's Content-Security-Policy must not break its own page.
+  page.on("console", (message) => {
+    if (message.type() === "error" && message.text().includes("Content Security Policy")) refused.push(message.text());
+  });
   // Every request the page makes is seen here; none may leave the service.
   await page.route("**/*", (route) => {
     const url = route.request().url();
@@ -45,6 +51,7 @@ try {
     authorized = `, GET /api/v1/users with the bearer token answered ${users}`;
   }
   if (outside.length) throw new Error(`the page requested outside hosts: ${outside.join(", ")}`);
+  if (refused.length) throw new Error(`the page broke its Content-Security-Policy: ${refused.join("; ")}`);
   console.log(`docs: ok (${operations} operations listed, GET /health answered ${shown}${authorized}, no outside request)`);
 } finally {
   await browser.close();

@@ -114,3 +114,20 @@ async fn the_demo_is_loaded_once_and_only_into_an_empty_database() {
     let app = app.restart(Seed::Demo).await;
     assert_eq!(app.get("/api/v1/news").await.json()["total"], 0, "a database in use is not empty");
 }
+
+#[actix_web::test]
+async fn every_answer_carries_security_headers() {
+    let app = TestApp::demo().await;
+    for uri in ["/api/v1/news", "/api/v1/nope", "/feeds/news.rss", "/docs/", "/openapi.json"] {
+        let res = app.get(uri).await;
+        assert_eq!(res.header("x-content-type-options"), Some("nosniff"), "{uri}");
+        assert_eq!(res.header("x-frame-options"), Some("DENY"), "{uri}");
+        assert!(res.header("server").is_none(), "{uri}: no server version");
+        let policy = res.header("content-security-policy").unwrap();
+        if uri.starts_with("/docs") {
+            assert!(policy.contains("script-src 'self'") && policy.contains("connect-src 'self'"), "{policy}");
+        } else {
+            assert!(policy.starts_with("default-src 'none'"), "{uri}: {policy}");
+        }
+    }
+}

@@ -20,6 +20,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::{KeyError, Keys};
 use crate::config::{Seed, Settings};
 use crate::error::{ApiError, FieldError};
+use crate::http::rate_limit::{self, ClientLimiter};
 use crate::http::{conditional, json, problems, security};
 use crate::{db, openapi, seed};
 
@@ -43,6 +44,7 @@ pub struct Service {
     openapi: OpenApiJson,
     routes: Arc<RouteTable>,
     cors_origins: Arc<Vec<String>>,
+    rate_limiter: Option<Arc<ClientLimiter>>,
 }
 
 impl Service {
@@ -69,6 +71,7 @@ impl Service {
             openapi: OpenApiJson(openapi::json(&doc)),
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
+            rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
         })
     }
 
@@ -84,7 +87,10 @@ impl Service {
             InitError = (),
         >,
     > {
-        let (app, _) = App::new().into_utoipa_app().configure(api::routes).split_for_parts();
+        let (mut app, _) = App::new().into_utoipa_app().configure(api::routes).split_for_parts();
+        if let Some(limiter) = self.rate_limiter {
+            app = app.app_data(web::Data::from(limiter));
+        }
         app.app_data(web::Data::new(self.state))
             .app_data(web::Data::new(self.openapi))
             .app_data(web::Data::from(self.routes))
@@ -98,6 +104,7 @@ impl Service {
             .default_service(web::to(fallback))
             .wrap(from_fn(conditional::tag_responses))
             .wrap(cors(&self.cors_origins))
+            .wrap(from_fn(rate_limit::rate_limit))
             .wrap(from_fn(problems::problem_bodies))
             .wrap(from_fn(security::security_headers))
             .wrap(Compress::default())

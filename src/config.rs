@@ -7,6 +7,7 @@
 //! | `NEWSDESK_SEED` | `--seed` | `demo` (`none` starts empty) |
 //! | `NEWSDESK_PUBLIC_URL` | `--public-url` | `http://{bind}` |
 //! | `NEWSDESK_CORS_ORIGINS` | `--cors-origins` | `*` |
+//! | `NEWSDESK_RATE_LIMIT` | `--rate-limit` | `600` anonymous requests per client per minute; `0` is off |
 //! | `NEWSDESK_JWT_SECRET` | `--jwt-secret` | random per process, with a warning |
 //! | `NEWSDESK_TOKEN_TTL` | `--token-ttl` | `3600` seconds |
 //! | `NEWSDESK_ADMIN_USERNAME`, `NEWSDESK_ADMIN_PASSWORD` | `--admin-username`, `--admin-password` | none |
@@ -101,6 +102,9 @@ pub struct Settings {
     /// Comma list of origins browsers may call from; `*` for any.
     #[arg(long, env = "NEWSDESK_CORS_ORIGINS", default_value = "*", global = true)]
     pub cors_origins: String,
+    /// Anonymous requests per client address per minute; 0 turns rate limiting off.
+    #[arg(long, env = "NEWSDESK_RATE_LIMIT", default_value_t = 600, global = true)]
+    pub rate_limit: u32,
     /// Secret that signs access tokens (at least 32 bytes); random per process when unset.
     #[arg(long, env = "NEWSDESK_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,

@@ -84,7 +84,8 @@ pub struct Unauthorized(pub Problem);
 #[response(content_type = "application/problem+json")]
 pub struct Forbidden(pub Problem);
 
-/// Too many attempts; `Retry-After` says when to try again.
+/// Too many requests from this client (anonymous requests are limited per address), or too
+/// many failed sign-ins; `Retry-After` says when to try again.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct TooManyRequests(pub Problem);
@@ -128,6 +129,8 @@ pub enum ListErrors {
     BadRequest(#[ref_response] BadRequest),
     #[response(status = 401)]
     Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }
 
 /// The other answers of a read of one resource.
@@ -139,6 +142,8 @@ pub enum GetErrors {
     Unauthorized(#[ref_response] Unauthorized),
     #[response(status = 404)]
     NotFound(#[ref_response] NotFound),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }
 
 /// The other answer of a document that may be cached.
@@ -146,6 +151,8 @@ pub enum GetErrors {
 pub enum Cached {
     #[response(status = 304)]
     NotModified(#[ref_response] NotModified),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }
 
 /// The other answers of an admin's read.
@@ -159,6 +166,8 @@ pub enum AdminReadErrors {
     Forbidden(#[ref_response] Forbidden),
     #[response(status = 404)]
     NotFound(#[ref_response] NotFound),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }
 
 /// The other answers of a sign-in.
@@ -195,6 +204,8 @@ pub enum CreateErrors {
     UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
     #[response(status = 422)]
     Unprocessable(#[ref_response] Unprocessable),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }
 
 /// The other answers of a PUT or PATCH.
@@ -218,6 +229,8 @@ pub enum ChangeErrors {
     UnsupportedMediaType(#[ref_response] UnsupportedMediaType),
     #[response(status = 422)]
     Unprocessable(#[ref_response] Unprocessable),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }
 
 /// The other answers of a DELETE.
@@ -235,4 +248,6 @@ pub enum DeleteErrors {
     Conflict(#[ref_response] Conflict),
     #[response(status = 412)]
     PreconditionFailed(#[ref_response] PreconditionFailed),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
 }

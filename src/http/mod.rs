@@ -1,10 +1,11 @@
 //! HTTP plumbing shared by every route: the JSON body extractor, conditional requests
-//! (ETag, If-None-Match, If-Match), problem bodies for errors raised outside handlers, and
-//! security headers.
+//! (ETag, If-None-Match, If-Match), problem bodies for errors raised outside handlers,
+//! rate limiting and security headers.
 
 pub mod conditional;
 pub mod json;
 pub mod problems;
+pub mod rate_limit;
 pub mod security;
 
 pub use conditional::IfMatch;

@@ -291,6 +291,7 @@ async fn short_secrets_refuse_to_start() {
         seed: Seed::None,
         public_url: None,
         cors_origins: "*".into(),
+        rate_limit: 0,
         jwt_secret: Some("only 31 bytes long, not enough".into()),
         token_ttl: 3600,
         admin_username: None,

@@ -94,21 +94,28 @@ impl TestApp {
     }
 
     async fn start(seed: Seed) -> Self {
-        Self::start_in(TempDir::new().expect("temp dir"), seed).await
+        Self::start_in(TempDir::new().expect("temp dir"), seed, 0).await
+    }
+
+    /// An app over the demo data that limits anonymous clients to `per_minute` requests.
+    pub async fn rate_limited(per_minute: u32) -> Self {
+        Self::start_in(TempDir::new().expect("temp dir"), Seed::Demo, per_minute).await
     }
 
     /// Stops this app and starts a new one on the same database, as a restart would.
     pub async fn restart(self, seed: Seed) -> Self {
-        Self::start_in(self.dir, seed).await
+        Self::start_in(self.dir, seed, 0).await
     }
 
-    async fn start_in(dir: TempDir, seed: Seed) -> Self {
+    async fn start_in(dir: TempDir, seed: Seed, rate_limit: u32) -> Self {
         let settings = Settings {
             bind: "127.0.0.1:0".into(),
             database_url: format!("sqlite://{}", dir.path().join("newsdesk.db").display()),
             seed,
             public_url: Some(PUBLIC_URL.into()),
             cors_origins: "*".into(),
+            // Off unless a test asks for it: every request here comes from one address.
+            rate_limit,
             jwt_secret: Some(SECRET.into()),
             token_ttl: 3600,
             admin_username: Some(ADMIN.0.into()),

@@ -131,3 +131,29 @@ async fn every_answer_carries_security_headers() {
         }
     }
 }
+
+#[actix_web::test]
+async fn anonymous_clients_are_rate_limited() {
+    let app = TestApp::rate_limited(3).await;
+    let from = |addr: &str| TestRequest::get().uri("/api/v1/news").peer_addr(addr.parse().unwrap());
+    for remaining in [2, 1, 0] {
+        let res = app.send(from("192.0.2.1:4000")).await;
+        res.assert_status(200);
+        assert_eq!(res.header("ratelimit-policy"), Some(r#""anonymous";q=3;w=60"#));
+        assert!(res.header("ratelimit").unwrap().starts_with(&format!(r#""anonymous";r={remaining};t="#)));
+    }
+    let res = app.send(from("192.0.2.1:4001")).await;
+    res.problem(429);
+    let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry), "{retry}");
+    assert_eq!(res.header("ratelimit"), Some(format!(r#""anonymous";r=0;t={retry}"#).as_str()));
+    let login = TestRequest::post()
+        .uri("/api/v1/auth/token")
+        .peer_addr("192.0.2.1:4002".parse().unwrap())
+        .set_json(json!({"username": "admin", "password": "x"}));
+    app.send(login).await.problem(429);
+    // Another client, health probes and signed-in requests are not held back.
+    app.send(from("192.0.2.2:4000")).await.assert_status(200);
+    app.send(TestRequest::get().uri("/ready").peer_addr("192.0.2.1:4004".parse().unwrap())).await.assert_status(200);
+    app.send(app.authed(from("192.0.2.1:4003"))).await.assert_status(200);
+}

@@ -136,6 +136,14 @@ impl ApiError {
         Self::Framework(status, detail)
     }
 
+    /// Gives a 409 a detail that says what is in the way; other errors pass unchanged.
+    pub fn in_the_way(self, detail: impl FnOnce() -> String) -> Self {
+        match self {
+            Self::Conflict(_) => Self::Conflict(detail()),
+            other => other,
+        }
+    }
+
     pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Internal(Box::new(err))
     }

@@ -233,9 +233,8 @@ pub async fn delete_author(
             db::write(c, |c| {
                 let current = find(c, &id)?;
                 if_match.check(&Author::from(current.clone()))?;
-                db::authors::delete(c, current.id).map_err(|err| match ApiError::from(err) {
-                    ApiError::Conflict(_) => ApiError::Conflict(format!("author {} still has news items", current.id)),
-                    other => other,
+                db::authors::delete(c, current.id).map_err(|err| {
+                    ApiError::from(err).in_the_way(|| format!("author {} still has news items", current.id))
                 })?;
                 Ok(())
             })

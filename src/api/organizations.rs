@@ -389,11 +389,9 @@ pub async fn delete_organization(
             db::write(c, |c| {
                 let current = find(c, &slug)?;
                 if_match.check(&Organization::from(current.clone()))?;
-                db::organizations::delete(c, current.id).map_err(|err| match ApiError::from(err) {
-                    ApiError::Conflict(_) => ApiError::Conflict(format!(
-                        "organization `{slug}` still has news items; delete or move them first"
-                    )),
-                    other => other,
+                db::organizations::delete(c, current.id).map_err(|err| {
+                    ApiError::from(err)
+                        .in_the_way(|| format!("organization `{slug}` still has news items; delete or move them first"))
                 })?;
                 Ok(())
             })

@@ -235,11 +235,10 @@ async fn remove(state: State, kind: TermKind, segment: String, if_match: IfMatch
             db::write(c, |c| {
                 let current = find(c, kind, &segment)?;
                 if_match.check(&Term::from(current.clone()))?;
-                db::terms::delete(c, current.id).map_err(|err| match ApiError::from(err) {
-                    ApiError::Conflict(_) => {
-                        ApiError::Conflict(format!("{} `{}` is still used by news items", kind.as_str(), current.slug))
-                    }
-                    other => other,
+                let users = if kind == TermKind::Region { "news items or offices" } else { "news items" };
+                db::terms::delete(c, current.id).map_err(|err| {
+                    ApiError::from(err)
+                        .in_the_way(|| format!("{} `{}` is still used by {users}", kind.as_str(), current.slug))
                 })?;
                 Ok(())
             })

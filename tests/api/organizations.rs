@@ -223,3 +223,14 @@ async fn profiles_are_cached_and_guarded_like_news() {
     app.send(fresh).await.assert_status(200);
     app.send(TestRequest::post().uri("/api/v1/organizations").set_json(json!({"name": "Anon"}))).await.problem(401);
 }
+
+#[actix_web::test]
+async fn a_region_used_by_an_office_cannot_be_deleted() {
+    let app = TestApp::demo().await;
+    app.post("/api/v1/regions", &json!({"name": "Oceania"})).await.assert_status(201);
+    let office = json!({"name": "Pacific office", "kind": "regional_office", "region": "oceania"});
+    app.post("/api/v1/organizations/interpol/offices", &office).await.assert_status(201);
+    let res = app.delete("/api/v1/regions/oceania").await;
+    assert!(res.problem(409)["detail"].as_str().unwrap().contains("offices"));
+    app.get("/api/v1/regions/oceania").await.assert_status(200);
+}

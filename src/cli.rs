@@ -36,6 +36,20 @@ fn find(conn: &mut db::DbConn, username: &str) -> Result<i64, Box<dyn std::error
     Ok(db::users::by_username(conn, &name)?.ok_or_else(|| format!("no user `{name}`"))?.id)
 }
 
+/// Runs `newsdesk backup PATH`: a consistent copy of the live database, then checked.
+pub fn backup(settings: &Settings, path: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
+    if path.exists() {
+        return Err(format!("{} exists; give a new file", path.display()).into());
+    }
+    let target = path.to_str().ok_or("the backup path is not valid UTF-8")?;
+    let pool = db::open(&settings.database_url)?;
+    db::backup_to(&mut *pool.get()?, target)?;
+    match db::integrity_check(target)?.as_str() {
+        "ok" => Ok(format!("backed up to {target} (integrity check: ok)")),
+        problem => Err(format!("the backup at {target} fails its integrity check: {problem}").into()),
+    }
+}
+
 /// `NEWSDESK_PASSWORD`, or the first line of standard input: never a command-line argument,
 /// which other users of the machine could read.
 fn read_password() -> Result<String, Box<dyn std::error::Error>> {

@@ -38,6 +38,8 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Write a consistent copy of the database to PATH while the server keeps serving.
+    Backup { path: std::path::PathBuf },
 }
 
 /// `newsdesk user ...`: accounts, without the HTTP API (for the first admin, say).

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::User(command) => newsdesk::cli::user(&cli.settings, command).map(|outcome| println!("{outcome}")),
+        Command::Backup { path } => newsdesk::cli::backup(&cli.settings, &path).map(|outcome| println!("{outcome}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -37,6 +37,8 @@ pub enum OpenError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("cannot apply migrations: {0}")]
     Migrations(String),
+    #[error("cannot check the database file: {0}")]
+    Check(String),
 }
 
 /// Set on every new connection. `busy_timeout` comes first: switching to WAL needs a lock,
@@ -106,6 +108,25 @@ pub fn is_empty(conn: &mut DbConn) -> diesel::QueryResult<bool> {
         && !select(exists(terms::table.select(terms::id))).get_result::<bool>(conn)?
         && !select(exists(authors::table.select(authors::id))).get_result::<bool>(conn)?
         && !select(exists(organizations::table.select(organizations::id))).get_result::<bool>(conn)?)
+}
+
+/// Writes a consistent snapshot of the database to a new file (`VACUUM INTO` reads inside one
+/// transaction, so writers go on while it copies, and the copy is compact).
+pub fn backup_to(conn: &mut DbConn, path: &str) -> diesel::QueryResult<()> {
+    diesel::sql_query("VACUUM INTO ?").bind::<diesel::sql_types::Text, _>(path).execute(conn).map(drop)
+}
+
+/// SQLite's own check of a database file: `ok`, or what is wrong.
+pub fn integrity_check(path: &str) -> Result<String, OpenError> {
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let mut conn = SqliteConnection::establish(path).map_err(|e| OpenError::Check(e.to_string()))?;
+    let rows: Vec<Check> =
+        diesel::sql_query("PRAGMA integrity_check").load(&mut conn).map_err(|e| OpenError::Check(e.to_string()))?;
+    Ok(rows.into_iter().map(|r| r.integrity_check).collect::<Vec<_>>().join("; "))
 }
 
 /// Checks that the database answers.

@@ -107,6 +107,11 @@ impl TestApp {
         Self::start_in(self.dir, seed, 0).await
     }
 
+    /// An app over the database `newsdesk.db` already in `dir` (a backup, say).
+    pub async fn open(dir: TempDir) -> Self {
+        Self::start_in(dir, Seed::None, 0).await
+    }
+
     async fn start_in(dir: TempDir, seed: Seed, rate_limit: u32) -> Self {
         let settings = Settings {
             bind: "127.0.0.1:0".into(),

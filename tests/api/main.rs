@@ -5,6 +5,7 @@
 
 mod auth;
 mod authors;
+mod backup;
 mod errors;
 mod feeds;
 mod helpers;

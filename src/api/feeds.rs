@@ -91,8 +91,8 @@ async fn feed(state: State, req: HttpRequest, format: Format) -> Result<HttpResp
     };
     let (items, organization, changed_at, (latest, next)) = state
         .db(move |c| {
-            let page = db::news::list(c, &query, Visibility::Public, now)?;
-            Ok((page.items, db::organizations::first(c)?, db::changed_at(c)?, db::news::publication_bounds(c, now)?))
+            let (items, _) = db::news::page(c, &query, Visibility::Public, now)?;
+            Ok((items, db::organizations::first(c)?, db::changed_at(c)?, db::news::publication_bounds(c, now)?))
         })
         .await?;
 

@@ -186,6 +186,17 @@ pub fn sort_value(row: &NewsRow, order: Order) -> SortValue {
 /// One page of a listing, with the total number of matching items.
 pub fn list(conn: &mut DbConn, query: &NewsQuery, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<Page> {
     let total = filtered(&query.filter, visibility, now).count().get_result(conn)?;
+    let (items, has_more) = page(conn, query, visibility, now)?;
+    Ok(Page { items, total, has_more })
+}
+
+/// The items of one page, and whether more follow (no total: feeds need none).
+pub fn page(
+    conn: &mut DbConn,
+    query: &NewsQuery,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<(Vec<NewsView>, bool)> {
     let mut page = ordered(filtered(&query.filter, visibility, now), query.order, &query.filter);
     match &query.paging {
         Paging::Offset(offset) => page = page.offset(i64::try_from(*offset).unwrap_or(i64::MAX)),
@@ -193,7 +204,7 @@ pub fn list(conn: &mut DbConn, query: &NewsQuery, visibility: Visibility, now: D
             if let Order::By { key, descending } = query.order {
                 match after(key, descending, value, *id) {
                     Some(condition) => page = page.filter(condition),
-                    None => return Ok(Page { items: Vec::new(), total, has_more: false }),
+                    None => return Ok((Vec::new(), false)),
                 }
             }
         }
@@ -202,7 +213,7 @@ pub fn list(conn: &mut DbConn, query: &NewsQuery, visibility: Visibility, now: D
     let mut rows: Vec<NewsRow> = page.limit(limit + 1).select(NewsRow::as_select()).load(conn)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(query.limit as usize);
-    Ok(Page { items: hydrate(conn, rows)?, total, has_more })
+    Ok((hydrate(conn, rows)?, has_more))
 }
 
 /// Publication instants of the matching items, for archive counts.

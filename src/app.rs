@@ -59,6 +59,9 @@ impl Service {
         if let (Some(username), Some(password)) = (&settings.admin_username, &settings.admin_password) {
             ensure_admin(&mut conn, username, password)?;
         }
+        if let Some(retention) = settings.trash_retention() {
+            report_purge(api::trash::purge_expired(&mut conn, retention));
+        }
         drop(conn);
         let doc = openapi::document();
         Ok(Self {
@@ -67,12 +70,23 @@ impl Service {
                 public_url: settings.public_url(),
                 keys: Arc::new(keys),
                 throttle: Arc::new(LoginThrottle::default()),
+                trash_retention: settings.trash_retention(),
             },
             openapi: OpenApiJson(openapi::json(&doc)),
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
         })
+    }
+
+    /// Purges, once an hour, what has been in the trash longer than the retention period.
+    pub async fn purge_trash_hourly(self) {
+        let Some(retention) = self.state.trash_retention else { return };
+        let mut hourly = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            report_purge(self.state.db(move |c| api::trash::purge_expired(c, retention)).await);
+        }
     }
 
     /// The actix application.
@@ -109,6 +123,14 @@ impl Service {
             .wrap(from_fn(security::security_headers))
             .wrap(Compress::default())
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+    }
+}
+
+fn report_purge(outcome: Result<usize, ApiError>) {
+    match outcome {
+        Ok(0) => {}
+        Ok(n) => log::info!("purged {n} news items whose time in the trash ran out"),
+        Err(err) => log::error!("cannot purge the trash: {err}"),
     }
 }
 

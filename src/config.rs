@@ -11,6 +11,7 @@
 //! | `NEWSDESK_JWT_SECRET` | `--jwt-secret` | random per process, with a warning |
 //! | `NEWSDESK_TOKEN_TTL` | `--token-ttl` | `3600` seconds |
 //! | `NEWSDESK_ADMIN_USERNAME`, `NEWSDESK_ADMIN_PASSWORD` | `--admin-username`, `--admin-password` | none |
+//! | `NEWSDESK_TRASH_RETENTION_DAYS` | `--trash-retention-days` | `30` (`0` keeps the trash until purged by hand) |
 //! | `RUST_LOG` | | `info` |
 
 use std::time::Duration;
@@ -118,6 +119,10 @@ pub struct Settings {
     pub admin_username: Option<String>,
     #[arg(long, env = "NEWSDESK_ADMIN_PASSWORD", hide_env_values = true, global = true)]
     pub admin_password: Option<String>,
+    /// Days a deleted news item stays restorable in the trash before it is purged; 0 keeps
+    /// it until an admin purges it.
+    #[arg(long, env = "NEWSDESK_TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
+    pub trash_retention_days: u32,
 }
 
 impl Settings {
@@ -131,6 +136,11 @@ impl Settings {
 
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.token_ttl)
+    }
+
+    /// How long trashed items stay restorable; `None`: until purged by hand.
+    pub fn trash_retention(&self) -> Option<chrono::Duration> {
+        (self.trash_retention_days > 0).then(|| chrono::Duration::days(self.trash_retention_days.into()))
     }
 
     /// Allowed CORS origins; empty means any.

@@ -15,6 +15,9 @@ use crate::error::{FieldError, Problem};
     modifiers(&BearerScheme),
     tags(
         (name = "news", description = "News items and their date-filtered listings"),
+        (name = "sync", description = "Every public change since a cursor, deletions included, for mirrors"),
+        (name = "revisions", description = "Every stored version of news items and organization profiles (editors)"),
+        (name = "trash", description = "Deleted news items, restorable until purged (editors; purge: admins)"),
         (name = "taxonomy", description = "Topics and regions that classify news items"),
         (name = "authors", description = "People who write news items"),
         (name = "organizations", description = "Organization profiles: governing bodies, offices and their news"),
@@ -151,6 +154,19 @@ pub enum GetErrors {
 pub enum Cached {
     #[response(status = 304)]
     NotModified(#[ref_response] NotModified),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+}
+
+/// The other answers of an action on one resource that takes no body.
+#[derive(IntoResponses)]
+pub enum ActionErrors {
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 403)]
+    Forbidden(#[ref_response] Forbidden),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
     #[response(status = 429)]
     TooManyRequests(#[ref_response] TooManyRequests),
 }

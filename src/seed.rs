@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::api::news::store;
 use crate::api::{bodies, offices, organizations};
 use crate::db::authors::AuthorForm;
+use crate::db::revisions::Origin;
 use crate::db::terms::{TermForm, TermKind};
 use crate::db::{self, DbConn};
 use crate::domain::dates;
@@ -113,7 +114,7 @@ pub fn load_demo(conn: &mut DbConn) -> Result<bool, ApiError> {
                 status: NewsStatus::Published,
                 published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
             };
-            store(conn, None, draft.validate().map_err(ApiError::invalid_fields)?)?;
+            store(conn, None, draft.validate().map_err(ApiError::invalid_fields)?, &Origin::default())?;
         }
         Ok(true)
     })

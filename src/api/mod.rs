@@ -5,12 +5,15 @@
 pub mod auth;
 pub mod authors;
 pub mod bodies;
+pub mod changes;
 pub mod feeds;
 pub mod news;
 pub mod offices;
 pub mod organizations;
+pub mod revisions;
 pub mod service;
 pub mod taxonomy;
+pub mod trash;
 pub mod users;
 
 use std::sync::Arc;
@@ -33,6 +36,8 @@ pub struct AppState {
     pub public_url: String,
     pub keys: Arc<crate::auth::token::Keys>,
     pub throttle: Arc<crate::auth::throttle::LoginThrottle>,
+    /// How long trashed items stay restorable; `None`: until purged by hand.
+    pub trash_retention: Option<chrono::Duration>,
 }
 
 /// The state as handlers extract it.
@@ -64,6 +69,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .service(news::list_news)
             .service(news::news_archive)
+            .configure(changes::routes)
             .service(news::create_news)
             .service(news::get_news)
             .service(news::replace_news)
@@ -75,7 +81,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(bodies::routes)
             .configure(offices::routes)
             .configure(auth::routes)
-            .configure(users::routes),
+            .configure(users::routes)
+            .configure(revisions::routes)
+            .configure(trash::routes),
     )
     .configure(feeds::routes)
     .configure(service::routes);

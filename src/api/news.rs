@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{State, changed, created, not_null, nullable, utc};
 use crate::auth::{Editor, Reader};
 use crate::db::news::{NewsForm, NewsView};
+use crate::db::revisions::{self, Entity, Origin};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, Granularity};
@@ -559,9 +560,13 @@ pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Re
     )
 )]
 #[post("/news")]
-pub async fn create_news(state: State, _: Editor, Json(body): Json<NewsWrite>) -> Result<HttpResponse, ApiError> {
+pub async fn create_news(
+    state: State,
+    Editor(user): Editor,
+    Json(body): Json<NewsWrite>,
+) -> Result<HttpResponse, ApiError> {
     let draft = NewsDraft::from(body).validate().map_err(ApiError::invalid_fields)?;
-    let view = state.db(move |c| db::write(c, |c| store(c, None, draft))).await?;
+    let view = state.db(move |c| db::write(c, |c| store(c, None, draft, &Origin::user(&user.username)))).await?;
     let item = NewsItem::from(view);
     Ok(created(state.url(&format!("/api/v1/news/{}", item.id)), &item))
 }
@@ -579,7 +584,7 @@ pub async fn create_news(state: State, _: Editor, Json(body): Json<NewsWrite>) -
 #[put("/news/{id}")]
 pub async fn replace_news(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<NewsWrite>,
@@ -591,7 +596,7 @@ pub async fn replace_news(
             db::write(c, |c| {
                 let current = find(c, &key, Visibility::Everything)?;
                 if_match.check(&NewsItem::from(current.clone()))?;
-                store(c, Some(&current), draft)
+                store(c, Some(&current), draft, &Origin::user(&user.username))
             })
         })
         .await?;
@@ -611,7 +616,7 @@ pub async fn replace_news(
 #[patch("/news/{id}")]
 pub async fn update_news(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<NewsPatch>,
@@ -624,26 +629,26 @@ pub async fn update_news(
                 // A bad request is reported as such before the precondition is looked at.
                 let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
                 if_match.check(&NewsItem::from(current.clone()))?;
-                store(c, Some(&current), draft)
+                store(c, Some(&current), draft, &Origin::user(&user.username))
             })
         })
         .await?;
     Ok(changed(&NewsItem::from(view)))
 }
 
-/// Delete a news item
+/// Move a news item to the trash
 #[utoipa::path(
     operation_id = "delete_news", security(("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 204, description = "In the trash: gone from every listing, restorable from `/api/v1/trash` until purged"),
         crate::openapi::DeleteErrors,
     )
 )]
 #[delete("/news/{id}")]
 pub async fn delete_news(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
@@ -653,7 +658,7 @@ pub async fn delete_news(
             db::write(c, |c| {
                 let current = find(c, &key, Visibility::Everything)?;
                 if_match.check(&NewsItem::from(current.clone()))?;
-                db::news::delete(c, current.row.id)?;
+                db::news::trash(c, current.row.id, &user.username)?;
                 Ok(())
             })
         })
@@ -669,15 +674,20 @@ fn parse_key(segment: &str) -> Result<Key, ApiError> {
     Key::parse(segment).ok_or_else(|| ApiError::NotFound(format!("no news item with id {segment}")))
 }
 
-fn find(conn: &mut DbConn, key: &Key, visibility: Visibility) -> Result<NewsView, ApiError> {
+pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility) -> Result<NewsView, ApiError> {
     db::news::find(conn, key, visibility, dates::now())
         .optional()?
         .ok_or_else(|| ApiError::NotFound(format!("no news item {key}")))
 }
 
 /// Resolves the draft's references, chooses its slug and stores it (as a new item, or over
-/// `current`). Runs inside the write transaction.
-pub fn store(conn: &mut DbConn, current: Option<&NewsView>, draft: NewsDraft) -> Result<NewsView, ApiError> {
+/// `current`), keeping the result as the item's next revision. Runs inside the write transaction.
+pub fn store(
+    conn: &mut DbConn,
+    current: Option<&NewsView>,
+    draft: NewsDraft,
+    origin: &Origin,
+) -> Result<NewsView, ApiError> {
     let mut errors = Vec::new();
     let mut term = |conn: &mut DbConn, kind: TermKind, slug: &Option<String>| -> Result<Option<i64>, ApiError> {
         let Some(slug) = slug else { return Ok(None) };
@@ -731,10 +741,13 @@ pub fn store(conn: &mut DbConn, current: Option<&NewsView>, draft: NewsDraft) ->
         reading_time_seconds: draft.reading_time_seconds(),
         updated_at: dates::now().naive_utc(),
     };
-    Ok(match current_id {
+    let view = match current_id {
         Some(id) => db::news::update(conn, id, &form, &draft.tags)?,
         None => db::news::insert(conn, &form, &draft.tags)?,
-    })
+    };
+    let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
+    revisions::record(conn, Entity::News, view.row.id, origin, &snapshot, view.row.updated_at)?;
+    Ok(view)
 }
 
 /// The base slug, or the first free `base-N`.

@@ -12,6 +12,7 @@ use super::news::{FilterParams, PageParams, list};
 use super::{State, changed, created, not_null, nullable, utc};
 use crate::auth::{Editor, Reader};
 use crate::db::organizations::{OrganizationForm, OrganizationRow};
+use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
 use crate::domain::dates;
 use crate::domain::organization::{check_country, check_website};
@@ -219,7 +220,7 @@ impl OrganizationPatch {
 
 impl OrganizationWrite {
     /// Checks every field, trims text, and drops an empty headquarters.
-    fn validate(mut self) -> Result<Self, ApiError> {
+    pub fn validate(mut self) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         let mut check = |field: &str, result: Result<(), String>| {
             if let Err(message) = result {
@@ -258,8 +259,13 @@ impl OrganizationWrite {
         Ok(self)
     }
 
-    /// Stores the profile, new or over `current`.
-    fn save(&self, conn: &mut DbConn, current: Option<&OrganizationRow>) -> Result<Organization, ApiError> {
+    /// Stores the profile, new or over `current`, keeping it as the next revision.
+    pub fn save(
+        &self,
+        conn: &mut DbConn,
+        current: Option<&OrganizationRow>,
+        origin: &Origin,
+    ) -> Result<Organization, ApiError> {
         let slug = match (&self.slug, current) {
             (Some(slug), _) => slug.clone(),
             (None, Some(current)) => current.slug.clone(),
@@ -283,14 +289,18 @@ impl OrganizationWrite {
             Some(current) => db::organizations::update(conn, current.id, &form)?,
             None => db::organizations::insert(conn, &form)?,
         };
-        Ok(row.into())
+        let (id, at) = (row.id, row.updated_at);
+        let org = Organization::from(row);
+        let snapshot = serde_json::to_string(&org).map_err(ApiError::internal)?;
+        revisions::record(conn, Entity::Organization, id, origin, &snapshot, at)?;
+        Ok(org)
     }
 }
 
 /// Creates an organization from a request body (the demo data comes this way too).
 pub fn create(conn: &mut DbConn, body: serde_json::Value) -> Result<Organization, ApiError> {
     let write: OrganizationWrite = serde_json::from_value(body).map_err(ApiError::internal)?;
-    write.validate()?.save(conn, None)
+    write.validate()?.save(conn, None, &Origin::default())
 }
 
 /// The organization with this slug, or 404.
@@ -321,11 +331,11 @@ pub async fn get_organization(state: State, _: Reader, slug: web::Path<String>) 
 #[post("/organizations")]
 pub async fn create_organization(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     Json(body): Json<OrganizationWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let org = body.validate()?;
-    let org = state.db(move |c| db::write(c, |c| org.save(c, None))).await?;
+    let org = state.db(move |c| db::write(c, |c| org.save(c, None, &Origin::user(&user.username)))).await?;
     Ok(created(state.url(&format!("/api/v1/organizations/{}", org.slug)), &org))
 }
 
@@ -334,7 +344,7 @@ pub async fn create_organization(
 #[put("/organizations/{slug}")]
 pub async fn replace_organization(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     slug: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<OrganizationWrite>,
@@ -345,7 +355,7 @@ pub async fn replace_organization(
             db::write(c, |c| {
                 let current = find(c, &slug)?;
                 if_match.check(&Organization::from(current.clone()))?;
-                org.save(c, Some(&current))
+                org.save(c, Some(&current), &Origin::user(&user.username))
             })
         })
         .await?;
@@ -357,7 +367,7 @@ pub async fn replace_organization(
 #[patch("/organizations/{slug}")]
 pub async fn update_organization(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     slug: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<OrganizationPatch>,
@@ -368,7 +378,7 @@ pub async fn update_organization(
                 let current = find(c, &slug)?;
                 let org = patch.apply(&current).validate()?;
                 if_match.check(&Organization::from(current.clone()))?;
-                org.save(c, Some(&current))
+                org.save(c, Some(&current), &Origin::user(&user.username))
             })
         })
         .await?;
@@ -390,9 +400,13 @@ pub async fn delete_organization(
                 let current = find(c, &slug)?;
                 if_match.check(&Organization::from(current.clone()))?;
                 db::organizations::delete(c, current.id).map_err(|err| {
-                    ApiError::from(err)
-                        .in_the_way(|| format!("organization `{slug}` still has news items; delete or move them first"))
+                    ApiError::from(err).in_the_way(|| {
+                        format!(
+                            "organization `{slug}` still has news items (the trash included); move or purge them first"
+                        )
+                    })
                 })?;
+                db::revisions::forget(c, Entity::Organization, current.id)?;
                 Ok(())
             })
         })

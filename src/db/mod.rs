@@ -5,6 +5,7 @@
 pub mod authors;
 pub mod news;
 pub mod organizations;
+pub mod revisions;
 pub mod schema;
 mod search;
 pub mod terms;
@@ -93,6 +94,13 @@ where
             .execute(conn)?;
         Ok(value)
     })
+}
+
+/// The next number of the change feed. Taken inside the write transaction, so numbers are
+/// handed out in commit order and a reader never skips one that commits later.
+pub fn next_change(conn: &mut DbConn) -> diesel::QueryResult<i64> {
+    use schema::content_clock::{change_seq, table};
+    diesel::update(table).set(change_seq.eq(change_seq + 1)).returning(change_seq).get_result(conn)
 }
 
 /// When anything stored last changed (through `write`).

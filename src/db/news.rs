@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::IntoSql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::authors::{self, AuthorRow};
-use super::schema::{news_items, news_tags, terms};
-use super::{Backend, DbConn, organizations, search};
+use super::revisions::{self, Entity};
+use super::schema::{news_changes, news_items, news_tags, terms};
+use super::{Backend, DbConn, next_change, organizations, search};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
 use crate::domain::news::{NewsStatus, Visibility};
 use crate::domain::slug::Key;
@@ -31,6 +33,18 @@ pub struct NewsRow {
     pub reading_time_seconds: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Set while the item is in the trash.
+    pub deleted_at: Option<NaiveDateTime>,
+    pub deleted_by: Option<String>,
+}
+
+impl NewsRow {
+    /// Whether anonymous readers see the item at `now`.
+    fn is_public(&self, now: NaiveDateTime) -> bool {
+        self.deleted_at.is_none()
+            && self.status == NewsStatus::Published.as_str()
+            && self.published_at.is_some_and(|t| t <= now)
+    }
 }
 
 /// An item with what it references: the shape the API answers.
@@ -79,7 +93,8 @@ fn filtered<'a>(
     now: DateTime<Utc>,
 ) -> news_items::BoxedQuery<'a, Backend> {
     use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
-    let mut query = news_items::table.into_boxed();
+    // Trashed items are seen only through the trash.
+    let mut query = news_items::table.filter(news_items::deleted_at.is_null()).into_boxed();
     if visibility == Visibility::Public {
         query = query.filter(status.eq(NewsStatus::Published.as_str())).filter(published_at.le(now.naive_utc()));
     }
@@ -231,7 +246,8 @@ pub fn published_instants(
 
 /// One item by id or slug, if `visibility` may see it.
 pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<NewsView> {
-    let mut query = news_items::table.select(NewsRow::as_select()).into_boxed();
+    let mut query =
+        news_items::table.select(NewsRow::as_select()).filter(news_items::deleted_at.is_null()).into_boxed();
     query = match key {
         Key::Id(id) => query.filter(news_items::id.eq(*id)),
         Key::Slug(slug) => query.filter(news_items::slug.eq(slug.clone())),
@@ -253,12 +269,27 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<i64>) -> Quer
     diesel::select(diesel::dsl::exists(query)).get_result(conn)
 }
 
+/// Stores a new item under the next unused id: ids of purged items are never given again.
 pub fn insert(conn: &mut DbConn, form: &NewsForm, tags: &[String]) -> QueryResult<NewsView> {
+    use diesel::dsl::max;
+    let last_item: Option<i64> = news_items::table.select(max(news_items::id)).first(conn)?;
+    let last_known: Option<i64> = news_changes::table.select(max(news_changes::news_id)).first(conn)?;
+    let id = last_item.max(last_known).unwrap_or(0) + 1;
     let row: NewsRow = diesel::insert_into(news_items::table)
-        .values((form, news_items::created_at.eq(form.updated_at)))
+        .values((news_items::id.eq(id), form, news_items::created_at.eq(form.updated_at)))
         .returning(NewsRow::as_returning())
         .get_result(conn)?;
     replace_tags(conn, row.id, tags)?;
+    let public = row.is_public(crate::domain::dates::now().naive_utc());
+    diesel::insert_into(news_changes::table)
+        .values((
+            news_changes::news_id.eq(id),
+            news_changes::change_seq.eq(next_change(conn)?),
+            news_changes::change_at.eq(row.updated_at),
+            news_changes::public.eq(public),
+            news_changes::ever_public.eq(public),
+        ))
+        .execute(conn)?;
     hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
 }
 
@@ -266,11 +297,148 @@ pub fn update(conn: &mut DbConn, id: i64, form: &NewsForm, tags: &[String]) -> Q
     let row: NewsRow =
         diesel::update(news_items::table.find(id)).set(form).returning(NewsRow::as_returning()).get_result(conn)?;
     replace_tags(conn, id, tags)?;
+    log_change(conn, &row, row.updated_at)?;
     hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
 }
 
-pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
-    diesel::delete(news_items::table.find(id)).execute(conn)
+/// Gives the item the next change number, public or not as it is now.
+fn log_change(conn: &mut DbConn, row: &NewsRow, at: NaiveDateTime) -> QueryResult<()> {
+    announce(conn, row.id, at, row.is_public(crate::domain::dates::now().naive_utc()))
+}
+
+fn announce(conn: &mut DbConn, id: i64, at: NaiveDateTime, public: bool) -> QueryResult<()> {
+    use news_changes::{change_at, change_seq, ever_public};
+    let seq = next_change(conn)?;
+    diesel::update(news_changes::table.find(id))
+        .set((
+            change_seq.eq(seq),
+            change_at.eq(at),
+            news_changes::public.eq(public),
+            ever_public.eq(ever_public.or(public.into_sql::<Bool>())),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Moves an item to the trash.
+pub fn trash(conn: &mut DbConn, id: i64, by: &str) -> QueryResult<()> {
+    let now = crate::domain::dates::now().naive_utc();
+    diesel::update(news_items::table.find(id))
+        .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by)))
+        .execute(conn)?;
+    announce(conn, id, now, false)
+}
+
+/// Brings an item back from the trash, unchanged.
+pub fn untrash(conn: &mut DbConn, id: i64) -> QueryResult<NewsView> {
+    let row: NewsRow = diesel::update(news_items::table.find(id))
+        .set((news_items::deleted_at.eq(None::<NaiveDateTime>), news_items::deleted_by.eq(None::<String>)))
+        .returning(NewsRow::as_returning())
+        .get_result(conn)?;
+    log_change(conn, &row, crate::domain::dates::now().naive_utc())?;
+    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+/// One trashed item.
+pub fn find_trashed(conn: &mut DbConn, id: i64) -> QueryResult<NewsView> {
+    let row = news_items::table
+        .find(id)
+        .filter(news_items::deleted_at.is_not_null())
+        .select(NewsRow::as_select())
+        .first(conn)?;
+    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+/// A page of the trash, most recently trashed first, and how many items it holds.
+pub fn trashed(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<NewsView>, i64)> {
+    let in_trash = || news_items::table.filter(news_items::deleted_at.is_not_null());
+    let total = in_trash().count().get_result(conn)?;
+    let rows = in_trash()
+        .order((news_items::deleted_at.desc(), news_items::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(NewsRow::as_select())
+        .load(conn)?;
+    Ok((hydrate(conn, rows)?, total))
+}
+
+/// Deletes a trashed item for good, with its revisions. Its entry in the change feed stays:
+/// mirrors that have not caught up still learn of the deletion, and the id is never reused.
+pub fn purge(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    revisions::forget(conn, Entity::News, id)?;
+    diesel::delete(news_items::table.find(id).filter(news_items::deleted_at.is_not_null())).execute(conn).map(drop)
+}
+
+/// Purges the items trashed before `cutoff`; returns how many.
+pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    let ids: Vec<i64> =
+        news_items::table.filter(news_items::deleted_at.lt(cutoff)).select(news_items::id).load(conn)?;
+    for &id in &ids {
+        purge(conn, id)?;
+    }
+    Ok(ids.len())
+}
+
+/// One entry of the change feed: the item as it is now, or `None` when it left public view.
+#[derive(Debug)]
+pub struct Change {
+    pub seq: i64,
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub item: Option<NewsView>,
+}
+
+/// Whether scheduled items have come due since they were last announced.
+pub fn has_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(due(now))).get_result(conn)
+}
+
+fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {
+    let unannounced = news_changes::table.filter(news_changes::public.eq(false)).select(news_changes::news_id);
+    news_items::table
+        .filter(news_items::deleted_at.is_null())
+        .filter(news_items::status.eq(NewsStatus::Published.as_str()))
+        .filter(news_items::published_at.le(now.naive_utc()))
+        .filter(news_items::id.eq_any(unannounced))
+        .into_boxed()
+}
+
+/// Announces the items that became public by the passing of time, in publication order.
+pub fn announce_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<()> {
+    let items: Vec<(i64, Option<NaiveDateTime>)> = due(now)
+        .order((news_items::published_at.asc(), news_items::id.asc()))
+        .select((news_items::id, news_items::published_at))
+        .load(conn)?;
+    for (id, published_at) in items {
+        announce(conn, id, published_at.unwrap_or_else(|| now.naive_utc()), true)?;
+    }
+    Ok(())
+}
+
+/// Up to `limit` changes that anonymous readers could observe after change number `since`,
+/// oldest first, and whether more follow.
+pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Change>, bool)> {
+    // One read transaction: the items must be read as of the changes that name them.
+    conn.transaction(|conn| {
+        let mut entries: Vec<(i64, i64, NaiveDateTime, bool)> = news_changes::table
+            .filter(news_changes::change_seq.gt(since))
+            .filter(news_changes::public.or(news_changes::ever_public))
+            .order(news_changes::change_seq.asc())
+            .limit(limit + 1)
+            .select((news_changes::change_seq, news_changes::news_id, news_changes::change_at, news_changes::public))
+            .load(conn)?;
+        let has_more = entries.len() as i64 > limit;
+        entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let public_ids: Vec<i64> = entries.iter().filter(|e| e.3).map(|e| e.1).collect();
+        let rows =
+            news_items::table.filter(news_items::id.eq_any(&public_ids)).select(NewsRow::as_select()).load(conn)?;
+        let mut items: HashMap<i64, NewsView> = hydrate(conn, rows)?.into_iter().map(|v| (v.row.id, v)).collect();
+        let changes = entries
+            .into_iter()
+            .map(|(seq, id, at, public)| Change { seq, id, at, item: if public { items.remove(&id) } else { None } })
+            .collect();
+        Ok((changes, has_more))
+    })
 }
 
 fn replace_tags(conn: &mut DbConn, id: i64, tags: &[String]) -> QueryResult<()> {
@@ -321,7 +489,9 @@ pub fn publication_bounds(
     now: DateTime<Utc>,
 ) -> QueryResult<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
     use diesel::dsl::{max, min};
-    let published = news_items::table.filter(news_items::status.eq(NewsStatus::Published.as_str()));
+    let published = news_items::table
+        .filter(news_items::status.eq(NewsStatus::Published.as_str()))
+        .filter(news_items::deleted_at.is_null());
     let latest = published
         .filter(news_items::published_at.le(now.naive_utc()))
         .select(max(news_items::published_at))

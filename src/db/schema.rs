@@ -16,6 +16,7 @@ diesel::table! {
     content_clock (id) {
         id -> BigInt,
         changed_at -> Timestamp,
+        change_seq -> BigInt,
     }
 }
 
@@ -35,6 +36,18 @@ diesel::table! {
         reading_time_seconds -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    news_changes (news_id) {
+        news_id -> BigInt,
+        change_seq -> BigInt,
+        change_at -> Timestamp,
+        public -> Bool,
+        ever_public -> Bool,
     }
 }
 
@@ -94,6 +107,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    revisions (id) {
+        id -> BigInt,
+        entity -> Text,
+        entity_id -> BigInt,
+        revision -> BigInt,
+        created_at -> Timestamp,
+        username -> Nullable<Text>,
+        restored_from -> Nullable<BigInt>,
+        snapshot -> Text,
+    }
+}
+
+diesel::table! {
     terms (id) {
         id -> BigInt,
         kind -> Text,
@@ -126,11 +152,13 @@ diesel::joinable!(organization_offices -> organizations (organization_id));
 diesel::allow_tables_to_appear_in_same_query!(
     authors,
     content_clock,
+    news_changes,
     news_items,
     news_tags,
     organization_bodies,
     organization_offices,
     organizations,
+    revisions,
     terms,
     users,
 );

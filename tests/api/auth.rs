@@ -296,6 +296,7 @@ async fn short_secrets_refuse_to_start() {
         token_ttl: 3600,
         admin_username: None,
         admin_password: None,
+        trash_retention_days: 30,
     };
     let err = Service::start(&settings).err().expect("refused");
     assert!(err.to_string().contains("32 bytes"), "{err}");

@@ -125,6 +125,7 @@ impl TestApp {
             token_ttl: 3600,
             admin_username: Some(ADMIN.0.into()),
             admin_password: Some(ADMIN.1.into()),
+            trash_retention_days: 30,
         };
         let service = Service::start(&settings).expect("service starts");
         let app = Rc::new(actix_test::init_service(service.app()).await);
@@ -153,6 +154,23 @@ impl TestApp {
     /// The `sqlite://` URL of this app's database.
     pub fn database_url(&self) -> String {
         format!("sqlite://{}", self.dir.path().join("newsdesk.db").display())
+    }
+
+    /// Runs SQL on the app's database behind its back: only to stand in for the passing of
+    /// time (a schedule coming due, a retention period ending).
+    pub fn travel_in_time(&self, sql: &str) {
+        use diesel::connection::{Connection, SimpleConnection};
+        let path = self.dir.path().join("newsdesk.db");
+        let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        conn.batch_execute(sql).unwrap();
+    }
+
+    /// Creates a user with this role and returns a bearer token for them.
+    pub async fn user(&self, username: &str, role: &str) -> String {
+        let password = "a long enough password";
+        let res = self.post("/api/v1/users", &json!({"username": username, "password": password, "role": role})).await;
+        res.assert_status(201);
+        self.sign_in(username, password).await
     }
 
     /// A bearer token for these credentials (the sign-in must succeed).

@@ -6,11 +6,14 @@
 mod auth;
 mod authors;
 mod backup;
+mod changes;
 mod errors;
 mod feeds;
 mod helpers;
 mod listing;
 mod news;
 mod organizations;
+mod revisions;
 mod service;
 mod taxonomy;
+mod trash;

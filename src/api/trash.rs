@@ -1,0 +1,137 @@
+//! The trash: `/api/v1/trash`. Deleted news items wait here, invisible to every listing,
+//! until an editor restores them, an admin purges them, or the retention period ends.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::news::NewsItem;
+use super::{State, changed, utc};
+use crate::auth::{Admin, Editor};
+use crate::db::news::NewsView;
+use crate::db::{self, DbConn};
+use crate::domain::dates;
+use crate::domain::params::{QueryParams, bounded};
+use crate::domain::slug::Key;
+use crate::error::ApiError;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_trash).service(restore_trashed).service(purge_trashed);
+}
+
+/// A news item in the trash.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrashedItem {
+    /// The item as it was when deleted (restoring brings it back unchanged).
+    pub item: NewsItem,
+    pub deleted_at: DateTime<Utc>,
+    /// Who deleted it.
+    pub deleted_by: Option<String>,
+    /// When it is purged unless restored first; `null` when the trash is kept until purged by hand.
+    pub purge_after: Option<DateTime<Utc>>,
+}
+
+/// One page of the trash, most recently deleted first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrashList {
+    pub items: Vec<TrashedItem>,
+    /// Items in the trash, over all pages.
+    pub total: i64,
+    pub limit: u64,
+    pub page: u64,
+}
+
+/// Paging of the trash.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
+pub struct TrashParams {
+    /// Items per page.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    limit: Option<u32>,
+    /// 1-based page number.
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
+    page: Option<u32>,
+}
+
+fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
+    let deleted_at = utc(view.row.deleted_at.unwrap_or_default());
+    TrashedItem {
+        deleted_by: view.row.deleted_by.clone(),
+        purge_after: state.trash_retention.map(|retention| deleted_at + retention),
+        deleted_at,
+        item: NewsItem::from(view),
+    }
+}
+
+/// Purges what has been in the trash longer than `retention`; returns how many items.
+pub fn purge_expired(conn: &mut DbConn, retention: chrono::Duration) -> Result<usize, ApiError> {
+    let cutoff = (dates::now() - retention).naive_utc();
+    db::write(conn, |c| Ok(db::news::purge_trashed_before(c, cutoff)?))
+}
+
+fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {
+    let missing = || ApiError::NotFound(format!("no news item {segment} in the trash"));
+    let Some(Key::Id(id)) = Key::parse(segment) else { return Err(missing()) };
+    db::news::find_trashed(conn, id).optional()?.ok_or_else(missing)
+}
+
+/// List the news items in the trash
+#[utoipa::path(
+    operation_id = "list_trash", security(("bearer" = [])), tag = "trash", params(TrashParams),
+    responses((status = 200, description = "One page of the trash", body = TrashList), crate::openapi::ListErrors, crate::openapi::AdminReadErrors)
+)]
+#[get("/trash")]
+pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let mut params = QueryParams::parse(req.query_string());
+    let limit = params.parsed("limit", |v| bounded(v, 1, 100))?.unwrap_or(20);
+    let page = params.parsed("page", |v| bounded(v, 1, 1_000_000))?.unwrap_or(1);
+    params.finish("limit, page")?;
+    let offset = (page - 1) * limit;
+    let (views, total) = state
+        .db(move |c| Ok(db::news::trashed(c, i64::try_from(limit).unwrap_or(100), i64::try_from(offset).unwrap_or(0))?))
+        .await?;
+    let items = views.into_iter().map(|view| trashed_item(&state, view)).collect();
+    Ok(HttpResponse::Ok().json(TrashList { items, total, limit, page }))
+}
+
+/// Bring a news item back from the trash, unchanged
+#[utoipa::path(
+    operation_id = "restore_trashed", security(("bearer" = [])), tag = "trash",
+    params(("id" = i64, Path, description = "Id of the trashed item")),
+    responses((status = 200, description = "The item, back where it was", body = NewsItem), crate::openapi::ActionErrors)
+)]
+#[post("/trash/{id}/restore")]
+pub async fn restore_trashed(state: State, _: Editor, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let view = state
+        .db(move |c| {
+            db::write(c, |c| {
+                let view = find(c, &id)?;
+                Ok(db::news::untrash(c, view.row.id)?)
+            })
+        })
+        .await?;
+    Ok(changed(&NewsItem::from(view)))
+}
+
+/// Purge a news item from the trash, with its revisions, for good
+#[utoipa::path(
+    operation_id = "purge_trashed", security(("bearer" = [])), tag = "trash",
+    params(("id" = i64, Path, description = "Id of the trashed item")),
+    responses((status = 204, description = "Purged; its slug is free again"), crate::openapi::ActionErrors)
+)]
+#[delete("/trash/{id}")]
+pub async fn purge_trashed(state: State, _: Admin, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    state
+        .db(move |c| {
+            db::write(c, |c| {
+                let view = find(c, &id)?;
+                Ok(db::news::purge(c, view.row.id)?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

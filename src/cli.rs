@@ -1,6 +1,7 @@
 //! Commands other than `serve`: they work on the database directly, with no server running.
 
 use std::io::BufRead;
+use std::path::Path;
 
 use crate::api::users::{change_account, create_account, normalize_username};
 use crate::config::{Settings, UserCommand};
@@ -48,6 +49,38 @@ pub fn backup(settings: &Settings, path: &std::path::Path) -> Result<String, Box
         "ok" => Ok(format!("backed up to {target} (integrity check: ok)")),
         problem => Err(format!("the backup at {target} fails its integrity check: {problem}").into()),
     }
+}
+
+/// Runs `newsdesk export [FILE]`: every row, from one consistent snapshot.
+pub fn export(settings: &Settings, file: Option<&Path>) -> Result<String, Box<dyn std::error::Error>> {
+    let pool = db::open(&settings.database_url)?;
+    let conn = &mut *pool.get()?;
+    let counts = match file {
+        Some(path) => {
+            let created =
+                std::fs::File::create_new(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            db::export::export(conn, &mut std::io::BufWriter::new(created))?
+        }
+        None => db::export::export(conn, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+    };
+    Ok(format!("exported {}", describe(&counts)))
+}
+
+/// Runs `newsdesk import FILE`: all or nothing, into an empty database.
+pub fn import(settings: &Settings, file: &Path) -> Result<String, Box<dyn std::error::Error>> {
+    let pool = db::open(&settings.database_url)?;
+    let conn = &mut *pool.get()?;
+    let counts = if file == Path::new("-") {
+        db::export::import(conn, std::io::stdin().lock())?
+    } else {
+        let opened = std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+        db::export::import(conn, std::io::BufReader::new(opened))?
+    };
+    Ok(format!("imported {}", describe(&counts)))
+}
+
+fn describe(counts: &db::export::Counts) -> String {
+    counts.iter().map(|(table, n)| format!("{n} {table}")).collect::<Vec<_>>().join(", ")
 }
 
 /// `NEWSDESK_PASSWORD`, or the first line of standard input: never a command-line argument,

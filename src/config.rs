@@ -41,6 +41,10 @@ pub enum Command {
     User(UserCommand),
     /// Write a consistent copy of the database to PATH while the server keeps serving.
     Backup { path: std::path::PathBuf },
+    /// Write all content (and accounts) as JSON lines to FILE, or to standard output.
+    Export { file: Option<std::path::PathBuf> },
+    /// Read an export (FILE, or `-` for standard input) into a new, empty database.
+    Import { file: std::path::PathBuf },
 }
 
 /// `newsdesk user ...`: accounts, without the HTTP API (for the first admin, say).

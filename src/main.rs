@@ -19,6 +19,11 @@ fn main() -> ExitCode {
         }
         Command::User(command) => newsdesk::cli::user(&cli.settings, command).map(|outcome| println!("{outcome}")),
         Command::Backup { path } => newsdesk::cli::backup(&cli.settings, &path).map(|outcome| println!("{outcome}")),
+        // Standard output may carry the export itself: the outcome goes to the log.
+        Command::Export { file } => {
+            newsdesk::cli::export(&cli.settings, file.as_deref()).map(|outcome| log::info!("{outcome}"))
+        }
+        Command::Import { file } => newsdesk::cli::import(&cli.settings, &file).map(|outcome| println!("{outcome}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

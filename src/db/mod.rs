@@ -3,6 +3,7 @@
 //! nothing of HTTP.
 
 pub mod authors;
+pub mod export;
 pub mod news;
 pub mod organizations;
 pub mod revisions;
@@ -38,24 +39,33 @@ pub enum OpenError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("cannot apply migrations: {0}")]
     Migrations(String),
+    #[error("cannot open the database file: {0}")]
+    File(String),
     #[error("cannot check the database file: {0}")]
     Check(String),
 }
 
-/// Set on every new connection. `busy_timeout` comes first: switching to WAL needs a lock,
-/// and parallel pool start-up would otherwise fail with "database is locked".
+/// Set on every new connection: wait for the write lock rather than fail, keep the WAL
+/// durability level, and enforce references.
 #[derive(Debug)]
 struct SqlitePragmas;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        // WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode loses no
-        // committed transaction when the process dies, only (at worst) the last ones on power loss.
-        conn.batch_execute(
-            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
+        // synchronous=NORMAL in WAL mode loses no committed transaction when the process dies,
+        // only (at worst) the last ones on power loss.
+        conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
+}
+
+/// Puts the file in WAL mode (readers run beside the writer) once, before the pool opens: the
+/// mode is stored in the file, and switching needs an exclusive lock that connections opening
+/// in parallel would contend for.
+fn use_wal(path: &str) -> Result<(), OpenError> {
+    let mut conn = SqliteConnection::establish(path).map_err(|e| OpenError::File(e.to_string()))?;
+    conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+        .map_err(|e| OpenError::File(e.to_string()))
 }
 
 /// The file path of a `sqlite://PATH` URL (a bare path is accepted too).
@@ -69,7 +79,9 @@ fn sqlite_path(url: &str) -> Result<&str, OpenError> {
 
 /// Opens the pool and brings the schema up to date.
 pub fn open(url: &str) -> Result<DbPool, OpenError> {
-    let manager = ConnectionManager::<DbConn>::new(sqlite_path(url)?);
+    let path = sqlite_path(url)?;
+    use_wal(path)?;
+    let manager = ConnectionManager::<DbConn>::new(path);
     let pool = Pool::builder()
         .max_size(8)
         .connection_timeout(Duration::from_secs(5))

@@ -16,7 +16,7 @@ use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, Sort
 use crate::domain::news::{NewsStatus, Visibility};
 use crate::domain::slug::Key;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = news_items, check_for_backend(Backend))]
 pub struct NewsRow {
     pub id: i64,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::{organization_bodies, organization_offices, organizations};
 use super::{Backend, DbConn};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = organizations, check_for_backend(Backend))]
 pub struct OrganizationRow {
     pub id: i64,
@@ -81,7 +81,7 @@ pub fn slugs(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> 
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = organization_bodies, check_for_backend(Backend))]
 pub struct BodyRow {
     pub id: i64,
@@ -144,7 +144,7 @@ pub fn delete_body(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
     diesel::delete(organization_bodies::table.find(id)).execute(conn)
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = organization_offices, check_for_backend(Backend))]
 pub struct OfficeRow {
     pub id: i64,

@@ -23,7 +23,7 @@ impl TermKind {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = terms, check_for_backend(Backend))]
 pub struct TermRow {
     pub id: i64,

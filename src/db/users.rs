@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::users;
 use super::{Backend, DbConn};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = users, check_for_backend(Backend))]
 pub struct UserRow {
     pub id: i64,

@@ -1,4 +1,5 @@
-//! `newsdesk backup PATH` on a live database, run as the binary while the app writes.
+//! `newsdesk backup PATH` on a live database, run as the binary while the app writes, and
+//! `newsdesk export` / `newsdesk import` between databases.
 
 use std::process::{Command, Stdio};
 
@@ -7,13 +8,24 @@ use tempfile::TempDir;
 
 use crate::helpers::{TestApp, ids};
 
-fn backup(database_url: &str, path: &std::path::Path) -> std::process::Child {
+fn newsdesk(command: &str, path: &std::path::Path, database_url: &str) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .args(["backup", path.to_str().unwrap(), "--database-url", database_url])
+        .args([command, path.to_str().unwrap(), "--database-url", database_url])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+fn backup(database_url: &str, path: &std::path::Path) -> std::process::Child {
+    newsdesk("backup", path, database_url)
+}
+
+/// Runs a command to its end: its success and what it printed (stdout, then stderr).
+fn run(command: &str, path: &std::path::Path, database_url: &str) -> (bool, String) {
+    let out = newsdesk(command, path, database_url).wait_with_output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
 }
 
 #[actix_web::test]
@@ -61,4 +73,73 @@ async fn a_backup_never_overwrites_a_file() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
     assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+}
+
+#[actix_web::test]
+async fn an_export_imported_elsewhere_keeps_every_row() {
+    let app = TestApp::demo().await;
+    app.user("eve", "editor").await;
+    app.patch("/api/v1/news/1", &json!({"title": "Changed once"})).await.assert_status(200);
+    app.patch("/api/v1/organizations/interpol", &json!({"tagline": "Changed"})).await.assert_status(200);
+    app.delete("/api/v1/news/2").await.assert_status(204);
+    app.delete("/api/v1/news/3").await.assert_status(204);
+    app.delete("/api/v1/trash/3").await.assert_status(204);
+    app.news("Zürich — 東京 ✓ \"quoted\"", None, json!({"body": "line\nbreaks and \u{1F600}"})).await;
+
+    let files = TempDir::new().unwrap();
+    let first = files.path().join("first.jsonl");
+    let (ok, out) = run("export", &first, &app.database_url());
+    assert!(ok, "{out}");
+    assert!(out.contains("12 news_items") && out.contains("2 users"), "{out}");
+
+    let target = TempDir::new().unwrap();
+    let target_url = format!("sqlite://{}", target.path().join("newsdesk.db").display());
+    let (ok, out) = run("import", &first, &target_url);
+    assert!(ok, "{out}");
+    let second = files.path().join("second.jsonl");
+    assert!(run("export", &second, &target_url).0);
+    assert_eq!(std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap(), "every row round-trips");
+
+    let (ok, out) = run("import", &first, &target_url);
+    assert!(!ok && out.contains("empty"), "a second import is refused: {out}");
+
+    let copy = TestApp::open(target).await;
+    for uri in [
+        "/api/v1/news?limit=100",
+        "/api/v1/news/1/revisions",
+        "/api/v1/trash",
+        "/api/v1/news/changes?limit=1000",
+        "/api/v1/organizations/interpol/revisions",
+        "/api/v1/users",
+        "/feeds/news.json",
+    ] {
+        assert_eq!(copy.get_authed(uri).await.json(), app.get_authed(uri).await.json(), "{uri}");
+    }
+    assert!(copy.news("After the move", None, json!({})).await["id"].as_i64().unwrap() > 13, "ids are not reused");
+}
+
+#[actix_web::test]
+async fn a_bad_export_imports_nothing() {
+    let app = TestApp::demo().await;
+    let files = TempDir::new().unwrap();
+    let good = files.path().join("good.jsonl");
+    assert!(run("export", &good, &app.database_url()).0);
+    let text = std::fs::read_to_string(&good).unwrap();
+    let cut = text.lines().take(30).collect::<Vec<_>>().join("\n");
+    let garbled = text.replacen(r#""table":"news_items""#, r#""table":"news_itemz""#, 1);
+    for (name, content, says) in [
+        ("empty", String::new(), "not a newsdesk export"),
+        ("foreign", "{\"a\": 1}\n".into(), "not a newsdesk export"),
+        ("cut", cut, "incomplete"),
+        ("garbled", garbled, "unknown table `news_itemz`"),
+    ] {
+        let path = files.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let target = TempDir::new().unwrap();
+        let url = format!("sqlite://{}", target.path().join("newsdesk.db").display());
+        let (ok, out) = run("import", &path, &url);
+        assert!(!ok && out.contains(says), "{name}: {out}");
+        let empty = TestApp::open(target).await;
+        assert_eq!(empty.get("/api/v1/news").await.json()["total"], 0, "{name}: nothing was imported");
+    }
 }

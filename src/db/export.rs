@@ -1,0 +1,178 @@
+//! All content as JSON lines, and back: every row of every table, ids and timestamps kept, so
+//! that a database can move to another file or another backend and lose nothing.
+//!
+//! The first line names the format; each other line is `{"table": NAME, "row": {...}}`, the
+//! tables in an order in which every reference points to a row already imported.
+
+use std::io::{BufRead, Write};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::authors::AuthorRow;
+use super::news::NewsRow;
+use super::organizations::{BodyRow, OfficeRow, OrganizationRow};
+use super::schema::{
+    authors, content_clock, news_changes, news_items, news_tags, organization_bodies, organization_offices,
+    organizations, revisions, terms, users,
+};
+use super::terms::TermRow;
+use super::users::UserRow;
+use super::{Backend, DbConn};
+
+/// The first line of every export.
+const HEADER: &str = r#"{"format":"newsdesk-export","version":1}"#;
+
+#[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = news_tags, check_for_backend(Backend))]
+struct TagRow {
+    news_id: i64,
+    tag: String,
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = news_changes, check_for_backend(Backend))]
+struct ChangeRow {
+    news_id: i64,
+    change_seq: i64,
+    change_at: NaiveDateTime,
+    public: bool,
+    ever_public: bool,
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = revisions, check_for_backend(Backend))]
+struct RevisionRecord {
+    id: i64,
+    entity: String,
+    entity_id: i64,
+    revision: i64,
+    created_at: NaiveDateTime,
+    username: Option<String>,
+    restored_from: Option<i64>,
+    snapshot: String,
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+#[diesel(table_name = content_clock, check_for_backend(Backend))]
+struct ClockRow {
+    id: i64,
+    changed_at: NaiveDateTime,
+    change_seq: i64,
+}
+
+#[derive(Serialize)]
+struct Line<'a, T> {
+    table: &'a str,
+    row: T,
+}
+
+#[derive(Deserialize)]
+struct Record {
+    table: String,
+    row: serde_json::Value,
+}
+
+/// Why an export or an import failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("line {line}: {message}")]
+    Line { line: usize, message: String },
+    #[error("the database already holds content or accounts; import only into a new, empty one")]
+    NotEmpty,
+}
+
+/// How many rows of each table were moved, in order.
+pub type Counts = Vec<(&'static str, u64)>;
+
+macro_rules! tables {
+    ($($table:ident => $row:ty),* $(,)?) => {
+        /// Writes every row, reading in one transaction: a consistent snapshot of a live database.
+        pub fn export(conn: &mut DbConn, out: &mut impl Write) -> Result<Counts, TransferError> {
+            conn.transaction(|conn| {
+                writeln!(out, "{HEADER}")?;
+                let mut counts = Counts::new();
+                $(
+                    let mut count = 0;
+                    let rows = $table::table.order($table::table.primary_key()).select(<$row>::as_select());
+                    for row in rows.load_iter::<$row, diesel::connection::DefaultLoadingMode>(conn)? {
+                        let line = Line { table: stringify!($table), row: row? };
+                        serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
+                        out.write_all(b"\n")?;
+                        count += 1;
+                    }
+                    counts.push((stringify!($table), count));
+                )*
+                out.flush()?;
+                Ok(counts)
+            })
+        }
+
+        fn insert(conn: &mut DbConn, record: Record) -> Result<&'static str, String> {
+            match record.table.as_str() {
+                $(
+                    stringify!($table) => {
+                        let row: $row = serde_json::from_value(record.row).map_err(|e| e.to_string())?;
+                        diesel::insert_into($table::table).values(&row).execute(conn).map_err(|e| e.to_string())?;
+                        Ok(stringify!($table))
+                    }
+                )*
+                other => Err(format!("unknown table `{other}`")),
+            }
+        }
+    };
+}
+
+tables! {
+    users => UserRow,
+    terms => TermRow,
+    authors => AuthorRow,
+    organizations => OrganizationRow,
+    organization_bodies => BodyRow,
+    organization_offices => OfficeRow,
+    news_items => NewsRow,
+    news_tags => TagRow,
+    news_changes => ChangeRow,
+    revisions => RevisionRecord,
+    content_clock => ClockRow,
+}
+
+/// Reads an export into an empty database, all or nothing (one transaction).
+pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, TransferError> {
+    use diesel::dsl::{exists, select};
+    conn.immediate_transaction(|conn| {
+        if !super::is_empty(conn)? || select(exists(users::table.select(users::id))).get_result::<bool>(conn)? {
+            return Err(TransferError::NotEmpty);
+        }
+        // The export carries the clock (and the change counter) of its database.
+        diesel::delete(content_clock::table).execute(conn)?;
+        let mut counts = Counts::new();
+        let mut lines = input.lines().enumerate();
+        let bad = |line: usize, message: String| TransferError::Line { line: line + 1, message };
+        let header = lines.next().map(|(_, line)| line).transpose()?;
+        if header.as_deref().map(str::trim) != Some(HEADER) {
+            return Err(bad(0, format!("not a newsdesk export: the first line must be {HEADER}")));
+        }
+        for (n, line) in lines {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record: Record = serde_json::from_str(&line).map_err(|e| bad(n, e.to_string()))?;
+            let table = insert(conn, record).map_err(|e| bad(n, e))?;
+            match counts.last_mut() {
+                Some((last, count)) if *last == table => *count += 1,
+                _ => counts.push((table, 1)),
+            }
+        }
+        if content_clock::table.count().get_result::<i64>(conn)? != 1 {
+            return Err(bad(0, "the export is incomplete: it has no content_clock row".into()));
+        }
+        Ok(counts)
+    })
+}

@@ -20,6 +20,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::{KeyError, Keys};
 use crate::config::{Seed, Settings};
 use crate::error::{ApiError, FieldError};
+use crate::http::metrics::{self, Metrics};
 use crate::http::rate_limit::{self, ClientLimiter};
 use crate::http::{conditional, json, problems, security};
 use crate::{db, openapi, seed};
@@ -35,6 +36,8 @@ pub enum StartError {
     Keys(#[from] KeyError),
     #[error("cannot create the admin from NEWSDESK_ADMIN_USERNAME: {0}")]
     Admin(ApiError),
+    #[error("cannot set up metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
 }
 
 /// Everything the app factory needs; cheap to clone into each worker.
@@ -45,6 +48,7 @@ pub struct Service {
     routes: Arc<RouteTable>,
     cors_origins: Arc<Vec<String>>,
     rate_limiter: Option<Arc<ClientLimiter>>,
+    metrics: Arc<Metrics>,
 }
 
 impl Service {
@@ -76,6 +80,7 @@ impl Service {
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
+            metrics: Arc::new(Metrics::new()?),
         })
     }
 
@@ -108,6 +113,7 @@ impl Service {
         app.app_data(web::Data::new(self.state))
             .app_data(web::Data::new(self.openapi))
             .app_data(web::Data::from(self.routes))
+            .app_data(web::Data::from(self.metrics))
             .app_data(web::PayloadConfig::new(json::BODY_LIMIT))
             .service(web::redirect("/docs", "/docs/"))
             .service(
@@ -122,6 +128,7 @@ impl Service {
             .wrap(from_fn(problems::problem_bodies))
             .wrap(from_fn(security::security_headers))
             .wrap(Compress::default())
+            .wrap(from_fn(metrics::record))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
     }
 }

@@ -1,4 +1,4 @@
-//! Service endpoints outside the versioned API: `/health`, `/ready`, `/openapi.json`.
+//! Service endpoints outside the versioned API: `/health`, `/ready`, `/metrics`, `/openapi.json`.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
@@ -9,9 +9,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::State;
 use crate::db;
 use crate::error::ApiError;
+use crate::http::metrics::{Metrics, StoreGauges};
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health).service(ready).service(openapi_json);
+    cfg.service(health).service(ready).service(metrics).service(openapi_json);
 }
 
 /// The served OpenAPI document, serialized once at start-up.
@@ -44,6 +45,26 @@ pub async fn health() -> HttpResponse {
 pub async fn ready(state: State) -> Result<HttpResponse, ApiError> {
     state.db(|c| db::ping(c).map_err(|err| ApiError::Unavailable(Box::new(err)))).await?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(Status { status: "ok" }))
+}
+
+/// Metrics in the Prometheus text format
+#[utoipa::path(
+    operation_id = "get_metrics", tag = "service",
+    responses(
+        (status = 200, description = "Requests by route and status, latency histograms, pool use, database size", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/metrics")]
+pub async fn metrics(state: State, metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.state();
+    let max = state.pool.max_size();
+    let database_bytes = state.db(|c| db::size_bytes(c).map_err(|err| ApiError::Unavailable(Box::new(err)))).await?;
+    let store = StoreGauges { connections: pool.connections, idle: pool.idle_connections, max, database_bytes };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type(prometheus::TEXT_FORMAT)
+        .body(metrics.render(&store)))
 }
 
 /// This API's OpenAPI 3.1 document

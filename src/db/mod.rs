@@ -149,6 +149,19 @@ pub fn integrity_check(path: &str) -> Result<String, OpenError> {
     Ok(rows.into_iter().map(|r| r.integrity_check).collect::<Vec<_>>().join("; "))
 }
 
+/// The size of the database in bytes (its pages; the write-ahead log comes and goes).
+pub fn size_bytes(conn: &mut DbConn) -> diesel::QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        bytes: i64,
+    }
+    let size: Size =
+        diesel::sql_query("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()")
+            .get_result(conn)?;
+    Ok(size.bytes)
+}
+
 /// Checks that the database answers.
 pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
     conn.batch_execute("SELECT 1")

@@ -1,9 +1,10 @@
 //! HTTP plumbing shared by every route: the JSON body extractor, conditional requests
 //! (ETag, If-None-Match, If-Match), problem bodies for errors raised outside handlers,
-//! rate limiting and security headers.
+//! rate limiting, security headers and metrics.
 
 pub mod conditional;
 pub mod json;
+pub mod metrics;
 pub mod problems;
 pub mod rate_limit;
 pub mod security;

@@ -1,6 +1,6 @@
 //! Per-client rate limiting of anonymous requests (reads and sign-ins): over the limit a
 //! client gets 429 with `Retry-After`; every limited answer carries the IETF `RateLimit` and
-//! `RateLimit-Policy` headers. Signed-in requests and health probes are not limited here.
+//! `RateLimit-Policy` headers. Signed-in requests, health probes and metrics scrapes are not limited here.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
@@ -58,7 +58,8 @@ pub async fn rate_limit(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let limiter = req.app_data::<web::Data<ClientLimiter>>().cloned();
     // Probes of load balancers and orchestrators are never held back.
-    let exempt = req.headers().contains_key(header::AUTHORIZATION) || matches!(req.path(), "/health" | "/ready");
+    let exempt =
+        req.headers().contains_key(header::AUTHORIZATION) || matches!(req.path(), "/health" | "/ready" | "/metrics");
     let Some(limiter) = limiter.filter(|_| !exempt) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

@@ -157,3 +157,30 @@ async fn anonymous_clients_are_rate_limited() {
     app.send(TestRequest::get().uri("/ready").peer_addr("192.0.2.1:4004".parse().unwrap())).await.assert_status(200);
     app.send(app.authed(from("192.0.2.1:4003"))).await.assert_status(200);
 }
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_and_report_the_store() {
+    let app = TestApp::demo().await;
+    app.get("/api/v1/news/1").await.assert_status(200);
+    app.get("/api/v1/news/2").await.assert_status(200);
+    app.get("/api/v1/news/9999").await.assert_status(404);
+    app.get("/no/such/path/42").await.assert_status(404);
+
+    let res = app.get("/metrics").await;
+    res.assert_status(200);
+    assert!(res.header("content-type").unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = String::from_utf8(res.body.to_vec()).unwrap();
+    let value = |series: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no {series} in\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let route = r#"method="GET",route="/api/v1/news/{id}""#;
+    assert_eq!(value(&format!(r#"newsdesk_http_requests_total{{{route},status="200"}}"#)), 2.0);
+    assert_eq!(value(&format!(r#"newsdesk_http_requests_total{{{route},status="404"}}"#)), 1.0);
+    assert_eq!(value(r#"newsdesk_http_requests_total{method="GET",route="unmatched",status="404"}"#), 1.0);
+    assert_eq!(value(&format!(r#"newsdesk_http_request_duration_seconds_count{{{route}}}"#)), 3.0);
+    assert!(!text.contains("/no/such/path"), "unmatched paths are not labels");
+    assert_eq!(value("newsdesk_db_pool_max_connections"), 8.0);
+    assert!(value("newsdesk_db_pool_connections") >= 1.0);
+    assert!(value("newsdesk_database_size_bytes") > 4096.0);
+}

@@ -74,7 +74,7 @@ pub struct ChangeParams {
 )]
 #[get("/news/changes")]
 pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string());
+    let mut params = QueryParams::parse(req.query_string())?;
     let since = params.parsed("since", parse_cursor)?.unwrap_or(0);
     let limit = params.parsed("limit", |v| bounded(v, 1, 1000))?.unwrap_or(100);
     params.finish("since, limit")?;

@@ -68,7 +68,7 @@ pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, A
 }
 
 async fn feed(state: State, req: HttpRequest, format: Format) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string());
+    let mut params = QueryParams::parse(req.query_string())?;
     let filter = NewsFilter::take(&mut params)?;
     let limit = params.parsed("limit", |s| bounded(s, 1, 100))?.unwrap_or(50);
     let full = params

@@ -439,7 +439,7 @@ pub async fn list(
     req: HttpRequest,
     organization: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string());
+    let mut params = QueryParams::parse(req.query_string())?;
     let mut query = NewsQuery::take(&mut params)?;
     query.filter.organization = organization;
     params.finish(&format!("{}, {}", NewsFilter::PARAMS, NewsQuery::PARAMS))?;
@@ -519,7 +519,7 @@ fn project(item: NewsItem, fields: Option<&[String]>) -> serde_json::Value {
 )]
 #[get("/news/archive")]
 pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string());
+    let mut params = QueryParams::parse(req.query_string())?;
     let filter = NewsFilter::take(&mut params)?;
     let granularity = params.parsed("granularity", Granularity::parse)?.unwrap_or(Granularity::Month);
     params.finish(&format!("{}, granularity", NewsFilter::PARAMS))?;

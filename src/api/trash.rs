@@ -86,7 +86,7 @@ fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {
 )]
 #[get("/trash")]
 pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string());
+    let mut params = QueryParams::parse(req.query_string())?;
     let limit = params.parsed("limit", |v| bounded(v, 1, 100))?.unwrap_or(20);
     let page = params.parsed("page", |v| bounded(v, 1, 1_000_000))?.unwrap_or(1);
     params.finish("limit, page")?;

@@ -229,7 +229,7 @@ mod tests {
     use super::*;
 
     fn query(q: &str) -> Result<NewsQuery, ApiError> {
-        let mut params = QueryParams::parse(q);
+        let mut params = QueryParams::parse(q)?;
         let query = NewsQuery::take(&mut params)?;
         params.finish("")?;
         Ok(query)
@@ -279,6 +279,50 @@ mod tests {
         ] {
             let err = query(q).unwrap_err();
             assert!(err.to_string().contains(&format!("`{param}`")), "{q}: {err}");
+        }
+    }
+
+    /// A date, an instant or a period, with any digits: many are not real dates.
+    const DATE_SHAPED: &str =
+        "[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2}))?)?)?";
+
+    proptest::proptest! {
+        /// Whatever the query string, the listing's parser gives a query or a 400.
+        #[test]
+        fn any_query_string_is_read_or_refused(q in "\\PC{0,300}") {
+            if let Err(err) = query(&q) {
+                proptest::prop_assert_eq!(actix_web::ResponseError::status_code(&err).as_u16(), 400);
+            }
+        }
+
+        /// Dates at the edges of the calendar, in any zone, never overflow.
+        #[test]
+        fn any_date_bounds_are_read_or_refused(
+            from in DATE_SHAPED, to in DATE_SHAPED, on in DATE_SHAPED,
+            tz in proptest::sample::select(vec!["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Paris"]),
+        ) {
+            for q in [format!("from={from}&to={to}&tz={tz}"), format!("on={on}&tz={tz}"), format!("to={to}&on={on}")] {
+                if let Err(err) = query(&q.replace('+', "%2B")) {
+                    proptest::prop_assert_eq!(actix_web::ResponseError::status_code(&err).as_u16(), 400);
+                }
+            }
+        }
+
+        /// A forged or mangled cursor is refused by name, never trusted.
+        #[test]
+        fn any_cursor_is_read_or_refused(cursor in "[A-Za-z0-9_-]{0,400}") {
+            if let Err(err) = query(&format!("cursor={cursor}")) {
+                proptest::prop_assert!(err.to_string().contains("`cursor`"), "{}", err);
+            }
+        }
+
+        /// Every cursor this API issues reads back as itself.
+        #[test]
+        fn issued_cursors_round_trip(title in "\\PC{0,300}", id: i64, offset: u64, descending: bool) {
+            let order = Order::By { key: SortKey::Title, descending };
+            for cursor in [Cursor::After { order, value: SortValue::Text(title.clone()), id }, Cursor::Skip { order, offset }] {
+                proptest::prop_assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor));
+            }
         }
     }
 

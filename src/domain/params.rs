@@ -5,17 +5,33 @@ use std::collections::BTreeMap;
 
 use crate::error::ApiError;
 
+/// The longest query string read, in bytes: no parameter needs more.
+pub const MAX_QUERY: usize = 8192;
+/// The longest value of one parameter, in bytes (a cursor after a long title fits).
+pub const MAX_VALUE: usize = 2048;
+/// The most values an "any of" parameter may list.
+pub const MAX_VALUES: usize = 50;
+
 /// The parameters of one request, removed as they are read.
 #[derive(Debug, Default)]
 pub struct QueryParams(BTreeMap<String, Vec<String>>);
 
 impl QueryParams {
-    pub fn parse(query: &str) -> Self {
+    pub fn parse(query: &str) -> Result<Self, ApiError> {
+        if query.len() > MAX_QUERY {
+            return Err(ApiError::BadRequest {
+                detail: format!("the query string is {} bytes long; at most {MAX_QUERY} are read", query.len()),
+                errors: Vec::new(),
+            });
+        }
         let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            if value.len() > MAX_VALUE {
+                return Err(ApiError::bad_param(&key, format!("must be at most {MAX_VALUE} bytes long")));
+            }
             map.entry(key.into_owned()).or_default().push(value.into_owned());
         }
-        Self(map)
+        Ok(Self(map))
     }
 
     /// A parameter that may appear once.
@@ -43,6 +59,9 @@ impl QueryParams {
         for value in values.iter().flat_map(|v| v.split(',')).map(str::trim) {
             if value.is_empty() {
                 return Err(ApiError::bad_param(name, "must not contain empty values"));
+            }
+            if parsed.len() == MAX_VALUES {
+                return Err(ApiError::bad_param(name, format!("must list at most {MAX_VALUES} values")));
             }
             parsed.push(parse(value).map_err(|message| ApiError::bad_param(name, message))?);
         }
@@ -76,7 +95,7 @@ mod tests {
 
     #[test]
     fn repeated_and_comma_separated_values_combine() {
-        let mut params = QueryParams::parse("topic=a,b&topic=c&limit=5");
+        let mut params = QueryParams::parse("topic=a,b&topic=c&limit=5").unwrap();
         assert_eq!(params.any_of("topic", |s| Ok(s.to_owned())).unwrap(), ["a", "b", "c"]);
         assert_eq!(params.parsed("limit", |s| bounded(s, 1, 100)).unwrap(), Some(5));
         assert!(params.finish("").is_ok());
@@ -84,10 +103,20 @@ mod tests {
 
     #[test]
     fn unknown_and_repeated_single_parameters_are_named() {
-        let mut params = QueryParams::parse("limit=5&limit=6");
+        let mut params = QueryParams::parse("limit=5&limit=6").unwrap();
         assert!(params.one("limit").unwrap_err().to_string().contains("`limit`"));
-        let params = QueryParams::parse("tpoic=x");
+        let params = QueryParams::parse("tpoic=x").unwrap();
         assert!(params.finish("topic").unwrap_err().to_string().contains("`tpoic`"));
+    }
+
+    #[test]
+    fn sizes_are_bounded() {
+        let message = |query: &str| QueryParams::parse(query).unwrap_err().to_string();
+        assert!(message(&"a=1&".repeat(3000)).contains("query string"));
+        assert!(message(&format!("q={}", "x".repeat(MAX_VALUE + 1))).contains("`q`"));
+        let many = (0..=MAX_VALUES).map(|n| n.to_string()).collect::<Vec<_>>().join(",");
+        let mut params = QueryParams::parse(&format!("author={many}")).unwrap();
+        assert!(params.any_of("author", |s| Ok(s.to_owned())).unwrap_err().to_string().contains("at most 50"));
     }
 
     #[test]

@@ -97,6 +97,17 @@ impl fmt::Display for Key {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any title gives a slug that the API itself accepts, and any segment is read as an id or a slug.
+        #[test]
+        fn any_title_derives_a_valid_slug(title in "\\PC{0,400}", segment in "\\PC{0,40}") {
+            let slug = Slug::derive(&title, "news");
+            proptest::prop_assert_eq!(Slug::parse(slug.as_str()).map(|s| s.into_string()), Ok(slug.clone().into_string()));
+            proptest::prop_assert!(Slug::parse(slug.with_suffix(u32::MAX).as_str()).is_ok());
+            let _ = Key::parse(&segment);
+        }
+    }
+
     #[test]
     fn derives_from_titles_in_any_script() {
         assert_eq!(

@@ -9,6 +9,7 @@ mod backup;
 mod changes;
 mod errors;
 mod feeds;
+mod fuzz;
 mod helpers;
 mod listing;
 mod news;

@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::news::{self, NewsItem, NewsWrite};
 use super::organizations::{self, Organization, OrganizationWrite};
 use super::{State, changed, utc};
-use crate::auth::Editor;
+use crate::auth::{AuthUser, Editor};
 use crate::db::revisions::{Entity, Origin, RevisionRow};
 use crate::db::{self, DbConn};
 use crate::domain::news::{NewsDraft, Visibility};
@@ -86,16 +86,39 @@ fn as_write<T: serde::de::DeserializeOwned>(snapshot: &str, rename: &[(&str, &st
     serde_json::from_value(value).map_err(ApiError::internal)
 }
 
-/// A restore that can no longer be stored as it was (a topic it names is gone, its slug is
-/// taken) conflicts with the current state; it is not a bad request.
-fn unrestorable(revision: i64) -> impl FnOnce(ApiError) -> ApiError {
-    move |err| match err {
-        ApiError::Unprocessable { errors, .. } => {
-            let reasons: Vec<String> = errors.iter().map(|e| format!("`{}` {}", e.field, e.message)).collect();
-            ApiError::Conflict(format!("revision {revision} cannot be restored: {}", reasons.join("; ")))
-        }
-        ApiError::Conflict(reason) => ApiError::Conflict(format!("revision {revision} cannot be restored: {reason}")),
-        other => other,
+/// A restore of one revision, by one editor.
+struct Restoring<'a> {
+    entity: Entity,
+    id: i64,
+    revision: &'a str,
+    user: AuthUser,
+}
+
+impl Restoring<'_> {
+    /// Inside the write transaction: checks `If-Match` against the current representation,
+    /// then stores the snapshot again through `store`, which validates it as any write.
+    fn run<T>(
+        self,
+        conn: &mut DbConn,
+        shown: &impl Serialize,
+        if_match: &IfMatch,
+        store: impl FnOnce(&mut DbConn, &str, &Origin) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let (revision, json) = find_revision(conn, self.entity, self.id, self.revision)?;
+        if_match.check(shown)?;
+        let origin = Origin { user: Some(self.user.username), restored_from: Some(revision) };
+        // What can no longer be stored as it was (a topic it names is gone, its slug is taken)
+        // conflicts with the current state: it is not a bad request.
+        store(conn, &json, &origin).map_err(|err| match err {
+            ApiError::Unprocessable { errors, .. } => {
+                let reasons: Vec<String> = errors.iter().map(|e| format!("`{}` {}", e.field, e.message)).collect();
+                ApiError::Conflict(format!("revision {revision} cannot be restored: {}", reasons.join("; ")))
+            }
+            ApiError::Conflict(reason) => {
+                ApiError::Conflict(format!("revision {revision} cannot be restored: {reason}"))
+            }
+            other => other,
+        })
     }
 }
 
@@ -183,15 +206,13 @@ pub async fn restore_news_revision(
         .db(move |c| {
             db::write(c, |c| {
                 let current = news::find(c, &news_key(&id)?, Visibility::Everything)?;
-                let (revision, json) = find_revision(c, Entity::News, current.row.id, &revision)?;
-                if_match.check(&NewsItem::from(current.clone()))?;
-                let write: NewsWrite = as_write(&json, &[("author", "author_id")])?;
-                let origin = Origin { user: Some(user.username), restored_from: Some(revision) };
-                NewsDraft::from(write)
-                    .validate()
-                    .map_err(ApiError::invalid_fields)
-                    .and_then(|draft| news::store(c, Some(&current), draft, &origin))
-                    .map_err(unrestorable(revision))
+                let shown = NewsItem::from(current.clone());
+                let restoring = Restoring { entity: Entity::News, id: current.row.id, revision: &revision, user };
+                restoring.run(c, &shown, &if_match, |c, json, origin| {
+                    let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
+                    let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+                    news::store(c, Some(&current), draft, origin)
+                })
             })
         })
         .await?;
@@ -251,11 +272,11 @@ pub async fn restore_organization_revision(
         .db(move |c| {
             db::write(c, |c| {
                 let current = organizations::find(c, &slug)?;
-                let (revision, json) = find_revision(c, Entity::Organization, current.id, &revision)?;
-                if_match.check(&Organization::from(current.clone()))?;
-                let write: OrganizationWrite = as_write(&json, &[])?;
-                let origin = Origin { user: Some(user.username), restored_from: Some(revision) };
-                write.validate().and_then(|org| org.save(c, Some(&current), &origin)).map_err(unrestorable(revision))
+                let shown = Organization::from(current.clone());
+                let restoring = Restoring { entity: Entity::Organization, id: current.id, revision: &revision, user };
+                restoring.run(c, &shown, &if_match, |c, json, origin| {
+                    as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin)
+                })
             })
         })
         .await?;

@@ -40,6 +40,12 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
 }
 
+impl From<diesel::result::Error> for StartError {
+    fn from(err: diesel::result::Error) -> Self {
+        Self::Open(err.into())
+    }
+}
+
 /// Everything the app factory needs; cheap to clone into each worker.
 #[derive(Clone)]
 pub struct Service {
@@ -57,15 +63,18 @@ impl Service {
         let pool = db::open(&settings.database_url)?;
         let keys = Keys::new(settings.jwt_secret.as_deref(), settings.token_ttl())?;
         let mut conn = pool.get().map_err(db::OpenError::from)?;
-        if settings.seed == Seed::Demo && seed::load_demo(&mut conn).map_err(StartError::Seed)? {
-            log::info!("loaded the demo data into an empty database");
-        }
-        if let (Some(username), Some(password)) = (&settings.admin_username, &settings.admin_password) {
-            ensure_admin(&mut conn, username, password)?;
-        }
-        if let Some(retention) = settings.trash_retention() {
-            report_purge(api::trash::purge_expired(&mut conn, retention));
-        }
+        db::one_process_at_a_time(&mut conn, |conn| {
+            if settings.seed == Seed::Demo && seed::load_demo(conn).map_err(StartError::Seed)? {
+                log::info!("loaded the demo data into an empty database");
+            }
+            if let (Some(username), Some(password)) = (&settings.admin_username, &settings.admin_password) {
+                ensure_admin(conn, username, password)?;
+            }
+            if let Some(retention) = settings.trash_retention() {
+                report_purge(api::trash::purge_expired(conn, retention));
+            }
+            Ok::<_, StartError>(())
+        })?;
         drop(conn);
         let doc = openapi::document();
         Ok(Self {

@@ -3,7 +3,7 @@
 //! | variable | flag | default |
 //! |---|---|---|
 //! | `NEWSDESK_BIND` | `--bind` | `127.0.0.1:8080` |
-//! | `NEWSDESK_DATABASE_URL` | `--database-url` | `sqlite://newsdesk.db` |
+//! | `NEWSDESK_DATABASE_URL` | `--database-url` | `sqlite://newsdesk.db` (or `postgres://...`) |
 //! | `NEWSDESK_SEED` | `--seed` | `demo` (`none` starts empty) |
 //! | `NEWSDESK_PUBLIC_URL` | `--public-url` | `http://{bind}` |
 //! | `NEWSDESK_CORS_ORIGINS` | `--cors-origins` | `*` |
@@ -97,7 +97,7 @@ pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "NEWSDESK_BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: String,
-    /// `sqlite://PATH`.
+    /// `sqlite://PATH` (embedded, the default) or `postgres://USER:PASSWORD@HOST/DB` (scale-out).
     #[arg(long, env = "NEWSDESK_DATABASE_URL", default_value = "sqlite://newsdesk.db", global = true)]
     pub database_url: String,
     /// What to load into an empty database.

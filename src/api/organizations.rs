@@ -305,9 +305,12 @@ pub fn create(conn: &mut DbConn, body: serde_json::Value) -> Result<Organization
 
 /// The organization with this slug, or 404.
 pub fn find(conn: &mut DbConn, slug: &str) -> Result<OrganizationRow, ApiError> {
-    db::organizations::find(conn, slug)
-        .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("no organization `{slug}`")))
+    let missing = || ApiError::NotFound(format!("no organization `{slug}`"));
+    // What cannot be a slug names nothing, and is never sent to the database.
+    if Slug::parse(slug).is_err() {
+        return Err(missing());
+    }
+    db::organizations::find(conn, slug).optional()?.ok_or_else(missing)
 }
 
 /// List organizations

@@ -38,12 +38,15 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<AuthorRow> {
 pub fn insert(conn: &mut DbConn, form: &AuthorForm) -> QueryResult<AuthorRow> {
     diesel::insert_into(authors::table)
         .values((form, authors::created_at.eq(form.updated_at)))
-        .returning(AuthorRow::as_returning())
+        .returning(<AuthorRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
 pub fn update(conn: &mut DbConn, id: i64, form: &AuthorForm) -> QueryResult<AuthorRow> {
-    diesel::update(authors::table.find(id)).set(form).returning(AuthorRow::as_returning()).get_result(conn)
+    diesel::update(authors::table.find(id))
+        .set(form)
+        .returning(<AuthorRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {

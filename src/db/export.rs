@@ -145,12 +145,13 @@ tables! {
 /// Reads an export into an empty database, all or nothing (one transaction).
 pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, TransferError> {
     use diesel::dsl::{exists, select};
-    conn.immediate_transaction(|conn| {
+    conn.transaction(|conn| {
+        // The export carries the clock (and the change counter) of its database. Deleting the
+        // current one first also takes the write lock before anything is read.
+        diesel::delete(content_clock::table).execute(conn)?;
         if !super::is_empty(conn)? || select(exists(users::table.select(users::id))).get_result::<bool>(conn)? {
             return Err(TransferError::NotEmpty);
         }
-        // The export carries the clock (and the change counter) of its database.
-        diesel::delete(content_clock::table).execute(conn)?;
         let mut counts = Counts::new();
         let mut lines = input.lines().enumerate();
         let bad = |line: usize, message: String| TransferError::Line { line: line + 1, message };
@@ -172,6 +173,15 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         }
         if content_clock::table.count().get_result::<i64>(conn)? != 1 {
             return Err(bad(0, "the export is incomplete: it has no content_clock row".into()));
+        }
+        if super::is_postgres(conn) {
+            // Rows came with their ids: the sequences must go on after the largest.
+            for table in ["users", "terms", "authors", "organizations", "organization_bodies", "organization_offices", "revisions"] {
+                diesel::sql_query(format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+                ))
+                .execute(conn)?;
+            }
         }
         Ok(counts)
     })

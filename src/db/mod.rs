@@ -15,97 +15,175 @@ pub mod users;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-/// The backend every query is written for.
-pub type Backend = Sqlite;
-/// A connection to the store.
-pub type DbConn = SqliteConnection;
-/// The shared pool of connections.
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
-pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+/// A connection to the store: the embedded SQLite file, or a PostgreSQL server shared by
+/// several replicas. Queries are written once, for both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// The backend every query is written for (either of the two).
+pub type Backend = <DbConn as Connection>::Backend;
+/// The shared pool of connections.
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Held while a process migrates and seeds a PostgreSQL database, so that replicas starting
+/// together take turns (the key is arbitrary, the same in every replica).
+const STARTUP_LOCK: i64 = 0x6e65_7773_6465_736b;
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("unsupported database URL {0:?}: expected sqlite://PATH")]
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH or postgres://...")]
     Url(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
     #[error("cannot open the database: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("cannot apply migrations: {0}")]
     Migrations(String),
-    #[error("cannot open the database file: {0}")]
-    File(String),
+    #[error("cannot prepare the database: {0}")]
+    Prepare(#[from] diesel::result::Error),
     #[error("cannot check the database file: {0}")]
     Check(String),
 }
 
-/// Set on every new connection: wait for the write lock rather than fail, keep the WAL
-/// durability level, and enforce references.
+/// Where the store is, read from `NEWSDESK_DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The path of an SQLite file.
+    Sqlite(String),
+    /// A `postgres://` connection URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://...` (or `postgresql://...`), `sqlite://PATH`, or a bare path.
+    pub fn parse(url: &str) -> Result<Self, OpenError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+        if path.is_empty() || path.contains("://") {
+            return Err(OpenError::Url(url.to_owned()));
+        }
+        Ok(Self::Sqlite(path.to_owned()))
+    }
+
+    /// A new connection set up for the service. The backend is chosen here, from the URL:
+    /// diesel's own `establish` would try each in turn and hide why the right one failed.
+    pub fn connect(&self) -> Result<DbConn, diesel::ConnectionError> {
+        match self {
+            Self::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
+            Self::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)?;
+                // Wait for the write lock rather than fail; synchronous=NORMAL in WAL mode loses
+                // no committed transaction when the process dies (see the README).
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+/// Hands r2d2 connections to the one backend the URL names.
 #[derive(Debug)]
-struct SqlitePragmas;
+pub struct Manager(Location);
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        // synchronous=NORMAL in WAL mode loses no committed transaction when the process dies,
-        // only (at worst) the last ones on power loss.
-        conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(diesel::r2d2::Error::QueryError)
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        self.0.connect().map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
-/// Puts the file in WAL mode (readers run beside the writer) once, before the pool opens: the
-/// mode is stored in the file, and switching needs an exclusive lock that connections opening
-/// in parallel would contend for.
-fn use_wal(path: &str) -> Result<(), OpenError> {
-    let mut conn = SqliteConnection::establish(path).map_err(|e| OpenError::File(e.to_string()))?;
-    conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
-        .map_err(|e| OpenError::File(e.to_string()))
-}
-
-/// The file path of a `sqlite://PATH` URL (a bare path is accepted too).
-fn sqlite_path(url: &str) -> Result<&str, OpenError> {
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-    if path.is_empty() || path.contains("://") {
-        return Err(OpenError::Url(url.to_owned()));
-    }
-    Ok(path)
-}
-
-/// Opens the pool and brings the schema up to date.
+/// Opens the store: brings the schema up to date, then opens the pool.
 pub fn open(url: &str) -> Result<DbPool, OpenError> {
-    let path = sqlite_path(url)?;
-    use_wal(path)?;
-    let manager = ConnectionManager::<DbConn>::new(path);
-    let pool = Pool::builder()
-        .max_size(8)
-        .connection_timeout(Duration::from_secs(5))
-        .connection_customizer(Box::new(SqlitePragmas))
-        .build(manager)?;
-    let mut conn = pool.get()?;
-    conn.run_pending_migrations(MIGRATIONS).map_err(|e| OpenError::Migrations(e.to_string()))?;
-    Ok(pool)
+    let location = Location::parse(url)?;
+    let mut conn = location.connect()?;
+    migrate(&mut conn)?;
+    Ok(Pool::builder().max_size(8).connection_timeout(Duration::from_secs(5)).build(Manager(location))?)
 }
 
-/// Runs `f` in a write transaction and stamps the content clock. SQLite takes the write lock
-/// up front (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of failing
-/// when a read lock is upgraded.
+/// Applies the pending migrations of the connection's backend. An SQLite file is first put in
+/// WAL mode (readers run beside the writer); the mode is kept in the file, and switching needs
+/// an exclusive lock that the pool's connections would contend for. On PostgreSQL, replicas
+/// starting together migrate one at a time.
+fn migrate(conn: &mut DbConn) -> Result<(), OpenError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| OpenError::Migrations(e.to_string());
+    match conn {
+        DbConn::Sqlite(conn) => {
+            conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS).map_err(failed)?;
+        }
+        DbConn::Postgres(conn) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({STARTUP_LOCK})"))?;
+            let migrated = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(drop).map_err(failed);
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK})"))?;
+            migrated?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` while no other process starting on the same database runs its own (PostgreSQL
+/// replicas loading the demo data or creating the admin at once).
+pub fn one_process_at_a_time<T, E: From<diesel::result::Error>>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E> {
+    if !matches!(conn, DbConn::Postgres(_)) {
+        return f(conn);
+    }
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({STARTUP_LOCK})"))?;
+    let outcome = f(conn);
+    conn.batch_execute(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK})"))?;
+    outcome
+}
+
+/// Runs `f` in a write transaction that first stamps the content clock. That first statement
+/// is a write, so SQLite takes the write lock before reading anything (two writers queue on
+/// the busy timeout instead of failing on a lock upgrade), and PostgreSQL locks the clock's
+/// row: writers take turns, and change numbers follow commit order.
 pub fn write<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
-    conn.immediate_transaction(|conn| {
-        let value = f(conn)?;
+    conn.transaction(|conn| {
         diesel::update(schema::content_clock::table)
             .set(schema::content_clock::changed_at.eq(crate::domain::dates::now().naive_utc()))
             .execute(conn)?;
-        Ok(value)
+        f(conn)
     })
+}
+
+/// Whether the connection is to PostgreSQL (for the few queries written per backend).
+pub fn is_postgres(conn: &DbConn) -> bool {
+    matches!(conn, DbConn::Postgres(_))
 }
 
 /// The next number of the change feed. Taken inside the write transaction, so numbers are
@@ -132,8 +210,17 @@ pub fn is_empty(conn: &mut DbConn) -> diesel::QueryResult<bool> {
 
 /// Writes a consistent snapshot of the database to a new file (`VACUUM INTO` reads inside one
 /// transaction, so writers go on while it copies, and the copy is compact).
-pub fn backup_to(conn: &mut DbConn, path: &str) -> diesel::QueryResult<()> {
-    diesel::sql_query("VACUUM INTO ?").bind::<diesel::sql_types::Text, _>(path).execute(conn).map(drop)
+pub fn backup_to(conn: &mut DbConn, path: &str) -> Result<(), String> {
+    match conn {
+        DbConn::Sqlite(conn) => diesel::sql_query("VACUUM INTO ?")
+            .bind::<diesel::sql_types::Text, _>(path)
+            .execute(conn)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        DbConn::Postgres(_) => {
+            Err("`newsdesk backup` copies SQLite files; for PostgreSQL use pg_dump, or `newsdesk export`".into())
+        }
+    }
 }
 
 /// SQLite's own check of a database file: `ok`, or what is wrong.
@@ -149,22 +236,30 @@ pub fn integrity_check(path: &str) -> Result<String, OpenError> {
     Ok(rows.into_iter().map(|r| r.integrity_check).collect::<Vec<_>>().join("; "))
 }
 
-/// The size of the database in bytes (its pages; the write-ahead log comes and goes).
+/// The size of the database in bytes (SQLite: its pages; the write-ahead log comes and goes).
 pub fn size_bytes(conn: &mut DbConn) -> diesel::QueryResult<i64> {
     #[derive(QueryableByName)]
     struct Size {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         bytes: i64,
     }
-    let size: Size =
-        diesel::sql_query("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()")
-            .get_result(conn)?;
+    let query = match conn {
+        DbConn::Sqlite(_) => "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()",
+        DbConn::Postgres(_) => "SELECT pg_database_size(current_database()) AS bytes",
+    };
+    let size: Size = diesel::sql_query(query).get_result(conn)?;
     Ok(size.bytes)
 }
 
 /// Checks that the database answers.
 pub fn ping(conn: &mut DbConn) -> diesel::QueryResult<()> {
-    conn.batch_execute("SELECT 1")
+    conn.ping()
+}
+
+impl DbConn {
+    fn ping(&mut self) -> diesel::QueryResult<()> {
+        self.batch_execute("SELECT 1")
+    }
 }
 
 #[cfg(test)]
@@ -173,9 +268,13 @@ mod tests {
 
     #[test]
     fn database_urls() {
-        assert_eq!(sqlite_path("sqlite://newsdesk.db").unwrap(), "newsdesk.db");
-        assert_eq!(sqlite_path("sqlite:///var/lib/newsdesk.db").unwrap(), "/var/lib/newsdesk.db");
-        assert!(sqlite_path("mysql://x").is_err());
-        assert!(sqlite_path("sqlite://").is_err());
+        let sqlite = |path: &str| Location::Sqlite(path.to_owned());
+        assert_eq!(Location::parse("sqlite://newsdesk.db").unwrap(), sqlite("newsdesk.db"));
+        assert_eq!(Location::parse("sqlite:///var/lib/newsdesk.db").unwrap(), sqlite("/var/lib/newsdesk.db"));
+        assert_eq!(Location::parse("newsdesk.db").unwrap(), sqlite("newsdesk.db"));
+        let url = "postgres://newsdesk:secret@db.internal:5432/newsdesk?sslmode=require";
+        assert_eq!(Location::parse(url).unwrap(), Location::Postgres(url.to_owned()));
+        assert!(Location::parse("mysql://x").is_err());
+        assert!(Location::parse("sqlite://").is_err());
     }
 }

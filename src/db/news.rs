@@ -11,7 +11,8 @@ use diesel::sql_types::Bool;
 use super::authors::{self, AuthorRow};
 use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
-use super::{Backend, DbConn, next_change, organizations, search};
+use super::search::{self, Dialect};
+use super::{Backend, DbConn, next_change, organizations};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
 use crate::domain::news::{NewsStatus, Visibility};
 use crate::domain::slug::Key;
@@ -91,6 +92,7 @@ fn filtered<'a>(
     filter: &'a NewsFilter,
     visibility: Visibility,
     now: DateTime<Utc>,
+    dialect: Dialect,
 ) -> news_items::BoxedQuery<'a, Backend> {
     use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
     // Trashed items are seen only through the trash.
@@ -130,7 +132,7 @@ fn filtered<'a>(
         query = query.filter(organization_id.eq(organization));
     }
     if let Some(terms) = &filter.search {
-        query = query.filter(search::matches(terms));
+        query = query.filter(search::matches(terms, dialect));
     }
     query
 }
@@ -164,13 +166,14 @@ fn ordered<'a>(
     mut query: news_items::BoxedQuery<'a, Backend>,
     order: Order,
     filter: &'a NewsFilter,
+    dialect: Dialect,
 ) -> news_items::BoxedQuery<'a, Backend> {
     use news_items::{id, published_at, title, updated_at};
     let (key, descending) = match order {
         Order::Relevance => {
             let terms = filter.search.as_ref();
             return match terms {
-                Some(terms) => query.order(search::rank(terms)).then_order_by(id.desc()),
+                Some(terms) => query.order(search::rank(terms, dialect)).then_order_by(id.desc()),
                 None => query.order(id.desc()),
             };
         }
@@ -200,7 +203,7 @@ pub fn sort_value(row: &NewsRow, order: Order) -> SortValue {
 
 /// One page of a listing, with the total number of matching items.
 pub fn list(conn: &mut DbConn, query: &NewsQuery, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<Page> {
-    let total = filtered(&query.filter, visibility, now).count().get_result(conn)?;
+    let total = filtered(&query.filter, visibility, now, Dialect::of(conn)).count().get_result(conn)?;
     let (items, has_more) = page(conn, query, visibility, now)?;
     Ok(Page { items, total, has_more })
 }
@@ -212,7 +215,8 @@ pub fn page(
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<NewsView>, bool)> {
-    let mut page = ordered(filtered(&query.filter, visibility, now), query.order, &query.filter);
+    let dialect = Dialect::of(conn);
+    let mut page = ordered(filtered(&query.filter, visibility, now, dialect), query.order, &query.filter, dialect);
     match &query.paging {
         Paging::Offset(offset) => page = page.offset(i64::try_from(*offset).unwrap_or(i64::MAX)),
         Paging::After { value, id } => {
@@ -238,7 +242,7 @@ pub fn published_instants(
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<NaiveDateTime>> {
-    filtered(filter, visibility, now)
+    filtered(filter, visibility, now, Dialect::of(conn))
         .filter(news_items::published_at.is_not_null())
         .select(news_items::published_at.assume_not_null())
         .load(conn)
@@ -266,7 +270,7 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<i64>) -> Quer
     if let Some(id) = except_id {
         query = query.filter(news_items::id.ne(id));
     }
-    diesel::select(diesel::dsl::exists(query)).get_result(conn)
+    Ok(query.select(news_items::id).first::<i64>(conn).optional()?.is_some())
 }
 
 /// Stores a new item under the next unused id: ids of purged items are never given again.
@@ -277,7 +281,7 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, tags: &[String]) -> QueryResul
     let id = last_item.max(last_known).unwrap_or(0) + 1;
     let row: NewsRow = diesel::insert_into(news_items::table)
         .values((news_items::id.eq(id), form, news_items::created_at.eq(form.updated_at)))
-        .returning(NewsRow::as_returning())
+        .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     replace_tags(conn, row.id, tags)?;
     let public = row.is_public(crate::domain::dates::now().naive_utc());
@@ -294,8 +298,10 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, tags: &[String]) -> QueryResul
 }
 
 pub fn update(conn: &mut DbConn, id: i64, form: &NewsForm, tags: &[String]) -> QueryResult<NewsView> {
-    let row: NewsRow =
-        diesel::update(news_items::table.find(id)).set(form).returning(NewsRow::as_returning()).get_result(conn)?;
+    let row: NewsRow = diesel::update(news_items::table.find(id))
+        .set(form)
+        .returning(<NewsRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)?;
     replace_tags(conn, id, tags)?;
     log_change(conn, &row, row.updated_at)?;
     hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
@@ -333,7 +339,7 @@ pub fn trash(conn: &mut DbConn, id: i64, by: &str) -> QueryResult<()> {
 pub fn untrash(conn: &mut DbConn, id: i64) -> QueryResult<NewsView> {
     let row: NewsRow = diesel::update(news_items::table.find(id))
         .set((news_items::deleted_at.eq(None::<NaiveDateTime>), news_items::deleted_by.eq(None::<String>)))
-        .returning(NewsRow::as_returning())
+        .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     log_change(conn, &row, crate::domain::dates::now().naive_utc())?;
     hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
@@ -390,7 +396,7 @@ pub struct Change {
 
 /// Whether scheduled items have come due since they were last announced.
 pub fn has_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(due(now))).get_result(conn)
+    Ok(due(now).select(news_items::id).first::<i64>(conn).optional()?.is_some())
 }
 
 fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {

@@ -57,12 +57,15 @@ pub fn find(conn: &mut DbConn, slug: &str) -> QueryResult<OrganizationRow> {
 pub fn insert(conn: &mut DbConn, form: &OrganizationForm) -> QueryResult<OrganizationRow> {
     diesel::insert_into(organizations::table)
         .values((form, organizations::created_at.eq(form.updated_at)))
-        .returning(OrganizationRow::as_returning())
+        .returning(<OrganizationRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
 pub fn update(conn: &mut DbConn, id: i64, form: &OrganizationForm) -> QueryResult<OrganizationRow> {
-    diesel::update(organizations::table.find(id)).set(form).returning(OrganizationRow::as_returning()).get_result(conn)
+    diesel::update(organizations::table.find(id))
+        .set(form)
+        .returning(<OrganizationRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
@@ -132,12 +135,15 @@ pub fn insert_body(conn: &mut DbConn, organization_id: i64, form: &BodyForm) -> 
             organization_bodies::organization_id.eq(organization_id),
             organization_bodies::created_at.eq(form.updated_at),
         ))
-        .returning(BodyRow::as_returning())
+        .returning(<BodyRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
 pub fn update_body(conn: &mut DbConn, id: i64, form: &BodyForm) -> QueryResult<BodyRow> {
-    diesel::update(organization_bodies::table.find(id)).set(form).returning(BodyRow::as_returning()).get_result(conn)
+    diesel::update(organization_bodies::table.find(id))
+        .set(form)
+        .returning(<BodyRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
 }
 
 pub fn delete_body(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
@@ -195,12 +201,15 @@ pub fn insert_office(conn: &mut DbConn, organization_id: i64, form: &OfficeForm)
             organization_offices::organization_id.eq(organization_id),
             organization_offices::created_at.eq(form.updated_at),
         ))
-        .returning(OfficeRow::as_returning())
+        .returning(<OfficeRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
 pub fn update_office(conn: &mut DbConn, id: i64, form: &OfficeForm) -> QueryResult<OfficeRow> {
-    diesel::update(organization_offices::table.find(id)).set(form).returning(OfficeRow::as_returning()).get_result(conn)
+    diesel::update(organization_offices::table.find(id))
+        .set(form)
+        .returning(<OfficeRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
 }
 
 pub fn delete_office(conn: &mut DbConn, id: i64) -> QueryResult<usize> {

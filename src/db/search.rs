@@ -1,5 +1,6 @@
-//! Full-text search, the one place with backend-specific SQL: SQLite's FTS5 index
-//! `news_fts` (see the migration), ranked by BM25.
+//! Full-text search, the one place with backend-specific SQL: SQLite's FTS5 index `news_fts`
+//! ranked by BM25, or PostgreSQL's `search` tsvector column (GIN-indexed) ranked by
+//! `ts_rank`. Both stem English words and need every word to match.
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -11,25 +12,50 @@ use crate::domain::listing::SearchTerms;
 
 type NewsExpression<T> = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = T>>;
 
-/// An FTS5 query matching every word, each quoted so that nothing reads as an operator.
-fn fts_query(terms: &SearchTerms) -> String {
-    terms.words().iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" ")
+/// The search language of a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Fts5,
+    Tsquery,
+}
+
+impl Dialect {
+    pub fn of(conn: &super::DbConn) -> Self {
+        if super::is_postgres(conn) { Self::Tsquery } else { Self::Fts5 }
+    }
+
+    /// Every word, in a form where nothing reads as an operator: FTS5 quotes each word;
+    /// tsquery words are already letters and digits only (`SearchTerms` keeps nothing else).
+    fn query(self, terms: &SearchTerms) -> String {
+        match self {
+            Self::Fts5 => {
+                terms.words().iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" ")
+            }
+            Self::Tsquery => terms.words().join(" & "),
+        }
+    }
 }
 
 /// True for items that contain every search word.
-pub fn matches(terms: &SearchTerms) -> NewsExpression<Bool> {
-    Box::new(
-        sql::<Bool>("news_items.id IN (SELECT rowid FROM news_fts WHERE news_fts MATCH ")
-            .bind::<Text, _>(fts_query(terms))
+pub fn matches(terms: &SearchTerms, dialect: Dialect) -> NewsExpression<Bool> {
+    let query = dialect.query(terms);
+    Box::new(match dialect {
+        Dialect::Fts5 => sql::<Bool>("news_items.id IN (SELECT rowid FROM news_fts WHERE news_fts MATCH ")
+            .bind::<Text, _>(query)
             .sql(")"),
-    )
+        Dialect::Tsquery => sql::<Bool>("news_items.search @@ to_tsquery('english', ").bind::<Text, _>(query).sql(")"),
+    })
 }
 
-/// The BM25 rank of an item (lower is a better match), for ordering.
-pub fn rank(terms: &SearchTerms) -> NewsExpression<Double> {
-    Box::new(
-        sql::<Double>("(SELECT rank FROM news_fts WHERE news_fts MATCH ")
-            .bind::<Text, _>(fts_query(terms))
+/// How well an item matches, lower being better, for ordering.
+pub fn rank(terms: &SearchTerms, dialect: Dialect) -> NewsExpression<Double> {
+    let query = dialect.query(terms);
+    Box::new(match dialect {
+        Dialect::Fts5 => sql::<Double>("(SELECT rank FROM news_fts WHERE news_fts MATCH ")
+            .bind::<Text, _>(query)
             .sql(" AND rowid = news_items.id)"),
-    )
+        Dialect::Tsquery => {
+            sql::<Double>("-ts_rank(news_items.search, to_tsquery('english', ").bind::<Text, _>(query).sql("))::float8")
+        }
+    })
 }

@@ -60,12 +60,15 @@ pub fn find(conn: &mut DbConn, kind: TermKind, key: &Key) -> QueryResult<TermRow
 pub fn insert(conn: &mut DbConn, kind: TermKind, form: &TermForm) -> QueryResult<TermRow> {
     diesel::insert_into(terms::table)
         .values((form, terms::kind.eq(kind.as_str()), terms::created_at.eq(form.updated_at)))
-        .returning(TermRow::as_returning())
+        .returning(<TermRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
 pub fn update(conn: &mut DbConn, id: i64, form: &TermForm) -> QueryResult<TermRow> {
-    diesel::update(terms::table.find(id)).set(form).returning(TermRow::as_returning()).get_result(conn)
+    diesel::update(terms::table.find(id))
+        .set(form)
+        .returning(<TermRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
 }
 
 pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {

@@ -52,11 +52,17 @@ pub fn by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<User
 }
 
 pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<UserRow> {
-    diesel::insert_into(users::table).values(user).returning(UserRow::as_returning()).get_result(conn)
+    diesel::insert_into(users::table)
+        .values(user)
+        .returning(<UserRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
 }
 
 pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<UserRow> {
-    diesel::update(users::table.find(id)).set(changes).returning(UserRow::as_returning()).get_result(conn)
+    diesel::update(users::table.find(id))
+        .set(changes)
+        .returning(<UserRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
 }
 
 /// Admins who can still sign in.

@@ -74,12 +74,13 @@ pub enum Key {
 }
 
 impl Key {
-    /// Reads a path segment. Digits that overflow an id can name nothing: `None`.
+    /// Reads a path segment. What can be neither an id nor a slug (digits that overflow an
+    /// id, characters no slug has) names nothing: `None`, and no query is made for it.
     pub fn parse(segment: &str) -> Option<Self> {
         if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
             segment.parse().ok().map(Self::Id)
         } else {
-            Some(Self::Slug(segment.to_owned()))
+            Slug::parse(segment).ok().map(|slug| Self::Slug(slug.into_string()))
         }
     }
 }
@@ -144,5 +145,7 @@ mod tests {
         assert_eq!(Key::parse("42"), Some(Key::Id(42)));
         assert_eq!(Key::parse("interpol"), Some(Key::Slug("interpol".into())));
         assert_eq!(Key::parse("99999999999999999999999"), None);
+        assert_eq!(Key::parse("nul\0byte"), None);
+        assert_eq!(Key::parse("Interpol"), None);
     }
 }

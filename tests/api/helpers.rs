@@ -12,7 +12,8 @@ use actix_web::web::Bytes;
 use newsdesk::app::Service;
 use newsdesk::config::{Seed, Settings};
 use serde_json::{Value, json};
-use tempfile::TempDir;
+
+use crate::database::TestDb;
 
 pub const PUBLIC_URL: &str = "http://newsdesk.test";
 pub const SECRET: &str = "a test secret that is long enough to sign";
@@ -20,10 +21,10 @@ pub const ADMIN: (&str, &str) = ("admin", "admin password 1");
 
 type Call = Box<dyn Fn(actix_test::TestRequest) -> Pin<Box<dyn Future<Output = TestResponse>>>>;
 
-/// The app over its own database file, deleted with it, with an admin signed in.
+/// The app over its own database, deleted with it, with an admin signed in.
 pub struct TestApp {
     call: Call,
-    dir: TempDir,
+    pub db: TestDb,
     /// The admin's bearer token, sent with every write helper.
     pub token: String,
 }
@@ -94,28 +95,33 @@ impl TestApp {
     }
 
     async fn start(seed: Seed) -> Self {
-        Self::start_in(TempDir::new().expect("temp dir"), seed, 0).await
+        Self::start_in(TestDb::new(), seed, 0).await
     }
 
     /// An app over the demo data that limits anonymous clients to `per_minute` requests.
     pub async fn rate_limited(per_minute: u32) -> Self {
-        Self::start_in(TempDir::new().expect("temp dir"), Seed::Demo, per_minute).await
+        Self::start_in(TestDb::new(), Seed::Demo, per_minute).await
     }
 
     /// Stops this app and starts a new one on the same database, as a restart would.
     pub async fn restart(self, seed: Seed) -> Self {
-        Self::start_in(self.dir, seed, 0).await
+        Self::start_in(self.db, seed, 0).await
     }
 
-    /// An app over the database `newsdesk.db` already in `dir` (a backup, say).
-    pub async fn open(dir: TempDir) -> Self {
-        Self::start_in(dir, Seed::None, 0).await
+    /// An app over this database.
+    pub async fn on(db: TestDb, seed: Seed) -> Self {
+        Self::start_in(db, seed, 0).await
     }
 
-    async fn start_in(dir: TempDir, seed: Seed, rate_limit: u32) -> Self {
+    /// An app over a database that already has content (a backup, an import).
+    pub async fn open(db: TestDb) -> Self {
+        Self::start_in(db, Seed::None, 0).await
+    }
+
+    async fn start_in(db: TestDb, seed: Seed, rate_limit: u32) -> Self {
         let settings = Settings {
             bind: "127.0.0.1:0".into(),
-            database_url: format!("sqlite://{}", dir.path().join("newsdesk.db").display()),
+            database_url: db.url(),
             seed,
             public_url: Some(PUBLIC_URL.into()),
             cors_origins: "*".into(),
@@ -146,23 +152,20 @@ impl TestApp {
                 TestResponse { status, headers, body }
             })
         });
-        let mut app = Self { call, dir, token: String::new() };
+        let mut app = Self { call, db, token: String::new() };
         app.token = app.sign_in(ADMIN.0, ADMIN.1).await;
         app
     }
 
-    /// The `sqlite://` URL of this app's database.
+    /// The `NEWSDESK_DATABASE_URL` of this app's database.
     pub fn database_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("newsdesk.db").display())
+        self.db.url()
     }
 
     /// Runs SQL on the app's database behind its back: only to stand in for the passing of
     /// time (a schedule coming due, a retention period ending).
     pub fn travel_in_time(&self, sql: &str) {
-        use diesel::connection::{Connection, SimpleConnection};
-        let path = self.dir.path().join("newsdesk.db");
-        let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-        conn.batch_execute(sql).unwrap();
+        self.db.execute(sql);
     }
 
     /// Creates a user with this role and returns a bearer token for them.

@@ -1,4 +1,5 @@
-//! Integration tests: the real app on a fresh SQLite file per test, driven in-process
+//! Integration tests: the real app on a fresh database per test (an SQLite file, or a
+//! PostgreSQL database when `NEWSDESK_TEST_POSTGRES` names a server), driven in-process
 //! through HTTP requests, asserting what a client sees.
 
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on what it did not expect")]
@@ -7,6 +8,7 @@ mod auth;
 mod authors;
 mod backup;
 mod changes;
+mod database;
 mod errors;
 mod feeds;
 mod fuzz;
@@ -14,6 +16,7 @@ mod helpers;
 mod listing;
 mod news;
 mod organizations;
+mod replicas;
 mod revisions;
 mod service;
 mod taxonomy;

@@ -1,0 +1,11 @@
+DROP TABLE news_changes;
+DROP TABLE revisions;
+DROP TABLE content_clock;
+DROP TABLE organization_offices;
+DROP TABLE organization_bodies;
+DROP TABLE users;
+DROP TABLE news_tags;
+DROP TABLE news_items;
+DROP TABLE authors;
+DROP TABLE terms;
+DROP TABLE organizations;

@@ -137,8 +137,9 @@ fn filtered<'a>(
     query
 }
 
-/// Rows after the cursor position in `order`.
-fn after(key: SortKey, descending: bool, value: &SortValue, last_id: i64) -> Option<Condition> {
+/// Rows after the cursor position in `order`. Anonymous readers see only dated items, so
+/// their conditions need no `IS NULL` branch, which would keep the index from being used.
+fn after(key: SortKey, descending: bool, value: &SortValue, last_id: i64, visibility: Visibility) -> Option<Condition> {
     use news_items::{id, published_at, title, updated_at};
     macro_rules! beyond {
         ($col:expr, $v:expr) => {
@@ -151,6 +152,9 @@ fn after(key: SortKey, descending: bool, value: &SortValue, last_id: i64) -> Opt
     }
     let id_beyond: Condition = if descending { Box::new(id.lt(last_id)) } else { Box::new(id.gt(last_id)) };
     Some(match (key, value) {
+        (SortKey::PublishedAt, SortValue::Time(Some(t))) if visibility == Visibility::Public => {
+            beyond!(published_at.assume_not_null(), t.naive_utc())
+        }
         // Items without a publication date sort last in both directions.
         (SortKey::PublishedAt, SortValue::Time(Some(t))) => {
             Box::new(beyond!(published_at.assume_not_null(), t.naive_utc()).or(published_at.is_null()))
@@ -162,11 +166,14 @@ fn after(key: SortKey, descending: bool, value: &SortValue, last_id: i64) -> Opt
     })
 }
 
+/// The query in `order`. For anonymous readers (only dated items) the order is the plain
+/// index order; for editors, undated drafts come last.
 fn ordered<'a>(
     mut query: news_items::BoxedQuery<'a, Backend>,
     order: Order,
     filter: &'a NewsFilter,
     dialect: Dialect,
+    visibility: Visibility,
 ) -> news_items::BoxedQuery<'a, Backend> {
     use news_items::{id, published_at, title, updated_at};
     let (key, descending) = match order {
@@ -179,9 +186,14 @@ fn ordered<'a>(
         }
         Order::By { key, descending } => (key, descending),
     };
+    let undated_last = visibility == Visibility::Everything;
     query = match key {
-        SortKey::PublishedAt if descending => query.order((published_at.is_null(), published_at.desc())),
-        SortKey::PublishedAt => query.order((published_at.is_null(), published_at.asc())),
+        SortKey::PublishedAt if undated_last && descending => {
+            query.order((published_at.is_null(), published_at.desc()))
+        }
+        SortKey::PublishedAt if undated_last => query.order((published_at.is_null(), published_at.asc())),
+        SortKey::PublishedAt if descending => query.order(published_at.desc()),
+        SortKey::PublishedAt => query.order(published_at.asc()),
         SortKey::UpdatedAt if descending => query.order(updated_at.desc()),
         SortKey::UpdatedAt => query.order(updated_at.asc()),
         SortKey::Title if descending => query.order(title.desc()),
@@ -216,12 +228,13 @@ pub fn page(
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<NewsView>, bool)> {
     let dialect = Dialect::of(conn);
-    let mut page = ordered(filtered(&query.filter, visibility, now, dialect), query.order, &query.filter, dialect);
+    let mut page =
+        ordered(filtered(&query.filter, visibility, now, dialect), query.order, &query.filter, dialect, visibility);
     match &query.paging {
         Paging::Offset(offset) => page = page.offset(i64::try_from(*offset).unwrap_or(i64::MAX)),
         Paging::After { value, id } => {
             if let Order::By { key, descending } = query.order {
-                match after(key, descending, value, *id) {
+                match after(key, descending, value, *id, visibility) {
                     Some(condition) => page = page.filter(condition),
                     None => return Ok((Vec::new(), false)),
                 }

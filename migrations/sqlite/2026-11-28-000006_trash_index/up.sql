@@ -1,0 +1,5 @@
+-- Only the trash looks items up by `deleted_at`. A full index on it misled SQLite's planner:
+-- `deleted_at IS NULL` (true of nearly every row) looked selective, and listings scanned the
+-- whole table through it instead of walking the publication-date index.
+DROP INDEX news_items_deleted_at;
+CREATE INDEX news_items_trashed ON news_items (deleted_at, id) WHERE deleted_at IS NOT NULL;

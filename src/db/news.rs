@@ -228,6 +228,9 @@ pub fn page(
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<NewsView>, bool)> {
     let dialect = Dialect::of(conn);
+    if let (Order::Relevance, Some(terms)) = (query.order, &query.filter.search) {
+        search::prepare_rank(conn, terms)?;
+    }
     let mut page =
         ordered(filtered(&query.filter, visibility, now, dialect), query.order, &query.filter, dialect, visibility);
     match &query.paging {

@@ -2,6 +2,7 @@
 //! ranked by BM25, or PostgreSQL's `search` tsvector column (GIN-indexed) ranked by
 //! `ts_rank`. Both stem English words and need every word to match.
 
+use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Double, Text};
@@ -47,15 +48,29 @@ pub fn matches(terms: &SearchTerms, dialect: Dialect) -> NewsExpression<Bool> {
     })
 }
 
-/// How well an item matches, lower being better, for ordering.
+/// Computes the BM25 rank of every match once, into this connection's own temporary table,
+/// for `rank` to look up. (FTS5 ranks in one pass only inside its own query: a rank subquery
+/// per row would run the whole search again for each match.) Nothing to do on PostgreSQL.
+pub fn prepare_rank(conn: &mut super::DbConn, terms: &SearchTerms) -> QueryResult<()> {
+    let super::DbConn::Sqlite(conn) = conn else { return Ok(()) };
+    conn.batch_execute(
+        "CREATE TEMP TABLE IF NOT EXISTS search_rank (id INTEGER PRIMARY KEY, rank REAL NOT NULL); \
+         DELETE FROM temp.search_rank;",
+    )?;
+    diesel::sql_query("INSERT INTO temp.search_rank (id, rank) SELECT rowid, rank FROM news_fts WHERE news_fts MATCH ?")
+        .bind::<Text, _>(Dialect::Fts5.query(terms))
+        .execute(conn)
+        .map(drop)
+}
+
+/// How well an item matches, lower being better, for ordering (after `prepare_rank`).
 pub fn rank(terms: &SearchTerms, dialect: Dialect) -> NewsExpression<Double> {
-    let query = dialect.query(terms);
-    Box::new(match dialect {
-        Dialect::Fts5 => sql::<Double>("(SELECT rank FROM news_fts WHERE news_fts MATCH ")
-            .bind::<Text, _>(query)
-            .sql(" AND rowid = news_items.id)"),
-        Dialect::Tsquery => {
-            sql::<Double>("-ts_rank(news_items.search, to_tsquery('english', ").bind::<Text, _>(query).sql("))::float8")
-        }
-    })
+    match dialect {
+        Dialect::Fts5 => Box::new(sql::<Double>("(SELECT rank FROM temp.search_rank WHERE id = news_items.id)")),
+        Dialect::Tsquery => Box::new(
+            sql::<Double>("-ts_rank(news_items.search, to_tsquery('english', ")
+                .bind::<Text, _>(dialect.query(terms))
+                .sql("))::float8"),
+        ),
+    }
 }

@@ -1,2 +1,3 @@
+ALTER INDEX news_items_search SET (fastupdate = on);
 DROP INDEX news_items_trashed;
 CREATE INDEX news_items_deleted_at ON news_items (deleted_at);

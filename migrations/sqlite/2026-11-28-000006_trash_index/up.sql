@@ -3,3 +3,5 @@
 -- whole table through it instead of walking the publication-date index.
 DROP INDEX news_items_deleted_at;
 CREATE INDEX news_items_trashed ON news_items (deleted_at, id) WHERE deleted_at IS NOT NULL;
+-- What anonymous readers see, newest first, and its count, read from the index alone.
+CREATE INDEX news_items_public ON news_items (status, published_at, id) WHERE deleted_at IS NULL;

@@ -98,13 +98,19 @@ fn filtered<'a>(
     // Trashed items are seen only through the trash.
     let mut query = news_items::table.filter(news_items::deleted_at.is_null()).into_boxed();
     if visibility == Visibility::Public {
-        query = query.filter(status.eq(NewsStatus::Published.as_str())).filter(published_at.le(now.naive_utc()));
+        query = query.filter(status.eq(NewsStatus::Published.as_str()));
     }
     if let Some(start) = filter.range.start {
         query = query.filter(published_at.ge(start.naive_utc()));
     }
-    if let Some(end) = filter.range.end {
-        query = query.filter(published_at.lt(end.naive_utc()));
+    // One upper bound, the tighter of the range's end and (for anonymous readers) now: given
+    // both, SQLite bounds its index walk by either, and walked years past a month's end.
+    let now = now.naive_utc();
+    match (filter.range.end.map(|end| end.naive_utc()), visibility) {
+        (Some(end), Visibility::Public) if end > now => query = query.filter(published_at.le(now)),
+        (Some(end), _) => query = query.filter(published_at.lt(end)),
+        (None, Visibility::Public) => query = query.filter(published_at.le(now)),
+        (None, Visibility::Everything) => {}
     }
     if let Some(since) = filter.updated_since {
         query = query.filter(updated_at.gt(since.naive_utc()));

@@ -20,6 +20,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::{KeyError, Keys};
 use crate::config::{Seed, Settings};
 use crate::error::{ApiError, FieldError};
+use crate::http::cache::{self, ResponseCache};
 use crate::http::metrics::{self, Metrics};
 use crate::http::rate_limit::{self, ClientLimiter};
 use crate::http::{conditional, json, problems, security};
@@ -54,6 +55,7 @@ pub struct Service {
     routes: Arc<RouteTable>,
     cors_origins: Arc<Vec<String>>,
     rate_limiter: Option<Arc<ClientLimiter>>,
+    cache: Option<Arc<ResponseCache>>,
     metrics: Arc<Metrics>,
 }
 
@@ -89,6 +91,7 @@ impl Service {
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
+            cache: ResponseCache::new(settings.cache_mb).map(Arc::new),
             metrics: Arc::new(Metrics::new()?),
         })
     }
@@ -119,6 +122,9 @@ impl Service {
         if let Some(limiter) = self.rate_limiter {
             app = app.app_data(web::Data::from(limiter));
         }
+        if let Some(cache) = self.cache {
+            app = app.app_data(web::Data::from(cache));
+        }
         app.app_data(web::Data::new(self.state))
             .app_data(web::Data::new(self.openapi))
             .app_data(web::Data::from(self.routes))
@@ -131,6 +137,7 @@ impl Service {
                     .config(Config::new(["/openapi.json"]).validator_url("none").try_it_out_enabled(true)),
             )
             .default_service(web::to(fallback))
+            .wrap(from_fn(cache::serve_cached))
             .wrap(from_fn(conditional::tag_responses))
             .wrap(cors(&self.cors_origins))
             .wrap(from_fn(rate_limit::rate_limit))

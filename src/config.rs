@@ -12,6 +12,7 @@
 //! | `NEWSDESK_TOKEN_TTL` | `--token-ttl` | `3600` seconds |
 //! | `NEWSDESK_ADMIN_USERNAME`, `NEWSDESK_ADMIN_PASSWORD` | `--admin-username`, `--admin-password` | none |
 //! | `NEWSDESK_TRASH_RETENTION_DAYS` | `--trash-retention-days` | `30` (`0` keeps the trash until purged by hand) |
+//! | `NEWSDESK_CACHE_MB` | `--cache-mb` | `16` MiB of anonymous answers kept; `0` is off |
 //! | `RUST_LOG` | | `info` |
 
 use std::time::Duration;
@@ -127,6 +128,10 @@ pub struct Settings {
     /// it until an admin purges it.
     #[arg(long, env = "NEWSDESK_TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
     pub trash_retention_days: u32,
+    /// Mebibytes of anonymous answers kept in memory to answer again while nothing changes;
+    /// 0 turns the cache off.
+    #[arg(long, env = "NEWSDESK_CACHE_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(0..=65_536), global = true)]
+    pub cache_mb: u64,
 }
 
 impl Settings {

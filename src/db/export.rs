@@ -60,6 +60,9 @@ struct ClockRow {
     id: i64,
     changed_at: NaiveDateTime,
     change_seq: i64,
+    // Exports written before the column existed import as version 0.
+    #[serde(default)]
+    version: i64,
 }
 
 #[derive(Serialize)]

@@ -180,8 +180,9 @@ where
     static WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = matches!(conn, DbConn::Sqlite(_)).then(|| WRITERS.lock().unwrap_or_else(|e| e.into_inner()));
     conn.transaction(|conn| {
-        diesel::update(schema::content_clock::table)
-            .set(schema::content_clock::changed_at.eq(crate::domain::dates::now().naive_utc()))
+        use schema::content_clock::{changed_at, table, version};
+        diesel::update(table)
+            .set((changed_at.eq(crate::domain::dates::now().naive_utc()), version.eq(version + 1)))
             .execute(conn)?;
         f(conn)
     })
@@ -202,6 +203,23 @@ pub fn next_change(conn: &mut DbConn) -> diesel::QueryResult<i64> {
 /// When anything stored last changed (through `write`).
 pub fn changed_at(conn: &mut DbConn) -> diesel::QueryResult<chrono::NaiveDateTime> {
     schema::content_clock::table.select(schema::content_clock::changed_at).first(conn)
+}
+
+/// How many writes the database has seen: while it stays the same, so does everything stored.
+pub fn content_version(conn: &mut DbConn) -> diesel::QueryResult<i64> {
+    schema::content_clock::table.select(schema::content_clock::version).first(conn)
+}
+
+/// The content version, and the next scheduled publication after `now`: an answer to an
+/// anonymous reader stays right while the version is the same, until that publication.
+pub fn freshness(
+    conn: &mut DbConn,
+    now: chrono::DateTime<chrono::Utc>,
+) -> diesel::QueryResult<(i64, Option<chrono::NaiveDateTime>)> {
+    use schema::{content_clock, news_items};
+    let next = news::scheduled_after(now).select(diesel::dsl::min(news_items::published_at)).single_value();
+    // One statement: on PostgreSQL each is a round trip, and this runs for every cached read.
+    content_clock::table.select((content_clock::version, next)).first(conn)
 }
 
 /// Whether nothing at all is stored yet (the demo data fills only an empty database).

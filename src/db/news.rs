@@ -516,17 +516,24 @@ pub fn publication_bounds(
     conn: &mut DbConn,
     now: DateTime<Utc>,
 ) -> QueryResult<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
-    use diesel::dsl::{max, min};
-    let published = news_items::table
-        .filter(news_items::status.eq(NewsStatus::Published.as_str()))
-        .filter(news_items::deleted_at.is_null());
-    let latest = published
+    let latest = published()
         .filter(news_items::published_at.le(now.naive_utc()))
-        .select(max(news_items::published_at))
+        .select(diesel::dsl::max(news_items::published_at))
         .first(conn)?;
-    let next = published
-        .filter(news_items::published_at.gt(now.naive_utc()))
-        .select(min(news_items::published_at))
-        .first(conn)?;
+    let next = scheduled_after(now).select(diesel::dsl::min(news_items::published_at)).first(conn)?;
     Ok((latest, next))
+}
+
+/// Items scheduled after `now`: published, with a publication still to come.
+#[diesel::dsl::auto_type]
+pub fn scheduled_after(now: DateTime<Utc>) -> _ {
+    let now: NaiveDateTime = now.naive_utc();
+    published().filter(news_items::published_at.gt(now))
+}
+
+/// Items that are or will be public: published and not in the trash.
+#[diesel::dsl::auto_type]
+fn published() -> _ {
+    let status: &'static str = NewsStatus::Published.as_str();
+    news_items::table.filter(news_items::status.eq(status)).filter(news_items::deleted_at.is_null())
 }

@@ -17,6 +17,7 @@ diesel::table! {
         id -> BigInt,
         changed_at -> Timestamp,
         change_seq -> BigInt,
+        version -> BigInt,
     }
 }
 

@@ -14,6 +14,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    cache_lookups: IntCounterVec,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
@@ -40,6 +41,13 @@ impl Metrics {
                 .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0]),
             &["method", "route"],
         )?;
+        let cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "response_cache_lookups_total",
+                "Anonymous reads answered from the response cache (hit) or not (miss)",
+            ),
+            &["outcome"],
+        )?;
         let gauge = |name: &str, help: &str| IntGauge::new(name, help);
         let pool_connections = gauge("db_pool_connections", "Open database connections in the pool")?;
         let pool_idle = gauge("db_pool_idle_connections", "Open database connections not in use")?;
@@ -47,10 +55,16 @@ impl Metrics {
         let database_bytes = gauge("database_size_bytes", "Size of the database")?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(cache_lookups.clone()))?;
         for gauge in [&pool_connections, &pool_idle, &pool_max, &database_bytes] {
             registry.register(Box::new(gauge.clone()))?;
         }
-        Ok(Self { registry, requests, latency, pool_connections, pool_idle, pool_max, database_bytes })
+        Ok(Self { registry, requests, latency, cache_lookups, pool_connections, pool_idle, pool_max, database_bytes })
+    }
+
+    /// Counts a lookup in the response cache: `hit` or `miss`.
+    pub fn cache_lookup(&self, outcome: &str) {
+        self.cache_lookups.with_label_values(&[outcome]).inc();
     }
 
     /// The text exposition of every metric, with the store's gauges as of now.

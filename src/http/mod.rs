@@ -1,7 +1,8 @@
 //! HTTP plumbing shared by every route: the JSON body extractor, conditional requests
-//! (ETag, If-None-Match, If-Match), problem bodies for errors raised outside handlers,
+//! (ETag, If-None-Match, If-Match), the cache of anonymous answers, problem bodies for errors raised outside handlers,
 //! rate limiting, security headers and metrics.
 
+pub mod cache;
 pub mod conditional;
 pub mod json;
 pub mod metrics;

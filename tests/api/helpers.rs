@@ -132,6 +132,7 @@ impl TestApp {
             admin_username: Some(ADMIN.0.into()),
             admin_password: Some(ADMIN.1.into()),
             trash_retention_days: 30,
+            cache_mb: 16,
         };
         let service = Service::start(&settings).expect("service starts");
         let app = Rc::new(actix_test::init_service(service.app()).await);
@@ -163,9 +164,11 @@ impl TestApp {
     }
 
     /// Runs SQL on the app's database behind its back: only to stand in for the passing of
-    /// time (a schedule coming due, a retention period ending).
+    /// time (a schedule coming due, a retention period ending). Kept answers end too, as they
+    /// would when that time came.
     pub fn travel_in_time(&self, sql: &str) {
         self.db.execute(sql);
+        self.db.execute("UPDATE content_clock SET version = version + 1");
     }
 
     /// Creates a user with this role and returns a bearer token for them.

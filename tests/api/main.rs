@@ -7,6 +7,7 @@
 mod auth;
 mod authors;
 mod backup;
+mod cache;
 mod changes;
 mod database;
 mod errors;

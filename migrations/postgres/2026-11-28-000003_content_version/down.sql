@@ -1,0 +1,1 @@
+ALTER TABLE content_clock DROP COLUMN version;

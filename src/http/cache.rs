@@ -1,0 +1,179 @@
+//! A shared cache of the answers anonymous readers get. An answer is kept with the content
+//! version it was computed at and served again only while the database still reports that
+//! version: every write moves it, in whichever replica it happens, so no replica serves what
+//! another has changed. A kept answer also ends at its own `max-age` and at the next scheduled
+//! publication, which changes what anonymous readers see without any write.
+//!
+//! It sits inside the conditional-request middleware: that one hashes the body for the
+//! `ETag` and answers `304`, the same for a kept answer as for a new one.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::HttpResponse;
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use super::conditional::PUBLIC_CACHE;
+use super::metrics::Metrics;
+use crate::api::AppState;
+use crate::{db, domain};
+
+/// A typical answer (a page of headlines), to size the cache's index.
+const TYPICAL_ANSWER: u64 = 32 * 1024;
+
+/// Anonymous answers by path and query, bounded in bytes.
+pub struct ResponseCache {
+    answers: Cache<String, Arc<Kept>, Size>,
+    /// Larger answers are not kept: a few of them would push out everything else.
+    largest: usize,
+}
+
+/// An answer as the handler gave it, before the `ETag` and the default `Cache-Control`.
+struct Kept {
+    version: i64,
+    stored: Instant,
+    expires: Instant,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+struct Size;
+
+impl Weighter<String, Arc<Kept>> for Size {
+    fn weight(&self, path: &String, kept: &Arc<Kept>) -> u64 {
+        let headers: usize = kept.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+        // The entry's own bookkeeping (instants, header map, reference counts) is about this.
+        (path.len() + headers + kept.body.len() + 256) as u64
+    }
+}
+
+impl ResponseCache {
+    /// `None` when `megabytes` is 0: caching is off.
+    pub fn new(megabytes: u64) -> Option<Self> {
+        let capacity = megabytes.saturating_mul(1 << 20);
+        if capacity == 0 {
+            return None;
+        }
+        let items = usize::try_from(capacity / TYPICAL_ANSWER).unwrap_or(usize::MAX).max(16);
+        Some(Self {
+            answers: Cache::with_weighter(items, capacity, Size),
+            largest: usize::try_from(capacity / 16).unwrap_or(usize::MAX),
+        })
+    }
+}
+
+impl Kept {
+    fn response(&self, now: Instant) -> HttpResponse {
+        let mut res = HttpResponse::Ok();
+        for (name, value) in &self.headers {
+            res.append_header((name.clone(), value.clone()));
+        }
+        // How long ago the answer was made, so that caches downstream keep it no longer
+        // than its `max-age` allows (RFC 9111 5.1).
+        res.insert_header((header::AGE, now.duration_since(self.stored).as_secs()));
+        res.body(self.body.clone())
+    }
+}
+
+/// Middleware: answers a GET without credentials from the cache when the kept answer is
+/// still current, and keeps the public `200` answers it lets through.
+pub async fn serve_cached(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let cache = req.app_data::<web::Data<ResponseCache>>().cloned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let anonymous_get = req.method() == Method::GET && !req.headers().contains_key(header::AUTHORIZATION);
+    let (Some(cache), Some(state)) = (cache.filter(|_| anonymous_get), state) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let now = domain::dates::now();
+    // A database that does not answer here is reported by the handler, which needs it too.
+    let Ok((version, next_publication)) = state.db(move |c| Ok(db::freshness(c, now)?)).await else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let key = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
+    let started = Instant::now();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    let count = |outcome| metrics.as_ref().map(|m| m.cache_lookup(outcome));
+    if let Some(kept) = cache.answers.get(&key).filter(|k| k.version == version && started < k.expires) {
+        count("hit");
+        let (req, _) = req.into_parts();
+        return Ok(ServiceResponse::new(req, kept.response(started)));
+    }
+    count("miss");
+
+    let res = next.call(req).await?;
+    let Some(max_age) = public_max_age(&res) else { return Ok(res.map_into_boxed_body()) };
+    // Until the next publication comes, then it shows what anonymous readers see as of then.
+    let until_publication =
+        next_publication.map(|at| (at.and_utc() - now).to_std().unwrap_or(Duration::ZERO)).unwrap_or(Duration::MAX);
+    let lifetime = max_age.min(until_publication);
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+    if !lifetime.is_zero() && bytes.len() <= cache.largest {
+        let kept = Kept {
+            version,
+            stored: started,
+            expires: started + lifetime,
+            headers: head.headers().clone(),
+            body: bytes.clone(),
+        };
+        cache.answers.insert(key, Arc::new(kept));
+    }
+    Ok(ServiceResponse::new(req, head.set_body(bytes).map_into_boxed_body()))
+}
+
+/// How long a `200` may be kept: its `max-age` when its `Cache-Control` says `public`, the
+/// public default when it has none; `None` for every other answer.
+fn public_max_age<B>(res: &ServiceResponse<B>) -> Option<Duration> {
+    if res.status() != StatusCode::OK {
+        return None;
+    }
+    let policy = match res.headers().get(header::CACHE_CONTROL) {
+        None => PUBLIC_CACHE,
+        Some(value) => value.to_str().ok()?,
+    };
+    let directives = || policy.split(',').map(str::trim);
+    if !directives().any(|d| d.eq_ignore_ascii_case("public")) {
+        return None;
+    }
+    let seconds = directives().find_map(|d| d.strip_prefix("max-age=")?.parse::<u64>().ok())?;
+    Some(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn answer(status: StatusCode, cache_control: Option<&str>) -> ServiceResponse {
+        let mut res = HttpResponse::build(status);
+        if let Some(value) = cache_control {
+            res.insert_header((header::CACHE_CONTROL, value));
+        }
+        TestRequest::default().to_srv_response(res.finish())
+    }
+
+    #[test]
+    fn only_public_answers_are_kept() {
+        let secs = |s| Some(Duration::from_secs(s));
+        assert_eq!(public_max_age(&answer(StatusCode::OK, None)), secs(30));
+        assert_eq!(public_max_age(&answer(StatusCode::OK, Some("public, max-age=120"))), secs(120));
+        assert_eq!(public_max_age(&answer(StatusCode::OK, Some("public, max-age=0"))), secs(0));
+        for private in ["no-store", "no-cache", "private, no-cache", "public"] {
+            assert_eq!(public_max_age(&answer(StatusCode::OK, Some(private))), None, "{private}");
+        }
+        assert_eq!(public_max_age(&answer(StatusCode::NOT_FOUND, None)), None);
+        assert_eq!(public_max_age(&answer(StatusCode::CREATED, None)), None);
+    }
+}

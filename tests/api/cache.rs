@@ -1,0 +1,76 @@
+//! The response cache: anonymous readers get a kept answer (it carries `Age`) only while it
+//! is exactly what a new one would be.
+
+use actix_web::test::TestRequest;
+use chrono::{SubsecRound, Utc};
+use serde_json::json;
+
+use crate::helpers::{TestApp, titles};
+
+#[actix_web::test]
+async fn a_kept_answer_is_served_until_a_write_changes_what_it_shows() {
+    let app = TestApp::empty().await;
+    let item = app.news("First title", Some("2024-01-01T00:00:00Z"), json!({"status": "published"})).await;
+    let first = app.get("/api/v1/news").await;
+    first.assert_status(200);
+    assert_eq!(first.header("age"), None, "made for this request");
+    let kept = app.get("/api/v1/news").await;
+    assert!(kept.header("age").is_some(), "kept: {:?}", kept.headers);
+    assert_eq!((&kept.body, kept.header("etag")), (&first.body, first.header("etag")));
+    assert_eq!(kept.header("cache-control"), Some("public, max-age=30"));
+
+    let etag = first.header("etag").unwrap();
+    let conditional = TestRequest::get().uri("/api/v1/news").insert_header(("If-None-Match", etag));
+    app.send(conditional).await.assert_status(304);
+
+    app.patch(&format!("/api/v1/news/{}", item["id"]), &json!({"title": "Second title"})).await.assert_status(200);
+    let after = app.get("/api/v1/news").await;
+    assert_eq!(after.header("age"), None);
+    assert_eq!(titles(&after.json()), ["Second title"]);
+    app.send(TestRequest::get().uri("/api/v1/news").insert_header(("If-None-Match", etag))).await.assert_status(200);
+
+    let metrics = String::from_utf8(app.get("/metrics").await.body.to_vec()).unwrap();
+    let hits = metrics.lines().find_map(|l| l.strip_prefix(r#"newsdesk_response_cache_lookups_total{outcome="hit"} "#));
+    assert_eq!(hits, Some("3"), "the kept read and both conditional ones: {metrics}");
+}
+
+#[actix_web::test]
+async fn signed_in_readers_and_errors_are_never_served_from_the_cache() {
+    let app = TestApp::empty().await;
+    app.news("Public", Some("2024-01-01T00:00:00Z"), json!({"status": "published"})).await;
+    app.get("/api/v1/news").await.assert_status(200);
+    assert!(app.get("/api/v1/news").await.header("age").is_some());
+    app.news("Draft", None, json!({})).await;
+    // The draft's creation moved the version: anonymous readers get a new answer without it,
+    // and an editor a private one with it.
+    assert_eq!(titles(&app.get("/api/v1/news").await.json()), ["Public"]);
+    let editor = app.get_authed("/api/v1/news").await;
+    assert_eq!(editor.header("age"), None);
+    assert_eq!(titles(&editor.json()), ["Public", "Draft"]);
+    assert!(app.get_authed("/api/v1/news").await.header("age").is_none());
+
+    for _ in 0..2 {
+        let missing = app.get("/api/v1/news/999").await;
+        missing.assert_status(404);
+        assert_eq!(missing.header("age"), None);
+    }
+}
+
+#[actix_web::test]
+async fn a_scheduled_item_appears_when_its_time_comes_though_nothing_was_written() {
+    let app = TestApp::empty().await;
+    app.news("Old", Some("2024-01-01T00:00:00Z"), json!({"status": "published"})).await;
+    let due = (Utc::now() + chrono::Duration::milliseconds(1500)).trunc_subsecs(3);
+    app.news("Scheduled", Some(&due.to_rfc3339()), json!({"status": "published"})).await;
+    for path in ["/api/v1/news", "/feeds/news.json"] {
+        app.get(path).await.assert_status(200);
+        let kept = app.get(path).await;
+        assert!(kept.header("age").is_some(), "{path} kept");
+        assert!(!String::from_utf8_lossy(&kept.body).contains("Scheduled"), "{path}");
+    }
+
+    let wait = (due - Utc::now()).to_std().unwrap_or_default() + std::time::Duration::from_millis(100);
+    actix_web::rt::time::sleep(wait).await;
+    assert_eq!(titles(&app.get("/api/v1/news").await.json()), ["Scheduled", "Old"]);
+    assert!(String::from_utf8_lossy(&app.get("/feeds/news.json").await.body).contains("Scheduled"));
+}

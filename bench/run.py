@@ -80,6 +80,11 @@ class Workload:
         self.headers, self.script = list(headers), script
         self.document = document  # the JSON body of a POST, its title replaced per request
 
+    def noted(self, note):
+        """The same workload, its label followed by `note`."""
+        return Workload(self.key, f"{self.label}, {note}", self.path, self.expect, self.headers, self.script,
+                        self.document)
+
 
 def query(path, **params):
     return f"{path}?{urllib.parse.urlencode(params)}"
@@ -240,8 +245,20 @@ def bench_size(size, args, binary, template):
         wrk = dict(seconds=args.seconds, threads=args.threads, connections=args.connections)
         # nginx before and after the workloads: how much the machine itself varied meanwhile.
         reference_before = measure_reference(q1_body, wrk)
-        measured, created = load(server, workloads, token, wrk, notes)
+        reads = [w for w in workloads if w.document is None]
+        writes = [w for w in workloads if w.document is not None]
+        measured, _ = load(server, reads, token, wrk, notes)
         peak_kib = server.peak_memory_kib()
+        if args.uncached:
+            # The same reads with the response cache off: what every answer costs to compute.
+            server.stop()
+            server.options = ["--cache-mb", "0"]
+            server.start()
+            uncached, _ = load(server, reads, token, wrk, notes)
+            measured += [(w.noted("cache off"), *rest) for w, *rest in uncached]
+        written, created = load(server, writes, token, wrk, notes)
+        measured += written
+        peak_kib = max(peak_kib, server.peak_memory_kib())
         reference_after = measure_reference(q1_body, wrk)
     finally:
         server.close()
@@ -315,6 +332,8 @@ def main():
                          help="database per size, {size} replaced, e.g. sqlite://target/bench/bench-{size}.db or "
                               "postgres://USER:PASSWORD@127.0.0.1:5432/newsdesk_bench_{size}; it is DROPPED and "
                               "re-created, so its name must contain 'bench' (default: a temporary SQLite file)")
+    parser.add_argument("--uncached", action="store_true",
+                        help="run the reads again on a server with its response cache off (--cache-mb 0)")
     backend.add_argument("--postgres", metavar="SERVER_URL",
                          help="PostgreSQL server whose user may create databases, e.g. "
                               "postgres://USER:PASSWORD@127.0.0.1:5432: uses newsdesk_bench_SIZE there")

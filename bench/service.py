@@ -135,6 +135,7 @@ class Server:
     def __init__(self, binary, database_url):
         self.binary = binary
         self.database_url = database_url
+        self.options = []  # more `newsdesk serve` flags, for the next start
         self.port = None
         self.proc = None
         self.log = tempfile.NamedTemporaryFile(prefix="newsdesk-bench-", suffix=".log", delete=False)
@@ -150,7 +151,7 @@ class Server:
         self.port = free_port()
         command = [self.binary, "serve", "--bind", f"127.0.0.1:{self.port}", "--database-url", self.database_url,
                    "--seed", "none", "--rate-limit", "0", "--jwt-secret", JWT_SECRET,
-                   "--admin-username", ADMIN_USERNAME, "--admin-password", ADMIN_PASSWORD]
+                   "--admin-username", ADMIN_USERNAME, "--admin-password", ADMIN_PASSWORD, *self.options]
         started = time.perf_counter()
         self.proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
                                      env={**os.environ, "RUST_LOG": "warn"})

@@ -77,6 +77,7 @@ impl Service {
             }
             Ok::<_, StartError>(())
         })?;
+        let shared = db::is_postgres(&conn);
         drop(conn);
         let doc = openapi::document();
         Ok(Self {
@@ -91,7 +92,7 @@ impl Service {
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
-            cache: ResponseCache::new(settings.cache_mb).map(Arc::new),
+            cache: ResponseCache::new(settings.cache_mb, shared).map(Arc::new),
             metrics: Arc::new(Metrics::new()?),
         })
     }
@@ -103,6 +104,13 @@ impl Service {
         loop {
             hourly.tick().await;
             report_purge(self.state.db(move |c| api::trash::purge_expired(c, retention)).await);
+        }
+    }
+
+    /// Ends kept answers when another process writes to the database (see `http::cache`).
+    pub async fn watch_other_processes(self) {
+        if let Some(cache) = self.cache {
+            cache.watch_other_processes(self.state).await;
         }
     }
 

@@ -210,18 +210,6 @@ pub fn content_version(conn: &mut DbConn) -> diesel::QueryResult<i64> {
     schema::content_clock::table.select(schema::content_clock::version).first(conn)
 }
 
-/// The content version, and the next scheduled publication after `now`: an answer to an
-/// anonymous reader stays right while the version is the same, until that publication.
-pub fn freshness(
-    conn: &mut DbConn,
-    now: chrono::DateTime<chrono::Utc>,
-) -> diesel::QueryResult<(i64, Option<chrono::NaiveDateTime>)> {
-    use schema::{content_clock, news_items};
-    let next = news::scheduled_after(now).select(diesel::dsl::min(news_items::published_at)).single_value();
-    // One statement: on PostgreSQL each is a round trip, and this runs for every cached read.
-    content_clock::table.select((content_clock::version, next)).first(conn)
-}
-
 /// Whether nothing at all is stored yet (the demo data fills only an empty database).
 pub fn is_empty(conn: &mut DbConn) -> diesel::QueryResult<bool> {
     use diesel::dsl::{exists, select};

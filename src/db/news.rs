@@ -520,15 +520,15 @@ pub fn publication_bounds(
         .filter(news_items::published_at.le(now.naive_utc()))
         .select(diesel::dsl::max(news_items::published_at))
         .first(conn)?;
-    let next = scheduled_after(now).select(diesel::dsl::min(news_items::published_at)).first(conn)?;
-    Ok((latest, next))
+    Ok((latest, next_publication(conn, now)?))
 }
 
-/// Items scheduled after `now`: published, with a publication still to come.
-#[diesel::dsl::auto_type]
-pub fn scheduled_after(now: DateTime<Utc>) -> _ {
-    let now: NaiveDateTime = now.naive_utc();
-    published().filter(news_items::published_at.gt(now))
+/// The first publication still to come after `now` (of a scheduled item).
+pub fn next_publication(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Option<NaiveDateTime>> {
+    published()
+        .filter(news_items::published_at.gt(now.naive_utc()))
+        .select(diesel::dsl::min(news_items::published_at))
+        .first(conn)
 }
 
 /// Items that are or will be public: published and not in the trash.

@@ -74,3 +74,27 @@ async fn a_scheduled_item_appears_when_its_time_comes_though_nothing_was_written
     assert_eq!(titles(&app.get("/api/v1/news").await.json()), ["Scheduled", "Old"]);
     assert!(String::from_utf8_lossy(&app.get("/feeds/news.json").await.body).contains("Scheduled"));
 }
+
+#[actix_web::test]
+async fn what_another_process_writes_ends_kept_answers_within_a_second() {
+    let app = TestApp::watching_other_processes().await;
+    let first = app.get("/api/v1/news/1").await;
+    first.assert_status(200);
+    // Past the first poll, so that the next one compares versions.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert!(app.get("/api/v1/news/1").await.header("age").is_some(), "kept");
+
+    // What any newsdesk process does when it writes: the content and the version change.
+    app.db.execute("UPDATE news_items SET title = 'Written elsewhere' WHERE id = 1");
+    app.db.execute("UPDATE content_clock SET version = version + 1");
+    let started = std::time::Instant::now();
+    let title = loop {
+        let title = app.get("/api/v1/news/1").await.json()["title"].clone();
+        if title == "Written elsewhere" || started.elapsed() > std::time::Duration::from_secs(3) {
+            break title;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(title, "Written elsewhere");
+    assert!(started.elapsed() < std::time::Duration::from_millis(1500), "{:?}", started.elapsed());
+}

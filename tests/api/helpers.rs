@@ -95,30 +95,36 @@ impl TestApp {
     }
 
     async fn start(seed: Seed) -> Self {
-        Self::start_in(TestDb::new(), seed, 0).await
+        Self::start_in(TestDb::new(), seed, 0, false).await
     }
 
     /// An app over the demo data that limits anonymous clients to `per_minute` requests.
     pub async fn rate_limited(per_minute: u32) -> Self {
-        Self::start_in(TestDb::new(), Seed::Demo, per_minute).await
+        Self::start_in(TestDb::new(), Seed::Demo, per_minute, false).await
     }
 
     /// Stops this app and starts a new one on the same database, as a restart would.
     pub async fn restart(self, seed: Seed) -> Self {
-        Self::start_in(self.db, seed, 0).await
+        Self::start_in(self.db, seed, 0, false).await
     }
 
     /// An app over this database.
     pub async fn on(db: TestDb, seed: Seed) -> Self {
-        Self::start_in(db, seed, 0).await
+        Self::start_in(db, seed, 0, false).await
     }
 
     /// An app over a database that already has content (a backup, an import).
     pub async fn open(db: TestDb) -> Self {
-        Self::start_in(db, Seed::None, 0).await
+        Self::start_in(db, Seed::None, 0, false).await
     }
 
-    async fn start_in(db: TestDb, seed: Seed, rate_limit: u32) -> Self {
+    /// An app over the demo data that polls for other processes' writes, as the server does.
+    /// (The others do not: the poll may end kept answers a second after their own writes.)
+    pub async fn watching_other_processes() -> Self {
+        Self::start_in(TestDb::new(), Seed::Demo, 0, true).await
+    }
+
+    async fn start_in(db: TestDb, seed: Seed, rate_limit: u32, watch: bool) -> Self {
         let settings = Settings {
             bind: "127.0.0.1:0".into(),
             database_url: db.url(),
@@ -135,6 +141,9 @@ impl TestApp {
             cache_mb: 16,
         };
         let service = Service::start(&settings).expect("service starts");
+        if watch {
+            actix_web::rt::spawn(service.clone().watch_other_processes());
+        }
         let app = Rc::new(actix_test::init_service(service.app()).await);
         let call: Call = Box::new(move |req| {
             let app = app.clone();

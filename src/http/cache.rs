@@ -179,14 +179,14 @@ pub async fn serve_cached(
     }
     count("miss");
 
-    // Read before the handler's own queries: a publication that falls between the two ends
-    // the kept answer at once rather than never.
+    // Taken before the handler reads: an item that it saw as scheduled is still scheduled after
+    // `now`, so the kept answer ends when that item comes out.
     let now = domain::dates::now();
-    let Ok(next_publication) = state.db(move |c| Ok(db::news::next_publication(c, now)?)).await else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
     let res = next.call(req).await?;
     let Some(max_age) = public_max_age(&res) else { return Ok(res.map_into_boxed_body()) };
+    let Ok(next_publication) = state.db(move |c| Ok(db::news::next_publication(c, now)?)).await else {
+        return Ok(res.map_into_boxed_body());
+    };
     let until_publication =
         next_publication.map(|at| (at.and_utc() - now).to_std().unwrap_or(Duration::ZERO)).unwrap_or(Duration::MAX);
     let lifetime = max_age.min(until_publication);

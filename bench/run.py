@@ -221,7 +221,7 @@ def load(server, workloads, token, wrk, notes):
         if result.non_2xx_3xx or result.socket_errors:
             notes.append(f"{workload.key} ({workload.label}): {result.non_2xx_3xx} non-2xx/3xx answers, "
                          f"{result.socket_errors} socket errors; wrk said:\n\n```\n{result.output.strip()}\n```")
-        measured.append((workload, status, length, result))
+        measured.append((workload, status, length, result, server.peak_memory_kib()))
     return measured, created
 
 
@@ -267,7 +267,7 @@ def bench_size(size, args, binary, template):
     baseline = (reference_before.requests_per_second + reference_after.requests_per_second) / 2
     answer = f"200, {len(q1_body):,} B"
     lines = [row("ref", "nginx, static file with Q1's bytes (before)", answer, reference_before, baseline)]
-    lines += [row(w.key, w.label, f"{status}, {length:,} B", result, baseline) for w, status, length, result in measured]
+    lines += [row(w.key, w.label, f"{status}, {length:,} B", result, baseline) for w, status, length, result, _ in measured]
     lines.append(row("ref", "nginx again (after)", answer, reference_after, baseline))
     logged = [line for line in server.log_lines if line.strip()]
     if logged:
@@ -286,7 +286,8 @@ def bench_size(size, args, binary, template):
         f"`q={facts['word']}` matches {facts['word_total']:,} "
         f"({facts['word_total'] / max(1, facts['public_items']):.1%}); walking to page {facts['page']} "
         f"by cursor ({WALK_LIMIT} a page) took {facts['walk_seconds']:.1f} s",
-        f"- peak resident memory of the server (VmHWM) after all the load: {peak_kib / 1024:,.1f} MiB",
+        f"- peak resident memory of the server (VmHWM) after all the load: {peak_kib / 1024:,.1f} MiB; after "
+        "each workload: " + ", ".join(f"{w.key} {kib / 1024:,.0f}" for w, *_, kib in measured),
         f"- Q7 created {created:,} items (besides the one checked before the run)",
         "",
         "| | request | single answer | req/s | vs nginx (mean) | p50 ms | p99 ms | non-2xx/3xx | socket errors |",

@@ -44,6 +44,9 @@ async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     // timeout), then the pool closes with the process.
     HttpServer::new(move || service.clone().app())
         .bind(&settings.bind)?
+        // Store calls run on these threads, and no more of them can run than the pool has
+        // connections: more threads would only wait, each with its own malloc arena.
+        .worker_max_blocking_threads(newsdesk::db::POOL_SIZE as usize)
         .client_request_timeout(Duration::from_secs(10))
         .shutdown_timeout(30)
         .run()

@@ -38,6 +38,9 @@ pub type PooledConn = PooledConnection<Manager>;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Connections each process keeps open: as many store calls run at once.
+pub const POOL_SIZE: u32 = 8;
+
 /// Held while a process migrates and seeds a PostgreSQL database, so that replicas starting
 /// together take turns (the key is arbitrary, the same in every replica).
 const STARTUP_LOCK: i64 = 0x6e65_7773_6465_736b;
@@ -126,7 +129,7 @@ pub fn open(url: &str) -> Result<DbPool, OpenError> {
     let location = Location::parse(url)?;
     let mut conn = location.connect()?;
     migrate(&mut conn)?;
-    Ok(Pool::builder().max_size(8).connection_timeout(Duration::from_secs(5)).build(Manager(location))?)
+    Ok(Pool::builder().max_size(POOL_SIZE).connection_timeout(Duration::from_secs(5)).build(Manager(location))?)
 }
 
 /// Applies the pending migrations of the connection's backend. An SQLite file is first put in

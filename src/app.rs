@@ -87,6 +87,7 @@ impl Service {
                 keys: Arc::new(keys),
                 throttle: Arc::new(LoginThrottle::default()),
                 trash_retention: settings.trash_retention(),
+                committer: Arc::default(),
             },
             openapi: OpenApiJson(openapi::json(&doc)),
             routes: Arc::new(RouteTable::new(&doc)),

@@ -164,7 +164,7 @@ pub async fn get_author(state: State, _: Reader, id: web::Path<String>) -> Resul
 #[post("/authors")]
 pub async fn create_author(state: State, _: Editor, Json(body): Json<AuthorWrite>) -> Result<HttpResponse, ApiError> {
     let author = body.validate()?;
-    let author = state.db(move |c| db::write(c, |c| author.save(c, None))).await?;
+    let author = state.write(move |c| author.save(c, None)).await?;
     Ok(created(state.url(&format!("/api/v1/authors/{}", author.id)), &author))
 }
 
@@ -180,12 +180,10 @@ pub async fn replace_author(
 ) -> Result<HttpResponse, ApiError> {
     let author = body.validate()?;
     let author = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &id)?;
-                if_match.check(&Author::from(current.clone()))?;
-                author.save(c, Some(current.id))
-            })
+        .write(move |c| {
+            let current = find(c, &id)?;
+            if_match.check(&Author::from(current.clone()))?;
+            author.save(c, Some(current.id))
         })
         .await?;
     Ok(changed(&author))
@@ -202,18 +200,16 @@ pub async fn update_author(
     Json(patch): Json<AuthorPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let author = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &id)?;
-                let author = AuthorWrite {
-                    name: patch.name.unwrap_or_else(|| current.name.clone()),
-                    title: patch.title.unwrap_or_else(|| current.title.clone()),
-                    bio: patch.bio.unwrap_or_else(|| current.bio.clone()),
-                }
-                .validate()?;
-                if_match.check(&Author::from(current.clone()))?;
-                author.save(c, Some(current.id))
-            })
+        .write(move |c| {
+            let current = find(c, &id)?;
+            let author = AuthorWrite {
+                name: patch.name.unwrap_or_else(|| current.name.clone()),
+                title: patch.title.unwrap_or_else(|| current.title.clone()),
+                bio: patch.bio.unwrap_or_else(|| current.bio.clone()),
+            }
+            .validate()?;
+            if_match.check(&Author::from(current.clone()))?;
+            author.save(c, Some(current.id))
         })
         .await?;
     Ok(changed(&author))
@@ -229,15 +225,13 @@ pub async fn delete_author(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &id)?;
-                if_match.check(&Author::from(current.clone()))?;
-                db::authors::delete(c, current.id).map_err(|err| {
-                    ApiError::from(err).in_the_way(|| format!("author {} still has news items", current.id))
-                })?;
-                Ok(())
-            })
+        .write(move |c| {
+            let current = find(c, &id)?;
+            if_match.check(&Author::from(current.clone()))?;
+            db::authors::delete(c, current.id).map_err(|err| {
+                ApiError::from(err).in_the_way(|| format!("author {} still has news items", current.id))
+            })?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

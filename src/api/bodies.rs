@@ -240,11 +240,9 @@ pub async fn create_body(
     let valid = body.validate()?;
     let org = slug.clone();
     let created_body = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let organization = find_organization(c, &org)?.id;
-                valid.save(c, organization, None)
-            })
+        .write(move |c| {
+            let organization = find_organization(c, &org)?.id;
+            valid.save(c, organization, None)
         })
         .await?;
     Ok(created(state.url(&format!("/api/v1/organizations/{slug}/bodies/{}", created_body.id)), &created_body))
@@ -263,12 +261,10 @@ pub async fn replace_body(
     let (slug, id) = path.into_inner();
     let valid = body.validate()?;
     let saved = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let (organization, current) = find(c, &slug, &id)?;
-                if_match.check(&Body::from(current.clone()))?;
-                valid.save(c, organization, Some(current.id))
-            })
+        .write(move |c| {
+            let (organization, current) = find(c, &slug, &id)?;
+            if_match.check(&Body::from(current.clone()))?;
+            valid.save(c, organization, Some(current.id))
         })
         .await?;
     Ok(changed(&saved))
@@ -286,13 +282,11 @@ pub async fn update_body(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let saved = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let (organization, current) = find(c, &slug, &id)?;
-                let body = patch.apply(current.clone()).validate()?;
-                if_match.check(&Body::from(current.clone()))?;
-                body.save(c, organization, Some(current.id))
-            })
+        .write(move |c| {
+            let (organization, current) = find(c, &slug, &id)?;
+            let body = patch.apply(current.clone()).validate()?;
+            if_match.check(&Body::from(current.clone()))?;
+            body.save(c, organization, Some(current.id))
         })
         .await?;
     Ok(changed(&saved))
@@ -309,13 +303,11 @@ pub async fn delete_body(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     state
-        .db(move |c| {
-            db::write(c, |c| {
-                let (_, current) = find(c, &slug, &id)?;
-                if_match.check(&Body::from(current.clone()))?;
-                db::organizations::delete_body(c, current.id)?;
-                Ok(())
-            })
+        .write(move |c| {
+            let (_, current) = find(c, &slug, &id)?;
+            if_match.check(&Body::from(current.clone()))?;
+            db::organizations::delete_body(c, current.id)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -38,6 +38,8 @@ pub struct AppState {
     pub throttle: Arc<crate::auth::throttle::LoginThrottle>,
     /// How long trashed items stay restorable; `None`: until purged by hand.
     pub trash_retention: Option<chrono::Duration>,
+    /// Commits queued writes together (SQLite).
+    pub committer: Arc<crate::db::commit::Committer>,
 }
 
 /// The state as handlers extract it.
@@ -55,6 +57,16 @@ impl AppState {
             f(&mut conn)
         })
         .await?
+    }
+
+    /// Runs a write (`db::write`) on the blocking thread pool, committed together with the
+    /// writes queued beside it.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let committer = self.committer.clone();
+        self.db(move |c| committer.write(c, f)).await
     }
 
     /// An absolute URL for a path of this service.

@@ -566,7 +566,7 @@ pub async fn create_news(
     Json(body): Json<NewsWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = NewsDraft::from(body).validate().map_err(ApiError::invalid_fields)?;
-    let view = state.db(move |c| db::write(c, |c| store(c, None, draft, &Origin::user(&user.username)))).await?;
+    let view = state.write(move |c| store(c, None, draft, &Origin::user(&user.username))).await?;
     let item = NewsItem::from(view);
     Ok(created(state.url(&format!("/api/v1/news/{}", item.id)), &item))
 }
@@ -592,12 +592,10 @@ pub async fn replace_news(
     let key = parse_key(&id)?;
     let draft = NewsDraft::from(body).validate().map_err(ApiError::invalid_fields)?;
     let view = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &key, Visibility::Everything)?;
-                if_match.check(&NewsItem::from(current.clone()))?;
-                store(c, Some(&current), draft, &Origin::user(&user.username))
-            })
+        .write(move |c| {
+            let current = find(c, &key, Visibility::Everything)?;
+            if_match.check(&NewsItem::from(current.clone()))?;
+            store(c, Some(&current), draft, &Origin::user(&user.username))
         })
         .await?;
     Ok(changed(&NewsItem::from(view)))
@@ -623,14 +621,12 @@ pub async fn update_news(
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
     let view = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &key, Visibility::Everything)?;
-                // A bad request is reported as such before the precondition is looked at.
-                let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
-                if_match.check(&NewsItem::from(current.clone()))?;
-                store(c, Some(&current), draft, &Origin::user(&user.username))
-            })
+        .write(move |c| {
+            let current = find(c, &key, Visibility::Everything)?;
+            // A bad request is reported as such before the precondition is looked at.
+            let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
+            if_match.check(&NewsItem::from(current.clone()))?;
+            store(c, Some(&current), draft, &Origin::user(&user.username))
         })
         .await?;
     Ok(changed(&NewsItem::from(view)))
@@ -654,13 +650,11 @@ pub async fn delete_news(
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
     state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &key, Visibility::Everything)?;
-                if_match.check(&NewsItem::from(current.clone()))?;
-                db::news::trash(c, current.row.id, &user.username)?;
-                Ok(())
-            })
+        .write(move |c| {
+            let current = find(c, &key, Visibility::Everything)?;
+            if_match.check(&NewsItem::from(current.clone()))?;
+            db::news::trash(c, current.row.id, &user.username)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -264,11 +264,9 @@ pub async fn create_office(
     let valid = body.validate()?;
     let org = slug.clone();
     let office = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let organization = find_organization(c, &org)?.id;
-                valid.save(c, organization, None)
-            })
+        .write(move |c| {
+            let organization = find_organization(c, &org)?.id;
+            valid.save(c, organization, None)
         })
         .await?;
     Ok(created(state.url(&format!("/api/v1/organizations/{slug}/offices/{}", office.id)), &office))
@@ -287,12 +285,10 @@ pub async fn replace_office(
     let (slug, id) = path.into_inner();
     let valid = body.validate()?;
     let saved = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let (organization, current) = find(c, &slug, &id)?;
-                if_match.check(&current)?;
-                valid.save(c, organization, Some(current.id))
-            })
+        .write(move |c| {
+            let (organization, current) = find(c, &slug, &id)?;
+            if_match.check(&current)?;
+            valid.save(c, organization, Some(current.id))
         })
         .await?;
     Ok(changed(&saved))
@@ -310,15 +306,13 @@ pub async fn update_office(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     let saved = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let (organization, current) = find(c, &slug, &id)?;
-                let id = current.id;
-                let tag = crate::http::conditional::etag_of(&current);
-                let office = patch.apply(current).validate()?;
-                if_match.check_tag(&tag)?;
-                office.save(c, organization, Some(id))
-            })
+        .write(move |c| {
+            let (organization, current) = find(c, &slug, &id)?;
+            let id = current.id;
+            let tag = crate::http::conditional::etag_of(&current);
+            let office = patch.apply(current).validate()?;
+            if_match.check_tag(&tag)?;
+            office.save(c, organization, Some(id))
         })
         .await?;
     Ok(changed(&saved))
@@ -335,13 +329,11 @@ pub async fn delete_office(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
     state
-        .db(move |c| {
-            db::write(c, |c| {
-                let (_, current) = find(c, &slug, &id)?;
-                if_match.check(&current)?;
-                db::organizations::delete_office(c, current.id)?;
-                Ok(())
-            })
+        .write(move |c| {
+            let (_, current) = find(c, &slug, &id)?;
+            if_match.check(&current)?;
+            db::organizations::delete_office(c, current.id)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

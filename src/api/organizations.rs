@@ -338,7 +338,7 @@ pub async fn create_organization(
     Json(body): Json<OrganizationWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let org = body.validate()?;
-    let org = state.db(move |c| db::write(c, |c| org.save(c, None, &Origin::user(&user.username)))).await?;
+    let org = state.write(move |c| org.save(c, None, &Origin::user(&user.username))).await?;
     Ok(created(state.url(&format!("/api/v1/organizations/{}", org.slug)), &org))
 }
 
@@ -354,12 +354,10 @@ pub async fn replace_organization(
 ) -> Result<HttpResponse, ApiError> {
     let org = body.validate()?;
     let org = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &slug)?;
-                if_match.check(&Organization::from(current.clone()))?;
-                org.save(c, Some(&current), &Origin::user(&user.username))
-            })
+        .write(move |c| {
+            let current = find(c, &slug)?;
+            if_match.check(&Organization::from(current.clone()))?;
+            org.save(c, Some(&current), &Origin::user(&user.username))
         })
         .await?;
     Ok(changed(&org))
@@ -376,13 +374,11 @@ pub async fn update_organization(
     Json(patch): Json<OrganizationPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let org = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &slug)?;
-                let org = patch.apply(&current).validate()?;
-                if_match.check(&Organization::from(current.clone()))?;
-                org.save(c, Some(&current), &Origin::user(&user.username))
-            })
+        .write(move |c| {
+            let current = find(c, &slug)?;
+            let org = patch.apply(&current).validate()?;
+            if_match.check(&Organization::from(current.clone()))?;
+            org.save(c, Some(&current), &Origin::user(&user.username))
         })
         .await?;
     Ok(changed(&org))
@@ -398,20 +394,16 @@ pub async fn delete_organization(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, &slug)?;
-                if_match.check(&Organization::from(current.clone()))?;
-                db::organizations::delete(c, current.id).map_err(|err| {
-                    ApiError::from(err).in_the_way(|| {
-                        format!(
-                            "organization `{slug}` still has news items (the trash included); move or purge them first"
-                        )
-                    })
-                })?;
-                db::revisions::forget(c, Entity::Organization, current.id)?;
-                Ok(())
-            })
+        .write(move |c| {
+            let current = find(c, &slug)?;
+            if_match.check(&Organization::from(current.clone()))?;
+            db::organizations::delete(c, current.id).map_err(|err| {
+                ApiError::from(err).in_the_way(|| {
+                    format!("organization `{slug}` still has news items (the trash included); move or purge them first")
+                })
+            })?;
+            db::revisions::forget(c, Entity::Organization, current.id)?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

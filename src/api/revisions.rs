@@ -203,16 +203,14 @@ pub async fn restore_news_revision(
 ) -> Result<HttpResponse, ApiError> {
     let (id, revision) = path.into_inner();
     let view = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = news::find(c, &news_key(&id)?, Visibility::Everything)?;
-                let shown = NewsItem::from(current.clone());
-                let restoring = Restoring { entity: Entity::News, id: current.row.id, revision: &revision, user };
-                restoring.run(c, &shown, &if_match, |c, json, origin| {
-                    let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
-                    let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
-                    news::store(c, Some(&current), draft, origin)
-                })
+        .write(move |c| {
+            let current = news::find(c, &news_key(&id)?, Visibility::Everything)?;
+            let shown = NewsItem::from(current.clone());
+            let restoring = Restoring { entity: Entity::News, id: current.row.id, revision: &revision, user };
+            restoring.run(c, &shown, &if_match, |c, json, origin| {
+                let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
+                let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+                news::store(c, Some(&current), draft, origin)
             })
         })
         .await?;
@@ -269,14 +267,12 @@ pub async fn restore_organization_revision(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, revision) = path.into_inner();
     let org = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = organizations::find(c, &slug)?;
-                let shown = Organization::from(current.clone());
-                let restoring = Restoring { entity: Entity::Organization, id: current.id, revision: &revision, user };
-                restoring.run(c, &shown, &if_match, |c, json, origin| {
-                    as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin)
-                })
+        .write(move |c| {
+            let current = organizations::find(c, &slug)?;
+            let shown = Organization::from(current.clone());
+            let restoring = Restoring { entity: Entity::Organization, id: current.id, revision: &revision, user };
+            restoring.run(c, &shown, &if_match, |c, json, origin| {
+                as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin)
             })
         })
         .await?;

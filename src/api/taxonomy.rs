@@ -181,7 +181,7 @@ async fn get(state: State, kind: TermKind, segment: String) -> Result<HttpRespon
 
 async fn create(state: State, kind: TermKind, body: TermWrite) -> Result<HttpResponse, ApiError> {
     let term = ValidTerm::new(body.slug, body.name, body.description)?;
-    let term = state.db(move |c| db::write(c, |c| term.save(c, kind, None))).await?;
+    let term = state.write(move |c| term.save(c, kind, None)).await?;
     Ok(created(state.url(&format!("{}/{}", path_of(kind), term.slug)), &term))
 }
 
@@ -194,12 +194,10 @@ async fn replace(
 ) -> Result<HttpResponse, ApiError> {
     let term = ValidTerm::new(body.slug, body.name, body.description)?;
     let term = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, kind, &segment)?;
-                if_match.check(&Term::from(current.clone()))?;
-                term.save(c, kind, Some(&current))
-            })
+        .write(move |c| {
+            let current = find(c, kind, &segment)?;
+            if_match.check(&Term::from(current.clone()))?;
+            term.save(c, kind, Some(&current))
         })
         .await?;
     Ok(changed(&term))
@@ -213,17 +211,15 @@ async fn update(
     patch: TermPatch,
 ) -> Result<HttpResponse, ApiError> {
     let term = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, kind, &segment)?;
-                let term = ValidTerm::new(
-                    patch.slug,
-                    patch.name.unwrap_or_else(|| current.name.clone()),
-                    patch.description.unwrap_or_else(|| current.description.clone()),
-                )?;
-                if_match.check(&Term::from(current.clone()))?;
-                term.save(c, kind, Some(&current))
-            })
+        .write(move |c| {
+            let current = find(c, kind, &segment)?;
+            let term = ValidTerm::new(
+                patch.slug,
+                patch.name.unwrap_or_else(|| current.name.clone()),
+                patch.description.unwrap_or_else(|| current.description.clone()),
+            )?;
+            if_match.check(&Term::from(current.clone()))?;
+            term.save(c, kind, Some(&current))
         })
         .await?;
     Ok(changed(&term))
@@ -231,17 +227,15 @@ async fn update(
 
 async fn remove(state: State, kind: TermKind, segment: String, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
     state
-        .db(move |c| {
-            db::write(c, |c| {
-                let current = find(c, kind, &segment)?;
-                if_match.check(&Term::from(current.clone()))?;
-                let users = if kind == TermKind::Region { "news items or offices" } else { "news items" };
-                db::terms::delete(c, current.id).map_err(|err| {
-                    ApiError::from(err)
-                        .in_the_way(|| format!("{} `{}` is still used by {users}", kind.as_str(), current.slug))
-                })?;
-                Ok(())
-            })
+        .write(move |c| {
+            let current = find(c, kind, &segment)?;
+            if_match.check(&Term::from(current.clone()))?;
+            let users = if kind == TermKind::Region { "news items or offices" } else { "news items" };
+            db::terms::delete(c, current.id).map_err(|err| {
+                ApiError::from(err)
+                    .in_the_way(|| format!("{} `{}` is still used by {users}", kind.as_str(), current.slug))
+            })?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

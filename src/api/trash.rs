@@ -107,11 +107,9 @@ pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<Htt
 #[post("/trash/{id}/restore")]
 pub async fn restore_trashed(state: State, _: Editor, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let view = state
-        .db(move |c| {
-            db::write(c, |c| {
-                let view = find(c, &id)?;
-                Ok(db::news::untrash(c, view.row.id)?)
-            })
+        .write(move |c| {
+            let view = find(c, &id)?;
+            Ok(db::news::untrash(c, view.row.id)?)
         })
         .await?;
     Ok(changed(&NewsItem::from(view)))
@@ -126,11 +124,9 @@ pub async fn restore_trashed(state: State, _: Editor, id: web::Path<String>) -> 
 #[delete("/trash/{id}")]
 pub async fn purge_trashed(state: State, _: Admin, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     state
-        .db(move |c| {
-            db::write(c, |c| {
-                let view = find(c, &id)?;
-                Ok(db::news::purge(c, view.row.id)?)
-            })
+        .write(move |c| {
+            let view = find(c, &id)?;
+            Ok(db::news::purge(c, view.row.id)?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

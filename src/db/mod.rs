@@ -3,6 +3,7 @@
 //! nothing of HTTP.
 
 pub mod authors;
+pub mod commit;
 pub mod export;
 pub mod news;
 pub mod organizations;
@@ -183,12 +184,18 @@ where
     static WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = matches!(conn, DbConn::Sqlite(_)).then(|| WRITERS.lock().unwrap_or_else(|e| e.into_inner()));
     conn.transaction(|conn| {
-        use schema::content_clock::{changed_at, table, version};
-        diesel::update(table)
-            .set((changed_at.eq(crate::domain::dates::now().naive_utc()), version.eq(version + 1)))
-            .execute(conn)?;
+        stamp_clock(conn)?;
         f(conn)
     })
+}
+
+/// The first statement of every write: when anything last changed, and one more change.
+fn stamp_clock(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    use schema::content_clock::{changed_at, table, version};
+    diesel::update(table)
+        .set((changed_at.eq(crate::domain::dates::now().naive_utc()), version.eq(version + 1)))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Whether the connection is to PostgreSQL (for the few queries written per backend).

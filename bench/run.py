@@ -154,6 +154,7 @@ def prepare(server, token, workdir, walk_seconds, notes):
         Workload("Q3", "one item by id", f"/api/v1/news/{first['id']}"),
         Workload("Q3", "one item by slug", f"/api/v1/news/{first['slug']}"),
         Workload("Q4", f"search q={word} ({facts['word_total']} matches)", query("/api/v1/news", q=word)),
+        Workload("Q5", "page 1 of everything, for comparison", query("/api/v1/news", limit=PAGE_SIZE)),
         Workload("Q5", f"page {page} by cursor", by_cursor),
         Workload("Q5", f"page {page} by page=", by_number),
         Workload("Q6", "RSS feed", "/feeds/news.rss"),

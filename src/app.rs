@@ -88,12 +88,14 @@ impl Service {
                 throttle: Arc::new(LoginThrottle::default()),
                 trash_retention: settings.trash_retention(),
                 committer: Arc::default(),
+                content: Arc::new(db::version::ContentVersion::new(shared)),
+                totals: api::totals::Totals::new(settings.cache_mb).map(Arc::new),
             },
             openapi: OpenApiJson(openapi::json(&doc)),
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
-            cache: ResponseCache::new(settings.cache_mb, shared).map(Arc::new),
+            cache: ResponseCache::new(settings.cache_mb).map(Arc::new),
             metrics: Arc::new(Metrics::new()?),
         })
     }
@@ -108,11 +110,9 @@ impl Service {
         }
     }
 
-    /// Ends kept answers when another process writes to the database (see `http::cache`).
+    /// Ends kept answers when another process writes to the database (see `db::version`).
     pub async fn watch_other_processes(self) {
-        if let Some(cache) = self.cache {
-            cache.watch_other_processes(self.state).await;
-        }
+        self.state.watch_other_processes().await;
     }
 
     /// The actix application.

@@ -13,6 +13,7 @@ pub mod organizations;
 pub mod revisions;
 pub mod service;
 pub mod taxonomy;
+pub mod totals;
 pub mod trash;
 pub mod users;
 
@@ -40,6 +41,10 @@ pub struct AppState {
     pub trash_retention: Option<chrono::Duration>,
     /// Commits queued writes together (SQLite).
     pub committer: Arc<crate::db::commit::Committer>,
+    /// The version of the stored content, for what is kept while it stays the same.
+    pub content: Arc<crate::db::version::ContentVersion>,
+    /// Listing totals kept per filter; `None` when caching is off.
+    pub totals: Option<Arc<totals::Totals>>,
 }
 
 /// The state as handlers extract it.
@@ -66,7 +71,34 @@ impl AppState {
         f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let committer = self.committer.clone();
-        self.db(move |c| committer.write(c, f)).await
+        let outcome = self.db(move |c| committer.write(c, f)).await;
+        // Before the writer hears back: from now on, nothing kept shows the old content.
+        self.content.changed();
+        outcome
+    }
+
+    /// The version of the stored content now (a query only where replicas share the database).
+    pub async fn content_version(&self) -> Result<i64, ApiError> {
+        match self.content.known() {
+            Some(version) => Ok(version),
+            None => self.db(|c| Ok(crate::db::content_version(c)?)).await,
+        }
+    }
+
+    /// Polls the database's content version for ever, where this process counts its own
+    /// changes, to notice what other processes write. Returns at once elsewhere.
+    pub async fn watch_other_processes(self) {
+        if !self.content.needs_polling() {
+            return;
+        }
+        let mut every = actix_web::rt::time::interval(crate::db::version::POLL_INTERVAL);
+        loop {
+            every.tick().await;
+            match self.db(|c| Ok(crate::db::content_version(c)?)).await {
+                Ok(version) => self.content.polled(version),
+                Err(err) => log::warn!("cannot poll the content version: {err}"),
+            }
+        }
     }
 
     /// An absolute URL for a path of this service.

@@ -443,8 +443,7 @@ pub async fn list(
     let mut query = NewsQuery::take(&mut params)?;
     query.filter.organization = organization;
     params.finish(&format!("{}, {}", NewsFilter::PARAMS, NewsQuery::PARAMS))?;
-    let run = query.clone();
-    let page = state.db(move |c| Ok(db::news::list(c, &run, reader.visibility, dates::now())?)).await?;
+    let page = page_with_total(&state, &query, reader.visibility).await?;
 
     let offset = match query.paging {
         Paging::Offset(offset) => offset,
@@ -472,6 +471,35 @@ pub async fn list(
     }
     let items = page.items.into_iter().map(|view| project(NewsItem::from(view), query.fields.as_deref())).collect();
     Ok(res.json(NewsList { items, total: page.total, limit: query.limit, next_cursor }))
+}
+
+/// A page of the listing. Its total comes from `state.totals` when the content has not
+/// changed since it was counted; a new count is kept there, for anonymous readers until the
+/// next scheduled publication.
+async fn page_with_total(state: &State, query: &NewsQuery, visibility: Visibility) -> Result<db::news::Page, ApiError> {
+    let Some(totals) = state.totals.clone() else {
+        let run = query.clone();
+        return state.db(move |c| Ok(db::news::list(c, &run, visibility, dates::now(), None)?)).await;
+    };
+    let version = state.content_version().await?;
+    let known = totals.get(visibility, &query.filter, version);
+    let run = query.clone();
+    let (page, next_publication) = state
+        .db(move |c| {
+            let now = dates::now();
+            // Read first: a publication between the two reads ends the kept total at once.
+            let next = match (known, visibility) {
+                (None, Visibility::Public) => db::news::next_publication(c, now)?
+                    .map(|at| std::time::Instant::now() + (at.and_utc() - now).to_std().unwrap_or_default()),
+                _ => None,
+            };
+            Ok((db::news::list(c, &run, visibility, now, known)?, next))
+        })
+        .await?;
+    if known.is_none() {
+        totals.keep(visibility, query.filter.clone(), version, page.total, next_publication);
+    }
+    Ok(page)
 }
 
 /// The request's URL with `cursor`/`page` replaced by the next page's.

@@ -12,6 +12,7 @@ pub mod schema;
 mod search;
 pub mod terms;
 pub mod users;
+pub mod version;
 
 use std::time::Duration;
 

@@ -219,9 +219,18 @@ pub fn sort_value(row: &NewsRow, order: Order) -> SortValue {
     }
 }
 
-/// One page of a listing, with the total number of matching items.
-pub fn list(conn: &mut DbConn, query: &NewsQuery, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<Page> {
-    let total = filtered(&query.filter, visibility, now, Dialect::of(conn)).count().get_result(conn)?;
+/// One page of a listing, with the total number of matching items (counted unless `known`).
+pub fn list(
+    conn: &mut DbConn,
+    query: &NewsQuery,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+    known: Option<i64>,
+) -> QueryResult<Page> {
+    let total = match known {
+        Some(total) => total,
+        None => filtered(&query.filter, visibility, now, Dialect::of(conn)).count().get_result(conn)?,
+    };
     let (items, has_more) = page(conn, query, visibility, now)?;
     Ok(Page { items, total, has_more })
 }

@@ -106,7 +106,7 @@ pub fn parse_tz(s: &str) -> Result<Tz, String> {
 }
 
 /// A half-open UTC range `[start, end)`; either side may be open.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct TimeRange {
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,

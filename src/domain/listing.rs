@@ -16,7 +16,7 @@ pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
 
 /// Which items a listing, an archive or a feed covers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NewsFilter {
     pub range: TimeRange,
     pub updated_since: Option<DateTime<Utc>>,
@@ -69,7 +69,7 @@ fn slug_shaped(s: &str) -> Result<String, String> {
 
 /// The words of a full-text search, stripped of any query syntax so that user input can
 /// never be read as operators.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchTerms(Vec<String>);
 
 impl SearchTerms {

@@ -10,7 +10,7 @@ use super::text;
 use crate::error::FieldError;
 
 /// Where an item is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum NewsStatus {
     Draft,
@@ -38,7 +38,7 @@ impl NewsStatus {
 }
 
 /// Who is looking: anonymous readers see only published items whose time has come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Visibility {
     Public,
     Everything,

@@ -1,20 +1,12 @@
 //! A shared cache of the answers anonymous readers get. An answer is kept with the content
-//! version it was computed at and served again only while the content has not changed since,
-//! and never past its own `max-age` or the next scheduled publication (which changes what
-//! anonymous readers see without any write). How a change is noticed depends on the backend:
-//!
-//! - PostgreSQL: replicas share the database, so every read asks it for its content version
-//!   (one indexed row), and no replica serves what another has changed.
-//! - SQLite: one process serves the file. Each of its writes ends the kept answers as it
-//!   completes, before the writer hears back, without a query per read; a poll of the
-//!   database's version every second catches what other processes write (an import, a
-//!   second server during a restart).
+//! version it was computed at (`db::version`) and served again only while the content is at
+//! that version, and never past its own `max-age` or the next scheduled publication (which
+//! changes what anonymous readers see without any write).
 //!
 //! It sits inside the conditional-request middleware: that one hashes the body for the
 //! `ETag` and answers `304`, the same for a kept answer as for a new one.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::HttpResponse;
@@ -30,11 +22,7 @@ use quick_cache::sync::Cache;
 use super::conditional::PUBLIC_CACHE;
 use super::metrics::Metrics;
 use crate::api::AppState;
-use crate::error::ApiError;
 use crate::{db, domain};
-
-/// How often a process serving SQLite looks for writes by other processes.
-pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// A typical answer (a page of headlines), to size the cache's index.
 const TYPICAL_ANSWER: u64 = 32 * 1024;
@@ -44,16 +32,6 @@ pub struct ResponseCache {
     answers: Cache<String, Arc<Kept>, Size>,
     /// Larger answers are not kept: a few of them would push out everything else.
     largest: usize,
-    watch: Watch,
-}
-
-/// How kept answers learn that the content changed.
-enum Watch {
-    /// Ask the database for its content version on every read (replicas on PostgreSQL).
-    Database,
-    /// This process's own count of changes (SQLite), and the database's content version as
-    /// last polled.
-    Process { changes: AtomicI64, polled: AtomicI64 },
 }
 
 /// An answer as the handler gave it, before the `ETag` and the default `Cache-Control`.
@@ -77,9 +55,8 @@ impl Weighter<String, Arc<Kept>> for Size {
 }
 
 impl ResponseCache {
-    /// `None` when `megabytes` is 0: caching is off. `shared`: other processes serve the same
-    /// database (PostgreSQL).
-    pub fn new(megabytes: u64, shared: bool) -> Option<Self> {
+    /// `None` when `megabytes` is 0: caching is off.
+    pub fn new(megabytes: u64) -> Option<Self> {
         let capacity = megabytes.saturating_mul(1 << 20);
         if capacity == 0 {
             return None;
@@ -88,42 +65,7 @@ impl ResponseCache {
         Some(Self {
             answers: Cache::with_weighter(items, capacity, Size),
             largest: usize::try_from(capacity / 16).unwrap_or(usize::MAX),
-            watch: if shared {
-                Watch::Database
-            } else {
-                Watch::Process { changes: AtomicI64::new(0), polled: AtomicI64::new(-1) }
-            },
         })
-    }
-
-    /// The version the content is at now, to keep an answer with or to check one against.
-    async fn version(&self, state: &AppState) -> Result<i64, ApiError> {
-        match &self.watch {
-            Watch::Database => state.db(|c| Ok(db::content_version(c)?)).await,
-            Watch::Process { changes, .. } => Ok(changes.load(Ordering::Acquire)),
-        }
-    }
-
-    /// A write of this process has completed: no kept answer shows it.
-    fn changed(&self) {
-        if let Watch::Process { changes, .. } = &self.watch {
-            changes.fetch_add(1, Ordering::AcqRel);
-        }
-    }
-
-    /// Polls the database's content version for ever, ending the kept answers when another
-    /// process has written. Returns at once where every read asks the database anyway.
-    pub async fn watch_other_processes(self: Arc<Self>, state: AppState) {
-        let Watch::Process { polled, .. } = &self.watch else { return };
-        let mut every = actix_web::rt::time::interval(POLL_INTERVAL);
-        loop {
-            every.tick().await;
-            match state.db(|c| Ok(db::content_version(c)?)).await {
-                Ok(version) if polled.swap(version, Ordering::AcqRel) != version => self.changed(),
-                Ok(_) => {}
-                Err(err) => log::warn!("cannot poll the content version: {err}"),
-            }
-        }
     }
 }
 
@@ -141,8 +83,7 @@ impl Kept {
 }
 
 /// Middleware: answers a GET without credentials from the cache when the kept answer is
-/// still current, and keeps the public `200` answers it lets through. Any other request may
-/// write: its completion ends the kept answers.
+/// still current, and keeps the public `200` answers it lets through.
 pub async fn serve_cached(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -150,14 +91,6 @@ pub async fn serve_cached(
     let Some(cache) = req.app_data::<web::Data<ResponseCache>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        let res = next.call(req).await?;
-        // Refused requests change nothing: their transactions rolled back.
-        if !res.status().is_client_error() {
-            cache.changed();
-        }
-        return Ok(res.map_into_boxed_body());
-    }
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let (Some(state), true) =
         (state, req.method() == Method::GET && !req.headers().contains_key(header::AUTHORIZATION))
@@ -165,7 +98,7 @@ pub async fn serve_cached(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     // A database that does not answer here is reported by the handler, which needs it too.
-    let Ok(version) = cache.version(&state).await else {
+    let Ok(version) = state.content_version().await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let key = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());

@@ -98,3 +98,30 @@ async fn what_another_process_writes_ends_kept_answers_within_a_second() {
     assert_eq!(title, "Written elsewhere");
     assert!(started.elapsed() < std::time::Duration::from_millis(1500), "{:?}", started.elapsed());
 }
+
+#[actix_web::test]
+async fn pages_of_a_listing_share_a_kept_total_that_follows_every_change() {
+    let app = TestApp::empty().await;
+    let published = || json!({"status": "published"});
+    for day in 1..=3 {
+        app.news(&format!("Day {day}"), Some(&format!("2024-01-0{day}T00:00:00Z")), published()).await;
+    }
+    let first = app.get("/api/v1/news?limit=1").await.json();
+    assert_eq!(first["total"], 3);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    assert_eq!(app.get(&format!("/api/v1/news?limit=1&cursor={cursor}")).await.json()["total"], 3);
+
+    // Each request below has a new URL: no kept answer, only the kept total, if still true.
+    app.news("Day 4", Some("2024-01-04T00:00:00Z"), published()).await;
+    assert_eq!(app.get("/api/v1/news?limit=2").await.json()["total"], 4);
+    app.news("Draft", None, json!({})).await;
+    assert_eq!(app.get_authed("/api/v1/news?limit=3").await.json()["total"], 5, "editors count drafts");
+    assert_eq!(app.get("/api/v1/news?limit=3").await.json()["total"], 4);
+
+    let due = (Utc::now() + chrono::Duration::milliseconds(1500)).trunc_subsecs(3);
+    app.news("Scheduled", Some(&due.to_rfc3339()), published()).await;
+    assert_eq!(app.get("/api/v1/news?limit=4").await.json()["total"], 4);
+    let wait = (due - Utc::now()).to_std().unwrap_or_default() + std::time::Duration::from_millis(100);
+    actix_web::rt::time::sleep(wait).await;
+    assert_eq!(app.get("/api/v1/news?limit=5").await.json()["total"], 5, "the schedule came due");
+}

@@ -42,11 +42,14 @@ async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     actix_web::rt::spawn(service.clone().watch_other_processes());
     // SIGTERM and SIGINT stop accepting, let in-flight requests finish (up to the shutdown
     // timeout), then the pool closes with the process.
+    let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     HttpServer::new(move || service.clone().app())
         .bind(&settings.bind)?
-        // Store calls run on these threads, and no more of them can run than the pool has
-        // connections: more threads would only wait, each with its own malloc arena.
-        .worker_max_blocking_threads(newsdesk::db::POOL_SIZE as usize)
+        .workers(workers)
+        // Store calls run on these threads (each worker has its own), and no more of them can
+        // run than the pool has connections: more threads would only wait, and each thread that
+        // allocates may hold freed memory in a malloc arena of its own.
+        .worker_max_blocking_threads((newsdesk::db::POOL_SIZE as usize).div_ceil(workers))
         .client_request_timeout(Duration::from_secs(10))
         .shutdown_timeout(30)
         .run()

@@ -94,9 +94,14 @@ impl Location {
             Self::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)?;
                 // Wait for the write lock rather than fail; synchronous=NORMAL in WAL mode loses
-                // no committed transaction when the process dies (see the README).
+                // no committed transaction when the process dies (see the README). Each
+                // connection's page cache is 500 KiB instead of 2 MiB: the operating system
+                // caches the file anyway, and with 8 connections the larger caches took about 25 MiB
+                // more of the server's memory at 100,000 items and made counts and searches
+                // slower (bench/, docs/PERFORMANCE.md).
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA cache_size = -500;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))

@@ -293,3 +293,22 @@ async fn bad_parameters_answer_400_naming_them() {
     let res = app.get(&format!("/api/v1/news?page=2&cursor={cursor}")).await;
     assert_eq!(res.error_fields(), ["page"]);
 }
+
+#[actix_web::test]
+async fn a_cursor_forged_to_start_in_the_future_shows_nothing_scheduled() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let app = TestApp::empty().await;
+    let published = || json!({"status": "published"});
+    app.news("Past", Some("2024-01-01T00:00:00Z"), published()).await;
+    app.news("Older", Some("2023-01-01T00:00:00Z"), published()).await;
+    app.news("Scheduled", Some("2999-01-01T00:00:00Z"), published()).await;
+    let first = app.get("/api/v1/news?limit=1").await.json();
+    assert_eq!(titles(&first), ["Past"]);
+    let cursor = String::from_utf8(URL_SAFE_NO_PAD.decode(first["next_cursor"].as_str().unwrap()).unwrap()).unwrap();
+    let forged = cursor.replace("2024-01-01T00:00:00Z", "2999-12-31T00:00:00Z");
+    assert_ne!(forged, cursor, "{cursor}");
+    let page = app.get(&format!("/api/v1/news?cursor={}", URL_SAFE_NO_PAD.encode(forged))).await;
+    page.assert_status(200);
+    assert_eq!(titles(&page.json()), ["Past", "Older"]);
+}

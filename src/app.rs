@@ -39,6 +39,8 @@ pub enum StartError {
     Admin(ApiError),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    #[error("cannot start the writer thread: {0}")]
+    Writer(#[from] std::io::Error),
 }
 
 impl From<diesel::result::Error> for StartError {
@@ -79,6 +81,7 @@ impl Service {
         })?;
         let shared = db::is_postgres(&conn);
         drop(conn);
+        let committer = if shared { None } else { Some(Arc::new(db::commit::Committer::start(pool.clone())?)) };
         let doc = openapi::document();
         Ok(Self {
             state: AppState {
@@ -87,7 +90,7 @@ impl Service {
                 keys: Arc::new(keys),
                 throttle: Arc::new(LoginThrottle::default()),
                 trash_retention: settings.trash_retention(),
-                committer: Arc::default(),
+                committer,
                 content: Arc::new(db::version::ContentVersion::new(shared)),
                 totals: api::totals::Totals::new(settings.cache_mb).map(Arc::new),
             },

@@ -26,7 +26,7 @@ use serde::Serialize;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::{DbConn, DbPool};
+use crate::db::{self, DbConn, DbPool};
 use crate::error::ApiError;
 
 /// Everything a handler needs, built once at start-up.
@@ -39,8 +39,8 @@ pub struct AppState {
     pub throttle: Arc<crate::auth::throttle::LoginThrottle>,
     /// How long trashed items stay restorable; `None`: until purged by hand.
     pub trash_retention: Option<chrono::Duration>,
-    /// Commits queued writes together (SQLite).
-    pub committer: Arc<crate::db::commit::Committer>,
+    /// Commits queued writes together (SQLite); `None` where replicas share the database.
+    pub committer: Option<Arc<crate::db::commit::Committer>>,
     /// The version of the stored content, for what is kept while it stays the same.
     pub content: Arc<crate::db::version::ContentVersion>,
     /// Listing totals kept per filter; `None` when caching is off.
@@ -64,14 +64,16 @@ impl AppState {
         .await?
     }
 
-    /// Runs a write (`db::write`) on the blocking thread pool, committed together with the
-    /// writes queued beside it.
+    /// Runs a write (`db::write`): on SQLite, committed together with the writes queued beside
+    /// it; on PostgreSQL, alone on the blocking thread pool (replicas cannot share a transaction).
     pub async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let committer = self.committer.clone();
-        let outcome = self.db(move |c| committer.write(c, f)).await;
+        let outcome = match &self.committer {
+            Some(committer) => committer.write(f).await,
+            None => self.db(move |c| db::write(c, f)).await,
+        };
         // Before the writer hears back: from now on, nothing kept shows the old content.
         self.content.changed();
         outcome

@@ -1,99 +1,101 @@
 //! Group commit for SQLite. Writers of one database take turns anyway (SQLite has one write
-//! lock), and most of a small write's cost is its commit: the pages it touched (the item, its
-//! indexes, the search index, the clock row) go to the log again for every transaction. So the
-//! writer whose turn it is runs every write queued meanwhile in one transaction, each in its
-//! own savepoint (a refused write rolls back alone), commits once, and only then gives each
-//! its answer: what is acknowledged is committed, as with one transaction each.
+//! lock), and much of a small write's cost is its commit: the pages it touched (the item, its
+//! indexes, the search index, the clock row) go to the log again for every transaction. So one
+//! thread, with a connection of its own, runs every write queued while it was busy in one
+//! transaction, each in its own savepoint (a refused write rolls back alone), commits once, and
+//! only then gives each its answer: what is acknowledged is committed, as with one transaction
+//! each. Writers wait for their answer without holding a thread or a connection, so as many
+//! writes as there are clients can share a commit.
 
-use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use diesel::Connection;
+use diesel::r2d2::R2D2Connection;
+use tokio::sync::oneshot;
 
-use super::DbConn;
+use super::{DbConn, DbPool};
 
-/// A queued write: runs in the batch's transaction and returns how to answer its writer once
-/// the batch has committed (`None`) or failed to (`Some`).
-type Job = Box<dyn FnOnce(&mut DbConn) -> Answer + Send>;
+/// A queued write: runs in the batch's transaction and returns whether it is to be kept, and
+/// how to answer its writer once the batch has committed (`None`) or failed to (`Some`).
+type Job = Box<dyn FnOnce(&mut DbConn) -> (bool, Answer) + Send>;
 type Answer = Box<dyn FnOnce(Option<&diesel::result::Error>) + Send>;
 
-/// The write queue of one database.
-#[derive(Default)]
+/// The write queue of one SQLite database.
 pub struct Committer {
-    queue: Mutex<Queue>,
-    turn: Condvar,
-}
-
-#[derive(Default)]
-struct Queue {
-    jobs: Vec<Job>,
-    /// A writer is running a batch now.
-    running: bool,
+    queue: mpsc::Sender<Job>,
 }
 
 impl Committer {
-    /// Runs `f` as `super::write` does, committed together with the writes queued beside it
-    /// on SQLite; on PostgreSQL, alone (replicas cannot share a transaction).
-    pub fn write<T, E>(
-        &self,
-        conn: &mut DbConn,
-        f: impl FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
-    ) -> Result<T, E>
+    /// Starts the thread that runs the queued writes, on a connection of the pool's that it
+    /// keeps.
+    pub fn start(pool: DbPool) -> std::io::Result<Self> {
+        let (queue, jobs) = mpsc::channel();
+        std::thread::Builder::new().name("newsdesk-writer".into()).spawn(move || serve(&pool, &jobs))?;
+        Ok(Self { queue })
+    }
+
+    /// Runs `f` as `super::write` does, committed together with the writes queued beside it.
+    pub async fn write<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<diesel::result::Error> + Send + 'static,
     {
-        if super::is_postgres(conn) {
-            return super::write(conn, f);
-        }
-        let (answer, result) = mpsc::channel();
+        let (answer, outcome) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             // Nested in the batch's transaction: a savepoint.
-            let outcome = conn.transaction(|conn| {
-                super::stamp_clock(conn)?;
-                f(conn)
-            });
-            Box::new(move |failed: Option<&diesel::result::Error>| {
-                let outcome = match (outcome, failed) {
+            let result = conn.transaction(f);
+            let kept = result.is_ok();
+            let answer: Answer = Box::new(move |failed: Option<&diesel::result::Error>| {
+                let result = match (result, failed) {
                     (Ok(_), Some(err)) => Err(E::from(not_committed(err))),
-                    (outcome, _) => outcome,
+                    (result, _) => result,
                 };
-                // The writer waits for its answer unless it has gone (a panic).
-                let _ = answer.send(outcome);
-            })
+                // The writer waits for its answer unless it has gone (its request was dropped).
+                let _ = answer.send(result);
+            });
+            (kept, answer)
         });
-        let mut queue = self.lock();
-        queue.jobs.push(job);
-        loop {
-            if let Some(outcome) = answered(&result) {
-                return outcome;
-            }
-            if !queue.running {
-                let batch = std::mem::take(&mut queue.jobs);
-                queue.running = true;
-                drop(queue);
-                let turn = Turn(self);
-                run(conn, batch);
-                drop(turn);
-                queue = self.lock();
-                continue;
-            }
-            queue = self.turn.wait(queue).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+        // The writer thread ends only with the process; a job it dropped (a batch that
+        // panicked) or never got is answered as not committed.
+        let gone = || E::from(not_committed(&diesel::result::Error::RollbackTransaction));
+        self.queue.send(job).map_err(|_| gone())?;
+        outcome.await.unwrap_or_else(|_| Err(gone()))
     }
 }
 
-/// The turn of the writer running a batch: given back when the batch is done, even by a panic.
-struct Turn<'a>(&'a Committer);
+/// The writer thread: runs each batch of what is queued, until the queue is dropped.
+fn serve(pool: &DbPool, jobs: &mpsc::Receiver<Job>) {
+    let mut conn = None;
+    while let Ok(first) = jobs.recv() {
+        let batch: Vec<Job> = std::iter::once(first).chain(jobs.try_iter()).collect();
+        let conn = match &mut conn {
+            Some(conn) => conn,
+            None => conn.insert(connect(pool)),
+        };
+        // A panic drops the batch's answers (its writers hear "not committed") and leaves the
+        // transaction open, so the connection goes back to the pool, which discards it.
+        let ran = panic::catch_unwind(AssertUnwindSafe(|| run(conn, batch)));
+        if ran.is_err() {
+            log::error!("a batch of writes panicked; it was not committed");
+        }
+        if ran.is_err() || conn.is_broken() {
+            *conn = connect(pool);
+        }
+    }
+}
 
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        self.0.lock().running = false;
-        self.0.turn.notify_all();
+/// A connection for the writer, waiting for one as long as it takes.
+fn connect(pool: &DbPool) -> super::PooledConn {
+    loop {
+        match pool.get() {
+            Ok(conn) => return conn,
+            Err(err) => {
+                log::error!("the writer has no database connection: {err}");
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
     }
 }
 
@@ -101,20 +103,26 @@ impl Drop for Turn<'_> {
 fn run(conn: &mut DbConn, batch: Vec<Job>) {
     let mut answers = Vec::with_capacity(batch.len());
     let committed = conn.transaction(|conn| {
-        answers.extend(batch.into_iter().map(|job| job(conn)));
-        Ok::<_, diesel::result::Error>(())
+        // First, so that the transaction holds the write lock before anything is read.
+        super::stamp_clock(conn, batch.len())?;
+        let mut refused = 0;
+        for job in batch {
+            let (kept, answer) = job(conn);
+            refused += usize::from(!kept);
+            answers.push(answer);
+        }
+        if refused == answers.len() {
+            // Nothing to keep: not even the clock changes.
+            return Err(diesel::result::Error::RollbackTransaction);
+        }
+        if refused > 0 {
+            super::unstamp_clock(conn, refused)?;
+        }
+        super::search::index_queued(conn)
     });
+    let failed = committed.err().filter(|err| !matches!(err, diesel::result::Error::RollbackTransaction));
     for answer in answers {
-        answer(committed.as_ref().err());
-    }
-}
-
-/// The writer's answer, if it has come. A batch that panicked dropped it: an error then.
-fn answered<T, E: From<diesel::result::Error>>(result: &Receiver<Result<T, E>>) -> Option<Result<T, E>> {
-    match result.try_recv() {
-        Ok(outcome) => Some(outcome),
-        Err(TryRecvError::Empty) => None,
-        Err(TryRecvError::Disconnected) => Some(Err(E::from(diesel::result::Error::RollbackTransaction))),
+        answer(failed.as_ref());
     }
 }
 
@@ -135,16 +143,15 @@ mod tests {
     fn writes_queued_together_commit_together_and_a_refused_one_rolls_back_alone() {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::db::open(&format!("sqlite://{}", dir.path().join("commit.db").display())).unwrap();
-        let committer = Arc::new(Committer::default());
+        let committer = Arc::new(Committer::start(pool.clone()).unwrap());
         let writers = 8;
         let start = Arc::new(Barrier::new(writers));
         let threads: Vec<_> = (0..writers)
             .map(|i| {
-                let (pool, committer, start) = (pool.clone(), committer.clone(), start.clone());
+                let (committer, start) = (committer.clone(), start.clone());
                 std::thread::spawn(move || {
-                    let mut conn = pool.get().unwrap();
                     start.wait();
-                    committer.write(&mut conn, move |c| {
+                    actix_web::rt::System::new().block_on(committer.write(move |c| {
                         let now = chrono::Utc::now().naive_utc();
                         diesel::insert_into(terms::table)
                             .values((
@@ -158,7 +165,7 @@ mod tests {
                             .execute(c)?;
                         // Refused after writing: its row must go, and nobody else's.
                         if i % 2 == 1 { Err(diesel::result::Error::RollbackTransaction) } else { Ok(i) }
-                    })
+                    }))
                 })
             })
             .collect();

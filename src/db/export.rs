@@ -186,6 +186,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
                 .execute(conn)?;
             }
         }
+        super::search::index_queued(conn)?;
         Ok(counts)
     })
 }

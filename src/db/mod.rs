@@ -190,18 +190,30 @@ where
     static WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = matches!(conn, DbConn::Sqlite(_)).then(|| WRITERS.lock().unwrap_or_else(|e| e.into_inner()));
     conn.transaction(|conn| {
-        stamp_clock(conn)?;
-        f(conn)
+        stamp_clock(conn, 1)?;
+        let outcome = f(conn)?;
+        search::index_queued(conn)?;
+        Ok(outcome)
     })
 }
 
-/// The first statement of every write: when anything last changed, and one more change.
-fn stamp_clock(conn: &mut DbConn) -> diesel::QueryResult<()> {
+/// The first statement of every write: when anything last changed, and `writes` more changes.
+fn stamp_clock(conn: &mut DbConn, writes: usize) -> diesel::QueryResult<()> {
     use schema::content_clock::{changed_at, table, version};
     diesel::update(table)
-        .set((changed_at.eq(crate::domain::dates::now().naive_utc()), version.eq(version + 1)))
+        .set((changed_at.eq(crate::domain::dates::now().naive_utc()), version.eq(version + count(writes))))
         .execute(conn)
         .map(drop)
+}
+
+/// Takes back the changes `stamp_clock` counted for writes that were then refused.
+fn unstamp_clock(conn: &mut DbConn, refused: usize) -> diesel::QueryResult<()> {
+    use schema::content_clock::{table, version};
+    diesel::update(table).set(version.eq(version - count(refused))).execute(conn).map(drop)
+}
+
+fn count(writes: usize) -> i64 {
+    i64::try_from(writes).unwrap_or(i64::MAX)
 }
 
 /// Whether the connection is to PostgreSQL (for the few queries written per backend).

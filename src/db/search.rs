@@ -63,6 +63,21 @@ pub fn prepare_rank(conn: &mut super::DbConn, terms: &SearchTerms) -> QueryResul
         .map(drop)
 }
 
+/// Indexes the items changed in the open transaction, each once as it now is, and empties the
+/// queue the triggers fill (SQLite; see migration 000009 for why the index is not written by
+/// the triggers themselves). Runs last in every transaction that writes news items. Nothing to
+/// do on PostgreSQL, whose search column is computed with the row.
+pub fn index_queued(conn: &mut super::DbConn) -> QueryResult<()> {
+    let super::DbConn::Sqlite(conn) = conn else { return Ok(()) };
+    conn.batch_execute(
+        "INSERT INTO news_fts (news_fts, rowid, title, summary, body) \
+             SELECT 'delete', item_id, title, summary, body FROM news_search_queue WHERE indexed; \
+         INSERT INTO news_fts (rowid, title, summary, body) \
+             SELECT n.id, n.title, n.summary, n.body FROM news_search_queue q JOIN news_items n ON n.id = q.item_id; \
+         DELETE FROM news_search_queue;",
+    )
+}
+
 /// How well an item matches, lower being better, for ordering (after `prepare_rank`).
 pub fn rank(terms: &SearchTerms, dialect: Dialect) -> NewsExpression<Double> {
     match dialect {
@@ -72,5 +87,72 @@ pub fn rank(terms: &SearchTerms, dialect: Dialect) -> NewsExpression<Double> {
                 .bind::<Text, _>(dialect.query(terms))
                 .sql("))::float8"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+
+    use crate::db::DbConn;
+
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = BigInt)]
+        rowid: i64,
+    }
+
+    fn found(conn: &mut DbConn, word: &str) -> Vec<i64> {
+        diesel::sql_query("SELECT rowid FROM news_fts WHERE news_fts MATCH ? ORDER BY rowid")
+            .bind::<diesel::sql_types::Text, _>(word)
+            .load::<Found>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.rowid)
+            .collect()
+    }
+
+    #[test]
+    fn the_index_holds_each_item_as_last_committed_however_often_it_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&format!("sqlite://{}", dir.path().join("search.db").display())).unwrap();
+        let mut conn = pool.get().unwrap();
+        let write = |conn: &mut DbConn, sql: &str| {
+            crate::db::write(conn, |c| c.batch_execute(sql)).unwrap();
+        };
+        // Created and changed twice in one transaction, beside an item created alone.
+        write(
+            &mut conn,
+            "INSERT INTO news_items (id, slug, title, summary, body, status, reading_time_seconds, created_at, updated_at)
+             VALUES (1, 'a', 'alpha', 'shared', '', 'published', 1, '2024-01-01', '2024-01-01'),
+                    (2, 'b', 'bravo', 'shared', '', 'published', 1, '2024-01-01', '2024-01-01');
+             UPDATE news_items SET title = 'charlie' WHERE id = 1;
+             UPDATE news_items SET title = 'delta' WHERE id = 1;",
+        );
+        assert_eq!(found(&mut conn, "alpha"), [] as [i64; 0]);
+        assert_eq!(found(&mut conn, "charlie"), [] as [i64; 0]);
+        assert_eq!(found(&mut conn, "delta"), [1]);
+        assert_eq!(found(&mut conn, "shared"), [1, 2]);
+        // Indexed items changed twice, and one deleted after a change, in one transaction.
+        write(
+            &mut conn,
+            "UPDATE news_items SET title = 'echo' WHERE id = 2;
+             UPDATE news_items SET summary = 'foxtrot' WHERE id = 2;
+             UPDATE news_items SET title = 'golf' WHERE id = 1;
+             DELETE FROM news_items WHERE id = 1;",
+        );
+        assert_eq!(found(&mut conn, "bravo"), [] as [i64; 0]);
+        assert_eq!(found(&mut conn, "echo"), [2]);
+        assert_eq!(found(&mut conn, "foxtrot"), [2]);
+        assert_eq!(found(&mut conn, "shared OR delta OR golf"), [] as [i64; 0]);
+        // FTS5's own check, against the items (an index given wrong text to delete fails it).
+        conn.batch_execute("INSERT INTO news_fts (news_fts, rank) VALUES ('integrity-check', 1)").unwrap();
+        let queued: i64 = diesel::sql_query("SELECT count(*) AS rowid FROM news_search_queue")
+            .get_result::<Found>(&mut conn)
+            .unwrap()
+            .rowid;
+        assert_eq!(queued, 0, "the queue is empty after each commit");
     }
 }

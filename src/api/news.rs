@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{State, changed, created, not_null, nullable, utc};
 use crate::auth::{Editor, Reader};
-use crate::db::news::{NewsForm, NewsView};
+use crate::db::news::{NewsForm, NewsView, References};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
@@ -721,11 +721,16 @@ pub fn store(
     };
     let topic_id = term(conn, TermKind::Topic, &draft.topic)?;
     let region_id = term(conn, TermKind::Region, &draft.region)?;
-    if let Some(id) = draft.author_id
-        && db::authors::find(conn, id).optional()?.is_none()
-    {
-        errors.push(FieldError::new("author_id", format!("no author with id {id}")));
-    }
+    let author = match draft.author_id {
+        Some(id) => {
+            let author = db::authors::find(conn, id).optional()?;
+            if author.is_none() {
+                errors.push(FieldError::new("author_id", format!("no author with id {id}")));
+            }
+            author
+        }
+        None => None,
+    };
     let organization_id = match &draft.organization {
         Some(slug) => {
             let id = db::organizations::id_by_slug(conn, slug)?;
@@ -763,9 +768,16 @@ pub fn store(
         reading_time_seconds: draft.reading_time_seconds(),
         updated_at: dates::now().naive_utc(),
     };
+    // Each found by exactly the slug the draft names.
+    let references = References {
+        topic: draft.topic.clone(),
+        region: draft.region.clone(),
+        author,
+        organization: draft.organization.clone(),
+    };
     let view = match current_id {
-        Some(id) => db::news::update(conn, id, &form, &draft.tags)?,
-        None => db::news::insert(conn, &form, &draft.tags)?,
+        Some(id) => db::news::update(conn, id, &form, references, &draft.tags)?,
+        None => db::news::insert(conn, &form, references, &draft.tags)?,
     };
     let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
     revisions::record(conn, Entity::News, view.row.id, origin, &snapshot, view.row.updated_at)?;

@@ -59,6 +59,23 @@ pub struct NewsView {
     pub tags: Vec<String>,
 }
 
+/// What an item references, as the caller found it: the ids go in the form, these in the view.
+#[derive(Debug, Default)]
+pub struct References {
+    pub topic: Option<String>,
+    pub region: Option<String>,
+    pub author: Option<AuthorRow>,
+    pub organization: Option<String>,
+}
+
+impl NewsView {
+    /// A stored row with what it references, without reading them again.
+    fn new(row: NewsRow, references: References, tags: &[String]) -> Self {
+        let References { topic, region, author, organization } = references;
+        Self { row, topic, region, author, organization, tags: tags.to_vec() }
+    }
+}
+
 /// The stored fields of an item, references resolved to ids.
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = news_items, treat_none_as_null = true)]
@@ -316,7 +333,7 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<i64>) -> Quer
 }
 
 /// Stores a new item under the next unused id: ids of purged items are never given again.
-pub fn insert(conn: &mut DbConn, form: &NewsForm, tags: &[String]) -> QueryResult<NewsView> {
+pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: &[String]) -> QueryResult<NewsView> {
     use diesel::dsl::max;
     let last_item: Option<i64> = news_items::table.select(max(news_items::id)).first(conn)?;
     let last_known: Option<i64> = news_changes::table.select(max(news_changes::news_id)).first(conn)?;
@@ -336,17 +353,23 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, tags: &[String]) -> QueryResul
             news_changes::ever_public.eq(public),
         ))
         .execute(conn)?;
-    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+    Ok(NewsView::new(row, references, tags))
 }
 
-pub fn update(conn: &mut DbConn, id: i64, form: &NewsForm, tags: &[String]) -> QueryResult<NewsView> {
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    form: &NewsForm,
+    references: References,
+    tags: &[String],
+) -> QueryResult<NewsView> {
     let row: NewsRow = diesel::update(news_items::table.find(id))
         .set(form)
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     replace_tags(conn, id, tags)?;
     log_change(conn, &row, row.updated_at)?;
-    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+    Ok(NewsView::new(row, references, tags))
 }
 
 /// Gives the item the next change number, public or not as it is now.

@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use diesel::Connection;
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
 use tokio::sync::oneshot;
 
@@ -89,7 +90,17 @@ fn serve(pool: &DbPool, jobs: &mpsc::Receiver<Job>) {
 /// A connection for the writer, waiting for one as long as it takes.
 fn connect(pool: &DbPool) -> super::PooledConn {
     loop {
-        match pool.get() {
+        match pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            // Each write's savepoint copies the pages it changes to a statement journal, which
+            // SQLite spills to a temporary file past 64 KiB: keep it in memory. And copy the log
+            // into the database file (a checkpoint, run by the committing connection) once it
+            // holds 64 MiB rather than 4: the pages most written (the ends of the indexes) are
+            // copied once per checkpoint however often they were logged, and the fsync is rarer.
+            // Creating items: about 1,950 a second before, 2,200 after (10k items, 16 clients).
+            conn.batch_execute("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384")
+                .map_err(|e| e.to_string())?;
+            Ok(conn)
+        }) {
             Ok(conn) => return conn,
             Err(err) => {
                 log::error!("the writer has no database connection: {err}");

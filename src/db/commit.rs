@@ -18,9 +18,10 @@ use tokio::sync::oneshot;
 
 use super::{DbConn, DbPool};
 
-/// A queued write: runs in the batch's transaction and returns whether it is to be kept, and
-/// how to answer its writer once the batch has committed (`None`) or failed to (`Some`).
-type Job = Box<dyn FnOnce(&mut DbConn) -> (bool, Answer) + Send>;
+/// A queued write: runs in the batch's transaction (or, given no connection, not at all: the
+/// batch could not start) and returns whether it is to be kept, and how to answer its writer
+/// once the batch has committed (`None`) or failed to (`Some`).
+type Job = Box<dyn FnOnce(Option<&mut DbConn>) -> (bool, Answer) + Send>;
 type Answer = Box<dyn FnOnce(Option<&diesel::result::Error>) + Send>;
 
 /// The write queue of one SQLite database.
@@ -46,12 +47,14 @@ impl Committer {
         let (answer, outcome) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             // Nested in the batch's transaction: a savepoint.
-            let result = conn.transaction(f);
-            let kept = result.is_ok();
+            let result = conn.map(|conn| conn.transaction(f));
+            let kept = matches!(result, Some(Ok(_)));
             let answer: Answer = Box::new(move |failed: Option<&diesel::result::Error>| {
                 let result = match (result, failed) {
-                    (Ok(_), Some(err)) => Err(E::from(not_committed(err))),
-                    (result, _) => result,
+                    (Some(Err(refused)), _) => Err(refused),
+                    (Some(Ok(value)), None) => Ok(value),
+                    (_, Some(err)) => Err(E::from(not_committed(err))),
+                    (None, None) => Err(E::from(not_committed(&diesel::result::Error::RollbackTransaction))),
                 };
                 // The writer waits for its answer unless it has gone (its request was dropped).
                 let _ = answer.send(result);
@@ -113,16 +116,18 @@ fn connect(pool: &DbPool) -> super::PooledConn {
 /// Runs a batch in one transaction, then answers each of its writers.
 fn run(conn: &mut DbConn, batch: Vec<Job>) {
     let mut answers = Vec::with_capacity(batch.len());
+    let count = batch.len();
+    let mut jobs = batch.into_iter();
     let committed = conn.transaction(|conn| {
         // First, so that the transaction holds the write lock before anything is read.
-        super::stamp_clock(conn, batch.len())?;
+        super::stamp_clock(conn, count)?;
         let mut refused = 0;
-        for job in batch {
-            let (kept, answer) = job(conn);
+        for job in jobs.by_ref() {
+            let (kept, answer) = job(Some(conn));
             refused += usize::from(!kept);
             answers.push(answer);
         }
-        if refused == answers.len() {
+        if refused == count {
             // Nothing to keep: not even the clock changes.
             return Err(diesel::result::Error::RollbackTransaction);
         }
@@ -131,14 +136,24 @@ fn run(conn: &mut DbConn, batch: Vec<Job>) {
         }
         super::search::index_queued(conn)
     });
+    // Jobs left when the batch could not start (the write lock stayed busy, say) never ran.
+    answers.extend(jobs.map(|job| job(None).1));
     let failed = committed.err().filter(|err| !matches!(err, diesel::result::Error::RollbackTransaction));
     for answer in answers {
         answer(failed.as_ref());
     }
 }
 
+/// Why a write was not committed: a database error keeps its kind (a busy database is still
+/// one: the write can be retried).
 fn not_committed(err: &diesel::result::Error) -> diesel::result::Error {
-    diesel::result::Error::QueryBuilderError(format!("the transaction did not commit: {err}").into())
+    use diesel::result::Error;
+    match err {
+        Error::DatabaseError(kind, info) => {
+            Error::DatabaseError(*kind, Box::new(format!("the transaction did not commit: {}", info.message())))
+        }
+        other => Error::QueryBuilderError(format!("the transaction did not commit: {other}").into()),
+    }
 }
 
 #[cfg(test)]
@@ -189,5 +204,45 @@ mod tests {
         stored.sort();
         assert_eq!(stored, ["t0", "t2", "t4", "t6"]);
         assert_eq!(crate::db::content_version(&mut conn).unwrap(), 4, "one change per acknowledged write");
+    }
+
+    #[test]
+    fn a_batch_that_cannot_get_the_write_lock_answers_busy_and_the_next_one_commits() {
+        use diesel::connection::SimpleConnection;
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&format!("sqlite://{}", dir.path().join("busy.db").display())).unwrap();
+        let committer = Committer::start(pool.clone()).unwrap();
+        let write = |slug: &'static str| {
+            actix_web::rt::System::new().block_on(committer.write(move |c| {
+                let now = chrono::Utc::now().naive_utc();
+                diesel::insert_into(terms::table)
+                    .values((
+                        terms::kind.eq("topic"),
+                        terms::slug.eq(slug),
+                        terms::name.eq("T"),
+                        terms::description.eq(""),
+                        terms::created_at.eq(now),
+                        terms::updated_at.eq(now),
+                    ))
+                    .execute(c)
+            }))
+        };
+        // Another process holds the write lock past the busy timeout.
+        let mut other = crate::db::Location::parse(&format!("sqlite://{}", dir.path().join("busy.db").display()))
+            .unwrap()
+            .connect()
+            .unwrap();
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        match write("t1") {
+            Err(diesel::result::Error::DatabaseError(_, info)) => {
+                assert!(info.message().contains("database is locked"), "{}", info.message());
+            }
+            other => panic!("expected a busy database, got {other:?}"),
+        }
+        other.batch_execute("ROLLBACK").unwrap();
+        assert_eq!(write("t2").unwrap(), 1);
+        let mut conn = pool.get().unwrap();
+        assert_eq!(terms::table.select(terms::slug).load::<String>(&mut conn).unwrap(), ["t2"]);
+        assert_eq!(crate::db::content_version(&mut conn).unwrap(), 1);
     }
 }

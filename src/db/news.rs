@@ -5,13 +5,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::IntoSql;
+use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{Bool, Text};
 
 use super::authors::{self, AuthorRow};
 use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
-use super::search::{self, Dialect};
+use super::search::{self, Search};
 use super::{Backend, DbConn, next_change, organizations};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
 use crate::domain::news::{NewsStatus, Visibility};
@@ -104,18 +105,26 @@ pub struct Page {
 
 type Condition = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = Bool>>;
 
-/// Items matching the filter that `visibility` may see, unordered.
+/// Items matching the filter that `visibility` may see, unordered (`search` made ready for
+/// the filter's search words, if any).
 fn filtered<'a>(
     filter: &'a NewsFilter,
     visibility: Visibility,
     now: DateTime<Utc>,
-    dialect: Dialect,
+    search: Option<Search>,
 ) -> news_items::BoxedQuery<'a, Backend> {
     use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
     // Trashed items are seen only through the trash.
     let mut query = news_items::table.filter(news_items::deleted_at.is_null()).into_boxed();
     if visibility == Visibility::Public {
-        query = query.filter(status.eq(NewsStatus::Published.as_str()));
+        let published = NewsStatus::Published.as_str();
+        query = match search {
+            // True of most items, as SQLite's planner cannot know without statistics.
+            Some(search) if search.looks_up_matches() => {
+                query.filter(sql::<Bool>("likelihood(news_items.status = ").bind::<Text, _>(published).sql(", 0.95)"))
+            }
+            _ => query.filter(status.eq(published)),
+        };
     }
     if let Some(start) = filter.range.start {
         query = query.filter(published_at.ge(start.naive_utc()));
@@ -154,8 +163,8 @@ fn filtered<'a>(
     if let Some(organization) = filter.organization {
         query = query.filter(organization_id.eq(organization));
     }
-    if let Some(terms) = &filter.search {
-        query = query.filter(search::matches(terms, dialect));
+    if let (Some(terms), Some(search)) = (&filter.search, search) {
+        query = query.filter(search.matches(terms));
     }
     query
 }
@@ -195,16 +204,15 @@ fn ordered<'a>(
     mut query: news_items::BoxedQuery<'a, Backend>,
     order: Order,
     filter: &'a NewsFilter,
-    dialect: Dialect,
+    search: Option<Search>,
     visibility: Visibility,
 ) -> news_items::BoxedQuery<'a, Backend> {
     use news_items::{id, published_at, title, updated_at};
     let (key, descending) = match order {
         Order::Relevance => {
-            let terms = filter.search.as_ref();
-            return match terms {
-                Some(terms) => query.order(search::rank(terms, dialect)).then_order_by(id.desc()),
-                None => query.order(id.desc()),
+            return match (&filter.search, search) {
+                (Some(terms), Some(search)) => query.order(search.rank(terms)).then_order_by(id.desc()),
+                _ => query.order(id.desc()),
             };
         }
         Order::By { key, descending } => (key, descending),
@@ -244,11 +252,12 @@ pub fn list(
     now: DateTime<Utc>,
     known: Option<i64>,
 ) -> QueryResult<Page> {
+    let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     let total = match known {
         Some(total) => total,
-        None => filtered(&query.filter, visibility, now, Dialect::of(conn)).count().get_result(conn)?,
+        None => filtered(&query.filter, visibility, now, search).count().get_result(conn)?,
     };
-    let (items, has_more) = page(conn, query, visibility, now)?;
+    let (items, has_more) = page_of(conn, query, visibility, now, search)?;
     Ok(Page { items, total, has_more })
 }
 
@@ -259,10 +268,22 @@ pub fn page(
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<NewsView>, bool)> {
-    let dialect = Dialect::of(conn);
-    if let (Order::Relevance, Some(terms)) = (query.order, &query.filter.search) {
-        search::prepare_rank(conn, terms)?;
-    }
+    let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
+    page_of(conn, query, visibility, now, search)
+}
+
+/// The filter's search made ready (`ranked` for a listing in order of relevance).
+fn prepare(conn: &mut DbConn, filter: &NewsFilter, ranked: bool) -> QueryResult<Option<Search>> {
+    filter.search.as_ref().map(|terms| search::prepare(conn, terms, ranked)).transpose()
+}
+
+fn page_of(
+    conn: &mut DbConn,
+    query: &NewsQuery,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+    search: Option<Search>,
+) -> QueryResult<(Vec<NewsView>, bool)> {
     // Past a cursor in a newest-first public listing, nothing newer than the cursor shows, so
     // the cursor is the upper bound (SQLite bounds its index walk by one: with `now`, it
     // walked from the newest item down to the cursor, 40,000 entries for page 2000).
@@ -275,7 +296,7 @@ pub fn page(
         _ => now,
     };
     let mut page =
-        ordered(filtered(&query.filter, visibility, now, dialect), query.order, &query.filter, dialect, visibility);
+        ordered(filtered(&query.filter, visibility, now, search), query.order, &query.filter, search, visibility);
     match &query.paging {
         Paging::Offset(offset) => page = page.offset(i64::try_from(*offset).unwrap_or(i64::MAX)),
         Paging::After { value, id } => {
@@ -301,7 +322,8 @@ pub fn published_instants(
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<NaiveDateTime>> {
-    filtered(filter, visibility, now, Dialect::of(conn))
+    let search = prepare(conn, filter, false)?;
+    filtered(filter, visibility, now, search)
         .filter(news_items::published_at.is_not_null())
         .select(news_items::published_at.assume_not_null())
         .load(conn)

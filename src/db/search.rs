@@ -13,54 +13,87 @@ use crate::domain::listing::SearchTerms;
 
 type NewsExpression<T> = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = T>>;
 
-/// The search language of a backend.
+/// A search matching fewer than one item in this many looks its matches up by id (`prepare`).
+const FEW_MATCHES_ONE_IN: i64 = 10;
+
+/// A search made ready for the queries of one listing on one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Fts5,
+pub enum Search {
+    /// SQLite: every match and its rank are in the connection's `temp.search_rank`; `few`
+    /// when the matches are few enough to look up by id.
+    Fts5 { few: bool },
+    /// PostgreSQL: the planner has statistics, and each query matches by itself.
     Tsquery,
 }
 
-impl Dialect {
-    pub fn of(conn: &super::DbConn) -> Self {
-        if super::is_postgres(conn) { Self::Tsquery } else { Self::Fts5 }
-    }
-
-    /// Every word, in a form where nothing reads as an operator: FTS5 quotes each word;
-    /// tsquery words are already letters and digits only (`SearchTerms` keeps nothing else).
-    fn query(self, terms: &SearchTerms) -> String {
-        match self {
-            Self::Fts5 => {
-                terms.words().iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" ")
-            }
-            Self::Tsquery => terms.words().join(" & "),
-        }
-    }
+/// Every word quoted, so that nothing reads as an FTS5 operator.
+fn fts5_query(terms: &SearchTerms) -> String {
+    terms.words().iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" ")
 }
 
-/// True for items that contain every search word.
-pub fn matches(terms: &SearchTerms, dialect: Dialect) -> NewsExpression<Bool> {
-    let query = dialect.query(terms);
-    Box::new(match dialect {
-        Dialect::Fts5 => sql::<Bool>("news_items.id IN (SELECT rowid FROM news_fts WHERE news_fts MATCH ")
-            .bind::<Text, _>(query)
-            .sql(")"),
-        Dialect::Tsquery => sql::<Bool>("news_items.search @@ to_tsquery('english', ").bind::<Text, _>(query).sql(")"),
-    })
+/// Every word required; tsquery words are already letters and digits only (`SearchTerms`
+/// keeps nothing else), so none reads as an operator.
+fn tsquery(terms: &SearchTerms) -> String {
+    terms.words().join(" & ")
 }
 
-/// Computes the BM25 rank of every match once, into this connection's own temporary table,
-/// for `rank` to look up. (FTS5 ranks in one pass only inside its own query: a rank subquery
-/// per row would run the whole search again for each match.) Nothing to do on PostgreSQL.
-pub fn prepare_rank(conn: &mut super::DbConn, terms: &SearchTerms) -> QueryResult<()> {
-    let super::DbConn::Sqlite(conn) = conn else { return Ok(()) };
+/// Makes a search ready on this connection. On SQLite it finds every match once (with its
+/// BM25 rank when `ranked`) into the connection's own temporary table, which the count, the
+/// page and the ordering then read: FTS5 ranks in one pass only inside its own query, and a
+/// rank subquery per row would run the whole search again for each match.
+///
+/// Knowing how many match also tells the way to reach them. SQLite has no statistics and
+/// would walk the public index, probing each entry against the matches (969,794 entries for
+/// 28,778 matches at a million items); looking up a few matches by id costs far less, and
+/// walking the index less for a word that many items contain.
+pub fn prepare(conn: &mut super::DbConn, terms: &SearchTerms, ranked: bool) -> QueryResult<Search> {
+    let super::DbConn::Sqlite(conn) = conn else { return Ok(Search::Tsquery) };
     conn.batch_execute(
         "CREATE TEMP TABLE IF NOT EXISTS search_rank (id INTEGER PRIMARY KEY, rank REAL NOT NULL); \
          DELETE FROM temp.search_rank;",
     )?;
-    diesel::sql_query("INSERT INTO temp.search_rank (id, rank) SELECT rowid, rank FROM news_fts WHERE news_fts MATCH ?")
-        .bind::<Text, _>(Dialect::Fts5.query(terms))
-        .execute(conn)
-        .map(drop)
+    let find = if ranked {
+        "INSERT INTO temp.search_rank (id, rank) SELECT rowid, rank FROM news_fts WHERE news_fts MATCH ?"
+    } else {
+        "INSERT INTO temp.search_rank (id, rank) SELECT rowid, 0 FROM news_fts WHERE news_fts MATCH ?"
+    };
+    let matches = diesel::sql_query(find).bind::<Text, _>(fts5_query(terms)).execute(conn)?;
+    // Ids are never given twice, so the highest is the number of items, or a little more.
+    let items: Option<i64> = news_items::table.select(diesel::dsl::max(news_items::id)).first(conn)?;
+    let matches = i64::try_from(matches).unwrap_or(i64::MAX);
+    Ok(Search::Fts5 { few: matches.saturating_mul(FEW_MATCHES_ONE_IN) < items.unwrap_or(0) })
+}
+
+impl Search {
+    /// True for items that contain every search word.
+    pub fn matches(self, terms: &SearchTerms) -> NewsExpression<Bool> {
+        match self {
+            Self::Fts5 { .. } => Box::new(sql::<Bool>("news_items.id IN (SELECT id FROM temp.search_rank)")),
+            Self::Tsquery => Box::new(
+                sql::<Bool>("news_items.search @@ to_tsquery('english', ").bind::<Text, _>(tsquery(terms)).sql(")"),
+            ),
+        }
+    }
+
+    /// Whether the matches are best looked up by id: the listing's other conditions then tell
+    /// SQLite's planner they hold for most items, so it does not walk their indexes instead.
+    pub fn looks_up_matches(self) -> bool {
+        self == Self::Fts5 { few: true }
+    }
+
+    /// How well an item matches, lower being better, for ordering (prepared `ranked`).
+    pub fn rank(self, terms: &SearchTerms) -> NewsExpression<Double> {
+        match self {
+            Self::Fts5 { .. } => {
+                Box::new(sql::<Double>("(SELECT rank FROM temp.search_rank WHERE id = news_items.id)"))
+            }
+            Self::Tsquery => Box::new(
+                sql::<Double>("-ts_rank(news_items.search, to_tsquery('english', ")
+                    .bind::<Text, _>(tsquery(terms))
+                    .sql("))::float8"),
+            ),
+        }
+    }
 }
 
 /// Indexes the items changed in the open transaction, each once as it now is, and empties the
@@ -76,18 +109,6 @@ pub fn index_queued(conn: &mut super::DbConn) -> QueryResult<()> {
              SELECT n.id, n.title, n.summary, n.body FROM news_search_queue q JOIN news_items n ON n.id = q.item_id; \
          DELETE FROM news_search_queue;",
     )
-}
-
-/// How well an item matches, lower being better, for ordering (after `prepare_rank`).
-pub fn rank(terms: &SearchTerms, dialect: Dialect) -> NewsExpression<Double> {
-    match dialect {
-        Dialect::Fts5 => Box::new(sql::<Double>("(SELECT rank FROM temp.search_rank WHERE id = news_items.id)")),
-        Dialect::Tsquery => Box::new(
-            sql::<Double>("-ts_rank(news_items.search, to_tsquery('english', ")
-                .bind::<Text, _>(dialect.query(terms))
-                .sql("))::float8"),
-        ),
-    }
 }
 
 #[cfg(test)]

@@ -151,6 +151,41 @@ async fn full_text_search_ranks_and_stems_and_ignores_syntax() {
     assert!(dates.windows(2).all(|w| w[0] >= w[1]));
 }
 
+/// A rare word's few matches are looked up by id, a common word's are found by walking the
+/// listing's index (SQLite): both must hide the same items from anonymous readers.
+#[actix_web::test]
+async fn searches_for_rare_and_common_words_show_only_what_the_reader_may_see() {
+    let app = TestApp::empty().await;
+    let rare = |title: &str, status: &str| json!({"body": format!("{title}: a rare sighting, and common words."), "status": status});
+    let public = app.news("Public", Some("2023-01-01T00:00:00Z"), rare("Public", "published")).await;
+    let draft = app.news("Draft", Some("2023-01-01T00:00:00Z"), rare("Draft", "draft")).await;
+    let archived = app.news("Archived", Some("2023-01-01T00:00:00Z"), rare("Archived", "archived")).await;
+    let scheduled = app.news("Scheduled", Some("2999-01-01T00:00:00Z"), rare("Scheduled", "published")).await;
+    let trashed = app.news("Trashed", Some("2023-01-02T00:00:00Z"), rare("Trashed", "published")).await;
+    app.delete(&format!("/api/v1/news/{}", trashed["id"])).await.assert_status(204);
+    for n in 0..50 {
+        app.news(&format!("Other {n}"), Some("2023-02-01T00:00:00Z"), json!({"body": "Only common words."})).await;
+    }
+    let found = |list: Value| {
+        let mut found = ids(&list);
+        found.sort();
+        (list["total"].as_i64().unwrap(), found)
+    };
+    let id = |item: &Value| item["id"].as_i64().unwrap();
+
+    for sort in ["", "&sort=-published_at"] {
+        assert_eq!(found(app.get(&format!("/api/v1/news?q=rare{sort}")).await.json()), (1, vec![id(&public)]));
+        let mut seen = vec![id(&public), id(&draft), id(&archived), id(&scheduled)];
+        seen.sort();
+        assert_eq!(found(app.get_authed(&format!("/api/v1/news?q=rare{sort}&limit=100")).await.json()), (4, seen));
+        let common = found(app.get(&format!("/api/v1/news?q=common&limit=100{sort}")).await.json());
+        assert_eq!(common.0, 51);
+        assert!(common.1.contains(&id(&public)), "{common:?}");
+        let everyone = found(app.get_authed(&format!("/api/v1/news?q=common&limit=100{sort}")).await.json());
+        assert_eq!(everyone.0, 54, "all but the trashed item");
+    }
+}
+
 #[actix_web::test]
 async fn sort_orders() {
     let app = TestApp::empty().await;

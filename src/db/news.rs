@@ -277,6 +277,7 @@ fn prepare(conn: &mut DbConn, filter: &NewsFilter, ranked: bool) -> QueryResult<
     filter.search.as_ref().map(|terms| search::prepare(conn, terms, ranked)).transpose()
 }
 
+/// One page, for a query whose search (if any) `prepare` has made ready.
 fn page_of(
     conn: &mut DbConn,
     query: &NewsQuery,

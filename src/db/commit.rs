@@ -208,9 +208,9 @@ mod tests {
 
     #[test]
     fn a_batch_that_cannot_get_the_write_lock_answers_busy_and_the_next_one_commits() {
-        use diesel::connection::SimpleConnection;
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&format!("sqlite://{}", dir.path().join("busy.db").display())).unwrap();
+        let url = format!("sqlite://{}", dir.path().join("busy.db").display());
+        let pool = crate::db::open(&url).unwrap();
         let committer = Committer::start(pool.clone()).unwrap();
         let write = |slug: &'static str| {
             actix_web::rt::System::new().block_on(committer.write(move |c| {
@@ -228,10 +228,7 @@ mod tests {
             }))
         };
         // Another process holds the write lock past the busy timeout.
-        let mut other = crate::db::Location::parse(&format!("sqlite://{}", dir.path().join("busy.db").display()))
-            .unwrap()
-            .connect()
-            .unwrap();
+        let mut other = crate::db::Location::parse(&url).unwrap().connect().unwrap();
         other.batch_execute("BEGIN IMMEDIATE").unwrap();
         match write("t1") {
             Err(diesel::result::Error::DatabaseError(_, info)) => {

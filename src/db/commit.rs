@@ -6,6 +6,10 @@
 //! only then gives each its answer: what is acknowledged is committed, as with one transaction
 //! each. Writers wait for their answer without holding a thread or a connection, so as many
 //! writes as there are clients can share a commit.
+//!
+//! Another thread copies the log into the database file (a checkpoint) soon after each commit.
+//! A checkpoint waits for the disk (it syncs both files), and when the writer ran it the writes
+//! queued meanwhile waited too.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
@@ -29,12 +33,24 @@ pub struct Committer {
     queue: mpsc::Sender<Job>,
 }
 
+/// How long after a commit the checkpointer copies the log: what commits meanwhile is copied in
+/// the same pass. Creating items at 100k items, 16 clients, 10 s runs: with the writer
+/// checkpointing, 2,376 a second (p99 86 ms); 20 ms after, 2,543 (p99 25 ms); at once, 1,896
+/// (each pass syncs the disk, and the passes took the writer's processor).
+const CHECKPOINT_AFTER: Duration = Duration::from_millis(20);
+
 impl Committer {
     /// Starts the thread that runs the queued writes, on a connection of the pool's that it
     /// keeps.
     pub fn start(pool: DbPool) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::channel();
-        std::thread::Builder::new().name("newsdesk-writer".into()).spawn(move || serve(&pool, &jobs))?;
+        // One pending signal is enough: the pass it asks for copies every commit before it.
+        let (committed, commits) = mpsc::sync_channel(1);
+        let checkpointer_pool = pool.clone();
+        std::thread::Builder::new()
+            .name("newsdesk-checkpointer".into())
+            .spawn(move || checkpoint_after_commits(&checkpointer_pool, &commits))?;
+        std::thread::Builder::new().name("newsdesk-writer".into()).spawn(move || serve(&pool, &jobs, &committed))?;
         Ok(Self { queue })
     }
 
@@ -69,8 +85,9 @@ impl Committer {
     }
 }
 
-/// The writer thread: runs each batch of what is queued, until the queue is dropped.
-fn serve(pool: &DbPool, jobs: &mpsc::Receiver<Job>) {
+/// The writer thread: runs each batch of what is queued, until the queue is dropped, and tells
+/// the checkpointer when one committed.
+fn serve(pool: &DbPool, jobs: &mpsc::Receiver<Job>, committed: &mpsc::SyncSender<()>) {
     let mut conn = None;
     while let Ok(first) = jobs.recv() {
         let batch: Vec<Job> = std::iter::once(first).chain(jobs.try_iter()).collect();
@@ -81,8 +98,11 @@ fn serve(pool: &DbPool, jobs: &mpsc::Receiver<Job>) {
         // A panic drops the batch's answers (its writers hear "not committed") and leaves the
         // transaction open, so the connection goes back to the pool, which discards it.
         let ran = panic::catch_unwind(AssertUnwindSafe(|| run(conn, batch)));
-        if ran.is_err() {
-            log::error!("a batch of writes panicked; it was not committed");
+        match ran {
+            // Full: a pass is already due.
+            Ok(true) => drop(committed.try_send(())),
+            Ok(false) => {}
+            Err(_) => log::error!("a batch of writes panicked; it was not committed"),
         }
         if ran.is_err() || conn.is_broken() {
             *conn = connect(pool);
@@ -95,11 +115,11 @@ fn connect(pool: &DbPool) -> super::PooledConn {
     loop {
         match pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
             // Each write's savepoint copies the pages it changes to a statement journal, which
-            // SQLite spills to a temporary file past 64 KiB: keep it in memory. And copy the log
-            // into the database file (a checkpoint, run by the committing connection) once it
-            // holds 64 MiB rather than 4: the pages most written (the ends of the indexes) are
-            // copied once per checkpoint however often they were logged, and the fsync is rarer.
-            // Creating items: about 1,950 a second before, 2,200 after (10k items, 16 clients).
+            // SQLite spills to a temporary file past 64 KiB: keep it in memory. The writer
+            // checkpoints itself only once the log holds 64 MiB (SQLite's default is 4): the
+            // checkpointer has copied most of it by then, but only a checkpoint between the
+            // writer's transactions can reach the log's end, which lets the next one write the
+            // log from its start again instead of growing it.
             conn.batch_execute("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384")
                 .map_err(|e| e.to_string())?;
             Ok(conn)
@@ -113,8 +133,25 @@ fn connect(pool: &DbPool) -> super::PooledConn {
     }
 }
 
-/// Runs a batch in one transaction, then answers each of its writers.
-fn run(conn: &mut DbConn, batch: Vec<Job>) {
+/// Copies the log into the database file a little after each commit, until the writer ends.
+fn checkpoint_after_commits(pool: &DbPool, commits: &mpsc::Receiver<()>) {
+    while commits.recv().is_ok() {
+        std::thread::sleep(CHECKPOINT_AFTER);
+        // PASSIVE: copies what no reader still needs, without waiting for anyone, and writers
+        // go on meanwhile.
+        let copied = pool
+            .get()
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)").map_err(|e| e.to_string()));
+        if let Err(err) = copied {
+            log::warn!("the checkpoint failed (the writer will run one later): {err}");
+        }
+    }
+}
+
+/// Runs a batch in one transaction, then answers each of its writers; returns whether it
+/// committed anything.
+fn run(conn: &mut DbConn, batch: Vec<Job>) -> bool {
     let mut answers = Vec::with_capacity(batch.len());
     let count = batch.len();
     let mut jobs = batch.into_iter();
@@ -138,10 +175,12 @@ fn run(conn: &mut DbConn, batch: Vec<Job>) {
     });
     // Jobs left when the batch could not start (the write lock stayed busy, say) never ran.
     answers.extend(jobs.map(|job| job(None).1));
+    let kept = committed.is_ok();
     let failed = committed.err().filter(|err| !matches!(err, diesel::result::Error::RollbackTransaction));
     for answer in answers {
         answer(failed.as_ref());
     }
+    kept
 }
 
 /// Why a write was not committed: a database error keeps its kind (a busy database is still
@@ -204,6 +243,37 @@ mod tests {
         stored.sort();
         assert_eq!(stored, ["t0", "t2", "t4", "t6"]);
         assert_eq!(crate::db::content_version(&mut conn).unwrap(), 4, "one change per acknowledged write");
+    }
+
+    #[test]
+    fn committed_writes_reach_the_database_file_before_the_log_fills() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("checkpoint.db");
+        let pool = crate::db::open(&format!("sqlite://{}", path.display())).unwrap();
+        let committer = Committer::start(pool).unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        // 2 MiB: far less than the log holds before the writer would checkpoint it itself.
+        let description = "x".repeat(2 << 20);
+        actix_web::rt::System::new()
+            .block_on(committer.write(move |c| {
+                let now = chrono::Utc::now().naive_utc();
+                diesel::insert_into(terms::table)
+                    .values((
+                        terms::kind.eq("topic"),
+                        terms::slug.eq("large"),
+                        terms::name.eq("Large"),
+                        terms::description.eq(description),
+                        terms::created_at.eq(now),
+                        terms::updated_at.eq(now),
+                    ))
+                    .execute(c)
+            }))
+            .unwrap();
+        let waited = std::time::Instant::now();
+        while std::fs::metadata(&path).unwrap().len() < before + (2 << 20) {
+            assert!(waited.elapsed() < Duration::from_secs(10), "the write stayed in the log");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@ const CHECKPOINT_AFTER: Duration = Duration::from_millis(20);
 
 impl Committer {
     /// Starts the thread that runs the queued writes, on a connection of the pool's that it
-    /// keeps.
+    /// keeps, and the one that checkpoints after them.
     pub fn start(pool: DbPool) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::channel();
         // One pending signal is enough: the pass it asks for copies every commit before it.
@@ -204,6 +204,21 @@ mod tests {
     use super::*;
     use crate::db::schema::terms;
 
+    /// Stores a topic (a row of any table would do).
+    fn insert_topic(conn: &mut DbConn, slug: &str, description: &str) -> diesel::QueryResult<usize> {
+        let now = chrono::Utc::now().naive_utc();
+        diesel::insert_into(terms::table)
+            .values((
+                terms::kind.eq("topic"),
+                terms::slug.eq(slug),
+                terms::name.eq("T"),
+                terms::description.eq(description),
+                terms::created_at.eq(now),
+                terms::updated_at.eq(now),
+            ))
+            .execute(conn)
+    }
+
     #[test]
     fn writes_queued_together_commit_together_and_a_refused_one_rolls_back_alone() {
         let dir = tempfile::tempdir().unwrap();
@@ -217,17 +232,7 @@ mod tests {
                 std::thread::spawn(move || {
                     start.wait();
                     actix_web::rt::System::new().block_on(committer.write(move |c| {
-                        let now = chrono::Utc::now().naive_utc();
-                        diesel::insert_into(terms::table)
-                            .values((
-                                terms::kind.eq("topic"),
-                                terms::slug.eq(format!("t{i}")),
-                                terms::name.eq("T"),
-                                terms::description.eq(""),
-                                terms::created_at.eq(now),
-                                terms::updated_at.eq(now),
-                            ))
-                            .execute(c)?;
+                        insert_topic(c, &format!("t{i}"), "")?;
                         // Refused after writing: its row must go, and nobody else's.
                         if i % 2 == 1 { Err(diesel::result::Error::RollbackTransaction) } else { Ok(i) }
                     }))
@@ -255,19 +260,7 @@ mod tests {
         // 2 MiB: far less than the log holds before the writer would checkpoint it itself.
         let description = "x".repeat(2 << 20);
         actix_web::rt::System::new()
-            .block_on(committer.write(move |c| {
-                let now = chrono::Utc::now().naive_utc();
-                diesel::insert_into(terms::table)
-                    .values((
-                        terms::kind.eq("topic"),
-                        terms::slug.eq("large"),
-                        terms::name.eq("Large"),
-                        terms::description.eq(description),
-                        terms::created_at.eq(now),
-                        terms::updated_at.eq(now),
-                    ))
-                    .execute(c)
-            }))
+            .block_on(committer.write(move |c| insert_topic(c, "large", &description)))
             .unwrap();
         let waited = std::time::Instant::now();
         while std::fs::metadata(&path).unwrap().len() < before + (2 << 20) {
@@ -283,19 +276,7 @@ mod tests {
         let pool = crate::db::open(&url).unwrap();
         let committer = Committer::start(pool.clone()).unwrap();
         let write = |slug: &'static str| {
-            actix_web::rt::System::new().block_on(committer.write(move |c| {
-                let now = chrono::Utc::now().naive_utc();
-                diesel::insert_into(terms::table)
-                    .values((
-                        terms::kind.eq("topic"),
-                        terms::slug.eq(slug),
-                        terms::name.eq("T"),
-                        terms::description.eq(""),
-                        terms::created_at.eq(now),
-                        terms::updated_at.eq(now),
-                    ))
-                    .execute(c)
-            }))
+            actix_web::rt::System::new().block_on(committer.write(move |c| insert_topic(c, slug, "")))
         };
         // Another process holds the write lock past the busy timeout.
         let mut other = crate::db::Location::parse(&url).unwrap().connect().unwrap();

@@ -13,17 +13,18 @@ use utoipa::openapi::path::PathItem;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::api;
 use crate::api::service::OpenApiJson;
-use crate::api::{self, AppState, users};
-use crate::auth::Role;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::{KeyError, Keys};
 use crate::config::{Seed, Settings};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::cache::{self, ResponseCache};
 use crate::http::metrics::{self, Metrics};
 use crate::http::rate_limit::{self, ClientLimiter};
 use crate::http::{conditional, json, problems, security};
+use crate::service::{trash, users};
+use crate::state::AppState;
 use crate::{db, openapi, seed};
 
 /// Why the service could not start.
@@ -39,8 +40,6 @@ pub enum StartError {
     Admin(ApiError),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
-    #[error("cannot start the writer thread: {0}")]
-    Writer(#[from] std::io::Error),
 }
 
 impl From<diesel::result::Error> for StartError {
@@ -53,6 +52,8 @@ impl From<diesel::result::Error> for StartError {
 #[derive(Clone)]
 pub struct Service {
     state: AppState,
+    keys: Arc<Keys>,
+    throttle: Arc<LoginThrottle>,
     openapi: OpenApiJson,
     routes: Arc<RouteTable>,
     cors_origins: Arc<Vec<String>>,
@@ -62,38 +63,28 @@ pub struct Service {
 }
 
 impl Service {
-    /// Opens the store (applying migrations) and loads the demo data into an empty one.
-    pub fn start(settings: &Settings) -> Result<Self, StartError> {
-        let pool = db::open(&settings.database_url)?;
+    /// Opens the store (applying migrations), loads the demo data into an empty one, creates
+    /// the configured admin and purges what has been in the trash too long: all through the
+    /// one write path, one starting process at a time.
+    pub async fn start(settings: &Settings) -> Result<Self, StartError> {
         let keys = Keys::new(settings.jwt_secret.as_deref(), settings.token_ttl())?;
-        let mut conn = pool.get().map_err(db::OpenError::from)?;
-        db::one_process_at_a_time(&mut conn, |conn| {
-            if settings.seed == Seed::Demo && seed::load_demo(conn).map_err(StartError::Seed)? {
-                log::info!("loaded the demo data into an empty database");
-            }
-            if let (Some(username), Some(password)) = (&settings.admin_username, &settings.admin_password) {
-                ensure_admin(conn, username, password)?;
-            }
-            if let Some(retention) = settings.trash_retention() {
-                report_purge(api::trash::purge_expired(conn, retention));
-            }
-            Ok::<_, StartError>(())
-        })?;
-        let shared = db::is_postgres(&conn);
-        drop(conn);
-        let committer = if shared { None } else { Some(Arc::new(db::commit::Committer::start(pool.clone())?)) };
-        let doc = openapi::document();
+        let state = AppState::open(settings)?;
+        let lock = db::StartupLock::take(&state.pool)?;
+        if settings.seed == Seed::Demo && seed::load_demo(&state).await.map_err(StartError::Seed)? {
+            log::info!("loaded the demo data into an empty database");
+        }
+        if let (Some(username), Some(password)) = (&settings.admin_username, &settings.admin_password)
+            && users::ensure_admin(&state, username, password).await.map_err(StartError::Admin)?
+        {
+            log::info!("created admin `{}`", username.trim().to_lowercase());
+        }
+        report_purge(trash::purge_expired(&state).await);
+        drop(lock);
+        let doc = api::document();
         Ok(Self {
-            state: AppState {
-                pool,
-                public_url: settings.public_url(),
-                keys: Arc::new(keys),
-                throttle: Arc::new(LoginThrottle::default()),
-                trash_retention: settings.trash_retention(),
-                committer,
-                content: Arc::new(db::version::ContentVersion::new(shared)),
-                totals: api::totals::Totals::new(settings.cache_mb).map(Arc::new),
-            },
+            state,
+            keys: Arc::new(keys),
+            throttle: Arc::new(LoginThrottle::default()),
             openapi: OpenApiJson(openapi::json(&doc)),
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
@@ -105,11 +96,13 @@ impl Service {
 
     /// Purges, once an hour, what has been in the trash longer than the retention period.
     pub async fn purge_trash_hourly(self) {
-        let Some(retention) = self.state.trash_retention else { return };
+        if self.state.trash_retention.is_none() {
+            return;
+        }
         let mut hourly = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;
-            report_purge(self.state.db(move |c| api::trash::purge_expired(c, retention)).await);
+            report_purge(trash::purge_expired(&self.state).await);
         }
     }
 
@@ -138,6 +131,8 @@ impl Service {
             app = app.app_data(web::Data::from(cache));
         }
         app.app_data(web::Data::new(self.state))
+            .app_data(web::Data::from(self.keys))
+            .app_data(web::Data::from(self.throttle))
             .app_data(web::Data::new(self.openapi))
             .app_data(web::Data::from(self.routes))
             .app_data(web::Data::from(self.metrics))
@@ -167,18 +162,6 @@ fn report_purge(outcome: Result<usize, ApiError>) {
         Ok(n) => log::info!("purged {n} news items whose time in the trash ran out"),
         Err(err) => log::error!("cannot purge the trash: {err}"),
     }
-}
-
-/// Creates the configured admin unless a user of that name exists (whose password and
-/// role are then left as they are).
-fn ensure_admin(conn: &mut db::DbConn, username: &str, password: &str) -> Result<(), StartError> {
-    let name = users::normalize_username(username)
-        .map_err(|m| StartError::Admin(ApiError::invalid_fields(vec![FieldError::new("username", m)])))?;
-    if db::users::by_username(conn, &name).map_err(|e| StartError::Admin(e.into()))?.is_none() {
-        users::create_account(conn, &name, password, Role::Admin).map_err(StartError::Admin)?;
-        log::info!("created admin `{name}`");
-    }
-    Ok(())
 }
 
 fn cors(origins: &[String]) -> Cors {

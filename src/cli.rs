@@ -3,38 +3,49 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use crate::api::users::{change_account, create_account, normalize_username};
-use crate::config::{Settings, UserCommand};
+use crate::auth::Role;
+use crate::config::{RoleArg, Settings, UserCommand};
 use crate::db;
 use crate::error::ApiError;
+use crate::service::users::{self, AccountChange};
+use crate::state::AppState;
 
-/// Runs `newsdesk user ...`.
-pub fn user(settings: &Settings, command: UserCommand) -> Result<String, Box<dyn std::error::Error>> {
-    let pool = db::open(&settings.database_url)?;
-    let conn = &mut *pool.get()?;
-    let outcome = match command {
-        UserCommand::Add { username, role } => {
-            let password = read_password()?;
-            let user = create_account(conn, &username, &password, role.into()).map_err(explain)?;
-            format!("created {} `{}` (id {})", user.role, user.username, user.id)
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Editor => Role::Editor,
+            RoleArg::Admin => Role::Admin,
         }
-        UserCommand::SetRole { username, role } => {
-            let id = find(conn, &username)?;
-            let user = change_account(conn, id, Some(role.into()), None, None).map_err(explain)?;
-            format!("`{}` is now {}", user.username, user.role)
-        }
-        UserCommand::Disable { username } => {
-            let id = find(conn, &username)?;
-            let user = change_account(conn, id, None, None, Some(true)).map_err(explain)?;
-            format!("`{}` is disabled", user.username)
-        }
-    };
-    Ok(outcome)
+    }
 }
 
-fn find(conn: &mut db::DbConn, username: &str) -> Result<i64, Box<dyn std::error::Error>> {
-    let name = normalize_username(username)?;
-    Ok(db::users::by_username(conn, &name)?.ok_or_else(|| format!("no user `{name}`"))?.id)
+/// Runs `newsdesk user ...`, through the same write path as the server.
+pub fn user(settings: &Settings, command: UserCommand) -> Result<String, Box<dyn std::error::Error>> {
+    let state = AppState::open(settings)?;
+    actix_web::rt::System::new().block_on(async move {
+        let outcome = match command {
+            UserCommand::Add { username, role } => {
+                let password = read_password()?;
+                let user = users::create(&state, &username, password, role.into()).await.map_err(explain)?;
+                format!("created {} `{}` (id {})", user.role, user.username, user.id)
+            }
+            UserCommand::SetRole { username, role } => {
+                let change = AccountChange { role: Some(role.into()), ..AccountChange::default() };
+                let user = users::change(&state, find(&state, &username).await?, change).await.map_err(explain)?;
+                format!("`{}` is now {}", user.username, user.role)
+            }
+            UserCommand::Disable { username } => {
+                let change = AccountChange { disabled: Some(true), ..AccountChange::default() };
+                let user = users::change(&state, find(&state, &username).await?, change).await.map_err(explain)?;
+                format!("`{}` is disabled", user.username)
+            }
+        };
+        Ok(outcome)
+    })
+}
+
+async fn find(state: &AppState, username: &str) -> Result<i64, Box<dyn std::error::Error>> {
+    users::id_of(state, username).await.map_err(explain)?.ok_or_else(|| format!("no user `{username}`").into())
 }
 
 /// Runs `newsdesk backup PATH`: a consistent copy of the live database, then checked.

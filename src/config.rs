@@ -19,8 +19,6 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::auth::Role;
-
 /// newsdesk: a headless news and organization-profile service.
 #[derive(Debug, Parser)]
 #[command(name = "newsdesk", version, about)]
@@ -73,15 +71,6 @@ pub enum UserCommand {
 pub enum RoleArg {
     Editor,
     Admin,
-}
-
-impl From<RoleArg> for Role {
-    fn from(role: RoleArg) -> Self {
-        match role {
-            RoleArg::Editor => Role::Editor,
-            RoleArg::Admin => Role::Admin,
-        }
-    }
 }
 
 /// What to load into an empty database.

@@ -13,3 +13,5 @@ pub mod feeds;
 pub mod http;
 pub mod openapi;
 pub mod seed;
+pub mod service;
+pub mod state;

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.settings),
         Command::Openapi => {
-            print!("{}", newsdesk::openapi::json(&newsdesk::openapi::document()));
+            print!("{}", newsdesk::openapi::json(&newsdesk::api::document()));
             Ok(())
         }
         Command::User(command) => newsdesk::cli::user(&cli.settings, command).map(|outcome| println!("{outcome}")),
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
 
 #[actix_web::main]
 async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let service = Service::start(settings)?;
+    let service = Service::start(settings).await?;
     log::info!("serving on http://{} (public URL {})", settings.bind, settings.public_url());
     actix_web::rt::spawn(service.clone().purge_trash_hourly());
     actix_web::rt::spawn(service.clone().watch_other_processes());

@@ -5,7 +5,6 @@
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
-use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem};
 
@@ -27,7 +26,7 @@ use crate::error::{FieldError, Problem};
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(
-        schemas(Problem, FieldError, crate::api::news::NewsItemFields),
+        schemas(Problem, FieldError),
         responses(
             NotModified, BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed,
             PayloadTooLarge, UnsupportedMediaType, Unprocessable, TooManyRequests
@@ -50,14 +49,10 @@ impl Modify for BearerScheme {
     }
 }
 
-/// The complete document.
-pub fn document() -> Document {
-    let (_, doc) = actix_web::App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(crate::api::routes)
-        .split_for_parts();
-    doc
+/// The top of the document: its info, tags, security scheme and shared responses; the
+/// operations are added by `api::document`.
+pub fn top() -> Document {
+    ApiDoc::openapi()
 }
 
 /// The document as `/openapi.json` serves it and `openapi/openapi.json` holds it.

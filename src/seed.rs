@@ -5,15 +5,16 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::api::news::store;
-use crate::api::{bodies, offices, organizations};
+use crate::api::{bodies, offices};
+use crate::db;
 use crate::db::authors::AuthorForm;
 use crate::db::revisions::Origin;
 use crate::db::terms::{TermForm, TermKind};
-use crate::db::{self, DbConn};
 use crate::domain::dates;
 use crate::domain::news::{NewsDraft, NewsStatus};
 use crate::error::ApiError;
+use crate::service::{news, organizations};
+use crate::state::AppState;
 
 const INTERPOL: &str = include_str!("seed/interpol.json");
 
@@ -75,47 +76,60 @@ fn body(headline: &Headline, organization: &str) -> String {
 /// Loads the demo into an empty database; does nothing when anything is stored already
 /// (so a restart never duplicates it, nor collides with what users made).
 /// Runs in one transaction: a failure leaves the database empty.
-pub fn load_demo(conn: &mut DbConn) -> Result<bool, ApiError> {
+pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
     let demo: Demo = serde_json::from_str(INTERPOL).map_err(ApiError::internal)?;
-    db::write(conn, |conn| {
-        if !db::is_empty(conn)? {
-            return Ok(false);
-        }
-        let now = dates::now().naive_utc();
-        for (kind, terms) in [(TermKind::Topic, &demo.topics), (TermKind::Region, &demo.regions)] {
-            for term in terms {
-                let form =
-                    TermForm { slug: &term.slug, name: &term.name, description: &term.description, updated_at: now };
-                db::terms::insert(conn, kind, &form)?;
+    if !state.db(|c| Ok(db::is_empty(c)?)).await? {
+        return Ok(false);
+    }
+    state
+        .write(move |conn| {
+            if !db::is_empty(conn)? {
+                return Ok(false);
             }
-        }
-        let organization = organizations::create(conn, demo.organization.profile.clone())?;
-        for body in &demo.organization.bodies {
-            bodies::create(conn, organization.id, body.clone())?;
-        }
-        for office in &demo.organization.offices {
-            offices::create(conn, organization.id, office.clone())?;
-        }
-        let author =
-            AuthorForm { name: &demo.author.name, title: &demo.author.title, bio: &demo.author.bio, updated_at: now };
-        let author = db::authors::insert(conn, &author)?;
-        // Oldest first, so that ids grow with time and same-day items keep the page's order.
-        for headline in &demo.news {
-            let draft = NewsDraft {
-                slug: None,
-                title: headline.title.clone(),
-                summary: headline.summary.clone(),
-                body: body(headline, &organization.name),
-                topic: Some(headline.topic.clone()),
-                region: Some(headline.region.clone()),
-                tags: headline.tags.clone(),
-                author_id: Some(author.id),
-                organization: Some(organization.slug.clone()),
-                status: NewsStatus::Published,
-                published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+            let now = dates::now().naive_utc();
+            for (kind, terms) in [(TermKind::Topic, &demo.topics), (TermKind::Region, &demo.regions)] {
+                for term in terms {
+                    let form = TermForm {
+                        slug: &term.slug,
+                        name: &term.name,
+                        description: &term.description,
+                        updated_at: now,
+                    };
+                    db::terms::insert(conn, kind, &form)?;
+                }
+            }
+            let organization = organizations::create(conn, demo.organization.profile.clone())?;
+            for body in &demo.organization.bodies {
+                bodies::create(conn, organization.id, body.clone())?;
+            }
+            for office in &demo.organization.offices {
+                offices::create(conn, organization.id, office.clone())?;
+            }
+            let author = AuthorForm {
+                name: &demo.author.name,
+                title: &demo.author.title,
+                bio: &demo.author.bio,
+                updated_at: now,
             };
-            store(conn, None, draft.validate().map_err(ApiError::invalid_fields)?, &Origin::default())?;
-        }
-        Ok(true)
-    })
+            let author = db::authors::insert(conn, &author)?;
+            // Oldest first, so that ids grow with time and same-day items keep the page's order.
+            for headline in &demo.news {
+                let draft = NewsDraft {
+                    slug: None,
+                    title: headline.title.clone(),
+                    summary: headline.summary.clone(),
+                    body: body(headline, &organization.name),
+                    topic: Some(headline.topic.clone()),
+                    region: Some(headline.region.clone()),
+                    tags: headline.tags.clone(),
+                    author_id: Some(author.id),
+                    organization: Some(organization.slug.clone()),
+                    status: NewsStatus::Published,
+                    published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+                };
+                news::store(conn, None, draft.validate().map_err(ApiError::invalid_fields)?, &Origin::default())?;
+            }
+            Ok(true)
+        })
+        .await
 }

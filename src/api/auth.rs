@@ -7,6 +7,8 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::State;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::token::Keys;
 use crate::auth::{Role, password};
 use crate::db;
 use crate::error::ApiError;
@@ -48,12 +50,14 @@ pub struct TokenResponse {
 #[post("/auth/token")]
 pub async fn create_token(
     state: State,
+    keys: web::Data<Keys>,
+    throttle: web::Data<LoginThrottle>,
     req: HttpRequest,
     Json(body): Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let username = body.username.trim().to_lowercase();
     let address = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    if let Err(wait) = state.throttle.check(&username, &address) {
+    if let Err(wait) = throttle.check(&username, &address) {
         return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
     }
     let name = username.clone();
@@ -67,16 +71,16 @@ pub async fn create_token(
     })
     .await?;
     let Some(user) = user else {
-        let delay = state.throttle.failed(&username, &address);
+        let delay = throttle.failed(&username, &address);
         actix_web::rt::time::sleep(delay).await;
         return Err(ApiError::Unauthorized { detail: "invalid username or password".into(), invalid_token: false });
     };
-    state.throttle.succeeded(&username);
+    throttle.succeeded(&username);
     let role = Role::parse(&user.role).map_err(|_| ApiError::internal(std::fmt::Error))?;
-    let token = state.keys.issue(user.id, role).map_err(ApiError::internal)?;
+    let token = keys.issue(user.id, role).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(TokenResponse {
         access_token: token,
         token_type: "Bearer",
-        expires_in: state.keys.ttl.as_secs(),
+        expires_in: keys.ttl.as_secs(),
     }))
 }

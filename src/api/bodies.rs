@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::organizations::find as find_organization;
 use super::{State, changed, created, not_null, nullable, utc};
 use crate::auth::{Editor, Reader};
 use crate::db::organizations::{BodyForm, BodyRow};
@@ -18,6 +17,7 @@ use crate::domain::slug::Key;
 use crate::domain::text;
 use crate::error::{ApiError, FieldError};
 use crate::http::{IfMatch, Json};
+use crate::service::organizations::find as find_organization;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_bodies)

@@ -9,12 +9,12 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::news::NewsItem;
 use super::{State, utc};
 use crate::db;
 use crate::domain::dates;
 use crate::domain::params::{QueryParams, bounded};
 use crate::error::ApiError;
+use crate::service::news::NewsItem;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_changes);
@@ -78,15 +78,12 @@ pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse
     let since = params.parsed("since", parse_cursor)?.unwrap_or(0);
     let limit = params.parsed("limit", |v| bounded(v, 1, 1000))?.unwrap_or(100);
     params.finish("since, limit")?;
-    let (changes, has_more) = state
-        .db(move |c| {
-            let now = dates::now();
-            if db::news::has_due(c, now)? {
-                db::write(c, |c| db::news::announce_due(c, now))?;
-            }
-            Ok(db::news::changes(c, since, i64::try_from(limit).unwrap_or(1000))?)
-        })
-        .await?;
+    let now = dates::now();
+    if state.db(move |c| Ok(db::news::has_due(c, now)?)).await? {
+        state.write(move |c| Ok(db::news::announce_due(c, now)?)).await?;
+    }
+    let (changes, has_more) =
+        state.db(move |c| Ok(db::news::changes(c, since, i64::try_from(limit).unwrap_or(1000))?)).await?;
     let next_cursor = changes.last().map_or(since, |c| c.seq).to_string();
     let changes = changes
         .into_iter()

@@ -13,100 +13,30 @@ pub mod organizations;
 pub mod revisions;
 pub mod service;
 pub mod taxonomy;
-pub mod totals;
 pub mod trash;
 pub mod users;
 
-use std::sync::Arc;
-
+use actix_web::HttpResponse;
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::{self, DbConn, DbPool};
-use crate::error::ApiError;
+pub use crate::domain::dates::utc;
+pub use crate::state::State;
 
-/// Everything a handler needs, built once at start-up.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: DbPool,
-    /// Base of absolute links, without a trailing slash.
-    pub public_url: String,
-    pub keys: Arc<crate::auth::token::Keys>,
-    pub throttle: Arc<crate::auth::throttle::LoginThrottle>,
-    /// How long trashed items stay restorable; `None`: until purged by hand.
-    pub trash_retention: Option<chrono::Duration>,
-    /// Commits queued writes together (SQLite); `None` where replicas share the database.
-    pub committer: Option<Arc<crate::db::commit::Committer>>,
-    /// The version of the stored content, for what is kept while it stays the same.
-    pub content: Arc<crate::db::version::ContentVersion>,
-    /// Listing totals kept per filter; `None` when caching is off.
-    pub totals: Option<Arc<totals::Totals>>,
-}
-
-/// The state as handlers extract it.
-pub type State = web::Data<AppState>;
-
-impl AppState {
-    /// Runs store work on the blocking thread pool, never on an actix worker.
-    pub async fn db<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-
-    /// Runs a write (`db::write`): on SQLite, committed together with the writes queued beside
-    /// it; on PostgreSQL, alone on the blocking thread pool (replicas cannot share a transaction).
-    pub async fn write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let outcome = match &self.committer {
-            Some(committer) => committer.write(f).await,
-            None => self.db(move |c| db::write(c, f)).await,
-        };
-        // Before the writer hears back: from now on, nothing kept shows the old content.
-        self.content.changed();
-        outcome
-    }
-
-    /// The version of the stored content now (a query only where replicas share the database).
-    pub async fn content_version(&self) -> Result<i64, ApiError> {
-        match self.content.known() {
-            Some(version) => Ok(version),
-            None => self.db(|c| Ok(crate::db::content_version(c)?)).await,
-        }
-    }
-
-    /// Polls the database's content version for ever, where this process counts its own
-    /// changes, to notice what other processes write. Returns at once elsewhere.
-    pub async fn watch_other_processes(self) {
-        if !self.content.needs_polling() {
-            return;
-        }
-        let mut every = actix_web::rt::time::interval(crate::db::version::POLL_INTERVAL);
-        loop {
-            every.tick().await;
-            match self.db(|c| Ok(crate::db::content_version(c)?)).await {
-                Ok(version) => self.content.polled(version),
-                Err(err) => log::warn!("cannot poll the content version: {err}"),
-            }
-        }
-    }
-
-    /// An absolute URL for a path of this service.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.public_url)
-    }
+/// The complete OpenAPI document: the top (`openapi`) and every operation of `routes`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    use utoipa::{PartialSchema, ToSchema};
+    use utoipa_actix_web::AppExt;
+    let (_, mut doc) =
+        actix_web::App::new().into_utoipa_app().openapi(crate::openapi::top()).configure(routes).split_for_parts();
+    // Trimmed items are built as JSON: no operation names their type, the listing refers to it.
+    doc.components
+        .get_or_insert_default()
+        .schemas
+        .insert(news::NewsItemFields::name().into_owned(), news::NewsItemFields::schema());
+    doc
 }
 
 /// Registers every route under `/api/v1`, each with its OpenAPI operation.
@@ -146,11 +76,6 @@ pub fn created(location: String, body: &impl Serialize) -> HttpResponse {
 /// `200 OK` with the changed representation, never cached.
 pub fn changed(body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body)
-}
-
-/// A stored UTC timestamp as the API shows it.
-pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
 }
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value, so

@@ -10,8 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::news::{self, NewsItem, NewsWrite};
-use super::organizations::{self, Organization, OrganizationWrite};
+use super::news::NewsWrite;
 use super::{State, changed, utc};
 use crate::auth::{AuthUser, Editor};
 use crate::db::revisions::{Entity, Origin, RevisionRow};
@@ -20,6 +19,8 @@ use crate::domain::news::{NewsDraft, Visibility};
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::http::IfMatch;
+use crate::service::news::{self, NewsItem};
+use crate::service::organizations::{self, Organization, OrganizationWrite};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_news_revisions)

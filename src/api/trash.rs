@@ -8,15 +8,14 @@ use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::news::NewsItem;
 use super::{State, changed, utc};
 use crate::auth::{Admin, Editor};
 use crate::db::news::NewsView;
 use crate::db::{self, DbConn};
-use crate::domain::dates;
 use crate::domain::params::{QueryParams, bounded};
 use crate::domain::slug::Key;
 use crate::error::ApiError;
+use crate::service::news::NewsItem;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_trash).service(restore_trashed).service(purge_trashed);
@@ -65,12 +64,6 @@ fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
         deleted_at,
         item: NewsItem::from(view),
     }
-}
-
-/// Purges what has been in the trash longer than `retention`; returns how many items.
-pub fn purge_expired(conn: &mut DbConn, retention: chrono::Duration) -> Result<usize, ApiError> {
-    let cutoff = (dates::now() - retention).naive_utc();
-    db::write(conn, |c| Ok(db::news::purge_trashed_before(c, cutoff)?))
 }
 
 fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {

@@ -8,13 +8,13 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, changed, created, not_null, utc};
-use crate::auth::{Admin, Role, password};
-use crate::db::users::{NewUser, UserChanges, UserRow};
-use crate::db::{self, DbConn};
-use crate::domain::dates;
+use crate::auth::{Admin, Role};
+use crate::db;
+use crate::db::users::UserRow;
 use crate::domain::slug::Key;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::Json;
+use crate::service::users::{self, AccountChange};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_users).service(create_user).service(get_user).service(update_user);
@@ -88,73 +88,6 @@ pub struct UserPatch {
     disabled: Option<bool>,
 }
 
-/// A username as stored: trimmed, lowercase, of a small alphabet.
-pub fn normalize_username(username: &str) -> Result<String, String> {
-    let name = username.trim().to_lowercase();
-    let valid = (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-@".contains(&b));
-    if valid { Ok(name) } else { Err("must be 1 to 64 of a-z, 0-9, `.`, `_`, `-`, `@`".into()) }
-}
-
-/// Creates an account (the API and the command line both come here). Hashing is slow:
-/// call it off the async workers.
-pub fn create_account(conn: &mut DbConn, username: &str, password: &str, role: Role) -> Result<UserRow, ApiError> {
-    let mut errors = Vec::new();
-    let username = normalize_username(username).map_err(|m| errors.push(FieldError::new("username", m))).ok();
-    if let Err(message) = password::check(password) {
-        errors.push(FieldError::new("password", message));
-    }
-    let Some(username) = username.filter(|_| errors.is_empty()) else { return Err(ApiError::invalid_fields(errors)) };
-    let hash = password::hash(password).map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?;
-    let now = dates::now().naive_utc();
-    let user = NewUser {
-        username: &username,
-        password_hash: &hash,
-        role: role.as_str(),
-        disabled: false,
-        created_at: now,
-        updated_at: now,
-    };
-    db::write(conn, |c| {
-        if db::users::by_username(c, &username)?.is_some() {
-            return Err(ApiError::Conflict(format!("username `{username}` is already taken")));
-        }
-        Ok(db::users::insert(c, &user)?)
-    })
-}
-
-/// Changes an account. Refuses to leave the service without an active admin.
-pub fn change_account(
-    conn: &mut DbConn,
-    id: i64,
-    role: Option<Role>,
-    password: Option<&str>,
-    disabled: Option<bool>,
-) -> Result<UserRow, ApiError> {
-    let hash = match password {
-        Some(password) => {
-            password::check(password).map_err(|m| ApiError::invalid_fields(vec![FieldError::new("password", m)]))?;
-            Some(password::hash(password).map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))?)
-        }
-        None => None,
-    };
-    db::write(conn, |c| {
-        let current =
-            db::users::find(c, id).optional()?.ok_or_else(|| ApiError::NotFound(format!("no user with id {id}")))?;
-        let changes = UserChanges {
-            password_hash: hash.as_deref(),
-            role: role.map(Role::as_str),
-            disabled,
-            updated_at: dates::now().naive_utc(),
-        };
-        let user = db::users::update(c, id, &changes)?;
-        if current.role == "admin" && !current.disabled && db::users::active_admins(c)? == 0 {
-            return Err(ApiError::Conflict("this would leave no active admin; make another admin first".into()));
-        }
-        Ok(user)
-    })
-}
-
 fn user_id(segment: &str) -> Result<i64, ApiError> {
     match Key::parse(segment) {
         Some(Key::Id(id)) => Ok(id),
@@ -187,7 +120,7 @@ pub async fn get_user(state: State, _: Admin, id: web::Path<String>) -> Result<H
 #[utoipa::path(operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = UserCreate, responses((status = 201, description = "Created", body = User), crate::openapi::CreateErrors))]
 #[post("/users")]
 pub async fn create_user(state: State, _: Admin, Json(body): Json<UserCreate>) -> Result<HttpResponse, ApiError> {
-    let user = state.db(move |c| create_account(c, &body.username, &body.password, body.role)).await?;
+    let user = users::create(&state, &body.username, body.password, body.role).await?;
     let user = User::from(user);
     Ok(created(state.url(&format!("/api/v1/users/{}", user.id)), &user))
 }
@@ -202,6 +135,7 @@ pub async fn update_user(
     Json(patch): Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = user_id(&id)?;
-    let user = state.db(move |c| change_account(c, id, patch.role, patch.password.as_deref(), patch.disabled)).await?;
+    let change = AccountChange { role: patch.role, password: patch.password, disabled: patch.disabled };
+    let user = users::change(&state, id, change).await?;
     Ok(changed(&User::from(user)))
 }

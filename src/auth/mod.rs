@@ -16,10 +16,10 @@ use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::AppState;
 use crate::db;
 use crate::domain::news::Visibility;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// What a user may do. Admins may do everything editors may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -75,10 +75,11 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 fn authenticate(req: &HttpRequest) -> Pending<Option<AuthUser>> {
     let token = bearer(req);
     let state = req.app_data::<web::Data<AppState>>().cloned();
+    let keys = req.app_data::<web::Data<token::Keys>>().cloned();
     Box::pin(async move {
         let Some(token) = token? else { return Ok(None) };
-        let state = state.ok_or_else(|| ApiError::internal(std::fmt::Error))?;
-        let claims = state.keys.verify(&token).ok_or_else(ApiError::invalid_token)?;
+        let (Some(state), Some(keys)) = (state, keys) else { return Err(ApiError::internal(std::fmt::Error)) };
+        let claims = keys.verify(&token).ok_or_else(ApiError::invalid_token)?;
         let id: i64 = claims.sub.parse().map_err(|_| ApiError::invalid_token())?;
         let user = state.db(move |c| Ok(db::users::find(c, id).optional()?)).await?;
         match user {

@@ -62,6 +62,8 @@ pub enum OpenError {
     Prepare(#[from] diesel::result::Error),
     #[error("cannot check the database file: {0}")]
     Check(String),
+    #[error("cannot start the writer thread: {0}")]
+    Writer(#[from] std::io::Error),
 }
 
 /// Where the store is, read from `NEWSDESK_DATABASE_URL`.
@@ -160,19 +162,31 @@ fn migrate(conn: &mut DbConn) -> Result<(), OpenError> {
     Ok(())
 }
 
-/// Runs `f` while no other process starting on the same database runs its own (PostgreSQL
-/// replicas loading the demo data or creating the admin at once).
-pub fn one_process_at_a_time<T, E: From<diesel::result::Error>>(
-    conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E> {
-    if !matches!(conn, DbConn::Postgres(_)) {
-        return f(conn);
+/// Held while a process starting on a PostgreSQL database loads the demo data or creates the
+/// admin, so that replicas starting at once take turns; released when dropped. On SQLite it
+/// holds nothing (one process serves the file).
+pub struct StartupLock(Option<PooledConn>);
+
+impl StartupLock {
+    /// Waits until no other starting process holds the lock, then holds it.
+    pub fn take(pool: &DbPool) -> Result<Self, OpenError> {
+        let mut conn = pool.get()?;
+        if !is_postgres(&conn) {
+            return Ok(Self(None));
+        }
+        conn.batch_execute(&format!("SELECT pg_advisory_lock({STARTUP_LOCK})"))?;
+        Ok(Self(Some(conn)))
     }
-    conn.batch_execute(&format!("SELECT pg_advisory_lock({STARTUP_LOCK})"))?;
-    let outcome = f(conn);
-    conn.batch_execute(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK})"))?;
-    outcome
+}
+
+impl Drop for StartupLock {
+    fn drop(&mut self) {
+        if let Some(conn) = &mut self.0
+            && let Err(err) = conn.batch_execute(&format!("SELECT pg_advisory_unlock({STARTUP_LOCK})"))
+        {
+            log::warn!("cannot release the start-up lock: {err}");
+        }
+    }
 }
 
 /// Runs `f` in a write transaction that first stamps the content clock. That first statement

@@ -53,6 +53,11 @@ pub fn now() -> DateTime<Utc> {
     truncate_to_micros(Utc::now())
 }
 
+/// A stored UTC timestamp as the API shows it.
+pub fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
 /// A calendar period named by `on` (and the unit of archive counts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {

@@ -21,7 +21,7 @@ use quick_cache::sync::Cache;
 
 use super::conditional::PUBLIC_CACHE;
 use super::metrics::Metrics;
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::{db, domain};
 
 /// A typical answer (a page of headlines), to size the cache's index.

@@ -299,7 +299,7 @@ async fn short_secrets_refuse_to_start() {
         trash_retention_days: 30,
         cache_mb: 16,
     };
-    let err = Service::start(&settings).err().expect("refused");
+    let err = Service::start(&settings).await.err().expect("refused");
     assert!(err.to_string().contains("32 bytes"), "{err}");
 }
 

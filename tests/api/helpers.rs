@@ -140,7 +140,7 @@ impl TestApp {
             trash_retention_days: 30,
             cache_mb: 16,
         };
-        let service = Service::start(&settings).expect("service starts");
+        let service = Service::start(&settings).await.expect("service starts");
         if watch {
             actix_web::rt::spawn(service.clone().watch_other_processes());
         }

@@ -1,0 +1,9 @@
+//! The rules and the writes, one module per resource: what a stored item must satisfy, how
+//! a write resolves what it names, and what it records beside the change (its revision).
+//! `api` (HTTP), `seed` and `cli` call these; every write runs through `AppState::write`,
+//! the one write path.
+
+pub mod news;
+pub mod organizations;
+pub mod trash;
+pub mod users;

@@ -1,0 +1,185 @@
+//! News items: the representation clients see, and the rules of a write (references
+//! resolved, a unique slug, the revision kept), run inside the write transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::news::{NewsForm, NewsView, References};
+use crate::db::revisions::{self, Entity, Origin};
+use crate::db::terms::TermKind;
+use crate::db::{self, DbConn};
+use crate::domain::dates::{self, utc};
+use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
+use crate::domain::slug::{Key, Slug};
+use crate::error::{ApiError, FieldError};
+
+/// A news item as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 7, "slug": "14-terror-suspects-arrested-in-african-operation",
+    "title": "14 terror suspects arrested in African operation",
+    "summary": "An INTERPOL-supported operation in Africa led to the arrest of 14 terror suspects.",
+    "body": "Fourteen terror suspects were arrested ...", "topic": "terrorism", "region": "africa",
+    "tags": ["operation"], "author": {"id": 1, "name": "Robert Williams", "title": "Editor in Chief"},
+    "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
+    "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
+}))]
+pub struct NewsItem {
+    pub id: i64,
+    /// Unique; usable wherever an id is.
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    /// Slug of a topic.
+    pub topic: Option<String>,
+    /// Slug of a region.
+    pub region: Option<String>,
+    /// Sorted, without duplicates.
+    pub tags: Vec<String>,
+    pub author: Option<AuthorSummary>,
+    /// Slug of the publishing organization.
+    pub organization: Option<String>,
+    pub status: NewsStatus,
+    /// When the item is (or was, or will be) public. In the future: scheduled.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Derived from the body at 238 words a minute.
+    pub reading_time_seconds: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The author of an item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorSummary {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+}
+
+impl From<NewsView> for NewsItem {
+    fn from(view: NewsView) -> Self {
+        let row = view.row;
+        Self {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            body: row.body,
+            topic: view.topic,
+            region: view.region,
+            tags: view.tags,
+            author: view.author.map(|a| AuthorSummary { id: a.id, name: a.name, title: a.title }),
+            organization: view.organization,
+            status: NewsStatus::parse(&row.status).unwrap_or(NewsStatus::Draft),
+            published_at: row.published_at.map(utc),
+            reading_time_seconds: row.reading_time_seconds,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility) -> Result<NewsView, ApiError> {
+    db::news::find(conn, key, visibility, dates::now())
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("no news item {key}")))
+}
+
+/// Resolves the draft's references, chooses its slug and stores it (as a new item, or over
+/// `current`), keeping the result as the item's next revision. Runs inside the write transaction.
+pub fn store(
+    conn: &mut DbConn,
+    current: Option<&NewsView>,
+    draft: NewsDraft,
+    origin: &Origin,
+) -> Result<NewsView, ApiError> {
+    let mut errors = Vec::new();
+    let mut term = |conn: &mut DbConn, kind: TermKind, slug: &Option<String>| -> Result<Option<i64>, ApiError> {
+        let Some(slug) = slug else { return Ok(None) };
+        let found = db::terms::find(conn, kind, &Key::Slug(slug.clone())).optional()?;
+        if found.is_none() {
+            errors.push(FieldError::new(kind.as_str(), format!("no {} with slug `{slug}`", kind.as_str())));
+        }
+        Ok(found.map(|t| t.id))
+    };
+    let topic_id = term(conn, TermKind::Topic, &draft.topic)?;
+    let region_id = term(conn, TermKind::Region, &draft.region)?;
+    let author = match draft.author_id {
+        Some(id) => {
+            let author = db::authors::find(conn, id).optional()?;
+            if author.is_none() {
+                errors.push(FieldError::new("author_id", format!("no author with id {id}")));
+            }
+            author
+        }
+        None => None,
+    };
+    let organization_id = match &draft.organization {
+        Some(slug) => {
+            let id = db::organizations::id_by_slug(conn, slug)?;
+            if id.is_none() {
+                errors.push(FieldError::new("organization", format!("no organization with slug `{slug}`")));
+            }
+            id
+        }
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+
+    let current_id = current.map(|c| c.row.id);
+    let slug = match (&draft.slug, current) {
+        (Some(slug), _) if db::news::slug_taken(conn, slug, current_id)? => {
+            return Err(ApiError::Conflict(format!("slug `{slug}` is already taken by another news item")));
+        }
+        (Some(slug), _) => slug.clone(),
+        (None, Some(current)) => current.row.slug.clone(),
+        (None, None) => unique_slug(conn, &Slug::derive(&draft.title, "news"))?,
+    };
+    let form = NewsForm {
+        slug: &slug,
+        title: &draft.title,
+        summary: &draft.summary,
+        body: &draft.body,
+        topic_id,
+        region_id,
+        author_id: draft.author_id,
+        organization_id,
+        status: draft.status.as_str(),
+        published_at: draft.published_at.map(|t| t.naive_utc()),
+        reading_time_seconds: draft.reading_time_seconds(),
+        updated_at: dates::now().naive_utc(),
+    };
+    // Each found by exactly the slug the draft names.
+    let references = References {
+        topic: draft.topic.clone(),
+        region: draft.region.clone(),
+        author,
+        organization: draft.organization.clone(),
+    };
+    let view = match current_id {
+        Some(id) => db::news::update(conn, id, &form, references, &draft.tags)?,
+        None => db::news::insert(conn, &form, references, &draft.tags)?,
+    };
+    let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
+    revisions::record(conn, Entity::News, view.row.id, origin, &snapshot, view.row.updated_at)?;
+    Ok(view)
+}
+
+/// The base slug, or the first free `base-N`.
+fn unique_slug(conn: &mut DbConn, base: &Slug) -> Result<String, ApiError> {
+    let mut candidate = base.clone();
+    for n in 2.. {
+        let reserved = RESERVED_SLUGS.contains(&candidate.as_str());
+        if !reserved && !db::news::slug_taken(conn, candidate.as_str(), None)? {
+            break;
+        }
+        candidate = base.with_suffix(n);
+    }
+    Ok(candidate.into_string())
+}

@@ -1,0 +1,234 @@
+//! Organization profiles: the representation clients see, and the rules of a write (every
+//! field checked, the revision kept). Their bodies and offices are in `bodies` and `offices`.
+
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::organizations::{OrganizationForm, OrganizationRow};
+use crate::db::revisions::{self, Entity, Origin};
+use crate::db::{self, DbConn};
+use crate::domain::dates::{self, utc};
+use crate::domain::organization::{check_country, check_website};
+use crate::domain::slug::Slug;
+use crate::domain::text;
+use crate::error::{ApiError, FieldError};
+
+/// An organization's public profile.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1, "slug": "interpol", "name": "INTERPOL", "full_name": "International Criminal Police Organization",
+    "kind": "inter-governmental organization", "tagline": "...", "description": "... (markdown)",
+    "member_count": 195, "website": null, "headquarters": {"city": "Lyon", "country": "FR"},
+    "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
+}))]
+pub struct Organization {
+    pub id: i64,
+    pub slug: String,
+    /// Short name.
+    pub name: String,
+    pub full_name: String,
+    /// Free text, e.g. `inter-governmental organization`.
+    pub kind: String,
+    pub tagline: String,
+    /// Markdown.
+    pub description: String,
+    pub member_count: Option<i64>,
+    pub website: Option<String>,
+    pub headquarters: Option<Place>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A city and its country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Place {
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    pub city: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[schema(pattern = r"^[A-Z]{2}$", example = "FR")]
+    pub country: Option<String>,
+}
+
+/// Only a JSON object is a place: serde's derive would also take an array of its fields.
+impl<'de> Deserialize<'de> for Place {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            #[serde(default)]
+            city: Option<String>,
+            #[serde(default)]
+            country: Option<String>,
+        }
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(de)?;
+        let fields = Fields::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)?;
+        Ok(Self { city: fields.city, country: fields.country })
+    }
+}
+
+impl From<OrganizationRow> for Organization {
+    fn from(row: OrganizationRow) -> Self {
+        let has_headquarters = row.headquarters_city.is_some() || row.headquarters_country.is_some();
+        let headquarters =
+            has_headquarters.then_some(Place { city: row.headquarters_city, country: row.headquarters_country });
+        Self {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            full_name: row.full_name,
+            kind: row.kind,
+            tagline: row.tagline,
+            description: row.description,
+            member_count: row.member_count,
+            website: row.website,
+            headquarters,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// A complete profile to create or replace one with.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Europol", "full_name": "European Union Agency for Law Enforcement Cooperation",
+    "kind": "EU agency", "member_count": 27, "website": "https://www.europol.europa.eu",
+    "headquarters": {"city": "The Hague", "country": "NL"}}))]
+pub struct OrganizationWrite {
+    /// Derived from the name when absent; on PUT, absent keeps the current one.
+    #[serde(default)]
+    #[schema(max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Option<String>,
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    pub name: String,
+    #[serde(default)]
+    #[schema(max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    pub full_name: String,
+    #[serde(default)]
+    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    pub kind: String,
+    #[serde(default)]
+    #[schema(max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    pub tagline: String,
+    /// Markdown.
+    #[serde(default)]
+    #[schema(max_length = 20000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    pub description: String,
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub member_count: Option<i64>,
+    /// An absolute http(s) URL.
+    #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$"
+    )]
+    pub website: Option<String>,
+    #[serde(default)]
+    pub headquarters: Option<Place>,
+}
+
+impl OrganizationWrite {
+    /// Checks every field, trims text, and drops an empty headquarters.
+    pub fn validate(mut self) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let mut check = |field: &str, result: Result<(), String>| {
+            if let Err(message) = result {
+                errors.push(FieldError::new(field, message));
+            }
+        };
+        if let Some(slug) = &self.slug {
+            check("slug", Slug::parse(slug).map(drop));
+        }
+        check("name", text::check(&self.name, true, 200, false));
+        check("full_name", text::check(&self.full_name, false, 300, false));
+        check("kind", text::check(&self.kind, false, 100, false));
+        check("tagline", text::check(&self.tagline, false, 300, false));
+        check("description", text::check(&self.description, false, 20_000, true));
+        if self.member_count.is_some_and(|n| n < 0) {
+            check("member_count", Err("must not be negative".into()));
+        }
+        if let Some(website) = &self.website {
+            check("website", check_website(website));
+        }
+        if let Some(place) = &self.headquarters {
+            if let Some(city) = &place.city {
+                check("headquarters.city", text::check(city, true, 200, false));
+            }
+            if let Some(country) = &place.country {
+                check("headquarters.country", check_country(country));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::invalid_fields(errors));
+        }
+        for field in [&mut self.name, &mut self.full_name, &mut self.kind, &mut self.tagline, &mut self.description] {
+            *field = field.trim().to_owned();
+        }
+        self.headquarters = self.headquarters.filter(|p| p.city.is_some() || p.country.is_some());
+        Ok(self)
+    }
+
+    /// Stores the profile, new or over `current`, keeping it as the next revision.
+    pub fn save(
+        &self,
+        conn: &mut DbConn,
+        current: Option<&OrganizationRow>,
+        origin: &Origin,
+    ) -> Result<Organization, ApiError> {
+        let slug = match (&self.slug, current) {
+            (Some(slug), _) => slug.clone(),
+            (None, Some(current)) => current.slug.clone(),
+            (None, None) => Slug::derive(&self.name, "organization").into_string(),
+        };
+        let place = self.headquarters.as_ref();
+        let form = OrganizationForm {
+            slug: &slug,
+            name: &self.name,
+            full_name: &self.full_name,
+            kind: &self.kind,
+            tagline: &self.tagline,
+            description: &self.description,
+            member_count: self.member_count,
+            website: self.website.as_deref(),
+            headquarters_city: place.and_then(|p| p.city.as_deref()),
+            headquarters_country: place.and_then(|p| p.country.as_deref()),
+            updated_at: dates::now().naive_utc(),
+        };
+        let row = match current {
+            Some(current) => db::organizations::update(conn, current.id, &form)?,
+            None => db::organizations::insert(conn, &form)?,
+        };
+        let (id, at) = (row.id, row.updated_at);
+        let org = Organization::from(row);
+        let snapshot = serde_json::to_string(&org).map_err(ApiError::internal)?;
+        revisions::record(conn, Entity::Organization, id, origin, &snapshot, at)?;
+        Ok(org)
+    }
+}
+
+/// Creates an organization from a request body (the demo data comes this way too).
+pub fn create(conn: &mut DbConn, body: serde_json::Value) -> Result<Organization, ApiError> {
+    let write: OrganizationWrite = serde_json::from_value(body).map_err(ApiError::internal)?;
+    write.validate()?.save(conn, None, &Origin::default())
+}
+
+/// The organization with this slug, or 404.
+pub fn find(conn: &mut DbConn, slug: &str) -> Result<OrganizationRow, ApiError> {
+    let missing = || ApiError::NotFound(format!("no organization `{slug}`"));
+    // What cannot be a slug names nothing, and is never sent to the database.
+    if Slug::parse(slug).is_err() {
+        return Err(missing());
+    }
+    db::organizations::find(conn, slug).optional()?.ok_or_else(missing)
+}

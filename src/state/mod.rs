@@ -1,0 +1,110 @@
+//! `AppState`: what every part of the service shares, built once at start-up: the pool, the
+//! one write path, the content version and what is kept while it stays the same. It imports
+//! nothing of `api`, `auth` or `http`, which all import it.
+
+pub mod totals;
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::config::Settings;
+use crate::db::{self, DbConn, DbPool};
+use crate::error::ApiError;
+use totals::Totals;
+
+/// Everything a handler needs, built once at start-up.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    /// Base of absolute links, without a trailing slash.
+    pub public_url: String,
+    /// How long trashed items stay restorable; `None`: until purged by hand.
+    pub trash_retention: Option<chrono::Duration>,
+    /// Commits queued writes together (SQLite); `None` where replicas share the database.
+    committer: Option<Arc<db::commit::Committer>>,
+    /// The version of the stored content, for what is kept while it stays the same.
+    content: Arc<db::version::ContentVersion>,
+    /// Listing totals kept per filter; `None` when caching is off.
+    pub totals: Option<Arc<Totals>>,
+}
+
+/// The state as handlers extract it.
+pub type State = web::Data<AppState>;
+
+impl AppState {
+    /// Opens the store (applying migrations) and, on SQLite, starts its writer thread.
+    pub fn open(settings: &Settings) -> Result<Self, db::OpenError> {
+        let pool = db::open(&settings.database_url)?;
+        let shared = db::is_postgres(&*pool.get()?);
+        let committer = if shared { None } else { Some(Arc::new(db::commit::Committer::start(pool.clone())?)) };
+        Ok(Self {
+            pool,
+            public_url: settings.public_url(),
+            trash_retention: settings.trash_retention(),
+            committer,
+            content: Arc::new(db::version::ContentVersion::new(shared)),
+            totals: Totals::new(settings.cache_mb).map(Arc::new),
+        })
+    }
+
+    /// Runs store work on the blocking thread pool, never on an actix worker.
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// The one write path: every change to what is stored (from a request, the demo data, the
+    /// command line or a timer) runs here, in one transaction that `db::write` opens and
+    /// stamps (the content clock, the search index). On SQLite the transaction is shared with
+    /// the writes queued beside it; on PostgreSQL each runs alone on the blocking thread pool
+    /// (replicas cannot share a transaction). What every write must record is recorded here.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let outcome = match &self.committer {
+            Some(committer) => committer.write(f).await,
+            None => self.db(move |c| db::write(c, f)).await,
+        };
+        // Before the writer hears back: from now on, nothing kept shows the old content.
+        self.content.changed();
+        outcome
+    }
+
+    /// The version of the stored content now (a query only where replicas share the database).
+    pub async fn content_version(&self) -> Result<i64, ApiError> {
+        match self.content.known() {
+            Some(version) => Ok(version),
+            None => self.db(|c| Ok(db::content_version(c)?)).await,
+        }
+    }
+
+    /// Polls the database's content version for ever, where this process counts its own
+    /// changes, to notice what other processes write. Returns at once elsewhere.
+    pub async fn watch_other_processes(self) {
+        if !self.content.needs_polling() {
+            return;
+        }
+        let mut every = actix_web::rt::time::interval(db::version::POLL_INTERVAL);
+        loop {
+            every.tick().await;
+            match self.db(|c| Ok(db::content_version(c)?)).await {
+                Ok(version) => self.content.polled(version),
+                Err(err) => log::warn!("cannot poll the content version: {err}"),
+            }
+        }
+    }
+
+    /// An absolute URL for a path of this service.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+}

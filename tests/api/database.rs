@@ -51,6 +51,12 @@ impl TestDb {
         }
     }
 
+    /// How many writes the database has committed (`content_clock.version`).
+    pub fn content_version(&self) -> i64 {
+        let mut conn = Location::parse(&self.url()).unwrap().connect().unwrap();
+        newsdesk::db::content_version(&mut conn).unwrap()
+    }
+
     /// Runs SQL on the database behind the app's back.
     pub fn execute(&self, sql: &str) {
         let mut conn = Location::parse(&self.url()).unwrap().connect().unwrap();

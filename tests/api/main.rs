@@ -22,3 +22,4 @@ mod revisions;
 mod service;
 mod taxonomy;
 mod trash;
+mod write_path;

@@ -13,7 +13,7 @@ use crate::db::authors::{AuthorForm, AuthorRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates;
 use crate::domain::slug::Key;
-use crate::domain::text;
+use crate::domain::text::{Bio, JobTitle, Name};
 use crate::error::{ApiError, FieldError};
 use crate::http::{IfMatch, Json};
 
@@ -63,19 +63,15 @@ pub struct AuthorList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Robert Williams", "title": "Editor in Chief"}))]
 pub struct AuthorWrite {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Name)]
     name: String,
     /// Job title.
     #[serde(default)]
-    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = JobTitle)]
     title: String,
     /// Markdown.
     #[serde(default)]
-    #[schema(max_length = 5000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Bio)]
     bio: String,
 }
 
@@ -84,31 +80,22 @@ pub struct AuthorWrite {
 #[serde(deny_unknown_fields)]
 pub struct AuthorPatch {
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Name>, nullable = false)]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Option<JobTitle>, nullable = false)]
     title: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        max_length = 5000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Bio>, nullable = false)]
     bio: Option<String>,
 }
 
 impl AuthorWrite {
     fn validate(self) -> Result<Self, ApiError> {
         let errors: Vec<FieldError> = [
-            ("name", text::check(&self.name, true, 200, false)),
-            ("title", text::check(&self.title, false, 200, false)),
-            ("bio", text::check(&self.bio, false, 5_000, true)),
+            ("name", Name::check(&self.name)),
+            ("title", JobTitle::check(&self.title)),
+            ("bio", Bio::check(&self.bio)),
         ]
         .into_iter()
         .filter_map(|(field, result)| result.err().map(|message| FieldError::new(field, message)))
@@ -169,7 +156,7 @@ pub async fn create_author(state: State, _: Editor, Json(body): Json<AuthorWrite
 }
 
 /// Replace an author
-#[utoipa::path(operation_id = "replace_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = AuthorWrite, responses((status = 200, description = "Replaced", body = Author), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), IfMatch), request_body = AuthorWrite, responses((status = 200, description = "Replaced", body = Author), crate::openapi::ChangeErrors))]
 #[put("/authors/{id}")]
 pub async fn replace_author(
     state: State,
@@ -190,7 +177,7 @@ pub async fn replace_author(
 }
 
 /// Change some fields of an author
-#[utoipa::path(operation_id = "update_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = AuthorPatch, responses((status = 200, description = "Changed", body = Author), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), IfMatch), request_body = AuthorPatch, responses((status = 200, description = "Changed", body = Author), crate::openapi::ChangeErrors))]
 #[patch("/authors/{id}")]
 pub async fn update_author(
     state: State,
@@ -216,7 +203,7 @@ pub async fn update_author(
 }
 
 /// Delete an author who wrote no news item
-#[utoipa::path(operation_id = "delete_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_author", security(("bearer" = [])), tag = "authors", params(("id" = i64, Path, description = "Author id"), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/authors/{id}")]
 pub async fn delete_author(
     state: State,

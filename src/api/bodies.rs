@@ -14,7 +14,7 @@ use crate::db::{self, DbConn};
 use crate::domain::dates;
 use crate::domain::organization::BodyKind;
 use crate::domain::slug::Key;
-use crate::domain::text;
+use crate::domain::text::{BodyDescription, Name};
 use crate::error::{ApiError, FieldError};
 use crate::http::{IfMatch, Json};
 use crate::service::organizations::find as find_organization;
@@ -75,30 +75,18 @@ pub struct BodyList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Executive Committee", "kind": "executive_committee", "meeting_cadence": "three times a year"}))]
 pub struct BodyWrite {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Name)]
     name: String,
     kind: BodyKind,
     /// Markdown.
     #[serde(default)]
-    #[schema(max_length = 10000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = BodyDescription)]
     description: String,
     #[serde(default)]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Name>)]
     leader_title: Option<String>,
     #[serde(default)]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Name>)]
     meeting_cadence: Option<String>,
     #[serde(default)]
     sort_order: i32,
@@ -109,28 +97,19 @@ pub struct BodyWrite {
 #[serde(deny_unknown_fields)]
 pub struct BodyPatch {
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Name>, nullable = false)]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
     kind: Option<BodyKind>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        max_length = 10000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<BodyDescription>, nullable = false)]
     description: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Option<Name>)]
     leader_title: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Option<Name>)]
     meeting_cadence: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
@@ -140,12 +119,12 @@ pub struct BodyPatch {
 impl BodyWrite {
     fn validate(mut self) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        let optional = |v: &Option<String>, max| v.as_deref().map_or(Ok(()), |v| text::check(v, true, max, false));
+        let optional = |v: &Option<String>| v.as_deref().map_or(Ok(()), Name::check);
         for (field, result) in [
-            ("name", text::check(&self.name, true, 200, false)),
-            ("description", text::check(&self.description, false, 10_000, true)),
-            ("leader_title", optional(&self.leader_title, 200)),
-            ("meeting_cadence", optional(&self.meeting_cadence, 200)),
+            ("name", Name::check(&self.name)),
+            ("description", BodyDescription::check(&self.description)),
+            ("leader_title", optional(&self.leader_title)),
+            ("meeting_cadence", optional(&self.meeting_cadence)),
         ] {
             if let Err(message) = result {
                 errors.push(FieldError::new(field, message));
@@ -249,7 +228,7 @@ pub async fn create_body(
 }
 
 /// Replace a body of an organization
-#[utoipa::path(operation_id = "replace_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = BodyWrite, responses((status = 200, description = "Replaced", body = Body), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), request_body = BodyWrite, responses((status = 200, description = "Replaced", body = Body), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}/bodies/{id}")]
 pub async fn replace_body(
     state: State,
@@ -271,7 +250,7 @@ pub async fn replace_body(
 }
 
 /// Change some fields of a body of an organization
-#[utoipa::path(operation_id = "update_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = BodyPatch, responses((status = 200, description = "Changed", body = Body), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), request_body = BodyPatch, responses((status = 200, description = "Changed", body = Body), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}/bodies/{id}")]
 pub async fn update_body(
     state: State,
@@ -293,7 +272,7 @@ pub async fn update_body(
 }
 
 /// Delete a body of an organization
-#[utoipa::path(operation_id = "delete_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}/bodies/{id}")]
 pub async fn delete_body(
     state: State,

@@ -17,7 +17,8 @@ use crate::domain::dates::{self, Granularity};
 use crate::domain::listing::{NewsFilter, NewsQuery, Paging};
 use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
 use crate::domain::params::QueryParams;
-use crate::domain::slug::Key;
+use crate::domain::slug::{Key, Slug};
+use crate::domain::text::{Article, Summary, Tag, Title};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
 use crate::service::news::{AuthorSummary, NewsItem, find, store};
@@ -46,24 +47,16 @@ impl<'de> Deserialize<'de> for Instant {
 pub struct NewsWrite {
     /// Derived from the title (and kept unique) when absent; on PUT, absent keeps the current one.
     #[serde(default)]
-    #[schema(
-        max_length = 120,
-        pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$",
-        example = "14-terror-suspects-arrested-in-african-operation"
-    )]
+    #[schema(value_type = Option<Slug>)]
     slug: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 300,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Title)]
     title: String,
     #[serde(default)]
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Summary)]
     summary: String,
     /// Markdown.
     #[serde(default)]
-    #[schema(max_length = 500000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Article)]
     body: String,
     /// Slug of an existing topic.
     #[serde(default)]
@@ -75,8 +68,8 @@ pub struct NewsWrite {
     region: Option<String>,
     /// Sorted and deduplicated when stored.
     #[serde(default)]
-    #[schema(max_items = 20, inline)]
-    tags: Vec<Tag>,
+    #[schema(value_type = Vec<Tag>, max_items = 20)]
+    tags: Vec<String>,
     /// Id of an existing author (also accepted under the name `author`).
     #[serde(default, alias = "author")]
     #[schema(example = 1)]
@@ -94,12 +87,6 @@ pub struct NewsWrite {
     published_at: Option<Instant>,
 }
 
-/// A tag: 1 to 50 characters on one line.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[schema(value_type = String, min_length = 1, max_length = 50, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$", example = "operation")]
-#[serde(transparent)]
-pub struct Tag(String);
-
 impl From<NewsWrite> for NewsDraft {
     fn from(w: NewsWrite) -> Self {
         let published_at = w.published_at.map(|t| t.0);
@@ -111,7 +98,7 @@ impl From<NewsWrite> for NewsDraft {
             body: w.body,
             topic: w.topic,
             region: w.region,
-            tags: w.tags.into_iter().map(|t| t.0).collect(),
+            tags: w.tags,
             author_id: w.author_id,
             organization: w.organization,
             status: w.status.unwrap_or(default_status),
@@ -126,29 +113,16 @@ impl From<NewsWrite> for NewsDraft {
 #[schema(example = json!({"status": "published", "published_at": "2023-06-09T00:00:00Z"}))]
 pub struct NewsPatch {
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = Option<Slug>, nullable = false)]
     slug: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 300,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Title>, nullable = false)]
     title: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Summary>, nullable = false)]
     summary: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        max_length = 500000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Article>, nullable = false)]
     body: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -157,8 +131,8 @@ pub struct NewsPatch {
     #[schema(value_type = Option<String>)]
     region: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, max_items = 20, inline)]
-    tags: Option<Vec<Tag>>,
+    #[schema(value_type = Option<Vec<Tag>>, nullable = false, max_items = 20)]
+    tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable", alias = "author")]
     #[schema(value_type = Option<i64>)]
     author_id: Option<Option<i64>>,
@@ -184,7 +158,7 @@ impl NewsPatch {
             body: self.body.unwrap_or_else(|| row.body.clone()),
             topic: self.topic.unwrap_or_else(|| current.topic.clone()),
             region: self.region.unwrap_or_else(|| current.region.clone()),
-            tags: self.tags.map_or_else(|| current.tags.clone(), |tags| tags.into_iter().map(|t| t.0).collect()),
+            tags: self.tags.unwrap_or_else(|| current.tags.clone()),
             author_id: self.author_id.unwrap_or(row.author_id),
             organization: self.organization.unwrap_or_else(|| current.organization.clone()),
             status: self.status.unwrap_or_else(|| NewsStatus::parse(&row.status).unwrap_or(NewsStatus::Draft)),
@@ -533,7 +507,7 @@ pub async fn create_news(
 /// Replace a news item
 #[utoipa::path(
     operation_id = "replace_news", security(("bearer" = [])), tag = "news",
-    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
+    params(("id" = String, Path, description = "Id or slug"), IfMatch),
     request_body = NewsWrite,
     responses(
         (status = 200, description = "Replaced", body = NewsItem),
@@ -563,7 +537,7 @@ pub async fn replace_news(
 /// Change some fields of a news item
 #[utoipa::path(
     operation_id = "update_news", security(("bearer" = [])), tag = "news",
-    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
+    params(("id" = String, Path, description = "Id or slug"), IfMatch),
     request_body = NewsPatch,
     responses(
         (status = 200, description = "Changed", body = NewsItem),
@@ -594,7 +568,7 @@ pub async fn update_news(
 /// Move a news item to the trash
 #[utoipa::path(
     operation_id = "delete_news", security(("bearer" = [])), tag = "news",
-    params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
+    params(("id" = String, Path, description = "Id or slug"), IfMatch),
     responses(
         (status = 204, description = "In the trash: gone from every listing, restorable from `/api/v1/trash` until purged"),
         crate::openapi::DeleteErrors,

@@ -13,9 +13,10 @@ use crate::db::organizations::{OfficeForm, OfficeRow};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::dates;
+use crate::domain::organization::CountryCode;
 use crate::domain::organization::{OfficeKind, check_country};
 use crate::domain::slug::Key;
-use crate::domain::text;
+use crate::domain::text::Name;
 use crate::error::{ApiError, FieldError};
 use crate::http::{IfMatch, Json};
 use crate::service::organizations::find as find_organization;
@@ -92,23 +93,15 @@ pub struct OfficeList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Regional Bureau", "kind": "regional_office", "city": "Nairobi", "country": "KE", "region": "africa"}))]
 pub struct OfficeWrite {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Name)]
     name: String,
     kind: OfficeKind,
     #[serde(default)]
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Name>)]
     city: Option<String>,
     /// ISO 3166-1 alpha-2, upper case.
     #[serde(default)]
-    #[schema(pattern = r"^[A-Z]{2}$", example = "KE")]
+    #[schema(value_type = Option<CountryCode>)]
     country: Option<String>,
     /// Slug of an existing region.
     #[serde(default)]
@@ -123,21 +116,16 @@ pub struct OfficeWrite {
 #[serde(deny_unknown_fields)]
 pub struct OfficePatch {
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Name>, nullable = false)]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(nullable = false)]
     kind: Option<OfficeKind>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Option<Name>)]
     city: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, pattern = r"^[A-Z]{2}$")]
+    #[schema(value_type = Option<CountryCode>)]
     country: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
@@ -150,10 +138,10 @@ pub struct OfficePatch {
 impl OfficeWrite {
     fn validate(mut self) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        if let Err(message) = text::check(&self.name, true, 200, false) {
+        if let Err(message) = Name::check(&self.name) {
             errors.push(FieldError::new("name", message));
         }
-        if let Some(Err(message)) = self.city.as_deref().map(|c| text::check(c, true, 200, false)) {
+        if let Some(Err(message)) = self.city.as_deref().map(Name::check) {
             errors.push(FieldError::new("city", message));
         }
         if let Some(Err(message)) = self.country.as_deref().map(check_country) {
@@ -273,7 +261,7 @@ pub async fn create_office(
 }
 
 /// Replace an office of an organization
-#[utoipa::path(operation_id = "replace_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = OfficeWrite, responses((status = 200, description = "Replaced", body = Office), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), request_body = OfficeWrite, responses((status = 200, description = "Replaced", body = Office), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}/offices/{id}")]
 pub async fn replace_office(
     state: State,
@@ -295,7 +283,7 @@ pub async fn replace_office(
 }
 
 /// Change some fields of an office of an organization
-#[utoipa::path(operation_id = "update_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = OfficePatch, responses((status = 200, description = "Changed", body = Office), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), request_body = OfficePatch, responses((status = 200, description = "Changed", body = Office), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}/offices/{id}")]
 pub async fn update_office(
     state: State,
@@ -319,7 +307,7 @@ pub async fn update_office(
 }
 
 /// Delete an office of an organization
-#[utoipa::path(operation_id = "delete_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}/offices/{id}")]
 pub async fn delete_office(
     state: State,

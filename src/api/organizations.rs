@@ -12,6 +12,9 @@ use crate::auth::{Editor, Reader};
 use crate::db;
 use crate::db::organizations::OrganizationRow;
 use crate::db::revisions::{Entity, Origin};
+use crate::domain::organization::Website;
+use crate::domain::slug::Slug;
+use crate::domain::text::{Caption, Description, Label, Name};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
 use crate::service::organizations::{Organization, OrganizationWrite, Place, find};
@@ -36,37 +39,28 @@ pub struct OrganizationList {
 #[serde(deny_unknown_fields)]
 pub struct OrganizationPatch {
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = Option<Slug>, nullable = false)]
     slug: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Name>, nullable = false)]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Option<Caption>, nullable = false)]
     full_name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Option<Label>, nullable = false)]
     kind: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Option<Caption>, nullable = false)]
     tagline: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        max_length = 20000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Description>, nullable = false)]
     description: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<i64>, minimum = 0)]
     member_count: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 2000, pattern = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$")]
+    #[schema(value_type = Option<Website>)]
     website: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Place>)]
@@ -120,7 +114,7 @@ pub async fn create_organization(
 }
 
 /// Replace an organization's profile
-#[utoipa::path(operation_id = "replace_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = OrganizationWrite, responses((status = 200, description = "Replaced", body = Organization), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), IfMatch), request_body = OrganizationWrite, responses((status = 200, description = "Replaced", body = Organization), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}")]
 pub async fn replace_organization(
     state: State,
@@ -141,7 +135,7 @@ pub async fn replace_organization(
 }
 
 /// Change some fields of an organization's profile
-#[utoipa::path(operation_id = "update_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = OrganizationPatch, responses((status = 200, description = "Changed", body = Organization), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), IfMatch), request_body = OrganizationPatch, responses((status = 200, description = "Changed", body = Organization), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}")]
 pub async fn update_organization(
     state: State,
@@ -162,7 +156,7 @@ pub async fn update_organization(
 }
 
 /// Delete an organization that has no news items, with its bodies and offices
-#[utoipa::path(operation_id = "delete_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}")]
 pub async fn delete_organization(
     state: State,

@@ -192,7 +192,7 @@ pub async fn get_news_revision(
 /// Restore a news item to one of its revisions (stored as a new revision)
 #[utoipa::path(
     operation_id = "restore_news_revision", security(("bearer" = [])), tag = "revisions",
-    params(("id" = String, Path, description = "Id or slug"), ("revision" = i64, Path, minimum = 1), ("If-Match" = Option<String>, Header, description = "ETag of the current version", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
+    params(("id" = String, Path, description = "Id or slug"), ("revision" = i64, Path, minimum = 1), IfMatch),
     responses((status = 200, description = "The item as restored", body = NewsItem), crate::openapi::ChangeErrors)
 )]
 #[post("/news/{id}/revisions/{revision}/restore")]
@@ -256,7 +256,7 @@ pub async fn get_organization_revision(
 /// Restore an organization's profile to one of its revisions (stored as a new revision)
 #[utoipa::path(
     operation_id = "restore_organization_revision", security(("bearer" = [])), tag = "revisions",
-    params(("slug" = String, Path, example = "interpol"), ("revision" = i64, Path, minimum = 1), ("If-Match" = Option<String>, Header, description = "ETag of the current version", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)),
+    params(("slug" = String, Path, example = "interpol"), ("revision" = i64, Path, minimum = 1), IfMatch),
     responses((status = 200, description = "The profile as restored", body = Organization), crate::openapi::ChangeErrors)
 )]
 #[post("/organizations/{slug}/revisions/{revision}/restore")]

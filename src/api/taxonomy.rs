@@ -10,12 +10,13 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, changed, created, not_null, utc};
+
 use crate::auth::{Editor, Reader};
 use crate::db::terms::{TermForm, TermKind, TermRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates;
 use crate::domain::slug::{Key, Slug};
-use crate::domain::text;
+use crate::domain::text::{Summary, TermName};
 use crate::error::{ApiError, FieldError};
 use crate::http::{IfMatch, Json};
 
@@ -73,16 +74,12 @@ pub struct TermList {
 pub struct TermWrite {
     /// Derived from the name when absent; on PUT, absent keeps the current one.
     #[serde(default)]
-    #[schema(max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = Option<Slug>)]
     slug: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = TermName)]
     name: String,
     #[serde(default)]
-    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Summary)]
     description: String,
 }
 
@@ -91,22 +88,13 @@ pub struct TermWrite {
 #[serde(deny_unknown_fields)]
 pub struct TermPatch {
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = Option<Slug>, nullable = false)]
     slug: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<TermName>, nullable = false)]
     name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(
-        nullable = false,
-        max_length = 2000,
-        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Summary>, nullable = false)]
     description: Option<String>,
 }
 
@@ -123,10 +111,10 @@ impl ValidTerm {
         if let Some(Err(message)) = slug.as_deref().map(Slug::parse) {
             errors.push(FieldError::new("slug", message));
         }
-        if let Err(message) = text::check(&name, true, 100, false) {
+        if let Err(message) = TermName::check(&name) {
             errors.push(FieldError::new("name", message));
         }
-        if let Err(message) = text::check(&description, false, 2_000, true) {
+        if let Err(message) = Summary::check(&description) {
             errors.push(FieldError::new("description", message));
         }
         if !errors.is_empty() {
@@ -263,7 +251,7 @@ pub async fn create_topic(state: State, _: Editor, Json(body): Json<TermWrite>) 
 }
 
 /// Replace a topic
-#[utoipa::path(operation_id = "replace_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
 #[put("/topics/{id}")]
 pub async fn replace_topic(
     state: State,
@@ -276,7 +264,7 @@ pub async fn replace_topic(
 }
 
 /// Change some fields of a topic
-#[utoipa::path(operation_id = "update_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
 #[patch("/topics/{id}")]
 pub async fn update_topic(
     state: State,
@@ -289,7 +277,7 @@ pub async fn update_topic(
 }
 
 /// Delete a topic that no news item uses
-#[utoipa::path(operation_id = "delete_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/topics/{id}")]
 pub async fn delete_topic(
     state: State,
@@ -322,7 +310,7 @@ pub async fn create_region(state: State, _: Editor, Json(body): Json<TermWrite>)
 }
 
 /// Replace a region
-#[utoipa::path(operation_id = "replace_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being replaced", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "replace_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
 #[put("/regions/{id}")]
 pub async fn replace_region(
     state: State,
@@ -335,7 +323,7 @@ pub async fn replace_region(
 }
 
 /// Change some fields of a region
-#[utoipa::path(operation_id = "update_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being changed", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
+#[utoipa::path(operation_id = "update_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
 #[patch("/regions/{id}")]
 pub async fn update_region(
     state: State,
@@ -348,7 +336,7 @@ pub async fn update_region(
 }
 
 /// Delete a region that no news item uses
-#[utoipa::path(operation_id = "delete_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted", pattern = r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#)), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
+#[utoipa::path(operation_id = "delete_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/regions/{id}")]
 pub async fn delete_region(
     state: State,

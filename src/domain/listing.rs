@@ -48,8 +48,7 @@ impl NewsFilter {
             topics: params.any_of("topic", slug_shaped)?,
             regions: params.any_of("region", slug_shaped)?,
             authors: params.any_of("author", |s| s.parse().map_err(|_| "expected author ids (integers)".to_owned()))?,
-            tags: params
-                .any_of("tag", |s| super::text::check(s, true, super::news::MAX_TAG, false).map(|()| s.to_owned()))?,
+            tags: params.any_of("tag", |s| super::text::Tag::check(s).map(|()| s.to_owned()))?,
             statuses: params.any_of("status", NewsStatus::parse)?,
             search: params.parsed("q", SearchTerms::parse)?,
             tz,

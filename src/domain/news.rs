@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::slug::Slug;
-use super::text;
+use super::text::{self, Article, Summary, Tag, Title};
 use crate::error::FieldError;
 
 /// Where an item is in its life.
@@ -66,11 +66,7 @@ pub const FIELDS: [&str; 15] = [
 /// Path segments under `/news/` that name other resources, never an item.
 pub const RESERVED_SLUGS: [&str; 2] = ["archive", "changes"];
 
-pub const MAX_TITLE: usize = 300;
-pub const MAX_SUMMARY: usize = 2_000;
-pub const MAX_BODY: usize = 500_000;
 pub const MAX_TAGS: usize = 20;
-pub const MAX_TAG: usize = 50;
 
 /// A complete item as a client wants it stored, before its references are resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,14 +99,14 @@ impl NewsDraft {
             let reserved = RESERVED_SLUGS.contains(&slug.as_str());
             check("slug", if reserved { Err("is reserved".into()) } else { Slug::parse(slug).map(drop) });
         }
-        check("title", text::check(&self.title, true, MAX_TITLE, false));
-        check("summary", text::check(&self.summary, false, MAX_SUMMARY, true));
-        check("body", text::check(&self.body, false, MAX_BODY, true));
+        check("title", Title::check(&self.title));
+        check("summary", Summary::check(&self.summary));
+        check("body", Article::check(&self.body));
         if self.tags.len() > MAX_TAGS {
             check("tags", Err(format!("must have at most {MAX_TAGS} tags")));
         }
         for (i, tag) in self.tags.iter().enumerate() {
-            check(&format!("tags[{i}]"), text::check(tag, true, MAX_TAG, false));
+            check(&format!("tags[{i}]"), Tag::check(tag));
         }
         if self.status == NewsStatus::Published && self.published_at.is_none() {
             check("published_at", Err("is required when status is published".into()));

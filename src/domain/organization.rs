@@ -53,6 +53,40 @@ macro_rules! text_forms {
 }
 text_forms!(BodyKind, OfficeKind);
 
+/// An ISO 3166-1 alpha-2 country code, upper case, officially assigned (`check_country`).
+pub enum CountryCode {}
+
+impl utoipa::PartialSchema for CountryCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^[A-Z]{2}$"))
+            .examples(["FR"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CountryCode {}
+
+/// An absolute http or https URL with a host (`check_website`).
+pub enum Website {}
+
+impl utoipa::PartialSchema for Website {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(MAX_WEBSITE))
+            .pattern(Some(
+                r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Website {}
+
+const MAX_WEBSITE: usize = 2_000;
+
 /// Checks an ISO 3166-1 alpha-2 country code (upper case, officially assigned).
 pub fn check_country(code: &str) -> Result<(), String> {
     let upper = code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase());
@@ -67,7 +101,10 @@ pub fn check_country(code: &str) -> Result<(), String> {
 pub fn check_website(address: &str) -> Result<(), String> {
     const FORM: &str = "must be an absolute http or https URL such as https://www.interpol.int";
     let url = url::Url::parse(address).map_err(|_| FORM.to_owned())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) || address.len() > 2_000 {
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none_or(str::is_empty)
+        || address.len() > MAX_WEBSITE
+    {
         return Err(FORM.into());
     }
     Ok(())

@@ -60,6 +60,20 @@ impl Slug {
     }
 }
 
+/// The schema of a slug field: the rule of `Slug::parse`.
+impl utoipa::PartialSchema for Slug {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .max_length(Some(MAX_LEN))
+            .pattern(Some(r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$"))
+            .examples(["14-terror-suspects-arrested-in-african-operation"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Slug {}
+
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

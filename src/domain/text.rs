@@ -3,20 +3,112 @@
 /// Average silent reading speed of adults for non-fiction, in words per minute.
 const WORDS_PER_MINUTE: u64 = 238;
 
-/// Checks a text field: required or not, its length in characters, and no control
-/// characters (tabs and line breaks are allowed in multi-line fields).
-pub fn check(value: &str, required: bool, max_chars: usize, multiline: bool) -> Result<(), String> {
-    if required && value.trim().is_empty() {
-        return Err("must not be empty".into());
+/// Characters no text field holds: C0 and C1 controls, and U+FFFE and U+FFFF, which XML 1.0
+/// forbids (feeds carry titles and summaries). Written once, as the schema patterns say it.
+const LINE: &str = r"^[^\u0000-\u001F\u007F-\u009F\uFFFE\uFFFF]*$";
+const FILLED_LINE: &str = r"^[^\u0000-\u001F\u007F-\u009F\uFFFE\uFFFF]*[^\s\u0000-\u001F\u007F-\u009F\uFFFE\uFFFF][^\u0000-\u001F\u007F-\u009F\uFFFE\uFFFF]*$";
+/// As `LINE`, with tabs and line breaks.
+const LINES: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]*$";
+
+/// The shape of a text field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// One line, possibly empty.
+    Line,
+    /// One line with more than white space.
+    FilledLine,
+    /// Several lines (markdown), possibly empty.
+    Lines,
+}
+
+impl Form {
+    /// Checks a value of at most `max_chars` characters against this form.
+    pub fn check(self, value: &str, max_chars: usize) -> Result<(), String> {
+        if self == Self::FilledLine && value.trim().is_empty() {
+            return Err("must not be empty".into());
+        }
+        if value.chars().count() > max_chars {
+            return Err(format!("must be at most {max_chars} characters"));
+        }
+        let allowed = |c: char| self == Self::Lines && matches!(c, '\n' | '\r' | '\t');
+        if value.chars().any(|c| c.is_control() && !allowed(c)) {
+            return Err("must not contain control characters".into());
+        }
+        if value.chars().any(|c| matches!(c, '\u{FFFE}' | '\u{FFFF}')) {
+            return Err("must not contain the non-characters U+FFFE or U+FFFF".into());
+        }
+        Ok(())
     }
-    if value.chars().count() > max_chars {
-        return Err(format!("must be at most {max_chars} characters"));
+
+    /// The JSON Schema of a value of this form.
+    pub fn schema(self, max_chars: usize) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let (pattern, min) = match self {
+            Self::Line => (LINE, None),
+            Self::FilledLine => (FILLED_LINE, Some(1)),
+            Self::Lines => (LINES, None),
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(min)
+            .max_length(Some(max_chars))
+            .pattern(Some(pattern))
+            .into()
     }
-    let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
-    if value.chars().any(|c| c.is_control() && !allowed(c)) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(())
+}
+
+/// Declares the rule of each kind of text field: `T::check` for the value, `T` as its schema
+/// (`#[schema(value_type = T)]` on the field), so the two cannot drift apart.
+macro_rules! text_types {
+    ($($(#[$doc:meta])* $name:ident: $form:ident, $max:expr;)*) => {$(
+        $(#[$doc])*
+        pub enum $name {}
+
+        impl $name {
+            pub const MAX_CHARS: usize = $max;
+
+            /// Checks a value against this field's rule.
+            pub fn check(value: &str) -> Result<(), String> {
+                Form::$form.check(value, $max)
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                Form::$form.schema($max)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    )*};
+}
+
+text_types! {
+    /// A news item's title.
+    Title: FilledLine, 300;
+    /// The name of an organization, a body, an office or an author; a city; a body's leader
+    /// title or meeting cadence.
+    Name: FilledLine, 200;
+    /// The name of a topic or a region.
+    TermName: FilledLine, 100;
+    /// A tag of a news item.
+    Tag: FilledLine, 50;
+    /// An organization's full name or tagline.
+    Caption: Line, 300;
+    /// An organization's kind, in its own words.
+    Label: Line, 100;
+    /// An author's job title.
+    JobTitle: Line, 200;
+    /// A news item's summary, or a topic's or region's description (markdown).
+    Summary: Lines, 2_000;
+    /// A news item's body (markdown).
+    Article: Lines, 500_000;
+    /// An organization's description (markdown).
+    Description: Lines, 20_000;
+    /// A body's description (markdown).
+    BodyDescription: Lines, 10_000;
+    /// An author's biography (markdown).
+    Bio: Lines, 5_000;
 }
 
 /// Seconds an average reader needs for a text, rounded up.
@@ -39,12 +131,25 @@ mod tests {
 
     #[test]
     fn text_rules() {
-        assert!(check("  ", true, 10, false).is_err());
-        assert!(check("", false, 10, false).is_ok());
-        assert!(check("ok\u{0}", false, 10, false).is_err());
-        assert!(check("a\nb", false, 10, false).is_err());
-        assert!(check("a\nb", false, 10, true).is_ok());
-        assert!(check("日本語のタイトル", true, 8, false).is_ok());
-        assert!(check("日本語のタイトル!", true, 8, false).is_err());
+        assert!(Form::FilledLine.check("  ", 10).is_err());
+        assert!(Form::Line.check("", 10).is_ok());
+        assert!(Form::Line.check("ok\u{0}", 10).is_err());
+        assert!(Form::Line.check("a\nb", 10).is_err());
+        assert!(Form::Lines.check("a\nb", 10).is_ok());
+        assert!(Form::FilledLine.check("日本語のタイトル", 8).is_ok());
+        assert!(Form::FilledLine.check("日本語のタイトル!", 8).is_err());
+        for form in [Form::Line, Form::FilledLine, Form::Lines] {
+            assert!(form.check("a\u{FFFE}b", 10).is_err(), "{form:?}");
+            assert!(form.check("a\u{FFFF}", 10).is_err(), "{form:?}");
+        }
+    }
+
+    #[test]
+    fn each_pattern_refuses_what_its_check_refuses() {
+        // The patterns are ECMA-262 regexes: check their character classes here by hand.
+        for (form, pattern) in [(Form::Line, LINE), (Form::FilledLine, FILLED_LINE), (Form::Lines, LINES)] {
+            assert!(pattern.contains(r"\uFFFE\uFFFF"), "{form:?}");
+            assert_eq!(pattern.contains(r"\u0008\u000B"), form == Form::Lines, "{form:?}");
+        }
     }
 }

@@ -124,6 +124,32 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// The `If-Match` header as each write operation documents it; the same rule as
+/// `is_entity_tag_list`.
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{Required, schema::SchemaType};
+        let schema = ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .pattern(Some(r#"^(\*|(W/)?"[!#-~]*"(\s*,\s*(W/)?"[!#-~]*")*)$"#));
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "ETag of the current version (from a GET): the write is refused with 412 if it has changed since",
+                ))
+                .schema(Some(schema))
+                .build(),
+        ]
+    }
+}
+
 /// `*`, or entity tags (`"..."` or `W/"..."`) separated by commas (RFC 9110 8.8.3).
 fn is_entity_tag_list(value: &str) -> bool {
     let is_tag = |t: &str| {

@@ -10,9 +10,9 @@ use crate::db::organizations::{OrganizationForm, OrganizationRow};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
-use crate::domain::organization::{check_country, check_website};
+use crate::domain::organization::{CountryCode, Website, check_country, check_website};
 use crate::domain::slug::Slug;
-use crate::domain::text;
+use crate::domain::text::{Caption, Description, Label, Name};
 use crate::error::{ApiError, FieldError};
 
 /// An organization's public profile.
@@ -44,14 +44,10 @@ pub struct Organization {
 /// A city and its country.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Place {
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Option<Name>)]
     pub city: Option<String>,
     /// ISO 3166-1 alpha-2.
-    #[schema(pattern = r"^[A-Z]{2}$", example = "FR")]
+    #[schema(value_type = Option<CountryCode>)]
     pub country: Option<String>,
 }
 
@@ -103,36 +99,29 @@ impl From<OrganizationRow> for Organization {
 pub struct OrganizationWrite {
     /// Derived from the name when absent; on PUT, absent keeps the current one.
     #[serde(default)]
-    #[schema(max_length = 120, pattern = r"^(?![0-9]+$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    #[schema(value_type = Option<Slug>)]
     pub slug: Option<String>,
-    #[schema(
-        min_length = 1,
-        max_length = 200,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(value_type = Name)]
     pub name: String,
     #[serde(default)]
-    #[schema(max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Caption)]
     pub full_name: String,
     #[serde(default)]
-    #[schema(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Label)]
     pub kind: String,
     #[serde(default)]
-    #[schema(max_length = 300, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Caption)]
     pub tagline: String,
     /// Markdown.
     #[serde(default)]
-    #[schema(max_length = 20000, pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Description)]
     pub description: String,
     #[serde(default)]
     #[schema(minimum = 0)]
     pub member_count: Option<i64>,
     /// An absolute http(s) URL.
     #[serde(default)]
-    #[schema(
-        max_length = 2000,
-        pattern = r"^[hH][tT][tT][pP][sS]?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,4})?([/?#][!-~]*)?$"
-    )]
+    #[schema(value_type = Option<Website>)]
     pub website: Option<String>,
     #[serde(default)]
     pub headquarters: Option<Place>,
@@ -150,11 +139,11 @@ impl OrganizationWrite {
         if let Some(slug) = &self.slug {
             check("slug", Slug::parse(slug).map(drop));
         }
-        check("name", text::check(&self.name, true, 200, false));
-        check("full_name", text::check(&self.full_name, false, 300, false));
-        check("kind", text::check(&self.kind, false, 100, false));
-        check("tagline", text::check(&self.tagline, false, 300, false));
-        check("description", text::check(&self.description, false, 20_000, true));
+        check("name", Name::check(&self.name));
+        check("full_name", Caption::check(&self.full_name));
+        check("kind", Label::check(&self.kind));
+        check("tagline", Caption::check(&self.tagline));
+        check("description", Description::check(&self.description));
         if self.member_count.is_some_and(|n| n < 0) {
             check("member_count", Err("must not be negative".into()));
         }
@@ -163,7 +152,7 @@ impl OrganizationWrite {
         }
         if let Some(place) = &self.headquarters {
             if let Some(city) = &place.city {
-                check("headquarters.city", text::check(city, true, 200, false));
+                check("headquarters.city", Name::check(city));
             }
             if let Some(country) = &place.country {
                 check("headquarters.country", check_country(country));

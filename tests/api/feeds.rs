@@ -189,3 +189,34 @@ async fn listings_advertise_their_feeds() {
         assert!(links.contains(&expected.as_str()), "{links:?}");
     }
 }
+
+/// Whether every character is one XML 1.0 allows (its production `Char`).
+fn is_xml_text(body: &[u8]) -> bool {
+    std::str::from_utf8(body).is_ok_and(|text| {
+        text.chars()
+            .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
+    })
+}
+
+#[actix_web::test]
+async fn text_that_xml_forbids_is_refused_so_the_feeds_stay_well_formed() {
+    let app = TestApp::demo().await;
+    for bad in ["\u{FFFE}", "\u{FFFF}"] {
+        let title = format!("A title {bad}");
+        let res = app.post("/api/v1/news", &json!({"title": title, "published_at": "2023-07-12T00:00:00Z"})).await;
+        assert_eq!(res.problem(422)["errors"][0]["field"], "title", "{bad:?}");
+        let summary =
+            json!({"title": "A title", "summary": format!("Sum {bad}"), "published_at": "2023-07-12T00:00:00Z"});
+        assert_eq!(app.post("/api/v1/news", &summary).await.error_fields(), ["summary"], "{bad:?}");
+        let tag = json!({"title": "A title", "tags": [format!("t{bad}")], "published_at": "2023-07-12T00:00:00Z"});
+        assert_eq!(app.post("/api/v1/news", &tag).await.error_fields(), ["tags[0]"], "{bad:?}");
+        let topic = app.post("/api/v1/topics", &json!({"name": format!("Topic {bad}")})).await;
+        assert_eq!(topic.error_fields(), ["name"], "{bad:?}");
+    }
+    for (path, content) in [("/feeds/news.rss", "full"), ("/feeds/news.atom", "full")] {
+        let res = app.get(&format!("{path}?content={content}")).await;
+        assert!(is_xml_text(&res.body), "{path}");
+    }
+    assert_eq!(rss(&app.get("/feeds/news.rss?content=full").await).items().len(), 12);
+    assert_eq!(atom(&app.get("/feeds/news.atom?content=full").await).entries().len(), 12);
+}

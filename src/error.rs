@@ -254,7 +254,7 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind as Kind, Error};
         match err {
             Error::NotFound => Self::NotFound("no such resource".into()),
-            Error::DatabaseError(Kind::UniqueViolation, info) => Self::Conflict(unique_conflict_detail(info.message())),
+            Error::DatabaseError(Kind::UniqueViolation, info) => Self::Conflict(unique_conflict_detail(info.as_ref())),
             Error::DatabaseError(Kind::ForeignKeyViolation, _) => Self::Conflict(
                 "this resource is still referenced by other resources (such as news items); \
                  remove those references first"
@@ -268,19 +268,31 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-/// "UNIQUE constraint failed: news_items.slug" -> "slug is already taken".
-fn unique_conflict_detail(message: &str) -> String {
-    let columns: Vec<&str> = message
-        .rsplit(": ")
-        .next()
-        .unwrap_or_default()
-        .split(", ")
-        .filter_map(|column| column.rsplit('.').next())
-        .filter(|column| *column != "kind")
-        .collect();
-    match columns.as_slice() {
-        [] => "a resource with these values already exists".into(),
-        columns => format!("{} is already taken", columns.join(", ")),
+/// The field each unique constraint guards, by the name PostgreSQL gives it
+/// (`{table}_{columns}_key`, from `migrations/postgres`).
+const UNIQUE_FIELDS: [(&str, &str); 5] = [
+    ("news_items_slug_key", "slug"),
+    ("organizations_slug_key", "slug"),
+    ("terms_kind_slug_key", "slug"),
+    ("users_username_key", "username"),
+    ("revisions_entity_entity_id_revision_key", "revision"),
+];
+
+/// "slug is already taken": the field from the constraint's name where the database gives
+/// one (PostgreSQL), else from the columns its message lists (SQLite names no constraint:
+/// "UNIQUE constraint failed: terms.kind, terms.slug").
+fn unique_conflict_detail(info: &dyn diesel::result::DatabaseErrorInformation) -> String {
+    let field = match info.constraint_name() {
+        Some(name) => UNIQUE_FIELDS.iter().find(|(constraint, _)| *constraint == name).map(|(_, field)| *field),
+        None => info
+            .message()
+            .strip_prefix("UNIQUE constraint failed: ")
+            .and_then(|columns| columns.rsplit(", ").next())
+            .and_then(|column| column.rsplit('.').next()),
+    };
+    match field {
+        Some(field) => format!("{field} is already taken"),
+        None => "a resource with these values already exists".into(),
     }
 }
 
@@ -300,10 +312,42 @@ impl From<actix_web::error::BlockingError> for ApiError {
 mod tests {
     use super::*;
 
+    /// A database's report of a unique violation.
+    struct Violation(&'static str, Option<&'static str>);
+
+    impl diesel::result::DatabaseErrorInformation for Violation {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            self.1
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
     #[test]
-    fn unique_conflicts_name_the_column() {
-        assert_eq!(unique_conflict_detail("UNIQUE constraint failed: news_items.slug"), "slug is already taken");
-        assert_eq!(unique_conflict_detail("UNIQUE constraint failed: terms.kind, terms.slug"), "slug is already taken");
+    fn unique_conflicts_name_the_field() {
+        let detail = |message, constraint| unique_conflict_detail(&Violation(message, constraint));
+        assert_eq!(detail("UNIQUE constraint failed: news_items.slug", None), "slug is already taken");
+        assert_eq!(detail("UNIQUE constraint failed: terms.kind, terms.slug", None), "slug is already taken");
+        let postgres = r#"duplicate key value violates unique constraint "users_username_key""#;
+        assert_eq!(detail(postgres, Some("users_username_key")), "username is already taken");
+        assert_eq!(detail("duplicate key", Some("terms_kind_slug_key")), "slug is already taken");
+        assert_eq!(detail("duplicate key", Some("another_key")), "a resource with these values already exists");
     }
 
     #[test]

@@ -145,7 +145,7 @@ pub fn open(url: &str) -> Result<DbPool, OpenError> {
 /// WAL mode (readers run beside the writer); the mode is kept in the file, and switching needs
 /// an exclusive lock that the pool's connections would contend for. On PostgreSQL, replicas
 /// starting together migrate one at a time.
-fn migrate(conn: &mut DbConn) -> Result<(), OpenError> {
+pub fn migrate(conn: &mut DbConn) -> Result<(), OpenError> {
     let failed = |e: Box<dyn std::error::Error + Send + Sync>| OpenError::Migrations(e.to_string());
     match conn {
         DbConn::Sqlite(conn) => {
@@ -160,6 +160,16 @@ fn migrate(conn: &mut DbConn) -> Result<(), OpenError> {
         }
     }
     Ok(())
+}
+
+/// Reverts every applied migration of the connection's backend, newest first (each
+/// migration's `down.sql`; the tests run them up, down and up again).
+pub fn revert_all(conn: &mut DbConn) -> Result<(), OpenError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| OpenError::Migrations(e.to_string());
+    match conn {
+        DbConn::Sqlite(conn) => conn.revert_all_migrations(SQLITE_MIGRATIONS).map(drop).map_err(failed),
+        DbConn::Postgres(conn) => conn.revert_all_migrations(POSTGRES_MIGRATIONS).map(drop).map_err(failed),
+    }
 }
 
 /// Held while a process starting on a PostgreSQL database loads the demo data or creates the

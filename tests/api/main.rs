@@ -15,6 +15,7 @@ mod feeds;
 mod fuzz;
 mod helpers;
 mod listing;
+mod migrations;
 mod news;
 mod organizations;
 mod replicas;

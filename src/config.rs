@@ -123,6 +123,26 @@ pub struct Settings {
     pub cache_mb: u64,
 }
 
+/// The defaults of every flag, as `newsdesk` without flags or environment would start.
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://newsdesk.db".into(),
+            seed: Seed::Demo,
+            public_url: None,
+            cors_origins: "*".into(),
+            rate_limit: 600,
+            jwt_secret: None,
+            token_ttl: 3600,
+            admin_username: None,
+            admin_password: None,
+            trash_retention_days: 30,
+            cache_mb: 16,
+        }
+    }
+}
+
 impl Settings {
     /// The base of absolute links, without a trailing slash.
     pub fn public_url(&self) -> String {
@@ -161,6 +181,15 @@ mod tests {
         assert_eq!(cli.settings.seed, Seed::None);
         assert_eq!(cli.settings.public_url(), "https://news.example");
         assert!(Cli::try_parse_from(["newsdesk", "--seed", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn the_default_settings_are_the_flags_defaults() {
+        let parsed = Cli::try_parse_from(["newsdesk"]).unwrap().settings;
+        // Unless the environment running the tests sets one of them.
+        if std::env::vars().all(|(name, _)| !name.starts_with("NEWSDESK_") || name.starts_with("NEWSDESK_TEST")) {
+            assert_eq!(format!("{parsed:?}"), format!("{:?}", Settings::default()));
+        }
     }
 
     #[test]

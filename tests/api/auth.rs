@@ -286,18 +286,10 @@ async fn repeated_failures_are_slowed_then_refused() {
 async fn short_secrets_refuse_to_start() {
     let dir = tempfile::TempDir::new().unwrap();
     let settings = Settings {
-        bind: "127.0.0.1:0".into(),
         database_url: format!("sqlite://{}", dir.path().join("db").display()),
         seed: Seed::None,
-        public_url: None,
-        cors_origins: "*".into(),
-        rate_limit: 0,
         jwt_secret: Some("only 31 bytes long, not enough".into()),
-        token_ttl: 3600,
-        admin_username: None,
-        admin_password: None,
-        trash_retention_days: 30,
-        cache_mb: 16,
+        ..Settings::default()
     };
     let err = Service::start(&settings).await.err().expect("refused");
     assert!(err.to_string().contains("32 bytes"), "{err}");

@@ -65,7 +65,7 @@ async fn a_backup_taken_under_writes_has_every_write_acknowledged_before_it() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("integrity check: ok"));
 
-    let restored = TestApp::open(target).await;
+    let restored = TestApp::builder().on(target).seed(Seed::None).start().await;
     let found = ids(&restored.get("/api/v1/news?limit=100").await.json());
     for id in &acknowledged {
         assert!(found.contains(id), "item {id} acknowledged before the backup is missing from it");
@@ -92,7 +92,7 @@ async fn a_backup_never_overwrites_a_file() {
 /// Moves a populated database (with revisions, trash, a purge, accounts, odd text) from
 /// `source` to the empty `target` by export and import, and checks that nothing changed.
 async fn moves_with_every_row(source: TestDb, target: TestDb) {
-    let app = TestApp::on(source, Seed::Demo).await;
+    let app = TestApp::builder().on(source).start().await;
     app.user("eve", "editor").await;
     app.patch("/api/v1/news/1", &json!({"title": "Changed once"})).await.assert_status(200);
     app.patch("/api/v1/organizations/interpol", &json!({"tagline": "Changed"})).await.assert_status(200);
@@ -116,7 +116,7 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
     let (ok, out) = run("import", &first, &target.url());
     assert!(!ok && out.contains("empty"), "a second import is refused: {out}");
 
-    let copy = TestApp::open(target).await;
+    let copy = TestApp::builder().on(target).seed(Seed::None).start().await;
     for uri in [
         "/api/v1/news?limit=100",
         // Relevance ranks differ between backends (BM25, ts_rank); matches do not.
@@ -166,7 +166,7 @@ async fn a_bad_export_imports_nothing() {
         let target = TestDb::new();
         let (ok, out) = run("import", &path, &target.url());
         assert!(!ok && out.contains(says), "{name}: {out}");
-        let empty = TestApp::open(target).await;
+        let empty = TestApp::builder().on(target).seed(Seed::None).start().await;
         assert_eq!(empty.get("/api/v1/news").await.json()["total"], 0, "{name}: nothing was imported");
     }
 }

@@ -77,7 +77,7 @@ async fn a_scheduled_item_appears_when_its_time_comes_though_nothing_was_written
 
 #[actix_web::test]
 async fn what_another_process_writes_ends_kept_answers_within_a_second() {
-    let app = TestApp::watching_other_processes().await;
+    let app = TestApp::builder().watching_other_processes().start().await;
     let first = app.get("/api/v1/news/1").await;
     first.assert_status(200);
     // Past the first poll, so that the next one compares versions.

@@ -83,65 +83,46 @@ impl TestResponse {
     }
 }
 
-impl TestApp {
-    /// An app over an empty database.
-    pub async fn empty() -> Self {
-        Self::start(Seed::None).await
+/// How a test's app starts: `TestApp::builder().seed(..).rate_limit(..).start()`, over the
+/// default settings with what a test needs changed.
+pub struct Builder {
+    db: Option<TestDb>,
+    settings: Settings,
+    watch: bool,
+}
+
+impl Builder {
+    /// The demo data (default) or an empty database.
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.settings.seed = seed;
+        self
     }
 
-    /// An app over the demo data.
-    pub async fn demo() -> Self {
-        Self::start(Seed::Demo).await
+    /// Anonymous clients may send `per_minute` requests (default: no limit, since every
+    /// request of a test comes from one address).
+    pub fn rate_limit(mut self, per_minute: u32) -> Self {
+        self.settings.rate_limit = per_minute;
+        self
     }
 
-    async fn start(seed: Seed) -> Self {
-        Self::start_in(TestDb::new(), seed, 0, false).await
+    /// Over this database (default: a new one) instead.
+    pub fn on(mut self, db: TestDb) -> Self {
+        self.db = Some(db);
+        self
     }
 
-    /// An app over the demo data that limits anonymous clients to `per_minute` requests.
-    pub async fn rate_limited(per_minute: u32) -> Self {
-        Self::start_in(TestDb::new(), Seed::Demo, per_minute, false).await
+    /// Polls for other processes' writes, as the server does. (Other apps do not: the poll
+    /// may end kept answers a second after their own writes.)
+    pub fn watching_other_processes(mut self) -> Self {
+        self.watch = true;
+        self
     }
 
-    /// Stops this app and starts a new one on the same database, as a restart would.
-    pub async fn restart(self, seed: Seed) -> Self {
-        Self::start_in(self.db, seed, 0, false).await
-    }
-
-    /// An app over this database.
-    pub async fn on(db: TestDb, seed: Seed) -> Self {
-        Self::start_in(db, seed, 0, false).await
-    }
-
-    /// An app over a database that already has content (a backup, an import).
-    pub async fn open(db: TestDb) -> Self {
-        Self::start_in(db, Seed::None, 0, false).await
-    }
-
-    /// An app over the demo data that polls for other processes' writes, as the server does.
-    /// (The others do not: the poll may end kept answers a second after their own writes.)
-    pub async fn watching_other_processes() -> Self {
-        Self::start_in(TestDb::new(), Seed::Demo, 0, true).await
-    }
-
-    async fn start_in(db: TestDb, seed: Seed, rate_limit: u32, watch: bool) -> Self {
-        let settings = Settings {
-            bind: "127.0.0.1:0".into(),
-            database_url: db.url(),
-            seed,
-            public_url: Some(PUBLIC_URL.into()),
-            cors_origins: "*".into(),
-            // Off unless a test asks for it: every request here comes from one address.
-            rate_limit,
-            jwt_secret: Some(SECRET.into()),
-            token_ttl: 3600,
-            admin_username: Some(ADMIN.0.into()),
-            admin_password: Some(ADMIN.1.into()),
-            trash_retention_days: 30,
-            cache_mb: 16,
-        };
+    pub async fn start(self) -> TestApp {
+        let db = self.db.unwrap_or_else(TestDb::new);
+        let settings = Settings { database_url: db.url(), ..self.settings };
         let service = Service::start(&settings).await.expect("service starts");
-        if watch {
+        if self.watch {
             actix_web::rt::spawn(service.clone().watch_other_processes());
         }
         let app = Rc::new(actix_test::init_service(service.app()).await);
@@ -162,9 +143,40 @@ impl TestApp {
                 TestResponse { status, headers, body }
             })
         });
-        let mut app = Self { call, db, token: String::new() };
+        let mut app = TestApp { call, db, token: String::new() };
         app.token = app.sign_in(ADMIN.0, ADMIN.1).await;
         app
+    }
+}
+
+impl TestApp {
+    /// An app over the demo data, with an admin signed in, unless the builder says otherwise.
+    pub fn builder() -> Builder {
+        let settings = Settings {
+            bind: "127.0.0.1:0".into(),
+            public_url: Some(PUBLIC_URL.into()),
+            rate_limit: 0,
+            jwt_secret: Some(SECRET.into()),
+            admin_username: Some(ADMIN.0.into()),
+            admin_password: Some(ADMIN.1.into()),
+            ..Settings::default()
+        };
+        Builder { db: None, settings, watch: false }
+    }
+
+    /// An app over an empty database.
+    pub async fn empty() -> Self {
+        Self::builder().seed(Seed::None).start().await
+    }
+
+    /// An app over the demo data.
+    pub async fn demo() -> Self {
+        Self::builder().start().await
+    }
+
+    /// Stops this app and starts a new one on the same database, as a restart would.
+    pub async fn restart(self, seed: Seed) -> Self {
+        Self::builder().on(self.db).seed(seed).start().await
     }
 
     /// The `NEWSDESK_DATABASE_URL` of this app's database.

@@ -134,7 +134,7 @@ async fn every_answer_carries_security_headers() {
 
 #[actix_web::test]
 async fn anonymous_clients_are_rate_limited() {
-    let app = TestApp::rate_limited(3).await;
+    let app = TestApp::builder().rate_limit(3).start().await;
     let from = |addr: &str| TestRequest::get().uri("/api/v1/news").peer_addr(addr.parse().unwrap());
     for remaining in [2, 1, 0] {
         let res = app.send(from("192.0.2.1:4000")).await;

@@ -1,5 +1,6 @@
 //! newsdesk: a headless news and organization-profile service. See `app` for how the pieces
-//! fit: `api` (HTTP handlers) over `db` (queries) over `domain` (validated values).
+//! fit: `api` (HTTP handlers) over `service` (rules and writes) over `db` (queries) over
+//! `domain` (validated values); `state` holds the one write path they all write through.
 
 pub mod api;
 pub mod app;

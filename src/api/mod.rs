@@ -1,6 +1,7 @@
 //! The JSON API: one module per resource, each with its routes, request and response types.
-//! Handlers are thin: extract, validate into domain values, run a `db` query function on the
-//! blocking pool, map the result to a response type.
+//! Handlers are thin: extract, validate into domain values, call a `service` (writes run
+//! through `AppState::write`) or a `db` query on the blocking pool, map the result to a
+//! response type.
 
 pub mod auth;
 pub mod authors;

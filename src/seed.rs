@@ -5,7 +5,6 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::api::{bodies, offices};
 use crate::db;
 use crate::db::authors::AuthorForm;
 use crate::db::revisions::Origin;
@@ -13,7 +12,9 @@ use crate::db::terms::{TermForm, TermKind};
 use crate::domain::dates;
 use crate::domain::news::{NewsDraft, NewsStatus};
 use crate::error::ApiError;
-use crate::service::{news, organizations};
+use crate::service::bodies::Body;
+use crate::service::offices::Office;
+use crate::service::{news, organizations, parts};
 use crate::state::AppState;
 
 const INTERPOL: &str = include_str!("seed/interpol.json");
@@ -100,10 +101,18 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
             }
             let organization = organizations::create(conn, demo.organization.profile.clone())?;
             for body in &demo.organization.bodies {
-                bodies::create(conn, organization.id, body.clone())?;
+                parts::add::<Body>(
+                    conn,
+                    organization.id,
+                    serde_json::from_value(body.clone()).map_err(ApiError::internal)?,
+                )?;
             }
             for office in &demo.organization.offices {
-                offices::create(conn, organization.id, office.clone())?;
+                parts::add::<Office>(
+                    conn,
+                    organization.id,
+                    serde_json::from_value(office.clone()).map_err(ApiError::internal)?,
+                )?;
             }
             let author = AuthorForm {
                 name: &demo.author.name,

@@ -24,6 +24,7 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use crate::domain::dates::utc;
+pub use crate::domain::patch::{not_null, nullable};
 pub use crate::state::State;
 
 /// The complete OpenAPI document: the top (`openapi`) and every operation of `routes`.
@@ -77,26 +78,4 @@ pub fn created(location: String, body: &impl Serialize) -> HttpResponse {
 /// `200 OK` with the changed representation, never cached.
 pub fn changed(body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body)
-}
-
-/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value, so
-/// that PATCH can tell "leave it" from "clear it".
-pub fn nullable<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(de).map(Some)
-}
-
-/// Deserializes a PATCH field that may be absent but not `null` (it cannot be cleared).
-pub fn not_null<'de, D, T>(de: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    match <Option<T> as serde::Deserialize>::deserialize(de)? {
-        Some(value) => Ok(Some(value)),
-        None => Err(serde::de::Error::custom("must not be null; leave the field out to keep it")),
-    }
 }

@@ -6,5 +6,6 @@ pub mod listing;
 pub mod news;
 pub mod organization;
 pub mod params;
+pub mod patch;
 pub mod slug;
 pub mod text;

@@ -3,7 +3,10 @@
 //! `api` (HTTP), `seed` and `cli` call these; every write runs through `AppState::write`,
 //! the one write path.
 
+pub mod bodies;
 pub mod news;
+pub mod offices;
 pub mod organizations;
+pub mod parts;
 pub mod trash;
 pub mod users;

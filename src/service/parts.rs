@@ -1,0 +1,129 @@
+//! The parts of an organization's profile that have their own endpoints (its bodies and its
+//! offices): one set of rules for reading and writing both, under
+//! `/organizations/{slug}/{parts}/{id}`.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::db::DbConn;
+use crate::domain::slug::Key;
+use crate::error::ApiError;
+use crate::service::organizations;
+use crate::state::AppState;
+
+/// A kind of part: its representation, what a client sends, and how it is stored.
+pub trait Part: Serialize + Clone + Send + Sized + 'static {
+    /// One of them, as messages name it (`body`, `office`).
+    const NOUN: &'static str;
+    /// A complete part to create or replace one with.
+    type Write: DeserializeOwned + Send + 'static;
+    /// A partial update.
+    type Patch: Send + 'static;
+
+    fn id(&self) -> i64;
+    /// Checks every field, reporting each at fault, and normalizes the text.
+    fn validate(write: Self::Write) -> Result<Self::Write, ApiError>;
+    /// The complete part that results from applying `patch` to `current`.
+    fn apply(patch: Self::Patch, current: Self) -> Self::Write;
+    /// The organization's parts of this kind, in their order.
+    fn list(conn: &mut DbConn, organization_id: i64) -> Result<Vec<Self>, ApiError>;
+    /// One of the organization's parts, if it has this one.
+    fn find(conn: &mut DbConn, organization_id: i64, id: i64) -> Result<Option<Self>, ApiError>;
+    /// Stores a part, new (`current` is `None`) or over the one with that id.
+    fn save(
+        conn: &mut DbConn,
+        write: &Self::Write,
+        organization_id: i64,
+        current: Option<i64>,
+    ) -> Result<Self, ApiError>;
+    fn delete(conn: &mut DbConn, id: i64) -> Result<(), ApiError>;
+}
+
+/// The organization's id and its part `segment`, or 404 (also for another organization's).
+fn find<P: Part>(conn: &mut DbConn, slug: &str, segment: &str) -> Result<(i64, P), ApiError> {
+    let organization = organizations::find(conn, slug)?.id;
+    let missing = || ApiError::NotFound(format!("organization `{slug}` has no {} with id {segment}", P::NOUN));
+    let Some(Key::Id(id)) = Key::parse(segment) else { return Err(missing()) };
+    let part = P::find(conn, organization, id)?.ok_or_else(missing)?;
+    Ok((organization, part))
+}
+
+pub async fn list<P: Part>(state: &AppState, slug: String) -> Result<Vec<P>, ApiError> {
+    state
+        .db(move |c| {
+            let organization = organizations::find(c, &slug)?.id;
+            P::list(c, organization)
+        })
+        .await
+}
+
+pub async fn get<P: Part>(state: &AppState, slug: String, segment: String) -> Result<P, ApiError> {
+    state.db(move |c| find(c, &slug, &segment).map(|(_, part)| part)).await
+}
+
+pub async fn create<P: Part>(state: &AppState, slug: String, write: P::Write) -> Result<P, ApiError> {
+    let write = P::validate(write)?;
+    state
+        .write(move |c| {
+            let organization = organizations::find(c, &slug)?.id;
+            P::save(c, &write, organization, None)
+        })
+        .await
+}
+
+/// Adds a valid part to an organization, inside a write (the demo data comes here too).
+pub fn add<P: Part>(conn: &mut DbConn, organization_id: i64, write: P::Write) -> Result<P, ApiError> {
+    P::save(conn, &P::validate(write)?, organization_id, None)
+}
+
+/// Replaces a part; `precondition` sees the current one first (`If-Match`).
+pub async fn replace<P: Part>(
+    state: &AppState,
+    slug: String,
+    segment: String,
+    write: P::Write,
+    precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
+) -> Result<P, ApiError> {
+    let write = P::validate(write)?;
+    state
+        .write(move |c| {
+            let (organization, current) = find::<P>(c, &slug, &segment)?;
+            precondition(&current)?;
+            P::save(c, &write, organization, Some(current.id()))
+        })
+        .await
+}
+
+/// Changes some fields of a part. A bad request is reported as such before the
+/// precondition is looked at.
+pub async fn update<P: Part>(
+    state: &AppState,
+    slug: String,
+    segment: String,
+    patch: P::Patch,
+    precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
+) -> Result<P, ApiError> {
+    state
+        .write(move |c| {
+            let (organization, current) = find::<P>(c, &slug, &segment)?;
+            let write = P::validate(P::apply(patch, current.clone()))?;
+            precondition(&current)?;
+            P::save(c, &write, organization, Some(current.id()))
+        })
+        .await
+}
+
+pub async fn delete<P: Part>(
+    state: &AppState,
+    slug: String,
+    segment: String,
+    precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
+) -> Result<(), ApiError> {
+    state
+        .write(move |c| {
+            let (_, current) = find::<P>(c, &slug, &segment)?;
+            precondition(&current)?;
+            P::delete(c, current.id())
+        })
+        .await
+}

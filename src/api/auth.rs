@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::State;
+use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::Keys;
-use crate::auth::{Role, password};
 use crate::db;
 use crate::error::ApiError;
 use crate::http::Json;
@@ -76,8 +76,7 @@ pub async fn create_token(
         return Err(ApiError::Unauthorized { detail: "invalid username or password".into(), invalid_token: false });
     };
     throttle.succeeded(&username);
-    let role = Role::parse(&user.role).map_err(|_| ApiError::internal(std::fmt::Error))?;
-    let token = keys.issue(user.id, role).map_err(ApiError::internal)?;
+    let token = keys.issue(user.id, user.role).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(TokenResponse {
         access_token: token,
         token_type: "Bearer",

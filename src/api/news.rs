@@ -161,7 +161,7 @@ impl NewsPatch {
             tags: self.tags.unwrap_or_else(|| current.tags.clone()),
             author_id: self.author_id.unwrap_or(row.author_id),
             organization: self.organization.unwrap_or_else(|| current.organization.clone()),
-            status: self.status.unwrap_or_else(|| NewsStatus::parse(&row.status).unwrap_or(NewsStatus::Draft)),
+            status: self.status.unwrap_or(row.status),
             published_at: self.published_at.map_or(row.published_at.map(utc), |t| t.map(|t| t.0)),
         }
     }

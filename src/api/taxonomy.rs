@@ -128,7 +128,7 @@ impl ValidTerm {
         let slug = match (self.slug, current) {
             (Some(slug), _) => slug,
             (None, Some(current)) => current.slug.clone(),
-            (None, None) => Slug::derive(&self.name, kind.as_str()).into_string(),
+            (None, None) => Slug::derive(&self.name, <&str>::from(kind)).into_string(),
         };
         let form = TermForm {
             slug: &slug,
@@ -152,7 +152,7 @@ fn path_of(kind: TermKind) -> &'static str {
 }
 
 fn find(conn: &mut DbConn, kind: TermKind, segment: &str) -> Result<TermRow, ApiError> {
-    let missing = || ApiError::NotFound(format!("no {} `{segment}`", kind.as_str()));
+    let missing = || ApiError::NotFound(format!("no {} `{segment}`", <&str>::from(kind)));
     let key = Key::parse(segment).ok_or_else(missing)?;
     db::terms::find(conn, kind, &key).optional()?.ok_or_else(missing)
 }
@@ -221,7 +221,7 @@ async fn remove(state: State, kind: TermKind, segment: String, if_match: IfMatch
             let users = if kind == TermKind::Region { "news items or offices" } else { "news items" };
             db::terms::delete(c, current.id).map_err(|err| {
                 ApiError::from(err)
-                    .in_the_way(|| format!("{} `{}` is still used by {users}", kind.as_str(), current.slug))
+                    .in_the_way(|| format!("{} `{}` is still used by {users}", <&str>::from(kind), current.slug))
             })?;
             Ok(())
         })

@@ -39,7 +39,7 @@ impl From<UserRow> for User {
         Self {
             id: row.id,
             username: row.username,
-            role: Role::parse(&row.role).unwrap_or(Role::Editor),
+            role: row.role,
             disabled: row.disabled,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

@@ -22,30 +22,29 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// What a user may do. Admins may do everything editors may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Role {
     /// All content and profiles.
     Editor,
     /// Everything, users included.
     Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Editor => "editor",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "editor" => Ok(Self::Editor),
-            "admin" => Ok(Self::Admin),
-            _ => Err("expected editor or admin".into()),
-        }
-    }
 }
 
 /// A signed-in user, as of this request.
@@ -83,7 +82,7 @@ fn authenticate(req: &HttpRequest) -> Pending<Option<AuthUser>> {
         let id: i64 = claims.sub.parse().map_err(|_| ApiError::invalid_token())?;
         let user = state.db(move |c| Ok(db::users::find(c, id).optional()?)).await?;
         match user {
-            Some(user) if !user.disabled && user.role == claims.role.as_str() => {
+            Some(user) if !user.disabled && user.role == claims.role => {
                 Ok(Some(AuthUser { id: user.id, username: user.username, role: claims.role }))
             }
             _ => Err(ApiError::invalid_token()),
@@ -100,7 +99,7 @@ fn require(req: &HttpRequest, role: Role) -> Pending<AuthUser> {
                 Err(ApiError::Unauthorized { detail: "this request needs a bearer token".into(), invalid_token: false })
             }
             Some(user) if user.role >= role => Ok(user),
-            Some(_) => Err(ApiError::Forbidden(format!("this request needs the {} role", role.as_str()))),
+            Some(_) => Err(ApiError::Forbidden(format!("this request needs the {role} role"))),
         }
     })
 }

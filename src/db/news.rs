@@ -30,7 +30,7 @@ pub struct NewsRow {
     pub region_id: Option<i64>,
     pub author_id: Option<i64>,
     pub organization_id: Option<i64>,
-    pub status: String,
+    pub status: NewsStatus,
     pub published_at: Option<NaiveDateTime>,
     pub reading_time_seconds: i32,
     pub created_at: NaiveDateTime,
@@ -43,9 +43,7 @@ pub struct NewsRow {
 impl NewsRow {
     /// Whether anonymous readers see the item at `now`.
     fn is_public(&self, now: NaiveDateTime) -> bool {
-        self.deleted_at.is_none()
-            && self.status == NewsStatus::Published.as_str()
-            && self.published_at.is_some_and(|t| t <= now)
+        self.deleted_at.is_none() && self.status == NewsStatus::Published && self.published_at.is_some_and(|t| t <= now)
     }
 }
 
@@ -89,7 +87,7 @@ pub struct NewsForm<'a> {
     pub region_id: Option<i64>,
     pub author_id: Option<i64>,
     pub organization_id: Option<i64>,
-    pub status: &'a str,
+    pub status: NewsStatus,
     pub published_at: Option<NaiveDateTime>,
     pub reading_time_seconds: i32,
     pub updated_at: NaiveDateTime,
@@ -117,7 +115,7 @@ fn filtered<'a>(
     // Trashed items are seen only through the trash.
     let mut query = news_items::table.filter(news_items::deleted_at.is_null()).into_boxed();
     if visibility == Visibility::Public {
-        let published = NewsStatus::Published.as_str();
+        let published: &str = NewsStatus::Published.into();
         query = match search {
             // True of most items, as SQLite's planner cannot know without statistics.
             Some(search) if search.looks_up_matches() => {
@@ -158,7 +156,7 @@ fn filtered<'a>(
             .filter(id.eq_any(news_tags::table.filter(news_tags::tag.eq_any(&filter.tags)).select(news_tags::news_id)));
     }
     if !filter.statuses.is_empty() {
-        query = query.filter(status.eq_any(filter.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>()));
+        query = query.filter(status.eq_any(filter.statuses.clone()));
     }
     if let Some(organization) = filter.organization {
         query = query.filter(organization_id.eq(organization));
@@ -340,7 +338,7 @@ pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility, now: DateTime<
     };
     if visibility == Visibility::Public {
         query = query
-            .filter(news_items::status.eq(NewsStatus::Published.as_str()))
+            .filter(news_items::status.eq(NewsStatus::Published))
             .filter(news_items::published_at.le(now.naive_utc()));
     }
     let row = query.first(conn)?;
@@ -491,7 +489,7 @@ fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {
     let unannounced = news_changes::table.filter(news_changes::public.eq(false)).select(news_changes::news_id);
     news_items::table
         .filter(news_items::deleted_at.is_null())
-        .filter(news_items::status.eq(NewsStatus::Published.as_str()))
+        .filter(news_items::status.eq(NewsStatus::Published))
         .filter(news_items::published_at.le(now.naive_utc()))
         .filter(news_items::id.eq_any(unannounced))
         .into_boxed()
@@ -600,6 +598,6 @@ pub fn next_publication(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Op
 /// Items that are or will be public: published and not in the trash.
 #[diesel::dsl::auto_type]
 fn published() -> _ {
-    let status: &'static str = NewsStatus::Published.as_str();
+    let status: NewsStatus = NewsStatus::Published;
     news_items::table.filter(news_items::status.eq(status)).filter(news_items::deleted_at.is_null())
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{organization_bodies, organization_offices, organizations};
 use super::{Backend, DbConn};
+use crate::domain::organization::{BodyKind, OfficeKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = organizations, check_for_backend(Backend))]
@@ -90,7 +91,7 @@ pub struct BodyRow {
     pub id: i64,
     pub organization_id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: BodyKind,
     pub description: String,
     pub leader_title: Option<String>,
     pub meeting_cadence: Option<String>,
@@ -103,7 +104,7 @@ pub struct BodyRow {
 #[diesel(table_name = organization_bodies, treat_none_as_null = true)]
 pub struct BodyForm<'a> {
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: BodyKind,
     pub description: &'a str,
     pub leader_title: Option<&'a str>,
     pub meeting_cadence: Option<&'a str>,
@@ -156,7 +157,7 @@ pub struct OfficeRow {
     pub id: i64,
     pub organization_id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: OfficeKind,
     pub city: Option<String>,
     pub country: Option<String>,
     pub region_id: Option<i64>,
@@ -169,7 +170,7 @@ pub struct OfficeRow {
 #[diesel(table_name = organization_offices, treat_none_as_null = true)]
 pub struct OfficeForm<'a> {
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: OfficeKind,
     pub city: Option<&'a str>,
     pub country: Option<&'a str>,
     pub region_id: Option<i64>,

@@ -8,26 +8,31 @@ use super::{Backend, DbConn};
 use crate::domain::slug::Key;
 
 /// Which taxonomy a term belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum TermKind {
     Topic,
     Region,
-}
-
-impl TermKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Topic => "topic",
-            Self::Region => "region",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = terms, check_for_backend(Backend))]
 pub struct TermRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: TermKind,
     pub slug: String,
     pub name: String,
     pub description: String,
@@ -46,11 +51,11 @@ pub struct TermForm<'a> {
 }
 
 pub fn list(conn: &mut DbConn, kind: TermKind) -> QueryResult<Vec<TermRow>> {
-    terms::table.filter(terms::kind.eq(kind.as_str())).order(terms::slug).select(TermRow::as_select()).load(conn)
+    terms::table.filter(terms::kind.eq(kind)).order(terms::slug).select(TermRow::as_select()).load(conn)
 }
 
 pub fn find(conn: &mut DbConn, kind: TermKind, key: &Key) -> QueryResult<TermRow> {
-    let query = terms::table.filter(terms::kind.eq(kind.as_str())).select(TermRow::as_select());
+    let query = terms::table.filter(terms::kind.eq(kind)).select(TermRow::as_select());
     match key {
         Key::Id(id) => query.filter(terms::id.eq(id)).first(conn),
         Key::Slug(slug) => query.filter(terms::slug.eq(slug)).first(conn),
@@ -59,7 +64,7 @@ pub fn find(conn: &mut DbConn, kind: TermKind, key: &Key) -> QueryResult<TermRow
 
 pub fn insert(conn: &mut DbConn, kind: TermKind, form: &TermForm) -> QueryResult<TermRow> {
     diesel::insert_into(terms::table)
-        .values((form, terms::kind.eq(kind.as_str()), terms::created_at.eq(form.updated_at)))
+        .values((form, terms::kind.eq(kind), terms::created_at.eq(form.updated_at)))
         .returning(<TermRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }

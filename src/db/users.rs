@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{Backend, DbConn};
+use crate::auth::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = users, check_for_backend(Backend))]
@@ -12,7 +13,7 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -23,7 +24,7 @@ pub struct UserRow {
 pub struct NewUser<'a> {
     pub username: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -34,7 +35,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = users)]
 pub struct UserChanges<'a> {
     pub password_hash: Option<&'a str>,
-    pub role: Option<&'a str>,
+    pub role: Option<Role>,
     pub disabled: Option<bool>,
     pub updated_at: NaiveDateTime,
 }
@@ -67,5 +68,5 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<
 
 /// Admins who can still sign in.
 pub fn active_admins(conn: &mut DbConn) -> QueryResult<i64> {
-    users::table.filter(users::role.eq("admin")).filter(users::disabled.eq(false)).count().get_result(conn)
+    users::table.filter(users::role.eq(Role::Admin)).filter(users::disabled.eq(false)).count().get_result(conn)
 }

@@ -49,7 +49,7 @@ impl NewsFilter {
             regions: params.any_of("region", slug_shaped)?,
             authors: params.any_of("author", |s| s.parse().map_err(|_| "expected author ids (integers)".to_owned()))?,
             tags: params.any_of("tag", |s| super::text::Tag::check(s).map(|()| s.to_owned()))?,
-            statuses: params.any_of("status", NewsStatus::parse)?,
+            statuses: params.any_of("status", super::one_of::<NewsStatus>)?,
             search: params.parsed("q", SearchTerms::parse)?,
             tz,
             organization: None,

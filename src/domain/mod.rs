@@ -9,3 +9,8 @@ pub mod params;
 pub mod patch;
 pub mod slug;
 pub mod text;
+
+/// A value of a closed set (an enum named as in JSON) from its name, or which names it has.
+pub fn one_of<T: std::str::FromStr + strum::VariantNames>(name: &str) -> Result<T, String> {
+    name.parse().map_err(|_| format!("expected one of {}", T::VARIANTS.join(", ")))
+}

@@ -5,8 +5,22 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// What a body of an organization is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum BodyKind {
     /// The supreme decision-making body (an assembly of members).
     GoverningBody,
@@ -25,8 +39,22 @@ pub enum BodyKind {
 }
 
 /// What an office of an organization is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OfficeKind {
     Headquarters,
     InnovationCentre,
@@ -35,23 +63,6 @@ pub enum OfficeKind {
     LiaisonOffice,
     Other,
 }
-
-macro_rules! text_forms {
-    ($($kind:ty),*) => {$(
-        impl $kind {
-            /// The stored (and JSON) name.
-            pub fn as_str(self) -> String {
-                serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-            }
-
-            /// Reads a stored name.
-            pub fn parse(s: &str) -> Option<Self> {
-                serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
-            }
-        }
-    )*};
-}
-text_forms!(BodyKind, OfficeKind);
 
 /// An ISO 3166-1 alpha-2 country code, upper case, officially assigned (`check_country`).
 pub enum CountryCode {}
@@ -115,10 +126,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_have_stable_names() {
-        assert_eq!(BodyKind::GoverningBody.as_str(), "governing_body");
-        assert_eq!(OfficeKind::parse("innovation_centre"), Some(OfficeKind::InnovationCentre));
-        assert_eq!(OfficeKind::parse("castle"), None);
+    fn kinds_have_the_same_names_in_json_and_in_the_database() {
+        use strum::VariantNames;
+        assert_eq!(BodyKind::GoverningBody.to_string(), "governing_body");
+        assert_eq!("innovation_centre".parse(), Ok(OfficeKind::InnovationCentre));
+        assert!("castle".parse::<OfficeKind>().is_err());
+        for name in BodyKind::VARIANTS {
+            assert_eq!(serde_json::to_value(name.parse::<BodyKind>().unwrap()).unwrap(), *name);
+        }
+        for name in OfficeKind::VARIANTS {
+            assert_eq!(serde_json::to_value(name.parse::<OfficeKind>().unwrap()).unwrap(), *name);
+        }
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl From<BodyRow> for Body {
         Self {
             id: row.id,
             name: row.name,
-            kind: BodyKind::parse(&row.kind).unwrap_or(BodyKind::Other),
+            kind: row.kind,
             description: row.description,
             leader_title: row.leader_title,
             meeting_cadence: row.meeting_cadence,
@@ -153,10 +153,9 @@ impl Part for Body {
         organization_id: i64,
         current: Option<i64>,
     ) -> Result<Self, ApiError> {
-        let kind = write.kind.as_str();
         let form = BodyForm {
             name: &write.name,
-            kind: &kind,
+            kind: write.kind,
             description: &write.description,
             leader_title: write.leader_title.as_deref().map(str::trim),
             meeting_cadence: write.meeting_cadence.as_deref().map(str::trim),

@@ -74,7 +74,7 @@ impl From<NewsView> for NewsItem {
             tags: view.tags,
             author: view.author.map(|a| AuthorSummary { id: a.id, name: a.name, title: a.title }),
             organization: view.organization,
-            status: NewsStatus::parse(&row.status).unwrap_or(NewsStatus::Draft),
+            status: row.status,
             published_at: row.published_at.map(utc),
             reading_time_seconds: row.reading_time_seconds,
             created_at: utc(row.created_at),
@@ -102,7 +102,7 @@ pub fn store(
         let Some(slug) = slug else { return Ok(None) };
         let found = db::terms::find(conn, kind, &Key::Slug(slug.clone())).optional()?;
         if found.is_none() {
-            errors.push(FieldError::new(kind.as_str(), format!("no {} with slug `{slug}`", kind.as_str())));
+            errors.push(FieldError::new(<&str>::from(kind), format!("no {} with slug `{slug}`", <&str>::from(kind))));
         }
         Ok(found.map(|t| t.id))
     };
@@ -150,7 +150,7 @@ pub fn store(
         region_id,
         author_id: draft.author_id,
         organization_id,
-        status: draft.status.as_str(),
+        status: draft.status,
         published_at: draft.published_at.map(|t| t.naive_utc()),
         reading_time_seconds: draft.reading_time_seconds(),
         updated_at: dates::now().naive_utc(),

@@ -42,7 +42,7 @@ impl Office {
         Self {
             id: row.id,
             name: row.name,
-            kind: OfficeKind::parse(&row.kind).unwrap_or(OfficeKind::Other),
+            kind: row.kind,
             city: row.city,
             country: row.country,
             region,
@@ -189,10 +189,9 @@ impl Part for Office {
             ),
             None => None,
         };
-        let kind = write.kind.as_str();
         let form = OfficeForm {
             name: &write.name,
-            kind: &kind,
+            kind: write.kind,
             city: write.city.as_deref(),
             country: write.country.as_deref(),
             region_id,

@@ -46,7 +46,7 @@ pub async fn create(state: &AppState, username: &str, password: String, role: Ro
             let user = NewUser {
                 username: &username,
                 password_hash: &hash,
-                role: role.as_str(),
+                role,
                 disabled: false,
                 created_at: now,
                 updated_at: now,
@@ -80,12 +80,12 @@ pub async fn change(state: &AppState, id: i64, change: AccountChange) -> Result<
                 .ok_or_else(|| ApiError::NotFound(format!("no user with id {id}")))?;
             let changes = UserChanges {
                 password_hash: hash.as_deref(),
-                role: change.role.map(Role::as_str),
+                role: change.role,
                 disabled: change.disabled,
                 updated_at: dates::now().naive_utc(),
             };
             let user = db::users::update(c, id, &changes)?;
-            if current.role == "admin" && !current.disabled && db::users::active_admins(c)? == 0 {
+            if current.role == Role::Admin && !current.disabled && db::users::active_admins(c)? == 0 {
                 return Err(ApiError::Conflict("this would leave no active admin; make another admin first".into()));
             }
             Ok(user)

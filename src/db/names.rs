@@ -1,0 +1,51 @@
+//! Closed sets stored by name in `TEXT` columns (a news item's status, a user's role, the kind
+//! of a term, a body or an office): written and read as the enums themselves. A stored name
+//! the service does not know is an error, never a silent default.
+
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+
+use diesel::pg::Pg;
+use diesel::sqlite::Sqlite;
+
+use super::Backend;
+use super::terms::TermKind;
+use crate::auth::Role;
+use crate::domain::news::NewsStatus;
+use crate::domain::organization::{BodyKind, OfficeKind};
+
+macro_rules! stored_by_name {
+    ($($ty:ty),*) => {$(
+        // Diesel's own derives, on a type defined elsewhere: the enum binds and loads as `Text`.
+        const _: () = {
+            #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+            #[diesel(foreign_derive, sql_type = Text)]
+            #[expect(dead_code, reason = "only carries the derives for the enum it wraps")]
+            struct Stored($ty);
+        };
+        by_name!($ty: Backend, Sqlite, Pg);
+    )*};
+}
+
+/// `ToSql` and `FromSql` of a named enum on each backend (the multi-backend connection binds
+/// through the one it runs on).
+macro_rules! by_name {
+    ($ty:ty: $($db:ty),*) => {$(
+        impl ToSql<Text, $db> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
+                let name: &'static str = self.into();
+                <str as ToSql<Text, $db>>::to_sql(name, out)
+            }
+        }
+
+        impl FromSql<Text, $db> for $ty {
+            fn from_sql(bytes: <$db as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                let name = <String as FromSql<Text, $db>>::from_sql(bytes)?;
+                name.parse().map_err(|_| format!("unknown {} `{name}` in the database", stringify!($ty)).into())
+            }
+        }
+    )*};
+}
+
+stored_by_name!(NewsStatus, Role, TermKind, BodyKind, OfficeKind);

@@ -21,6 +21,7 @@ mod organizations;
 mod replicas;
 mod revisions;
 mod service;
+mod snapshots;
 mod taxonomy;
 mod trash;
 mod write_path;

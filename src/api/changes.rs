@@ -5,14 +5,14 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, utc};
 use crate::db;
 use crate::domain::dates;
-use crate::domain::params::{QueryParams, bounded};
+use crate::domain::params::{self, bounded, once};
 use crate::error::ApiError;
 use crate::service::news::NewsItem;
 
@@ -55,16 +55,17 @@ pub struct ChangeList {
 }
 
 /// Where to start and how much to take.
-#[derive(IntoParams)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
 pub struct ChangeParams {
     /// `next_cursor` (or a change's `cursor`) of an earlier answer; absent: from the beginning.
     #[param(pattern = r"^[0-9]{1,18}$", example = "42")]
+    #[serde(default, deserialize_with = "once")]
     since: Option<String>,
     /// Changes per page.
-    #[param(minimum = 1, maximum = 1000, default = 100)]
-    limit: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000, default = 100)]
+    #[serde(default, deserialize_with = "once")]
+    limit: Option<String>,
 }
 
 /// Every public change since a cursor, oldest first, deletions as tombstones
@@ -74,10 +75,9 @@ pub struct ChangeParams {
 )]
 #[get("/news/changes")]
 pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string())?;
-    let since = params.parsed("since", parse_cursor)?.unwrap_or(0);
-    let limit = params.parsed("limit", |v| bounded(v, 1, 1000))?.unwrap_or(100);
-    params.finish("since, limit")?;
+    let query: ChangeParams = params::read(req.query_string())?;
+    let since = params::parsed("since", query.since.as_deref(), parse_cursor)?.unwrap_or(0);
+    let limit = params::parsed("limit", query.limit.as_deref(), |v| bounded(v, 1, 1000))?.unwrap_or(100);
     let now = dates::now();
     if state.db(move |c| Ok(db::news::has_due(c, now)?)).await? {
         state.write(move |c| Ok(db::news::announce_due(c, now)?)).await?;

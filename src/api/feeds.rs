@@ -5,17 +5,17 @@ use std::time::{Duration, SystemTime};
 
 use actix_web::http::header::{self, HttpDate};
 use actix_web::{HttpRequest, HttpResponse, get};
+use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::news::FilterParams;
 use super::{State, utc};
 use crate::db;
 use crate::db::news::NewsView;
 use crate::domain::dates;
-use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey};
+use crate::domain::listing::{FilterParams, NewsFilter, NewsQuery, Order, Paging, SortKey};
 use crate::domain::news::Visibility;
-use crate::domain::params::{QueryParams, bounded};
+use crate::domain::params::{self, bounded, once};
 use crate::error::ApiError;
 use crate::feeds::{self, Entry, Feed, markdown};
 
@@ -27,15 +27,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Size and content of a feed.
-#[derive(IntoParams)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
 pub struct FeedParams {
     /// Entries in the feed, newest first.
-    #[param(minimum = 1, maximum = 100, default = 50, example = 50)]
-    limit: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 50, example = 50)]
+    #[serde(default, deserialize_with = "once")]
+    limit: Option<String>,
     /// `summary` (default) or `full`: the body rendered from markdown to safe HTML.
     #[param(example = "summary", default = "summary", pattern = r"^(summary|full)$")]
+    #[serde(default, deserialize_with = "once")]
     content: Option<String>,
 }
 
@@ -68,17 +69,15 @@ pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, A
 }
 
 async fn feed(state: State, req: HttpRequest, format: Format) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string())?;
-    let filter = NewsFilter::take(&mut params)?;
-    let limit = params.parsed("limit", |s| bounded(s, 1, 100))?.unwrap_or(50);
-    let full = params
-        .parsed("content", |s| match s {
-            "summary" => Ok(false),
-            "full" => Ok(true),
-            _ => Err("expected summary or full".to_owned()),
-        })?
-        .unwrap_or(false);
-    params.finish(&format!("{}, limit, content", NewsFilter::PARAMS))?;
+    let (filter, shape) = params::read_both::<FilterParams, FeedParams>(req.query_string())?;
+    let filter = NewsFilter::new(&filter)?;
+    let limit = params::parsed("limit", shape.limit.as_deref(), |s| bounded(s, 1, 100))?.unwrap_or(50);
+    let full = params::parsed("content", shape.content.as_deref(), |s| match s {
+        "summary" => Ok(false),
+        "full" => Ok(true),
+        _ => Err("expected summary or full".to_owned()),
+    })?
+    .unwrap_or(false);
 
     let now = dates::now();
     let query = NewsQuery {

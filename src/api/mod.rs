@@ -29,15 +29,11 @@ pub use crate::state::State;
 
 /// The complete OpenAPI document: the top (`openapi`) and every operation of `routes`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    use utoipa::{PartialSchema, ToSchema};
     use utoipa_actix_web::AppExt;
     let (_, mut doc) =
         actix_web::App::new().into_utoipa_app().openapi(crate::openapi::top()).configure(routes).split_for_parts();
     // Trimmed items are built as JSON: no operation names their type, the listing refers to it.
-    doc.components
-        .get_or_insert_default()
-        .schemas
-        .insert(news::NewsItemFields::name().into_owned(), news::NewsItemFields::schema());
+    doc.components.get_or_insert_default().schemas.insert("NewsItemFields".to_owned(), news::trimmed_item_schema());
     doc
 }
 

@@ -14,14 +14,14 @@ use crate::db;
 use crate::db::news::NewsView;
 use crate::db::revisions::Origin;
 use crate::domain::dates::{self, Granularity};
-use crate::domain::listing::{NewsFilter, NewsQuery, Paging};
+use crate::domain::listing::{FilterParams, NewsFilter, NewsQuery, PageParams, Paging};
 use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
-use crate::domain::params::QueryParams;
+use crate::domain::params::{self, once};
 use crate::domain::slug::{Key, Slug};
 use crate::domain::text::{Article, Summary, Tag, Title};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
-use crate::service::news::{AuthorSummary, NewsItem, find, store};
+use crate::service::news::{NewsItem, find, store};
 
 /// An RFC 3339 instant with any offset, stored in UTC.
 #[derive(Debug, Clone, Copy)]
@@ -189,40 +189,19 @@ fn listed_items() -> utoipa::openapi::schema::Array {
     ArrayBuilder::new().items(item).build()
 }
 
-/// A listed item trimmed by `fields`: only the fields asked for are present.
-#[derive(ToSchema)]
-#[expect(dead_code, reason = "documents the shape of trimmed items, which are built as JSON")]
-pub struct NewsItemFields {
-    #[schema(required = false, nullable = false)]
-    id: Option<i64>,
-    #[schema(required = false, nullable = false)]
-    slug: Option<String>,
-    #[schema(required = false, nullable = false)]
-    title: Option<String>,
-    #[schema(required = false, nullable = false)]
-    summary: Option<String>,
-    #[schema(required = false, nullable = false)]
-    body: Option<String>,
-    #[schema(required = false)]
-    topic: Option<String>,
-    #[schema(required = false)]
-    region: Option<String>,
-    #[schema(required = false, nullable = false)]
-    tags: Option<Vec<String>>,
-    #[schema(required = false)]
-    author: Option<AuthorSummary>,
-    #[schema(required = false)]
-    organization: Option<String>,
-    #[schema(required = false, nullable = false)]
-    status: Option<NewsStatus>,
-    #[schema(required = false)]
-    published_at: Option<DateTime<Utc>>,
-    #[schema(required = false, nullable = false)]
-    reading_time_seconds: Option<i32>,
-    #[schema(required = false, nullable = false)]
-    created_at: Option<DateTime<Utc>>,
-    #[schema(required = false, nullable = false)]
-    updated_at: Option<DateTime<Utc>>,
+/// The schema of a listed item trimmed by `fields`: the item's own, with only the fields
+/// asked for present (built as JSON, so derived from `NewsItem` rather than declared again).
+pub fn trimmed_item_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::PartialSchema;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+    let mut schema = NewsItem::schema();
+    if let RefOr::T(Schema::Object(item)) = &mut schema {
+        item.required.clear();
+        item.description = Some("A listed item trimmed by `fields`: only the fields asked for are present.".into());
+        item.example = None;
+    }
+    schema
 }
 
 /// Item counts per period, newest first.
@@ -239,87 +218,13 @@ pub struct PeriodCount {
     pub count: u64,
 }
 
-/// Filters shared by the listing, the archive and the feeds. Parsed by
-/// `NewsFilter::take`; this type only documents them.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
-pub struct FilterParams {
-    /// Inclusive lower bound on `published_at`: a date (read in `tz`) or an RFC 3339 instant.
-    #[param(
-        example = "2023-06-01",
-        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
-    )]
-    from: Option<String>,
-    /// Inclusive upper bound on `published_at`; a date covers that whole day.
-    #[param(
-        example = "2023-06-30",
-        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
-    )]
-    to: Option<String>,
-    /// One calendar period: a day, a month or a year.
-    #[param(example = "2023-06", pattern = r"^\d{4}(-\d{2}(-\d{2})?)?$")]
-    on: Option<String>,
-    /// IANA zone in which date-only values are read.
-    #[param(example = "Europe/Paris", default = "UTC", pattern = r"^[A-Za-z]+(/[A-Za-z0-9_+-]+){0,2}$")]
-    tz: Option<String>,
-    /// Only items changed after this instant.
-    #[param(example = "2023-06-01T00:00:00Z", format = DateTime)]
-    updated_since: Option<String>,
-    /// Topic slugs; repeat or comma-separate for any of them.
-    #[param(example = "terrorism,cybercrime", pattern = r"^[a-z0-9-]+(,[a-z0-9-]+)*$")]
-    topic: Option<String>,
-    /// Region slugs; any of them.
-    #[param(example = "africa", pattern = r"^[a-z0-9-]+(,[a-z0-9-]+)*$")]
-    region: Option<String>,
-    /// Author ids; any of them.
-    #[param(example = "1", pattern = r"^[0-9]{1,18}(,[0-9]{1,18})*$")]
-    author: Option<String>,
-    /// Tags; any of them.
-    #[param(example = "operation", pattern = r"^[^,\u0000-\u001F\u007F-\u009F]+(,[^,\u0000-\u001F\u007F-\u009F]+)*$")]
-    tag: Option<String>,
-    /// Statuses (`draft`, `published`, `archived`); any of them.
-    #[param(example = "published", pattern = r"^(draft|published|archived)(,(draft|published|archived))*$")]
-    status: Option<String>,
-    /// Full-text search over title, summary and body; every word must match (at least one
-    /// letter or digit is needed: punctuation is ignored).
-    #[param(example = "trafficking", pattern = r"\S")]
-    q: Option<String>,
-}
-
-/// Ordering and paging of the listing.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
-pub struct PageParams {
-    /// `-published_at` (default; best match first when searching), `published_at`, `title`,
-    /// `-title`, `-updated_at`, `updated_at`.
-    #[param(example = "-published_at", pattern = r"^-?(published_at|title|updated_at)$")]
-    sort: Option<String>,
-    /// Items per page.
-    #[param(minimum = 1, maximum = 100, default = 20, example = 20)]
-    limit: Option<u32>,
-    /// Opaque `next_cursor` of the previous page; a page costs the same at any depth.
-    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
-    cursor: Option<String>,
-    /// 1-based page number (offset paging); not with `cursor`.
-    #[param(minimum = 1, maximum = 1000000, example = 1)]
-    page: Option<u32>,
-    /// Comma list of fields to return.
-    #[param(
-        example = "id,title,published_at",
-        pattern = r"^(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at)(,(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at))*$"
-    )]
-    fields: Option<String>,
-}
-
 /// Grouping of the archive.
-#[derive(IntoParams)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
 pub struct ArchiveParams {
     /// `year`, `month` (default) or `day`.
     #[param(example = "month", default = "month", pattern = r"^(year|month|day)$")]
+    #[serde(default, deserialize_with = "once")]
     granularity: Option<String>,
 }
 
@@ -344,10 +249,9 @@ pub async fn list(
     req: HttpRequest,
     organization: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string())?;
-    let mut query = NewsQuery::take(&mut params)?;
+    let (filter, paging) = params::read_both::<FilterParams, PageParams>(req.query_string())?;
+    let mut query = NewsQuery::new(&filter, &paging)?;
     query.filter.organization = organization;
-    params.finish(&format!("{}, {}", NewsFilter::PARAMS, NewsQuery::PARAMS))?;
     let page = page_with_total(&state, &query, reader.visibility).await?;
 
     let offset = match query.paging {
@@ -452,10 +356,10 @@ fn project(item: NewsItem, fields: Option<&[String]>) -> serde_json::Value {
 )]
 #[get("/news/archive")]
 pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string())?;
-    let filter = NewsFilter::take(&mut params)?;
-    let granularity = params.parsed("granularity", Granularity::parse)?.unwrap_or(Granularity::Month);
-    params.finish(&format!("{}, granularity", NewsFilter::PARAMS))?;
+    let (filter, archive) = params::read_both::<FilterParams, ArchiveParams>(req.query_string())?;
+    let filter = NewsFilter::new(&filter)?;
+    let granularity = params::parsed("granularity", archive.granularity.as_deref(), Granularity::parse)?
+        .unwrap_or(Granularity::Month);
     let tz = filter.tz;
     let instants =
         state.db(move |c| Ok(db::news::published_instants(c, &filter, reader.visibility, dates::now())?)).await?;

@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::news::{FilterParams, PageParams, list};
+use super::news::list;
 use super::{State, changed, created, not_null, nullable};
 use crate::auth::{Editor, Reader};
 use crate::db;
 use crate::db::organizations::OrganizationRow;
 use crate::db::revisions::{Entity, Origin};
+use crate::domain::listing::{FilterParams, PageParams};
 use crate::domain::organization::Website;
 use crate::domain::slug::Slug;
 use crate::domain::text::{Caption, Description, Label, Name};

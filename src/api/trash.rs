@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -12,7 +12,7 @@ use super::{State, changed, utc};
 use crate::auth::{Admin, Editor};
 use crate::db::news::NewsView;
 use crate::db::{self, DbConn};
-use crate::domain::params::{QueryParams, bounded};
+use crate::domain::params::{self, bounded, once};
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::service::news::NewsItem;
@@ -44,16 +44,17 @@ pub struct TrashList {
 }
 
 /// Paging of the trash.
-#[derive(IntoParams)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[expect(dead_code, reason = "documents query parameters that are parsed by hand")]
 pub struct TrashParams {
     /// Items per page.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    limit: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
+    #[serde(default, deserialize_with = "once")]
+    limit: Option<String>,
     /// 1-based page number.
-    #[param(minimum = 1, maximum = 1000000, default = 1)]
-    page: Option<u32>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000, default = 1)]
+    #[serde(default, deserialize_with = "once")]
+    page: Option<String>,
 }
 
 fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
@@ -79,10 +80,9 @@ fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {
 )]
 #[get("/trash")]
 pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let mut params = QueryParams::parse(req.query_string())?;
-    let limit = params.parsed("limit", |v| bounded(v, 1, 100))?.unwrap_or(20);
-    let page = params.parsed("page", |v| bounded(v, 1, 1_000_000))?.unwrap_or(1);
-    params.finish("limit, page")?;
+    let query: TrashParams = params::read(req.query_string())?;
+    let limit = params::parsed("limit", query.limit.as_deref(), |v| bounded(v, 1, 100))?.unwrap_or(20);
+    let page = params::parsed("page", query.page.as_deref(), |v| bounded(v, 1, 1_000_000))?.unwrap_or(1);
     let offset = (page - 1) * limit;
     let (views, total) = state
         .db(move |c| Ok(db::news::trashed(c, i64::try_from(limit).unwrap_or(100), i64::try_from(offset).unwrap_or(0))?))

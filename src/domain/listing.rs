@@ -6,14 +6,103 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use super::dates::{self, DateOrInstant, Period, TimeRange};
 use super::news::{FIELDS, NewsStatus};
-use super::params::{QueryParams, bounded};
+use super::params::{any_of, bounded, once, parsed};
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
+
+/// Filters shared by the listing, the archive and the feeds, as sent (`NewsFilter::new`
+/// reads them).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FilterParams {
+    /// Inclusive lower bound on `published_at`: a date (read in `tz`) or an RFC 3339 instant.
+    #[param(
+        example = "2023-06-01",
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
+    #[serde(default, deserialize_with = "once")]
+    pub from: Option<String>,
+    /// Inclusive upper bound on `published_at`; a date covers that whole day.
+    #[param(
+        example = "2023-06-30",
+        pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
+    #[serde(default, deserialize_with = "once")]
+    pub to: Option<String>,
+    /// One calendar period: a day, a month or a year.
+    #[param(example = "2023-06", pattern = r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+    #[serde(default, deserialize_with = "once")]
+    pub on: Option<String>,
+    /// IANA zone in which date-only values are read.
+    #[param(example = "Europe/Paris", default = "UTC", pattern = r"^[A-Za-z]+(/[A-Za-z0-9_+-]+){0,2}$")]
+    #[serde(default, deserialize_with = "once")]
+    pub tz: Option<String>,
+    /// Only items changed after this instant.
+    #[param(example = "2023-06-01T00:00:00Z", format = DateTime)]
+    #[serde(default, deserialize_with = "once")]
+    pub updated_since: Option<String>,
+    /// Topic slugs; repeat or comma-separate for any of them.
+    #[param(value_type = Option<String>, example = "terrorism,cybercrime", pattern = r"^[a-z0-9-]+(,[a-z0-9-]+)*$")]
+    #[serde(default)]
+    pub topic: Vec<String>,
+    /// Region slugs; any of them.
+    #[param(value_type = Option<String>, example = "africa", pattern = r"^[a-z0-9-]+(,[a-z0-9-]+)*$")]
+    #[serde(default)]
+    pub region: Vec<String>,
+    /// Author ids; any of them.
+    #[param(value_type = Option<String>, example = "1", pattern = r"^[0-9]{1,18}(,[0-9]{1,18})*$")]
+    #[serde(default)]
+    pub author: Vec<String>,
+    /// Tags; any of them.
+    #[param(value_type = Option<String>, example = "operation", pattern = r"^[^,\u0000-\u001F\u007F-\u009F]+(,[^,\u0000-\u001F\u007F-\u009F]+)*$")]
+    #[serde(default)]
+    pub tag: Vec<String>,
+    /// Statuses (`draft`, `published`, `archived`); any of them.
+    #[param(value_type = Option<String>, example = "published", pattern = r"^(draft|published|archived)(,(draft|published|archived))*$")]
+    #[serde(default)]
+    pub status: Vec<String>,
+    /// Full-text search over title, summary and body; every word must match (at least one
+    /// letter or digit is needed: punctuation is ignored).
+    #[param(example = "trafficking", pattern = r"\S")]
+    #[serde(default, deserialize_with = "once")]
+    pub q: Option<String>,
+}
+
+/// Ordering and paging of the listing, as sent (`NewsQuery::new` reads them).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// `-published_at` (default; best match first when searching), `published_at`, `title`,
+    /// `-title`, `-updated_at`, `updated_at`.
+    #[param(example = "-published_at", pattern = r"^-?(published_at|title|updated_at)$")]
+    #[serde(default, deserialize_with = "once")]
+    pub sort: Option<String>,
+    /// Items per page.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20, example = 20)]
+    #[serde(default, deserialize_with = "once")]
+    pub limit: Option<String>,
+    /// Opaque `next_cursor` of the previous page; a page costs the same at any depth.
+    #[param(pattern = r"^[A-Za-z0-9_-]+$")]
+    #[serde(default, deserialize_with = "once")]
+    pub cursor: Option<String>,
+    /// 1-based page number (offset paging); not with `cursor`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000, example = 1)]
+    #[serde(default, deserialize_with = "once")]
+    pub page: Option<String>,
+    /// Comma list of fields to return.
+    #[param(
+        example = "id,title,published_at",
+        pattern = r"^(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at)(,(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at))*$"
+    )]
+    #[serde(default, deserialize_with = "once")]
+    pub fields: Option<String>,
+}
 
 /// Which items a listing, an archive or a feed covers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,24 +122,24 @@ pub struct NewsFilter {
 }
 
 impl NewsFilter {
-    /// Names of the filter parameters, for error messages.
-    pub const PARAMS: &'static str = "from, to, on, tz, updated_since, topic, region, author, tag, status, q";
-
-    pub fn take(params: &mut QueryParams) -> Result<Self, ApiError> {
-        let tz = params.parsed("tz", dates::parse_tz)?.unwrap_or(Tz::UTC);
-        let from = params.parsed("from", DateOrInstant::parse)?;
-        let to = params.parsed("to", DateOrInstant::parse)?;
-        let on = params.parsed("on", Period::parse)?;
+    /// Reads the filters a client sent.
+    pub fn new(p: &FilterParams) -> Result<Self, ApiError> {
+        let tz = parsed("tz", p.tz.as_deref(), dates::parse_tz)?.unwrap_or(Tz::UTC);
+        let from = parsed("from", p.from.as_deref(), DateOrInstant::parse)?;
+        let to = parsed("to", p.to.as_deref(), DateOrInstant::parse)?;
+        let on = parsed("on", p.on.as_deref(), Period::parse)?;
         let range = TimeRange::new(from, to, on, tz).map_err(|message| ApiError::bad_param("from", message))?;
         Ok(Self {
             range,
-            updated_since: params.parsed("updated_since", dates::parse_instant)?,
-            topics: params.any_of("topic", slug_shaped)?,
-            regions: params.any_of("region", slug_shaped)?,
-            authors: params.any_of("author", |s| s.parse().map_err(|_| "expected author ids (integers)".to_owned()))?,
-            tags: params.any_of("tag", |s| super::text::Tag::check(s).map(|()| s.to_owned()))?,
-            statuses: params.any_of("status", super::one_of::<NewsStatus>)?,
-            search: params.parsed("q", SearchTerms::parse)?,
+            updated_since: parsed("updated_since", p.updated_since.as_deref(), dates::parse_instant)?,
+            topics: any_of("topic", &p.topic, slug_shaped)?,
+            regions: any_of("region", &p.region, slug_shaped)?,
+            authors: any_of("author", &p.author, |s| {
+                s.parse().map_err(|_| "expected author ids (integers)".to_owned())
+            })?,
+            tags: any_of("tag", &p.tag, |s| super::text::Tag::check(s).map(|()| s.to_owned()))?,
+            statuses: any_of("status", &p.status, super::one_of::<NewsStatus>)?,
+            search: parsed("q", p.q.as_deref(), SearchTerms::parse)?,
             tz,
             organization: None,
         })
@@ -176,19 +265,18 @@ pub struct NewsQuery {
 }
 
 impl NewsQuery {
-    pub const PARAMS: &'static str = "sort, limit, cursor, page, fields";
-
-    pub fn take(params: &mut QueryParams) -> Result<Self, ApiError> {
-        let filter = NewsFilter::take(params)?;
-        let sort = params.parsed("sort", Order::parse)?;
+    /// Reads a listing request: its filters, then how it is ordered and paged.
+    pub fn new(filter: &FilterParams, p: &PageParams) -> Result<Self, ApiError> {
+        let filter = NewsFilter::new(filter)?;
+        let sort = parsed("sort", p.sort.as_deref(), Order::parse)?;
         let order = match (sort, &filter.search) {
             (Some(order), _) => order,
             (None, Some(_)) => Order::Relevance,
             (None, None) => Order::By { key: SortKey::PublishedAt, descending: true },
         };
-        let limit = params.parsed("limit", |s| bounded(s, 1, MAX_LIMIT))?.unwrap_or(DEFAULT_LIMIT);
-        let cursor = params.parsed("cursor", Cursor::decode)?;
-        let page = params.parsed("page", |s| bounded(s, 1, 1_000_000))?;
+        let limit = parsed("limit", p.limit.as_deref(), |s| bounded(s, 1, MAX_LIMIT))?.unwrap_or(DEFAULT_LIMIT);
+        let cursor = parsed("cursor", p.cursor.as_deref(), Cursor::decode)?;
+        let page = parsed("page", p.page.as_deref(), |s| bounded(s, 1, 1_000_000))?;
         let paging = match (cursor, page) {
             (Some(_), Some(_)) => return Err(ApiError::bad_param("page", "cannot be combined with `cursor`")),
             (Some(cursor), None) if cursor.order() != order => {
@@ -202,7 +290,7 @@ impl NewsQuery {
             (None, Some(page)) => Paging::Offset((page - 1) * limit),
             (None, None) => Paging::Offset(0),
         };
-        let fields = params.parsed("fields", parse_fields)?;
+        let fields = parsed("fields", p.fields.as_deref(), parse_fields)?;
         Ok(Self { filter, order, limit, paging, page, fields })
     }
 
@@ -228,10 +316,8 @@ mod tests {
     use super::*;
 
     fn query(q: &str) -> Result<NewsQuery, ApiError> {
-        let mut params = QueryParams::parse(q)?;
-        let query = NewsQuery::take(&mut params)?;
-        params.finish("")?;
-        Ok(query)
+        let (filter, page) = super::super::params::read_both::<FilterParams, PageParams>(q)?;
+        NewsQuery::new(&filter, &page)
     }
 
     #[test]

@@ -184,3 +184,36 @@ async fn metrics_count_requests_by_route_and_report_the_store() {
     assert!(value("newsdesk_db_pool_connections") >= 1.0);
     assert!(value("newsdesk_database_size_bytes") > 4096.0);
 }
+
+/// The parameters an operation documents are the ones it reads: each is accepted by name,
+/// and one it does not document is refused by name.
+#[actix_web::test]
+async fn every_documented_query_parameter_is_read_and_no_other() {
+    let app = TestApp::demo().await;
+    let doc: serde_json::Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(get) = item.get("get") else { continue };
+        if path.contains('{') {
+            continue;
+        }
+        let params: Vec<&str> = get["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        for name in &params {
+            let res = app.get_authed(&format!("{path}?{name}=x")).await;
+            let body = String::from_utf8_lossy(&res.body);
+            assert!(!body.contains("is not a parameter"), "{path}: documented `{name}` refused: {body}");
+            checked += 1;
+        }
+        let res = app.get_authed(&format!("{path}?undocumented=x")).await;
+        if !params.is_empty() || res.status.as_u16() == 400 {
+            assert_eq!(res.problem(400)["errors"][0]["field"], "undocumented", "{path}");
+        }
+    }
+    assert!(checked >= 20, "only {checked} parameters checked");
+}

@@ -19,7 +19,7 @@ use actix_web::web::{self, Bytes};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use super::conditional::PUBLIC_CACHE;
+use super::conditional::PUBLIC_MAX_AGE;
 use super::metrics::Metrics;
 use crate::state::AppState;
 use crate::{db, domain};
@@ -142,19 +142,21 @@ pub async fn serve_cached(
 /// How long a `200` may be kept: its `max-age` when its `Cache-Control` says `public`, the
 /// public default when it has none; `None` for every other answer.
 fn public_max_age<B>(res: &ServiceResponse<B>) -> Option<Duration> {
+    use header::CacheDirective::{MaxAge, Public};
     if res.status() != StatusCode::OK {
         return None;
     }
-    let policy = match res.headers().get(header::CACHE_CONTROL) {
-        None => PUBLIC_CACHE,
-        Some(value) => value.to_str().ok()?,
+    let directives: Vec<header::CacheDirective> = match res.headers().get(header::CACHE_CONTROL) {
+        None => vec![Public, MaxAge(PUBLIC_MAX_AGE)],
+        Some(_) => header::from_comma_delimited(res.headers().get_all(header::CACHE_CONTROL)).ok()?,
     };
-    let directives = || policy.split(',').map(str::trim);
-    if !directives().any(|d| d.eq_ignore_ascii_case("public")) {
+    if !directives.contains(&Public) {
         return None;
     }
-    let seconds = directives().find_map(|d| d.strip_prefix("max-age=")?.parse::<u64>().ok())?;
-    Some(Duration::from_secs(seconds))
+    directives.iter().find_map(|d| match d {
+        MaxAge(seconds) => Some(Duration::from_secs((*seconds).into())),
+        _ => None,
+    })
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     db::terms::insert(conn, kind, &form)?;
                 }
             }
-            let organization = organizations::create(conn, demo.organization.profile.clone())?;
+            let organization = organizations::add(conn, demo.organization.profile.clone())?;
             for body in &demo.organization.bodies {
                 parts::add::<Body>(
                     conn,

@@ -11,10 +11,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, utc};
 use crate::db;
-use crate::domain::dates;
 use crate::domain::params::{self, bounded, once};
 use crate::error::ApiError;
-use crate::service::news::NewsItem;
+use crate::service::news::{self, NewsItem};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_changes);
@@ -78,10 +77,7 @@ pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse
     let query: ChangeParams = params::read(req.query_string())?;
     let since = params::parsed("since", query.since.as_deref(), parse_cursor)?.unwrap_or(0);
     let limit = params::parsed("limit", query.limit.as_deref(), |v| bounded(v, 1, 1000))?.unwrap_or(100);
-    let now = dates::now();
-    if state.db(move |c| Ok(db::news::has_due(c, now)?)).await? {
-        state.write(move |c| Ok(db::news::announce_due(c, now)?)).await?;
-    }
+    news::announce_due(&state).await?;
     let (changes, has_more) =
         state.db(move |c| Ok(db::news::changes(c, since, i64::try_from(limit).unwrap_or(1000))?)).await?;
     let next_cursor = changes.last().map_or(since, |c| c.seq).to_string();

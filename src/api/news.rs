@@ -4,168 +4,20 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{State, changed, created, not_null, nullable, utc};
+use super::{State, changed, created, utc};
 use crate::auth::{Editor, Reader};
 use crate::db;
-use crate::db::news::NewsView;
-use crate::db::revisions::Origin;
 use crate::domain::dates::{self, Granularity};
 use crate::domain::listing::{FilterParams, NewsFilter, NewsQuery, PageParams, Paging};
-use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
+use crate::domain::news::{RESERVED_SLUGS, Visibility};
 use crate::domain::params::{self, once};
-use crate::domain::slug::{Key, Slug};
-use crate::domain::text::{Article, Summary, Tag, Title};
+use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
-use crate::service::news::{NewsItem, find, store};
-
-/// An RFC 3339 instant with any offset, stored in UTC.
-#[derive(Debug, Clone, Copy)]
-pub struct Instant(DateTime<Utc>);
-
-impl<'de> Deserialize<'de> for Instant {
-    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(de)?;
-        dates::parse_instant(&text).map(Instant).map_err(serde::de::Error::custom)
-    }
-}
-
-/// A complete item to create (POST) or to replace one with (PUT). Server-owned fields
-/// (`id`, `reading_time_seconds`, `created_at`, `updated_at`) are refused.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "title": "14 terror suspects arrested in African operation", "summary": "...",
-    "body": "Markdown text", "topic": "terrorism", "region": "africa", "tags": ["operation"],
-    "author_id": 1, "organization": "interpol", "status": "published",
-    "published_at": "2023-06-09T00:00:00Z"
-}))]
-pub struct NewsWrite {
-    /// Derived from the title (and kept unique) when absent; on PUT, absent keeps the current one.
-    #[serde(default)]
-    #[schema(value_type = Option<Slug>)]
-    slug: Option<String>,
-    #[schema(value_type = Title)]
-    title: String,
-    #[serde(default)]
-    #[schema(value_type = Summary)]
-    summary: String,
-    /// Markdown.
-    #[serde(default)]
-    #[schema(value_type = Article)]
-    body: String,
-    /// Slug of an existing topic.
-    #[serde(default)]
-    #[schema(example = "terrorism")]
-    topic: Option<String>,
-    /// Slug of an existing region.
-    #[serde(default)]
-    #[schema(example = "africa")]
-    region: Option<String>,
-    /// Sorted and deduplicated when stored.
-    #[serde(default)]
-    #[schema(value_type = Vec<Tag>, max_items = 20)]
-    tags: Vec<String>,
-    /// Id of an existing author (also accepted under the name `author`).
-    #[serde(default, alias = "author")]
-    #[schema(example = 1)]
-    author_id: Option<i64>,
-    /// Slug of an existing organization.
-    #[serde(default)]
-    #[schema(example = "interpol")]
-    organization: Option<String>,
-    /// Default: `published` when `published_at` is given, otherwise `draft`.
-    #[serde(default)]
-    status: Option<NewsStatus>,
-    /// Required when `published`; in the future the item is scheduled.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = DateTime, example = "2023-06-09T00:00:00Z")]
-    published_at: Option<Instant>,
-}
-
-impl From<NewsWrite> for NewsDraft {
-    fn from(w: NewsWrite) -> Self {
-        let published_at = w.published_at.map(|t| t.0);
-        let default_status = if published_at.is_some() { NewsStatus::Published } else { NewsStatus::Draft };
-        Self {
-            slug: w.slug,
-            title: w.title,
-            summary: w.summary,
-            body: w.body,
-            topic: w.topic,
-            region: w.region,
-            tags: w.tags,
-            author_id: w.author_id,
-            organization: w.organization,
-            status: w.status.unwrap_or(default_status),
-            published_at,
-        }
-    }
-}
-
-/// A partial update (PATCH): absent fields are kept, `null` clears a nullable field.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"status": "published", "published_at": "2023-06-09T00:00:00Z"}))]
-pub struct NewsPatch {
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Slug>, nullable = false)]
-    slug: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Title>, nullable = false)]
-    title: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Summary>, nullable = false)]
-    summary: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Article>, nullable = false)]
-    body: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    topic: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    region: Option<Option<String>>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Vec<Tag>>, nullable = false, max_items = 20)]
-    tags: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "nullable", alias = "author")]
-    #[schema(value_type = Option<i64>)]
-    author_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    organization: Option<Option<String>>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false)]
-    status: Option<NewsStatus>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, format = DateTime)]
-    published_at: Option<Option<Instant>>,
-}
-
-impl NewsPatch {
-    /// The draft that results from applying this patch to the current item.
-    fn apply(self, current: &NewsView) -> NewsDraft {
-        let row = &current.row;
-        NewsDraft {
-            slug: self.slug,
-            title: self.title.unwrap_or_else(|| row.title.clone()),
-            summary: self.summary.unwrap_or_else(|| row.summary.clone()),
-            body: self.body.unwrap_or_else(|| row.body.clone()),
-            topic: self.topic.unwrap_or_else(|| current.topic.clone()),
-            region: self.region.unwrap_or_else(|| current.region.clone()),
-            tags: self.tags.unwrap_or_else(|| current.tags.clone()),
-            author_id: self.author_id.unwrap_or(row.author_id),
-            organization: self.organization.unwrap_or_else(|| current.organization.clone()),
-            status: self.status.unwrap_or(row.status),
-            published_at: self.published_at.map_or(row.published_at.map(utc), |t| t.map(|t| t.0)),
-        }
-    }
-}
+use crate::service::news::{self, NewsItem, NewsPatch, NewsWrite, find};
 
 /// One page of a listing.
 #[derive(Debug, Serialize, ToSchema)]
@@ -402,9 +254,7 @@ pub async fn create_news(
     Editor(user): Editor,
     Json(body): Json<NewsWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let draft = NewsDraft::from(body).validate().map_err(ApiError::invalid_fields)?;
-    let view = state.write(move |c| store(c, None, draft, &Origin::user(&user.username))).await?;
-    let item = NewsItem::from(view);
+    let item = news::create(&state, user.username, body).await?;
     Ok(created(state.url(&format!("/api/v1/news/{}", item.id)), &item))
 }
 
@@ -427,15 +277,8 @@ pub async fn replace_news(
     Json(body): Json<NewsWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    let draft = NewsDraft::from(body).validate().map_err(ApiError::invalid_fields)?;
-    let view = state
-        .write(move |c| {
-            let current = find(c, &key, Visibility::Everything)?;
-            if_match.check(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &Origin::user(&user.username))
-        })
-        .await?;
-    Ok(changed(&NewsItem::from(view)))
+    let item = news::replace(&state, user.username, key, body, move |current| if_match.check(current)).await?;
+    Ok(changed(&item))
 }
 
 /// Change some fields of a news item
@@ -457,16 +300,8 @@ pub async fn update_news(
     Json(patch): Json<NewsPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    let view = state
-        .write(move |c| {
-            let current = find(c, &key, Visibility::Everything)?;
-            // A bad request is reported as such before the precondition is looked at.
-            let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
-            if_match.check(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &Origin::user(&user.username))
-        })
-        .await?;
-    Ok(changed(&NewsItem::from(view)))
+    let item = news::update(&state, user.username, key, patch, move |current| if_match.check(current)).await?;
+    Ok(changed(&item))
 }
 
 /// Move a news item to the trash
@@ -486,14 +321,7 @@ pub async fn delete_news(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    state
-        .write(move |c| {
-            let current = find(c, &key, Visibility::Everything)?;
-            if_match.check(&NewsItem::from(current.clone()))?;
-            db::news::trash(c, current.row.id, &user.username)?;
-            Ok(())
-        })
-        .await?;
+    news::trash(&state, user.username, key, move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

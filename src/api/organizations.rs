@@ -2,23 +2,18 @@
 //! Its bodies and offices are in `bodies` and `offices`.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::news::list;
-use super::{State, changed, created, not_null, nullable};
+use super::{State, changed, created};
 use crate::auth::{Editor, Reader};
 use crate::db;
-use crate::db::organizations::OrganizationRow;
-use crate::db::revisions::{Entity, Origin};
 use crate::domain::listing::{FilterParams, PageParams};
-use crate::domain::organization::Website;
-use crate::domain::slug::Slug;
-use crate::domain::text::{Caption, Description, Label, Name};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
-use crate::service::organizations::{Organization, OrganizationWrite, Place, find};
+use crate::service::organizations::{self, Organization, OrganizationPatch, OrganizationWrite, find};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_organizations)
@@ -33,56 +28,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationList {
     pub items: Vec<Organization>,
-}
-
-/// A partial update: absent fields are kept, `null` clears a nullable one.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizationPatch {
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Slug>, nullable = false)]
-    slug: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Name>, nullable = false)]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Caption>, nullable = false)]
-    full_name: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Label>, nullable = false)]
-    kind: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Caption>, nullable = false)]
-    tagline: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = Option<Description>, nullable = false)]
-    description: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>, minimum = 0)]
-    member_count: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<Website>)]
-    website: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<Place>)]
-    headquarters: Option<Option<Place>>,
-}
-
-impl OrganizationPatch {
-    fn apply(self, current: &OrganizationRow) -> OrganizationWrite {
-        let current_hq = Organization::from(current.clone()).headquarters;
-        OrganizationWrite {
-            slug: self.slug,
-            name: self.name.unwrap_or_else(|| current.name.clone()),
-            full_name: self.full_name.unwrap_or_else(|| current.full_name.clone()),
-            kind: self.kind.unwrap_or_else(|| current.kind.clone()),
-            tagline: self.tagline.unwrap_or_else(|| current.tagline.clone()),
-            description: self.description.unwrap_or_else(|| current.description.clone()),
-            member_count: self.member_count.unwrap_or(current.member_count),
-            website: self.website.unwrap_or_else(|| current.website.clone()),
-            headquarters: self.headquarters.unwrap_or(current_hq),
-        }
-    }
 }
 
 /// List organizations
@@ -109,8 +54,7 @@ pub async fn create_organization(
     Editor(user): Editor,
     Json(body): Json<OrganizationWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = body.validate()?;
-    let org = state.write(move |c| org.save(c, None, &Origin::user(&user.username))).await?;
+    let org = organizations::create(&state, user.username, body).await?;
     Ok(created(state.url(&format!("/api/v1/organizations/{}", org.slug)), &org))
 }
 
@@ -124,14 +68,8 @@ pub async fn replace_organization(
     if_match: IfMatch,
     Json(body): Json<OrganizationWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = body.validate()?;
-    let org = state
-        .write(move |c| {
-            let current = find(c, &slug)?;
-            if_match.check(&Organization::from(current.clone()))?;
-            org.save(c, Some(&current), &Origin::user(&user.username))
-        })
-        .await?;
+    let slug = slug.into_inner();
+    let org = organizations::replace(&state, user.username, slug, body, move |current| if_match.check(current)).await?;
     Ok(changed(&org))
 }
 
@@ -145,14 +83,8 @@ pub async fn update_organization(
     if_match: IfMatch,
     Json(patch): Json<OrganizationPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = state
-        .write(move |c| {
-            let current = find(c, &slug)?;
-            let org = patch.apply(&current).validate()?;
-            if_match.check(&Organization::from(current.clone()))?;
-            org.save(c, Some(&current), &Origin::user(&user.username))
-        })
-        .await?;
+    let slug = slug.into_inner();
+    let org = organizations::update(&state, user.username, slug, patch, move |current| if_match.check(current)).await?;
     Ok(changed(&org))
 }
 
@@ -165,19 +97,7 @@ pub async fn delete_organization(
     slug: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .write(move |c| {
-            let current = find(c, &slug)?;
-            if_match.check(&Organization::from(current.clone()))?;
-            db::organizations::delete(c, current.id).map_err(|err| {
-                ApiError::from(err).in_the_way(|| {
-                    format!("organization `{slug}` still has news items (the trash included); move or purge them first")
-                })
-            })?;
-            db::revisions::forget(c, Entity::Organization, current.id)?;
-            Ok(())
-        })
-        .await?;
+    organizations::delete(&state, slug.into_inner(), move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -10,7 +10,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::news::NewsWrite;
 use super::{State, changed, utc};
 use crate::auth::{AuthUser, Editor};
 use crate::db::revisions::{Entity, Origin, RevisionRow};
@@ -19,6 +18,7 @@ use crate::domain::news::{NewsDraft, Visibility};
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::http::IfMatch;
+use crate::service::news::NewsWrite;
 use crate::service::news::{self, NewsItem};
 use crate::service::organizations::{self, Organization, OrganizationWrite};
 

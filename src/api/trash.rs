@@ -3,19 +3,18 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, changed, utc};
 use crate::auth::{Admin, Editor};
+use crate::db;
 use crate::db::news::NewsView;
-use crate::db::{self, DbConn};
 use crate::domain::params::{self, bounded, once};
-use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::service::news::NewsItem;
+use crate::service::trash;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_trash).service(restore_trashed).service(purge_trashed);
@@ -67,12 +66,6 @@ fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
     }
 }
 
-fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {
-    let missing = || ApiError::NotFound(format!("no news item {segment} in the trash"));
-    let Some(Key::Id(id)) = Key::parse(segment) else { return Err(missing()) };
-    db::news::find_trashed(conn, id).optional()?.ok_or_else(missing)
-}
-
 /// List the news items in the trash
 #[utoipa::path(
     operation_id = "list_trash", security(("bearer" = [])), tag = "trash", params(TrashParams),
@@ -99,13 +92,7 @@ pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<Htt
 )]
 #[post("/trash/{id}/restore")]
 pub async fn restore_trashed(state: State, _: Editor, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let view = state
-        .write(move |c| {
-            let view = find(c, &id)?;
-            Ok(db::news::untrash(c, view.row.id)?)
-        })
-        .await?;
-    Ok(changed(&NewsItem::from(view)))
+    Ok(changed(&trash::restore(&state, id.into_inner()).await?))
 }
 
 /// Purge a news item from the trash, with its revisions, for good
@@ -116,11 +103,6 @@ pub async fn restore_trashed(state: State, _: Editor, id: web::Path<String>) -> 
 )]
 #[delete("/trash/{id}")]
 pub async fn purge_trashed(state: State, _: Admin, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    state
-        .write(move |c| {
-            let view = find(c, &id)?;
-            Ok(db::news::purge(c, view.row.id)?)
-        })
-        .await?;
+    trash::purge(&state, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,10 +3,12 @@
 //! `api` (HTTP), `seed` and `cli` call these; every write runs through `AppState::write`,
 //! the one write path.
 
+pub mod authors;
 pub mod bodies;
 pub mod news;
 pub mod offices;
 pub mod organizations;
 pub mod parts;
+pub mod terms;
 pub mod trash;
 pub mod users;

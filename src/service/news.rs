@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::news::{NewsForm, NewsView, References};
@@ -12,8 +12,11 @@ use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
 use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
+use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::{Key, Slug};
+use crate::domain::text::{Article, Summary, Tag, Title};
 use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
 
 /// A news item as clients see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -81,6 +84,222 @@ impl From<NewsView> for NewsItem {
             updated_at: utc(row.updated_at),
         }
     }
+}
+
+/// An RFC 3339 instant with any offset, stored in UTC.
+#[derive(Debug, Clone, Copy)]
+pub struct Instant(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Instant {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(de)?;
+        dates::parse_instant(&text).map(Instant).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A complete item to create (POST) or to replace one with (PUT). Server-owned fields
+/// (`id`, `reading_time_seconds`, `created_at`, `updated_at`) are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "14 terror suspects arrested in African operation", "summary": "...",
+    "body": "Markdown text", "topic": "terrorism", "region": "africa", "tags": ["operation"],
+    "author_id": 1, "organization": "interpol", "status": "published",
+    "published_at": "2023-06-09T00:00:00Z"
+}))]
+pub struct NewsWrite {
+    /// Derived from the title (and kept unique) when absent; on PUT, absent keeps the current one.
+    #[serde(default)]
+    #[schema(value_type = Option<Slug>)]
+    pub slug: Option<String>,
+    #[schema(value_type = Title)]
+    pub title: String,
+    #[serde(default)]
+    #[schema(value_type = Summary)]
+    pub summary: String,
+    /// Markdown.
+    #[serde(default)]
+    #[schema(value_type = Article)]
+    pub body: String,
+    /// Slug of an existing topic.
+    #[serde(default)]
+    #[schema(example = "terrorism")]
+    pub topic: Option<String>,
+    /// Slug of an existing region.
+    #[serde(default)]
+    #[schema(example = "africa")]
+    pub region: Option<String>,
+    /// Sorted and deduplicated when stored.
+    #[serde(default)]
+    #[schema(value_type = Vec<Tag>, max_items = 20)]
+    pub tags: Vec<String>,
+    /// Id of an existing author (also accepted under the name `author`).
+    #[serde(default, alias = "author")]
+    #[schema(example = 1)]
+    pub author_id: Option<i64>,
+    /// Slug of an existing organization.
+    #[serde(default)]
+    #[schema(example = "interpol")]
+    pub organization: Option<String>,
+    /// Default: `published` when `published_at` is given, otherwise `draft`.
+    #[serde(default)]
+    pub status: Option<NewsStatus>,
+    /// Required when `published`; in the future the item is scheduled.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime, example = "2023-06-09T00:00:00Z")]
+    pub published_at: Option<Instant>,
+}
+
+impl From<NewsWrite> for NewsDraft {
+    fn from(w: NewsWrite) -> Self {
+        let published_at = w.published_at.map(|t| t.0);
+        let default_status = if published_at.is_some() { NewsStatus::Published } else { NewsStatus::Draft };
+        Self {
+            slug: w.slug,
+            title: w.title,
+            summary: w.summary,
+            body: w.body,
+            topic: w.topic,
+            region: w.region,
+            tags: w.tags,
+            author_id: w.author_id,
+            organization: w.organization,
+            status: w.status.unwrap_or(default_status),
+            published_at,
+        }
+    }
+}
+
+/// A partial update (PATCH): absent fields are kept, `null` clears a nullable field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "published", "published_at": "2023-06-09T00:00:00Z"}))]
+pub struct NewsPatch {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Slug>, nullable = false)]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Title>, nullable = false)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Summary>, nullable = false)]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Article>, nullable = false)]
+    pub body: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub topic: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub region: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Vec<Tag>>, nullable = false, max_items = 20)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable", alias = "author")]
+    #[schema(value_type = Option<i64>)]
+    pub author_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub organization: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub status: Option<NewsStatus>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub published_at: Option<Option<Instant>>,
+}
+
+impl NewsPatch {
+    /// The draft that results from applying this patch to the current item.
+    pub fn apply(self, current: &NewsView) -> NewsDraft {
+        let row = &current.row;
+        NewsDraft {
+            slug: self.slug,
+            title: self.title.unwrap_or_else(|| row.title.clone()),
+            summary: self.summary.unwrap_or_else(|| row.summary.clone()),
+            body: self.body.unwrap_or_else(|| row.body.clone()),
+            topic: self.topic.unwrap_or_else(|| current.topic.clone()),
+            region: self.region.unwrap_or_else(|| current.region.clone()),
+            tags: self.tags.unwrap_or_else(|| current.tags.clone()),
+            author_id: self.author_id.unwrap_or(row.author_id),
+            organization: self.organization.unwrap_or_else(|| current.organization.clone()),
+            status: self.status.unwrap_or(row.status),
+            published_at: self.published_at.map_or(row.published_at.map(utc), |t| t.map(|t| t.0)),
+        }
+    }
+}
+
+pub async fn create(state: &AppState, user: String, write: NewsWrite) -> Result<NewsItem, ApiError> {
+    let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+    let view = state.write(move |c| store(c, None, draft, &Origin::user(&user))).await?;
+    Ok(NewsItem::from(view))
+}
+
+/// Replaces an item; `precondition` sees the current one first (`If-Match`).
+pub async fn replace(
+    state: &AppState,
+    user: String,
+    key: Key,
+    write: NewsWrite,
+    precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
+) -> Result<NewsItem, ApiError> {
+    let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+    let view = state
+        .write(move |c| {
+            let current = find(c, &key, Visibility::Everything)?;
+            precondition(&NewsItem::from(current.clone()))?;
+            store(c, Some(&current), draft, &Origin::user(&user))
+        })
+        .await?;
+    Ok(NewsItem::from(view))
+}
+
+/// Changes some fields of an item. A bad request is reported as such before the
+/// precondition is looked at.
+pub async fn update(
+    state: &AppState,
+    user: String,
+    key: Key,
+    patch: NewsPatch,
+    precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
+) -> Result<NewsItem, ApiError> {
+    let view = state
+        .write(move |c| {
+            let current = find(c, &key, Visibility::Everything)?;
+            let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
+            precondition(&NewsItem::from(current.clone()))?;
+            store(c, Some(&current), draft, &Origin::user(&user))
+        })
+        .await?;
+    Ok(NewsItem::from(view))
+}
+
+/// Moves an item to the trash.
+pub async fn trash(
+    state: &AppState,
+    user: String,
+    key: Key,
+    precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
+) -> Result<(), ApiError> {
+    state
+        .write(move |c| {
+            let current = find(c, &key, Visibility::Everything)?;
+            precondition(&NewsItem::from(current.clone()))?;
+            db::news::trash(c, current.row.id, &user)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Records in the change feed each scheduled item whose time has come (a read alone while
+/// none has), so that the feed announces it although nothing was written then.
+pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {
+    let now = dates::now();
+    if state.db(move |c| Ok(db::news::has_due(c, now)?)).await? {
+        state.write(move |c| Ok(db::news::announce_due(c, now)?)).await?;
+    }
+    Ok(())
 }
 
 pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility) -> Result<NewsView, ApiError> {

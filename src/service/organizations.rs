@@ -11,9 +11,11 @@ use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
 use crate::domain::organization::{CountryCode, Website, check_country, check_website};
+use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Slug;
 use crate::domain::text::{Caption, Description, Label, Name};
 use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
 
 /// An organization's public profile.
 #[derive(Debug, Serialize, ToSchema)]
@@ -206,8 +208,122 @@ impl OrganizationWrite {
     }
 }
 
-/// Creates an organization from a request body (the demo data comes this way too).
-pub fn create(conn: &mut DbConn, body: serde_json::Value) -> Result<Organization, ApiError> {
+/// A partial update: absent fields are kept, `null` clears a nullable one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatch {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Slug>, nullable = false)]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Name>, nullable = false)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Caption>, nullable = false)]
+    pub full_name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Label>, nullable = false)]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Caption>, nullable = false)]
+    pub tagline: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Description>, nullable = false)]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    pub member_count: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Website>)]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Place>)]
+    pub headquarters: Option<Option<Place>>,
+}
+
+impl OrganizationPatch {
+    pub fn apply(self, current: &OrganizationRow) -> OrganizationWrite {
+        let current_hq = Organization::from(current.clone()).headquarters;
+        OrganizationWrite {
+            slug: self.slug,
+            name: self.name.unwrap_or_else(|| current.name.clone()),
+            full_name: self.full_name.unwrap_or_else(|| current.full_name.clone()),
+            kind: self.kind.unwrap_or_else(|| current.kind.clone()),
+            tagline: self.tagline.unwrap_or_else(|| current.tagline.clone()),
+            description: self.description.unwrap_or_else(|| current.description.clone()),
+            member_count: self.member_count.unwrap_or(current.member_count),
+            website: self.website.unwrap_or_else(|| current.website.clone()),
+            headquarters: self.headquarters.unwrap_or(current_hq),
+        }
+    }
+}
+
+/// Creates an organization, its first revision by `user`.
+pub async fn create(state: &AppState, user: String, write: OrganizationWrite) -> Result<Organization, ApiError> {
+    let org = write.validate()?;
+    state.write(move |c| org.save(c, None, &Origin::user(&user))).await
+}
+
+/// Replaces a profile; `precondition` sees the current one first (`If-Match`).
+pub async fn replace(
+    state: &AppState,
+    user: String,
+    slug: String,
+    write: OrganizationWrite,
+    precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Organization, ApiError> {
+    let org = write.validate()?;
+    state
+        .write(move |c| {
+            let current = find(c, &slug)?;
+            precondition(&Organization::from(current.clone()))?;
+            org.save(c, Some(&current), &Origin::user(&user))
+        })
+        .await
+}
+
+/// Changes some fields of a profile. A bad request is reported as such before the
+/// precondition is looked at.
+pub async fn update(
+    state: &AppState,
+    user: String,
+    slug: String,
+    patch: OrganizationPatch,
+    precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Organization, ApiError> {
+    state
+        .write(move |c| {
+            let current = find(c, &slug)?;
+            let org = patch.apply(&current).validate()?;
+            precondition(&Organization::from(current.clone()))?;
+            org.save(c, Some(&current), &Origin::user(&user))
+        })
+        .await
+}
+
+/// Deletes an organization that has no news items, with its bodies, offices and revisions.
+pub async fn delete(
+    state: &AppState,
+    slug: String,
+    precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
+) -> Result<(), ApiError> {
+    state
+        .write(move |c| {
+            let current = find(c, &slug)?;
+            precondition(&Organization::from(current.clone()))?;
+            db::organizations::delete(c, current.id).map_err(|err| {
+                ApiError::from(err).in_the_way(|| {
+                    format!("organization `{slug}` still has news items (the trash included); move or purge them first")
+                })
+            })?;
+            db::revisions::forget(c, Entity::Organization, current.id)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Adds an organization from a request body, inside a write (the demo data comes here).
+pub fn add(conn: &mut DbConn, body: serde_json::Value) -> Result<Organization, ApiError> {
     let write: OrganizationWrite = serde_json::from_value(body).map_err(ApiError::internal)?;
     write.validate()?.save(conn, None, &Origin::default())
 }

@@ -1,9 +1,42 @@
-//! The trash: what has been there longer than the retention period is purged.
+//! The trash: deleted news items wait there until restored, purged by an admin, or purged
+//! when the retention period ends.
 
-use crate::db;
+use diesel::OptionalExtension;
+
+use super::news::NewsItem;
+use crate::db::news::NewsView;
+use crate::db::{self, DbConn};
 use crate::domain::dates;
+use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {
+    let missing = || ApiError::NotFound(format!("no news item {segment} in the trash"));
+    let Some(Key::Id(id)) = Key::parse(segment) else { return Err(missing()) };
+    db::news::find_trashed(conn, id).optional()?.ok_or_else(missing)
+}
+
+/// Brings an item back from the trash, unchanged.
+pub async fn restore(state: &AppState, segment: String) -> Result<NewsItem, ApiError> {
+    let view = state
+        .write(move |c| {
+            let view = find(c, &segment)?;
+            Ok(db::news::untrash(c, view.row.id)?)
+        })
+        .await?;
+    Ok(NewsItem::from(view))
+}
+
+/// Purges an item from the trash, with its revisions, for good.
+pub async fn purge(state: &AppState, segment: String) -> Result<(), ApiError> {
+    state
+        .write(move |c| {
+            let view = find(c, &segment)?;
+            Ok(db::news::purge(c, view.row.id)?)
+        })
+        .await
+}
 
 /// Purges what has been in the trash longer than the retention period; returns how many
 /// items (none when the trash is kept until purged by hand).

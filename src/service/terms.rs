@@ -1,0 +1,200 @@
+//! Topics and regions, the two taxonomies of news items: what a client sends and sees, the
+//! rules of a write, and the writes themselves.
+
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::terms::{TermForm, TermKind, TermRow};
+use crate::db::{self, DbConn};
+use crate::domain::dates::{self, utc};
+use crate::domain::patch::not_null;
+use crate::domain::slug::{Key, Slug};
+use crate::domain::text::{Summary, TermName};
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// A topic or a region.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": 1, "slug": "cybercrime", "name": "Cybercrime", "description": "",
+    "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"}))]
+pub struct Term {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TermRow> for Term {
+    fn from(row: TermRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// A complete term to create or replace one with.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Cybercrime", "description": "Crimes against computers and information systems"}))]
+pub struct TermWrite {
+    /// Derived from the name when absent; on PUT, absent keeps the current one.
+    #[serde(default)]
+    #[schema(value_type = Option<Slug>)]
+    pub slug: Option<String>,
+    #[schema(value_type = TermName)]
+    pub name: String,
+    #[serde(default)]
+    #[schema(value_type = Summary)]
+    pub description: String,
+}
+
+/// A partial update: absent fields are kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TermPatch {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Slug>, nullable = false)]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<TermName>, nullable = false)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<Summary>, nullable = false)]
+    pub description: Option<String>,
+}
+
+/// A term's fields after validation.
+struct ValidTerm {
+    pub slug: Option<String>,
+    pub name: String,
+    pub description: String,
+}
+
+impl ValidTerm {
+    fn new(slug: Option<String>, name: String, description: String) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        if let Some(Err(message)) = slug.as_deref().map(Slug::parse) {
+            errors.push(FieldError::new("slug", message));
+        }
+        if let Err(message) = TermName::check(&name) {
+            errors.push(FieldError::new("name", message));
+        }
+        if let Err(message) = Summary::check(&description) {
+            errors.push(FieldError::new("description", message));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::invalid_fields(errors));
+        }
+        Ok(Self { slug, name: name.trim().to_owned(), description: description.trim().to_owned() })
+    }
+
+    /// Stores the term, new or over `current`.
+    fn save(self, conn: &mut DbConn, kind: TermKind, current: Option<&TermRow>) -> Result<Term, ApiError> {
+        let slug = match (self.slug, current) {
+            (Some(slug), _) => slug,
+            (None, Some(current)) => current.slug.clone(),
+            (None, None) => Slug::derive(&self.name, <&str>::from(kind)).into_string(),
+        };
+        let form = TermForm {
+            slug: &slug,
+            name: &self.name,
+            description: &self.description,
+            updated_at: dates::now().naive_utc(),
+        };
+        let row = match current {
+            Some(current) => db::terms::update(conn, current.id, &form)?,
+            None => db::terms::insert(conn, kind, &form)?,
+        };
+        Ok(row.into())
+    }
+}
+
+fn find(conn: &mut DbConn, kind: TermKind, segment: &str) -> Result<TermRow, ApiError> {
+    let missing = || ApiError::NotFound(format!("no {kind} `{segment}`"));
+    let key = Key::parse(segment).ok_or_else(missing)?;
+    db::terms::find(conn, kind, &key).optional()?.ok_or_else(missing)
+}
+
+pub async fn list(state: &AppState, kind: TermKind) -> Result<Vec<Term>, ApiError> {
+    let rows = state.db(move |c| Ok(db::terms::list(c, kind)?)).await?;
+    Ok(rows.into_iter().map(Term::from).collect())
+}
+
+pub async fn get(state: &AppState, kind: TermKind, segment: String) -> Result<Term, ApiError> {
+    state.db(move |c| find(c, kind, &segment).map(Term::from)).await
+}
+
+pub async fn create(state: &AppState, kind: TermKind, write: TermWrite) -> Result<Term, ApiError> {
+    let term = ValidTerm::new(write.slug, write.name, write.description)?;
+    state.write(move |c| term.save(c, kind, None)).await
+}
+
+/// Replaces a term; `precondition` sees the current one first (`If-Match`).
+pub async fn replace(
+    state: &AppState,
+    kind: TermKind,
+    segment: String,
+    write: TermWrite,
+    precondition: impl FnOnce(&Term) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Term, ApiError> {
+    let term = ValidTerm::new(write.slug, write.name, write.description)?;
+    state
+        .write(move |c| {
+            let current = find(c, kind, &segment)?;
+            precondition(&Term::from(current.clone()))?;
+            term.save(c, kind, Some(&current))
+        })
+        .await
+}
+
+/// Changes some fields of a term. A bad request is reported as such before the precondition
+/// is looked at.
+pub async fn update(
+    state: &AppState,
+    kind: TermKind,
+    segment: String,
+    patch: TermPatch,
+    precondition: impl FnOnce(&Term) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Term, ApiError> {
+    state
+        .write(move |c| {
+            let current = find(c, kind, &segment)?;
+            let term = ValidTerm::new(
+                patch.slug,
+                patch.name.unwrap_or_else(|| current.name.clone()),
+                patch.description.unwrap_or_else(|| current.description.clone()),
+            )?;
+            precondition(&Term::from(current.clone()))?;
+            term.save(c, kind, Some(&current))
+        })
+        .await
+}
+
+/// Deletes a term that nothing uses any more.
+pub async fn delete(
+    state: &AppState,
+    kind: TermKind,
+    segment: String,
+    precondition: impl FnOnce(&Term) -> Result<(), ApiError> + Send + 'static,
+) -> Result<(), ApiError> {
+    state
+        .write(move |c| {
+            let current = find(c, kind, &segment)?;
+            precondition(&Term::from(current.clone()))?;
+            let users = if kind == TermKind::Region { "news items or offices" } else { "news items" };
+            db::terms::delete(c, current.id).map_err(|err| {
+                ApiError::from(err).in_the_way(|| format!("{kind} `{}` is still used by {users}", current.slug))
+            })?;
+            Ok(())
+        })
+        .await
+}

@@ -13,39 +13,12 @@ use std::pin::Pin;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use diesel::OptionalExtension;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::db;
 use crate::domain::news::Visibility;
+pub use crate::domain::users::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// What a user may do. Admins may do everything editors may.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum Role {
-    /// All content and profiles.
-    Editor,
-    /// Everything, users included.
-    Admin,
-}
 
 /// A signed-in user, as of this request.
 #[derive(Debug, Clone)]

@@ -11,9 +11,9 @@ use diesel::sqlite::Sqlite;
 
 use super::Backend;
 use super::terms::TermKind;
-use crate::auth::Role;
 use crate::domain::news::NewsStatus;
 use crate::domain::organization::{BodyKind, OfficeKind};
+use crate::domain::users::Role;
 
 macro_rules! stored_by_name {
     ($($ty:ty),*) => {$(

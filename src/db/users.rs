@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{Backend, DbConn};
-use crate::auth::Role;
+use crate::domain::users::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = users, check_for_backend(Backend))]

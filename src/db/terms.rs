@@ -5,27 +5,16 @@ use diesel::prelude::*;
 
 use super::schema::terms;
 use super::{Backend, DbConn};
+use crate::domain::closed_set;
 use crate::domain::slug::Key;
 
-/// Which taxonomy a term belongs to.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum TermKind {
-    Topic,
-    Region,
+closed_set! {
+    "lowercase",
+    /// Which taxonomy a term belongs to.
+    pub enum TermKind {
+        Topic,
+        Region,
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]

@@ -1,6 +1,23 @@
 //! Validated values and the rules of the newsroom: slugs, dates and periods, listing
 //! queries, news items. Nothing here knows about HTTP or SQL.
 
+/// Declares a closed set named the same way in JSON, in the database and in query strings
+/// (`case`: serde's and strum's name for the spelling): each variant converts to and from its
+/// name, and the schema lists them.
+macro_rules! closed_set {
+    ($case:tt, $(#[$meta:meta])* $vis:vis enum $name:ident $body:tt) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            strum::Display, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+        )]
+        #[serde(rename_all = $case)]
+        #[strum(serialize_all = $case)]
+        $vis enum $name $body
+    };
+}
+pub(crate) use closed_set;
+
 pub mod dates;
 pub mod listing;
 pub mod news;

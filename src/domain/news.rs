@@ -2,35 +2,19 @@
 //! obeys before it is stored.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::slug::Slug;
 use super::text::{self, Article, Summary, Tag, Title};
 use crate::error::FieldError;
 
-/// Where an item is in its life.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum NewsStatus {
-    Draft,
-    Published,
-    Archived,
+closed_set! {
+    "lowercase",
+    /// Where an item is in its life.
+    pub enum NewsStatus {
+        Draft,
+        Published,
+        Archived,
+    }
 }
 
 /// Who is looking: anonymous readers see only published items whose time has come.

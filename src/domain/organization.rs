@@ -1,67 +1,38 @@
 //! Organization profiles: the closed sets of body and office kinds, country codes and
 //! website addresses.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// What a body of an organization is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum BodyKind {
-    /// The supreme decision-making body (an assembly of members).
-    GoverningBody,
-    /// An executive board or committee elected by the governing body.
-    ExecutiveCommittee,
-    /// The permanent staff that runs day-to-day activities.
-    Secretariat,
-    /// A national office in each member country.
-    NationalBureau,
-    /// A committee or commission with a specific mandate.
-    Committee,
-    /// A body that gives advice without deciding.
-    AdvisoryBody,
-    /// Anything else.
-    Other,
+closed_set! {
+    "snake_case",
+    /// What a body of an organization is.
+    pub enum BodyKind {
+        /// The supreme decision-making body (an assembly of members).
+        GoverningBody,
+        /// An executive board or committee elected by the governing body.
+        ExecutiveCommittee,
+        /// The permanent staff that runs day-to-day activities.
+        Secretariat,
+        /// A national office in each member country.
+        NationalBureau,
+        /// A committee or commission with a specific mandate.
+        Committee,
+        /// A body that gives advice without deciding.
+        AdvisoryBody,
+        /// Anything else.
+        Other,
+    }
 }
 
-/// What an office of an organization is.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum OfficeKind {
-    Headquarters,
-    InnovationCentre,
-    RegionalOffice,
-    SatelliteOffice,
-    LiaisonOffice,
-    Other,
+closed_set! {
+    "snake_case",
+    /// What an office of an organization is.
+    pub enum OfficeKind {
+        Headquarters,
+        InnovationCentre,
+        RegionalOffice,
+        SatelliteOffice,
+        LiaisonOffice,
+        Other,
+    }
 }
 
 /// An ISO 3166-1 alpha-2 country code, upper case, officially assigned (`check_country`).

@@ -9,6 +9,7 @@ pub mod news;
 pub mod offices;
 pub mod organizations;
 pub mod parts;
+pub mod revisions;
 pub mod terms;
 pub mod trash;
 pub mod users;

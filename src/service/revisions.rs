@@ -1,0 +1,192 @@
+//! Revisions of news items and organization profiles: every stored version is kept (the
+//! current one is the newest); restoring one stores it again, as a new revision, through the
+//! same rules as any write.
+
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::news::{self, NewsItem, NewsWrite};
+use super::organizations::{self, Organization, OrganizationWrite};
+use crate::db::revisions::{Entity, Origin, RevisionRow};
+use crate::db::{self, DbConn};
+use crate::domain::dates::utc;
+use crate::domain::news::{NewsDraft, Visibility};
+use crate::domain::slug::Key;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// One stored version.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"revision": 3, "created_at": "2026-11-28T10:00:00Z", "user": "alice", "restored_from": null}))]
+pub struct Revision {
+    /// 1 for the first version, counting up.
+    pub revision: i64,
+    /// When this version was stored.
+    pub created_at: DateTime<Utc>,
+    /// Who stored it; `null` for the service itself (demo data, imports).
+    pub user: Option<String>,
+    /// The revision this one brought back, when it was a restore.
+    pub restored_from: Option<i64>,
+}
+
+impl From<RevisionRow> for Revision {
+    fn from(row: RevisionRow) -> Self {
+        Self {
+            revision: row.revision,
+            created_at: utc(row.created_at),
+            user: row.username,
+            restored_from: row.restored_from,
+        }
+    }
+}
+
+/// The snapshot of revision `segment`, or 404.
+fn find_revision(conn: &mut DbConn, entity: Entity, id: i64, segment: &str) -> Result<(i64, String), ApiError> {
+    let missing = || ApiError::NotFound(format!("there is no revision {segment}"));
+    let Some(Key::Id(revision)) = Key::parse(segment) else { return Err(missing()) };
+    let (row, snapshot) = db::revisions::find(conn, entity, id, revision).optional()?.ok_or_else(missing)?;
+    Ok((row.revision, snapshot))
+}
+
+/// A snapshot as the body of a write: the fields the server owns are dropped, and
+/// references are named the way requests name them.
+fn as_write<T: serde::de::DeserializeOwned>(snapshot: &str, rename: &[(&str, &str)]) -> Result<T, ApiError> {
+    let mut value: serde_json::Value = serde_json::from_str(snapshot).map_err(ApiError::internal)?;
+    if let Some(fields) = value.as_object_mut() {
+        for field in ["id", "reading_time_seconds", "created_at", "updated_at"] {
+            fields.remove(field);
+        }
+        for (from, to) in rename {
+            if let Some(reference) = fields.remove(*from) {
+                fields.insert((*to).to_owned(), reference.get("id").cloned().unwrap_or(serde_json::Value::Null));
+            }
+        }
+    }
+    serde_json::from_value(value).map_err(ApiError::internal)
+}
+
+/// A restore of one revision, by one editor.
+struct Restoring<'a> {
+    entity: Entity,
+    id: i64,
+    revision: &'a str,
+    user: String,
+}
+
+impl Restoring<'_> {
+    /// Inside the write transaction: checks the precondition (`If-Match`) against the current
+    /// representation, then stores the snapshot again through `store`, which validates it as
+    /// any write.
+    fn run<S, T>(
+        self,
+        conn: &mut DbConn,
+        shown: &S,
+        precondition: impl FnOnce(&S) -> Result<(), ApiError>,
+        store: impl FnOnce(&mut DbConn, &str, &Origin) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let (revision, json) = find_revision(conn, self.entity, self.id, self.revision)?;
+        precondition(shown)?;
+        let origin = Origin { user: Some(self.user), restored_from: Some(revision) };
+        // What can no longer be stored as it was (a topic it names is gone, its slug is taken)
+        // conflicts with the current state: it is not a bad request.
+        store(conn, &json, &origin).map_err(|err| match err {
+            ApiError::Unprocessable { errors, .. } => {
+                let reasons: Vec<String> = errors.iter().map(|e| format!("`{}` {}", e.field, e.message)).collect();
+                ApiError::Conflict(format!("revision {revision} cannot be restored: {}", reasons.join("; ")))
+            }
+            ApiError::Conflict(reason) => {
+                ApiError::Conflict(format!("revision {revision} cannot be restored: {reason}"))
+            }
+            other => other,
+        })
+    }
+}
+
+/// Finds what revisions belong to (`news_item` or `organization`), inside a read.
+pub type Locate = fn(&mut DbConn, &str) -> Result<i64, ApiError>;
+
+fn news_key(segment: &str) -> Result<Key, ApiError> {
+    Key::parse(segment).ok_or_else(|| ApiError::NotFound(format!("no news item with id {segment}")))
+}
+
+/// The id of the news item `segment` names.
+pub fn news_item(conn: &mut DbConn, segment: &str) -> Result<i64, ApiError> {
+    Ok(news::find(conn, &news_key(segment)?, Visibility::Everything)?.row.id)
+}
+
+/// The id of the organization `slug` names.
+pub fn organization(conn: &mut DbConn, slug: &str) -> Result<i64, ApiError> {
+    Ok(organizations::find(conn, slug)?.id)
+}
+
+/// Every revision of what `locate` finds, newest first.
+pub async fn list(state: &AppState, entity: Entity, locate: Locate, of: String) -> Result<Vec<Revision>, ApiError> {
+    let rows = state
+        .db(move |c| {
+            let id = locate(c, &of)?;
+            Ok(db::revisions::list(c, entity, id)?)
+        })
+        .await?;
+    Ok(rows.into_iter().map(Revision::from).collect())
+}
+
+/// One revision of what `locate` finds, as it was stored (JSON).
+pub async fn get(
+    state: &AppState,
+    entity: Entity,
+    locate: Locate,
+    of: String,
+    revision: String,
+) -> Result<String, ApiError> {
+    state
+        .db(move |c| {
+            let id = locate(c, &of)?;
+            find_revision(c, entity, id, &revision).map(|(_, json)| json)
+        })
+        .await
+}
+
+/// Stores a news item again as it was at `revision`, by `user`.
+pub async fn restore_news(
+    state: &AppState,
+    user: String,
+    segment: String,
+    revision: String,
+    precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
+) -> Result<NewsItem, ApiError> {
+    let view = state
+        .write(move |c| {
+            let current = news::find(c, &news_key(&segment)?, Visibility::Everything)?;
+            let shown = NewsItem::from(current.clone());
+            let restoring = Restoring { entity: Entity::News, id: current.row.id, revision: &revision, user };
+            restoring.run(c, &shown, precondition, |c, json, origin| {
+                let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
+                let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+                news::store(c, Some(&current), draft, origin)
+            })
+        })
+        .await?;
+    Ok(NewsItem::from(view))
+}
+
+/// Stores an organization's profile again as it was at `revision`, by `user`.
+pub async fn restore_organization(
+    state: &AppState,
+    user: String,
+    slug: String,
+    revision: String,
+    precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Organization, ApiError> {
+    state
+        .write(move |c| {
+            let current = organizations::find(c, &slug)?;
+            let shown = Organization::from(current.clone());
+            let restoring = Restoring { entity: Entity::Organization, id: current.id, revision: &revision, user };
+            restoring.run(c, &shown, precondition, |c, json, origin| {
+                as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin)
+            })
+        })
+        .await
+}

@@ -3,6 +3,7 @@
 //! `If-Match` against the ETag of the resource as a GET would answer it now.
 
 use std::future::{Ready, ready};
+use std::sync::LazyLock;
 use std::time::SystemTime;
 
 use actix_web::body::{self, MessageBody};
@@ -23,13 +24,17 @@ use crate::error::ApiError;
 pub const PUBLIC_MAX_AGE: u32 = 30;
 
 /// How long caches may keep an answer: public ones for `PUBLIC_MAX_AGE`; those to signed-in
-/// readers may show drafts, so shared caches never store them.
-fn cache_policy(signed_in: bool) -> CacheControl {
-    if signed_in {
-        CacheControl(vec![CacheDirective::Private, CacheDirective::NoCache])
-    } else {
-        CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(PUBLIC_MAX_AGE)])
-    }
+/// readers may show drafts, so shared caches never store them. Written once: every answer,
+/// kept ones included, carries one of the two.
+fn cache_policy(signed_in: bool) -> header::HeaderValue {
+    static POLICIES: LazyLock<[header::HeaderValue; 2]> = LazyLock::new(|| {
+        [
+            CacheControl(vec![CacheDirective::Public, CacheDirective::MaxAge(PUBLIC_MAX_AGE)]),
+            CacheControl(vec![CacheDirective::Private, CacheDirective::NoCache]),
+        ]
+        .map(|policy| policy.try_into_value().unwrap_or_else(|_| header::HeaderValue::from_static("no-store")))
+    });
+    POLICIES[usize::from(signed_in)].clone()
 }
 
 /// The strong entity tag of a body.
@@ -69,7 +74,7 @@ pub async fn tag_responses(
     let tag = etag(&bytes);
     let headers = head.headers_mut();
     if is_get && !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, cache_policy(signed_in).try_into_value()?);
+        headers.insert(header::CACHE_CONTROL, cache_policy(signed_in));
         headers.append(header::VARY, header::HeaderValue::from_static("Authorization"));
     }
     headers.insert(header::ETAG, ETag(tag.clone()).try_into_value()?);

@@ -15,11 +15,13 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::api;
 use crate::api::service::OpenApiJson;
+use crate::auth;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::{KeyError, Keys};
-use crate::config::{Seed, Settings};
+use crate::config::{Seed, Settings, SettingsError};
 use crate::error::ApiError;
 use crate::http::cache::{self, ResponseCache};
+use crate::http::client::{self, TrustedProxies};
 use crate::http::metrics::{self, Metrics};
 use crate::http::rate_limit::{self, ClientLimiter};
 use crate::http::{conditional, json, problems, security};
@@ -40,6 +42,13 @@ pub enum StartError {
     Admin(ApiError),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(
+        "set NEWSDESK_JWT_SECRET (or NEWSDESK_JWT_SECRET_FILE): without it every restart signs everyone out and \
+         replicas refuse each other's tokens (only the demo on SQLite starts without one)"
+    )]
+    NoSecret,
 }
 
 impl From<diesel::result::Error> for StartError {
@@ -54,6 +63,7 @@ pub struct Service {
     state: AppState,
     keys: Arc<Keys>,
     throttle: Arc<LoginThrottle>,
+    proxies: Arc<TrustedProxies>,
     openapi: OpenApiJson,
     routes: Arc<RouteTable>,
     cors_origins: Arc<Vec<String>>,
@@ -67,14 +77,23 @@ impl Service {
     /// the configured admin and purges what has been in the trash too long: all through the
     /// one write path, one starting process at a time.
     pub async fn start(settings: &Settings) -> Result<Self, StartError> {
-        let keys = Keys::new(settings.jwt_secret.as_deref(), settings.token_ttl())?;
+        let secret = settings.jwt_secret()?;
+        let demo_on_sqlite = settings.seed == Seed::Demo
+            && matches!(db::Location::parse(&settings.database_url)?, db::Location::Sqlite(_));
+        if secret.is_none() && !demo_on_sqlite {
+            return Err(StartError::NoSecret);
+        }
+        let keys = Keys::new(secret.as_deref(), settings.token_ttl())?;
         let state = AppState::open(settings)?;
         let lock = db::StartupLock::take(&state.pool)?;
         if settings.seed == Seed::Demo && seed::load_demo(&state).await.map_err(StartError::Seed)? {
-            log::info!("loaded the demo data into an empty database");
+            log::warn!(
+                "loaded the DEMO data into an empty database; a production database starts with NEWSDESK_SEED=none \
+                 (see docs/DEPLOYMENT.md)"
+            );
         }
-        if let (Some(username), Some(password)) = (&settings.admin_username, &settings.admin_password)
-            && users::ensure_admin(&state, username, password).await.map_err(StartError::Admin)?
+        if let (Some(username), Some(password)) = (&settings.admin_username, settings.admin_password()?)
+            && users::ensure_admin(&state, username, &password).await.map_err(StartError::Admin)?
         {
             log::info!("created admin `{}`", username.trim().to_lowercase());
         }
@@ -85,6 +104,7 @@ impl Service {
             state,
             keys: Arc::new(keys),
             throttle: Arc::new(LoginThrottle::default()),
+            proxies: Arc::new(TrustedProxies::new(settings.trusted_proxies.clone())),
             openapi: OpenApiJson(openapi::json(&doc)),
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
@@ -103,6 +123,15 @@ impl Service {
         loop {
             hourly.tick().await;
             report_purge(trash::purge_expired(&self.state).await);
+        }
+    }
+
+    /// Forgets, once a minute, sign-in failures old enough not to count any more.
+    pub async fn sweep_sign_in_failures(self) {
+        let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            self.throttle.sweep();
         }
     }
 
@@ -133,6 +162,7 @@ impl Service {
         app.app_data(web::Data::new(self.state))
             .app_data(web::Data::from(self.keys))
             .app_data(web::Data::from(self.throttle))
+            .app_data(web::Data::from(self.proxies))
             .app_data(web::Data::new(self.openapi))
             .app_data(web::Data::from(self.routes))
             .app_data(web::Data::from(self.metrics))
@@ -148,11 +178,15 @@ impl Service {
             .wrap(from_fn(conditional::tag_responses))
             .wrap(cors(&self.cors_origins))
             .wrap(from_fn(rate_limit::rate_limit))
+            .wrap(from_fn(auth::identify))
             .wrap(from_fn(problems::problem_bodies))
             .wrap(from_fn(security::security_headers))
             .wrap(Compress::default())
             .wrap(from_fn(metrics::record))
-            .wrap(Logger::new(r#"%a "%r" %s %b %Dms"#))
+            .wrap(
+                Logger::new(r#"%{client}xi "%r" %s %b %Dms"#)
+                    .custom_request_replace("client", |req| client::address(req.request()).to_string()),
+            )
     }
 }
 

@@ -8,16 +8,21 @@
 //! | `NEWSDESK_PUBLIC_URL` | `--public-url` | `http://{bind}` |
 //! | `NEWSDESK_CORS_ORIGINS` | `--cors-origins` | `*` |
 //! | `NEWSDESK_RATE_LIMIT` | `--rate-limit` | `600` anonymous requests per client per minute; `0` is off |
-//! | `NEWSDESK_JWT_SECRET` | `--jwt-secret` | random per process, with a warning |
+//! | `NEWSDESK_JWT_SECRET` (or `_FILE`) | `--jwt-secret` (`--jwt-secret-file`) | required, except for the demo on SQLite |
 //! | `NEWSDESK_TOKEN_TTL` | `--token-ttl` | `3600` seconds |
-//! | `NEWSDESK_ADMIN_USERNAME`, `NEWSDESK_ADMIN_PASSWORD` | `--admin-username`, `--admin-password` | none |
+//! | `NEWSDESK_ADMIN_USERNAME`, `NEWSDESK_ADMIN_PASSWORD` (or `_FILE`) | `--admin-username`, `--admin-password` (`--admin-password-file`) | none |
+//! | `NEWSDESK_TRUSTED_PROXIES` | `--trusted-proxies` | none: forwarding headers are ignored |
 //! | `NEWSDESK_TRASH_RETENTION_DAYS` | `--trash-retention-days` | `30` (`0` keeps the trash until purged by hand) |
 //! | `NEWSDESK_CACHE_MB` | `--cache-mb` | `16` MiB of anonymous answers kept; `0` is off |
 //! | `RUST_LOG` | | `info` |
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+
+use crate::http::client;
 
 /// newsdesk: a headless news and organization-profile service.
 #[derive(Debug, Parser)]
@@ -102,9 +107,13 @@ pub struct Settings {
     /// Anonymous requests per client address per minute; 0 turns rate limiting off.
     #[arg(long, env = "NEWSDESK_RATE_LIMIT", default_value_t = 600, global = true)]
     pub rate_limit: u32,
-    /// Secret that signs access tokens (at least 32 bytes); random per process when unset.
+    /// Secret that signs access tokens (at least 32 bytes). Required, except that the demo on
+    /// SQLite starts without one, with a random secret per process.
     #[arg(long, env = "NEWSDESK_JWT_SECRET", hide_env_values = true, global = true)]
     pub jwt_secret: Option<String>,
+    /// A file holding the token secret (flags show in `ps`; files can be kept private).
+    #[arg(long, env = "NEWSDESK_JWT_SECRET_FILE", conflicts_with = "jwt_secret", global = true)]
+    pub jwt_secret_file: Option<PathBuf>,
     /// Access-token lifetime in seconds.
     #[arg(long, env = "NEWSDESK_TOKEN_TTL", default_value_t = 3600, value_parser = clap::value_parser!(u64).range(60..=2_592_000), global = true)]
     pub token_ttl: u64,
@@ -113,6 +122,13 @@ pub struct Settings {
     pub admin_username: Option<String>,
     #[arg(long, env = "NEWSDESK_ADMIN_PASSWORD", hide_env_values = true, global = true)]
     pub admin_password: Option<String>,
+    /// A file holding the admin's password.
+    #[arg(long, env = "NEWSDESK_ADMIN_PASSWORD_FILE", conflicts_with = "admin_password", global = true)]
+    pub admin_password_file: Option<PathBuf>,
+    /// Comma list of reverse proxies (addresses or CIDR networks) whose `Forwarded` or
+    /// `X-Forwarded-For` header names the client; anyone else's is ignored.
+    #[arg(long, env = "NEWSDESK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = client::parse_network, global = true)]
+    pub trusted_proxies: Vec<IpNet>,
     /// Days a deleted news item stays restorable in the trash before it is purged; 0 keeps
     /// it until an admin purges it.
     #[arg(long, env = "NEWSDESK_TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
@@ -134,9 +150,12 @@ impl Default for Settings {
             cors_origins: "*".into(),
             rate_limit: 600,
             jwt_secret: None,
+            jwt_secret_file: None,
             token_ttl: 3600,
             admin_username: None,
             admin_password: None,
+            admin_password_file: None,
+            trusted_proxies: Vec::new(),
             trash_retention_days: 30,
             cache_mb: 16,
         }
@@ -152,6 +171,16 @@ impl Settings {
         }
     }
 
+    /// The token secret, from the flag or its file.
+    pub fn jwt_secret(&self) -> Result<Option<String>, SettingsError> {
+        secret(self.jwt_secret.as_deref(), self.jwt_secret_file.as_deref())
+    }
+
+    /// The start-up admin's password, from the flag or its file.
+    pub fn admin_password(&self) -> Result<Option<String>, SettingsError> {
+        secret(self.admin_password.as_deref(), self.admin_password_file.as_deref())
+    }
+
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.token_ttl)
     }
@@ -164,6 +193,24 @@ impl Settings {
     /// Allowed CORS origins; empty means any.
     pub fn cors_origins(&self) -> Vec<String> {
         self.cors_origins.split(',').map(str::trim).filter(|o| !o.is_empty() && *o != "*").map(str::to_owned).collect()
+    }
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    File { path: PathBuf, source: std::io::Error },
+}
+
+/// A secret given inline or in a file (its last line break is not part of it).
+fn secret(inline: Option<&str>, file: Option<&Path>) -> Result<Option<String>, SettingsError> {
+    match (inline, file) {
+        (Some(secret), _) => Ok(Some(secret.to_owned())),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map(|text| Some(text.trim_end_matches(['\n', '\r']).to_owned()))
+            .map_err(|source| SettingsError::File { path: path.to_owned(), source }),
+        (None, None) => Ok(None),
     }
 }
 
@@ -190,6 +237,25 @@ mod tests {
         if std::env::vars().all(|(name, _)| !name.starts_with("NEWSDESK_") || name.starts_with("NEWSDESK_TEST")) {
             assert_eq!(format!("{parsed:?}"), format!("{:?}", Settings::default()));
         }
+    }
+
+    #[test]
+    fn secrets_come_from_files_too() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("secret");
+        std::fs::write(&path, "a secret kept in a file, not in ps\n").unwrap();
+        let cli = Cli::try_parse_from(["newsdesk", "--jwt-secret-file", path.to_str().unwrap()]).unwrap();
+        assert_eq!(cli.settings.jwt_secret().unwrap().as_deref(), Some("a secret kept in a file, not in ps"));
+        let missing = Cli::try_parse_from(["newsdesk", "--admin-password-file", "/nonexistent/file"]).unwrap();
+        assert!(missing.settings.admin_password().is_err());
+        assert!(Cli::try_parse_from(["newsdesk", "--jwt-secret", "x", "--jwt-secret-file", "y"]).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_or_addresses() {
+        let cli = Cli::try_parse_from(["newsdesk", "--trusted-proxies", "10.0.0.0/8, 192.0.2.7,::1"]).unwrap();
+        assert_eq!(cli.settings.trusted_proxies.len(), 3);
+        assert!(Cli::try_parse_from(["newsdesk", "--trusted-proxies", "proxy.internal"]).is_err());
     }
 
     #[test]

@@ -198,6 +198,15 @@ pub enum LoginErrors {
     TooManyRequests(#[ref_response] TooManyRequests),
 }
 
+/// The other answers of an action of any signed-in user.
+#[derive(IntoResponses)]
+pub enum SignedInErrors {
+    #[response(status = 401)]
+    Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 429)]
+    TooManyRequests(#[ref_response] TooManyRequests),
+}
+
 /// The other answers of a create.
 #[derive(IntoResponses)]
 pub enum CreateErrors {

@@ -1,4 +1,5 @@
-//! Sign-in: `POST /api/v1/auth/token` exchanges a username and password for a bearer token.
+//! Sign-in and sign-out: `POST /api/v1/auth/token` exchanges a username and password for a
+//! bearer token; `POST /api/v1/auth/logout` ends every token of the caller.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -7,15 +8,16 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::State;
-use crate::auth::password;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::Keys;
+use crate::auth::{SignedIn, password};
 use crate::db;
 use crate::error::ApiError;
-use crate::http::Json;
+use crate::http::{Json, client};
+use crate::service::users;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(create_token);
+    cfg.service(create_token).service(logout);
 }
 
 /// Credentials.
@@ -38,7 +40,15 @@ pub struct TokenResponse {
     pub expires_in: u64,
 }
 
+fn wrong_credentials() -> ApiError {
+    ApiError::Unauthorized { detail: "invalid username or password".into(), invalid_token: false }
+}
+
 /// Get an access token
+///
+/// Repeated failures for one username from one address are slowed down: after three, each
+/// makes the next attempt wait longer (429 with `Retry-After`). Other addresses are not held
+/// back.
 #[utoipa::path(
     operation_id = "create_token", tag = "auth",
     request_body = TokenRequest,
@@ -55,31 +65,42 @@ pub async fn create_token(
     req: HttpRequest,
     Json(body): Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let username = body.username.trim().to_lowercase();
-    let address = req.peer_addr().map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
-    if let Err(wait) = throttle.check(&username, &address) {
-        return Err(ApiError::TooManyRequests(wait.as_secs().max(1)));
+    // A name no account can have is refused before it is counted or stored.
+    let username = users::normalize_username(&body.username).map_err(|_| wrong_credentials())?;
+    let address = client::bucket(client::address(&req));
+    let attempt =
+        throttle.begin(&username, address).map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
+    let user = state.db(move |c| Ok(db::users::by_username(c, &username)?)).await?;
+    // A disabled or unknown user is checked against a dummy hash, so every failure takes
+    // the same time.
+    let active = user.filter(|u| !u.disabled);
+    let stored = active.as_ref().map(|u| u.password_hash.clone());
+    if !password::verify_bounded(body.password, stored).await? {
+        return Err(wrong_credentials());
     }
-    let name = username.clone();
-    let user = state.db(move |c| Ok(db::users::by_username(c, &name)?)).await?;
-    let password = body.password;
-    // Hashing is slow by design: off the worker. A disabled or unknown user is checked
-    // against a dummy hash, so every failure takes the same time.
-    let user = web::block(move || {
-        let active = user.filter(|u| !u.disabled);
-        password::verify(&password, active.as_ref().map(|u| u.password_hash.as_str())).then_some(active).flatten()
-    })
-    .await?;
-    let Some(user) = user else {
-        let delay = throttle.failed(&username, &address);
-        actix_web::rt::time::sleep(delay).await;
-        return Err(ApiError::Unauthorized { detail: "invalid username or password".into(), invalid_token: false });
-    };
-    throttle.succeeded(&username);
-    let token = keys.issue(user.id, user.role).map_err(ApiError::internal)?;
+    let Some(user) = active else { return Err(wrong_credentials()) };
+    attempt.succeeded();
+    let token = keys.issue(user.id, user.role, user.token_generation).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(TokenResponse {
         access_token: token,
         token_type: "Bearer",
         expires_in: keys.ttl.as_secs(),
     }))
+}
+
+/// Sign out everywhere
+///
+/// Ends every token of the signed-in user, this one included; sign in again for a new one.
+#[utoipa::path(
+    operation_id = "logout", tag = "auth",
+    responses(
+        (status = 204, description = "Every token of this user is refused from now on"),
+        crate::openapi::SignedInErrors,
+    ),
+    security(("bearer" = []))
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: State, SignedIn(user): SignedIn) -> Result<HttpResponse, ApiError> {
+    users::sign_out(&state, user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

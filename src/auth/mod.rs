@@ -1,17 +1,21 @@
-//! Who is calling. Handlers state what they need in their signature: `Reader` for reads
-//! (anonymous, or signed in and allowed to see drafts), `Editor` for content writes, `Admin`
-//! for user management. A token is checked against the user's current state on every
-//! request, so a disabled user's tokens stop working at once.
+//! Who is calling. The `identify` middleware resolves the request's credentials once, before
+//! rate limiting (which spares only callers it has verified); handlers then state what they
+//! need in their signature: `Reader` for reads (anonymous, or signed in and allowed to see
+//! drafts), `Editor` for content writes, `Admin` for user management. A token is checked
+//! against the user's current state on every request, so a disabled user's tokens, and every
+//! token issued before a password change or a sign-out, stop working at once.
 
 pub mod password;
 pub mod throttle;
 pub mod token;
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use diesel::OptionalExtension;
 
 use crate::db;
@@ -28,10 +32,27 @@ pub struct AuthUser {
     pub role: Role,
 }
 
-type Pending<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+/// Who sent a request, as `identify` verified it.
+#[derive(Debug, Clone, Default)]
+pub enum Caller {
+    #[default]
+    Anonymous,
+    User(AuthUser),
+}
+
+impl Caller {
+    /// Whether the request carried credentials that verified.
+    pub fn is_verified(req: &ServiceRequest) -> bool {
+        matches!(req.extensions().get::<Self>(), Some(Self::User(_)))
+    }
+
+    fn of(req: &HttpRequest) -> Self {
+        req.extensions().get::<Self>().cloned().unwrap_or_default()
+    }
+}
 
 /// The bearer token of a request: `None` without an `Authorization` header.
-fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+fn bearer(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
     let value = value.to_str().map_err(|_| ApiError::invalid_token())?;
     match value.split_once(' ') {
@@ -43,38 +64,64 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 /// The user behind the request's token, if it has one. A token that is present but not
-/// valid, or whose user is gone, disabled or has another role now, is refused.
-fn authenticate(req: &HttpRequest) -> Pending<Option<AuthUser>> {
-    let token = bearer(req);
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let keys = req.app_data::<web::Data<token::Keys>>().cloned();
-    Box::pin(async move {
-        let Some(token) = token? else { return Ok(None) };
-        let (Some(state), Some(keys)) = (state, keys) else { return Err(ApiError::internal(std::fmt::Error)) };
-        let claims = keys.verify(&token).ok_or_else(ApiError::invalid_token)?;
-        let id: i64 = claims.sub.parse().map_err(|_| ApiError::invalid_token())?;
-        let user = state.db(move |c| Ok(db::users::find(c, id).optional()?)).await?;
-        match user {
-            Some(user) if !user.disabled && user.role == claims.role => {
-                Ok(Some(AuthUser { id: user.id, username: user.username, role: claims.role }))
-            }
-            _ => Err(ApiError::invalid_token()),
+/// valid, or whose user is gone, disabled, has another role now or has revoked the tokens
+/// issued before, is refused.
+async fn authenticate(req: &ServiceRequest) -> Result<Caller, ApiError> {
+    let Some(token) = bearer(req)? else { return Ok(Caller::Anonymous) };
+    let (Some(state), Some(keys)) = (req.app_data::<web::Data<AppState>>(), req.app_data::<web::Data<token::Keys>>())
+    else {
+        return Err(ApiError::internal(std::fmt::Error));
+    };
+    let claims = keys.verify(&token).ok_or_else(ApiError::invalid_token)?;
+    let id: i64 = claims.sub.parse().map_err(|_| ApiError::invalid_token())?;
+    let user = state.db(move |c| Ok(db::users::find(c, id).optional()?)).await?;
+    match user {
+        Some(user) if !user.disabled && user.role == claims.role && user.token_generation == claims.generation => {
+            Ok(Caller::User(AuthUser { id: user.id, username: user.username, role: claims.role }))
         }
-    })
+        _ => Err(ApiError::invalid_token()),
+    }
+}
+
+/// Middleware: resolves the caller, or answers 401 for credentials that do not verify, on
+/// every route but the probes and metrics (which take no user's token).
+pub async fn identify(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !crate::http::is_probe(req.path()) {
+        match authenticate(&req).await {
+            Ok(caller) => {
+                req.extensions_mut().insert(caller);
+            }
+            Err(err) => return Ok(req.error_response(err).map_into_boxed_body()),
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// A signed-in user of at least `role`: 401 without a valid token, 403 with too low a role.
-fn require(req: &HttpRequest, role: Role) -> Pending<AuthUser> {
-    let user = authenticate(req);
-    Box::pin(async move {
-        match user.await? {
-            None => {
-                Err(ApiError::Unauthorized { detail: "this request needs a bearer token".into(), invalid_token: false })
-            }
-            Some(user) if user.role >= role => Ok(user),
-            Some(_) => Err(ApiError::Forbidden(format!("this request needs the {role} role"))),
+fn require(req: &HttpRequest, role: Role) -> Result<AuthUser, ApiError> {
+    match Caller::of(req) {
+        Caller::Anonymous => {
+            Err(ApiError::Unauthorized { detail: "this request needs a bearer token".into(), invalid_token: false })
         }
-    })
+        Caller::User(user) if user.role >= role => Ok(user),
+        Caller::User(_) => Err(ApiError::Forbidden(format!("this request needs the {role} role"))),
+    }
+}
+
+/// A signed-in user of any role (signing out, say).
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub AuthUser);
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(require(req, Role::Editor).map(Self))
+    }
 }
 
 /// A caller reading content: anonymous readers see only public items, signed-in users all.
@@ -85,14 +132,14 @@ pub struct Reader {
 
 impl FromRequest for Reader {
     type Error = ApiError;
-    type Future = Pending<Self>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let user = authenticate(req);
-        Box::pin(async move {
-            let visibility = if user.await?.is_some() { Visibility::Everything } else { Visibility::Public };
-            Ok(Self { visibility })
-        })
+        let visibility = match Caller::of(req) {
+            Caller::User(_) => Visibility::Everything,
+            Caller::Anonymous => Visibility::Public,
+        };
+        ready(Ok(Self { visibility }))
     }
 }
 
@@ -102,11 +149,10 @@ pub struct Editor(pub AuthUser);
 
 impl FromRequest for Editor {
     type Error = ApiError;
-    type Future = Pending<Self>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let user = require(req, Role::Editor);
-        Box::pin(async move { user.await.map(Self) })
+        ready(require(req, Role::Editor).map(Self))
     }
 }
 
@@ -116,10 +162,9 @@ pub struct Admin(pub AuthUser);
 
 impl FromRequest for Admin {
     type Error = ApiError;
-    type Future = Pending<Self>;
+    type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let user = require(req, Role::Admin);
-        Box::pin(async move { user.await.map(Self) })
+        ready(require(req, Role::Admin).map(Self))
     }
 }

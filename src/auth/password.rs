@@ -1,8 +1,17 @@
 //! Password hashing with Argon2id. Hashes are PHC strings that carry their own salt and
 //! parameters; a password is never stored, logged nor returned.
+//!
+//! Hashing is slow by design (tens of milliseconds of CPU), so it runs on threads of its own,
+//! at most `hashers()` at once: a burst of sign-ins waits its turn instead of taking the
+//! threads that database work runs on, or every core.
+
+use std::sync::LazyLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::error::ApiError;
 
 pub const MIN_LEN: usize = 10;
 pub const MAX_LEN: usize = 1024;
@@ -30,6 +39,35 @@ const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$6OjdBNBr0cm8WWf0+i2hug$Chrs1
 pub fn verify(password: &str, stored: Option<&str>) -> bool {
     let matches = Argon2::default().verify_password(password.as_bytes(), stored.unwrap_or(DUMMY)).is_ok();
     matches && stored.is_some()
+}
+
+/// Hashes computed at once: half the cores, at least one.
+fn hashers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashers()));
+
+/// Runs Argon2 work on a thread of its own once a hashing permit is free. (A thread costs
+/// microseconds; the hash, tens of milliseconds.)
+async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    let _permit = HASHING.acquire().await.map_err(ApiError::internal)?;
+    let (done, result) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("password-hash".into())
+        .spawn(move || done.send(work()))
+        .map_err(ApiError::internal)?;
+    result.await.map_err(ApiError::internal)
+}
+
+/// `hash`, on a hashing thread.
+pub async fn hash_bounded(password: String) -> Result<String, ApiError> {
+    bounded(move || hash(&password)).await?.map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))
+}
+
+/// `verify`, on a hashing thread.
+pub async fn verify_bounded(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    bounded(move || verify(&password, stored.as_deref())).await
 }
 
 #[cfg(test)]

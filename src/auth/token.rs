@@ -22,6 +22,9 @@ pub struct Claims {
     /// The user id.
     pub sub: String,
     pub role: Role,
+    /// The user's token generation at issue (see `users.token_generation`).
+    #[serde(rename = "gen")]
+    pub generation: i64,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
@@ -77,11 +80,12 @@ impl Keys {
     }
 
     /// A signed token for a user.
-    pub fn issue(&self, user_id: i64, role: Role) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue(&self, user_id: i64, role: Role, generation: i64) -> Result<String, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
             role,
+            generation,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now,
@@ -111,8 +115,8 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let keys = keys();
-        let claims = keys.verify(&keys.issue(7, Role::Editor).unwrap()).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.role), ("7", Role::Editor));
+        let claims = keys.verify(&keys.issue(7, Role::Editor, 3).unwrap()).unwrap();
+        assert_eq!((claims.sub.as_str(), claims.role, claims.generation), ("7", Role::Editor, 3));
         assert_eq!(claims.exp - claims.iat, 60);
     }
 
@@ -124,7 +128,7 @@ mod tests {
 
     #[test]
     fn other_keys_and_garbage_do_not_verify() {
-        let token = keys().issue(1, Role::Admin).unwrap();
+        let token = keys().issue(1, Role::Admin, 0).unwrap();
         let other = Keys::new(Some("another secret of thirty-two bytes!"), Duration::from_secs(60)).unwrap();
         assert!(other.verify(&token).is_none());
         assert!(keys().verify("garbage").is_none());

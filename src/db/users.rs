@@ -17,6 +17,10 @@ pub struct UserRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Tokens issued at another generation are refused (exports made before it existed
+    /// import at 0).
+    #[serde(default)]
+    pub token_generation: i64,
 }
 
 #[derive(Debug, Insertable)]
@@ -64,6 +68,11 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<
         .set(changes)
         .returning(<UserRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
+}
+
+/// Ends every token issued to this user so far.
+pub fn revoke_tokens(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+    diesel::update(users::table.find(id)).set(users::token_generation.eq(users::token_generation + 1)).execute(conn)
 }
 
 /// Admins who can still sign in.

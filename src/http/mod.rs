@@ -3,6 +3,7 @@
 //! rate limiting, security headers and metrics.
 
 pub mod cache;
+pub mod client;
 pub mod conditional;
 pub mod json;
 pub mod metrics;
@@ -12,3 +13,9 @@ pub mod security;
 
 pub use conditional::IfMatch;
 pub use json::Json;
+
+/// Paths that load balancers, orchestrators and Prometheus poll: never rate limited, and
+/// never asked for a user's token.
+pub fn is_probe(path: &str) -> bool {
+    matches!(path, "/health" | "/ready" | "/metrics")
+}

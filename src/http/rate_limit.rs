@@ -1,14 +1,16 @@
 //! Per-client rate limiting of anonymous requests (reads and sign-ins): over the limit a
 //! client gets 429 with `Retry-After`; every limited answer carries the IETF `RateLimit` and
-//! `RateLimit-Policy` headers. Signed-in requests, health probes and metrics scrapes are not limited here.
+//! `RateLimit-Policy` headers. Requests whose credentials verified (see `auth::identify`),
+//! health probes and metrics scrapes are not limited here; a junk `Authorization` header is
+//! no pass (it is refused with 401 before this point).
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
 use governor::clock::{Clock, DefaultClock};
@@ -16,7 +18,9 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
+use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::http::client;
 
 /// Clients remembered before idle ones are forgotten.
 const MAX_CLIENTS: usize = 100_000;
@@ -57,13 +61,11 @@ pub async fn rate_limit(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let limiter = req.app_data::<web::Data<ClientLimiter>>().cloned();
-    // Probes of load balancers and orchestrators are never held back.
-    let exempt =
-        req.headers().contains_key(header::AUTHORIZATION) || matches!(req.path(), "/health" | "/ready" | "/metrics");
+    let exempt = Caller::is_verified(&req) || crate::http::is_probe(req.path());
     let Some(limiter) = limiter.filter(|_| !exempt) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let client = req.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
+    let client = client::bucket(client::address(req.request()));
     let outcome = limiter.limiter.check_key(&client);
     if limiter.limiter.len() > MAX_CLIENTS {
         limiter.limiter.retain_recent();

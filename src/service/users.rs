@@ -2,7 +2,6 @@
 //! never a service without an active admin. The API, the command line and the start-up admin
 //! all come here.
 
-use actix_web::web;
 use diesel::OptionalExtension;
 
 use crate::auth::{Role, password};
@@ -20,14 +19,6 @@ pub fn normalize_username(username: &str) -> Result<String, String> {
     if valid { Ok(name) } else { Err("must be 1 to 64 of a-z, 0-9, `.`, `_`, `-`, `@`".into()) }
 }
 
-/// The Argon2id hash of a new password, computed on the blocking thread pool (it is slow by
-/// design) without holding a database connection.
-async fn hash(password: String) -> Result<String, ApiError> {
-    web::block(move || password::hash(&password))
-        .await?
-        .map_err(|e| ApiError::internal(std::io::Error::other(e.to_string())))
-}
-
 /// Creates an account.
 pub async fn create(state: &AppState, username: &str, password: String, role: Role) -> Result<UserRow, ApiError> {
     let mut errors = Vec::new();
@@ -36,7 +27,7 @@ pub async fn create(state: &AppState, username: &str, password: String, role: Ro
         errors.push(FieldError::new("password", message));
     }
     let Some(username) = username.filter(|_| errors.is_empty()) else { return Err(ApiError::invalid_fields(errors)) };
-    let hash = hash(password).await?;
+    let hash = password::hash_bounded(password).await?;
     state
         .write(move |c| {
             if db::users::by_username(c, &username)?.is_some() {
@@ -69,7 +60,7 @@ pub async fn change(state: &AppState, id: i64, change: AccountChange) -> Result<
     let hash = match change.password {
         Some(password) => {
             password::check(&password).map_err(|m| ApiError::invalid_fields(vec![FieldError::new("password", m)]))?;
-            Some(hash(password).await?)
+            Some(password::hash_bounded(password).await?)
         }
         None => None,
     };
@@ -84,13 +75,24 @@ pub async fn change(state: &AppState, id: i64, change: AccountChange) -> Result<
                 disabled: change.disabled,
                 updated_at: dates::now().naive_utc(),
             };
-            let user = db::users::update(c, id, &changes)?;
+            let mut user = db::users::update(c, id, &changes)?;
             if current.role == Role::Admin && !current.disabled && db::users::active_admins(c)? == 0 {
                 return Err(ApiError::Conflict("this would leave no active admin; make another admin first".into()));
+            }
+            // A new password, role or state ends the sessions begun before it: a token taken
+            // by someone who knew the old password, or before a disable, must not come back.
+            if hash.is_some() || user.role != current.role || user.disabled != current.disabled {
+                db::users::revoke_tokens(c, id)?;
+                user.token_generation += 1;
             }
             Ok(user)
         })
         .await
+}
+
+/// Ends every token the user holds (signing out everywhere).
+pub async fn sign_out(state: &AppState, id: i64) -> Result<(), ApiError> {
+    state.write(move |c| Ok(db::users::revoke_tokens(c, id).map(drop)?)).await
 }
 
 /// The id of the user with this name.

@@ -13,7 +13,7 @@ use crate::helpers::{ADMIN, SECRET, TestApp};
 /// Claims as the service issues them for user 1 (the admin), valid now.
 fn claims() -> Value {
     let now = chrono::Utc::now().timestamp();
-    json!({"sub": "1", "role": "admin", "iss": "newsdesk", "aud": "newsdesk-api", "iat": now, "nbf": now, "exp": now + 600})
+    json!({"sub": "1", "role": "admin", "gen": 0, "iss": "newsdesk", "aud": "newsdesk-api", "iat": now, "nbf": now, "exp": now + 600})
 }
 
 fn sign(claims: &Value, secret: &str) -> String {
@@ -142,6 +142,12 @@ async fn bad_tokens_are_refused() {
         ("no exp", sign(&missing_exp, SECRET)),
         ("unknown user", with(json!({"sub": "999"}))),
         ("role not the user's", with(json!({"role": "editor"}))),
+        ("an earlier generation", with(json!({"gen": -1}))),
+        ("no generation", {
+            let mut c = claims();
+            c.as_object_mut().unwrap().remove("gen");
+            sign(&c, SECRET)
+        }),
     ] {
         let res = create_topic_with(&app, Some(&format!("Bearer {token}"))).await;
         res.problem(401);
@@ -254,32 +260,6 @@ async fn the_last_admin_cannot_be_disabled_or_demoted() {
     app.patch("/api/v1/users/1", &json!({"disabled": true})).await.problem(409);
     app.patch("/api/v1/users/1", &json!({"role": "editor"})).await.problem(409);
     app.get_authed("/api/v1/users").await.assert_status(200);
-}
-
-#[actix_web::test]
-async fn repeated_failures_are_slowed_then_refused() {
-    let app = TestApp::empty().await;
-    let attempt = |password: &'static str| {
-        let app = &app;
-        async move {
-            app.send(
-                TestRequest::post()
-                    .uri("/api/v1/auth/token")
-                    .peer_addr("192.0.2.7:4000".parse().unwrap())
-                    .set_json(json!({"username": "admin", "password": password})),
-            )
-            .await
-        }
-    };
-    let started = std::time::Instant::now();
-    for _ in 0..5 {
-        attempt("not the password").await.problem(401);
-    }
-    assert!(started.elapsed() >= std::time::Duration::from_millis(1000), "failures are slowed down");
-    let res = attempt(ADMIN.1).await;
-    res.problem(429);
-    let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=60).contains(&retry));
 }
 
 #[actix_web::test]

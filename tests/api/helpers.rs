@@ -105,6 +105,13 @@ impl Builder {
         self
     }
 
+    /// Believes the forwarding headers of these proxies (`10.0.0.0/8,192.0.2.7`).
+    pub fn trusted_proxies(mut self, list: &str) -> Self {
+        self.settings.trusted_proxies =
+            list.split(',').map(|net| newsdesk::http::client::parse_network(net).unwrap()).collect();
+        self
+    }
+
     /// Over this database (default: a new one) instead.
     pub fn on(mut self, db: TestDb) -> Self {
         self.db = Some(db);

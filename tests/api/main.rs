@@ -20,6 +20,8 @@ mod news;
 mod organizations;
 mod replicas;
 mod revisions;
+mod security;
+mod server;
 mod service;
 mod snapshots;
 mod taxonomy;

@@ -125,6 +125,8 @@ async fn every_write_endpoint_commits_once_through_the_one_write_path() {
     let user = json!({"username": "writer", "password": "a long enough password", "role": "editor"});
     let user = d.write("create_user", "POST", "/api/v1/users", Some(user)).await;
     d.write("update_user", "PATCH", &format!("/api/v1/users/{}", user["id"]), Some(json!({"role": "admin"}))).await;
+    // Last: it ends the token every write here was sent with.
+    d.write("logout", "POST", "/api/v1/auth/logout", None).await;
 
     assert_eq!(d.driven, write_operations(), "every write operation of the document is driven here");
 }

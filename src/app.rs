@@ -24,7 +24,7 @@ use crate::http::cache::{self, ResponseCache};
 use crate::http::client::{self, TrustedProxies};
 use crate::http::metrics::{self, Metrics};
 use crate::http::rate_limit::{self, ClientLimiter};
-use crate::http::{conditional, json, problems, security};
+use crate::http::{body_deadline, conditional, json, problems, security};
 use crate::service::{trash, users};
 use crate::state::AppState;
 use crate::{db, openapi, seed};
@@ -174,6 +174,7 @@ impl Service {
                     .config(Config::new(["/openapi.json"]).validator_url("none").try_it_out_enabled(true)),
             )
             .default_service(web::to(fallback))
+            .wrap(from_fn(body_deadline::body_deadline))
             .wrap(from_fn(cache::serve_cached))
             .wrap(from_fn(conditional::tag_responses))
             .wrap(cors(&self.cors_origins))

@@ -50,12 +50,14 @@ async fn find(state: &AppState, username: &str) -> Result<i64, Box<dyn std::erro
 
 /// Runs `newsdesk backup PATH`: a consistent copy of the live database, then checked.
 pub fn backup(settings: &Settings, path: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
-    if path.exists() {
-        return Err(format!("{} exists; give a new file", path.display()).into());
-    }
     let target = path.to_str().ok_or("the backup path is not valid UTF-8")?;
     let pool = db::open(&settings.database_url)?;
-    db::backup_to(&mut *pool.get()?, target)?;
+    // SQLite copies into an empty file that exists: made first, so that it is private.
+    private_file(path)?;
+    if let Err(err) = db::backup_to(&mut *pool.get()?, target) {
+        let _ = std::fs::remove_file(path);
+        return Err(err.into());
+    }
     match db::integrity_check(target)?.as_str() {
         "ok" => Ok(format!("backed up to {target} (integrity check: ok)")),
         problem => Err(format!("the backup at {target} fails its integrity check: {problem}").into()),
@@ -67,14 +69,23 @@ pub fn export(settings: &Settings, file: Option<&Path>) -> Result<String, Box<dy
     let pool = db::open(&settings.database_url)?;
     let conn = &mut *pool.get()?;
     let counts = match file {
-        Some(path) => {
-            let created =
-                std::fs::File::create_new(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-            db::export::export(conn, &mut std::io::BufWriter::new(created))?
-        }
+        Some(path) => db::export::export(conn, &mut std::io::BufWriter::new(private_file(path)?))?,
         None => db::export::export(conn, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
     };
     Ok(format!("exported {}", describe(&counts)))
+}
+
+/// A new file that only its owner may read or write (`0600`): backups and exports hold
+/// password hashes, drafts and revisions. An existing file is never overwritten.
+fn private_file(path: &Path) -> Result<std::fs::File, String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!("{} exists; give a new file", path.display()),
+        _ => format!("cannot create {}: {e}", path.display()),
+    })
 }
 
 /// Runs `newsdesk import FILE`: all or nothing, into an empty database.

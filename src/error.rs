@@ -73,6 +73,9 @@ pub enum ApiError {
     /// 412: `If-Match` does not match the current representation.
     #[error("If-Match does not match the current version of this resource; fetch it again and retry")]
     PreconditionFailed,
+    /// 408: the body did not arrive in time.
+    #[error("the request body did not arrive within {0} seconds")]
+    RequestTimeout(u64),
     /// 413: the body is over the limit.
     #[error("the request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
@@ -194,6 +197,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -223,6 +227,10 @@ impl ResponseError for ApiError {
             }
             Self::TooManyRequests(seconds) => {
                 headers.insert(header::RETRY_AFTER, header::HeaderValue::from(*seconds));
+            }
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            Self::RequestTimeout(_) => {
+                headers.insert(header::CONNECTION, header::HeaderValue::from_static("close"));
             }
             Self::Unauthorized { invalid_token, .. } => {
                 let challenge = if *invalid_token {

@@ -21,6 +21,14 @@ pub fn to_safe_html(markdown: &str) -> String {
     out
 }
 
+/// Plain text as HTML that shows it as written (for RSS's `description`, which readers
+/// render as HTML).
+pub fn text_to_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    html::push_html(&mut out, std::iter::once(Event::Text(text.into())));
+    out
+}
+
 /// Keeps addresses with a safe scheme (or none, i.e. relative); replaces the rest.
 fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     let scheme = url.split_once(':').map(|(scheme, _)| scheme.to_ascii_lowercase());

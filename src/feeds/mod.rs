@@ -69,7 +69,8 @@ pub fn rss(feed: &Feed) -> String {
         guid.set_permalink(true);
         item.set_guid(guid);
         item.set_pub_date(entry.published.to_rfc2822());
-        item.set_description(entry.summary.clone());
+        // Readers render an RSS description as HTML; the summary is text.
+        item.set_description(markdown::text_to_html(&entry.summary));
         item.set_content(entry.content_html.clone());
         item.set_categories(
             entry
@@ -250,6 +251,7 @@ mod tests {
         assert_eq!(item.title(), Some("“Quotes” & <tags> 日本語"));
         assert_eq!(item.guid().unwrap().value(), "http://x.test/api/v1/news/1");
         assert_eq!(item.content(), Some("<p>x &amp; y</p>"));
+        assert_eq!(item.description(), Some("s &lt; t"), "the summary is text, shown as written");
         assert_eq!(item.dublin_core_ext().unwrap().creators(), ["Robert Williams"]);
         assert_eq!(channel.atom_ext().unwrap().links()[0].href(), "http://x.test/feeds/news.atom?topic=a&region=b");
     }

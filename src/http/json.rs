@@ -10,6 +10,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use serde::de::DeserializeOwned;
 
+use super::body_deadline;
 use crate::error::{ApiError, FieldError};
 
 /// Largest accepted request body.
@@ -32,6 +33,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             }
             let bytes = body.await.map_err(|err| match err.as_error::<PayloadError>() {
                 Some(PayloadError::Overflow) => ApiError::PayloadTooLarge(BODY_LIMIT),
+                Some(PayloadError::Io(io)) if io.kind() == std::io::ErrorKind::TimedOut => {
+                    ApiError::RequestTimeout(body_deadline::BODY_TIMEOUT.as_secs())
+                }
                 _ => {
                     ApiError::BadRequest { detail: format!("cannot read the request body: {err}"), errors: Vec::new() }
                 }

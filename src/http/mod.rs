@@ -2,6 +2,7 @@
 //! (ETag, If-None-Match, If-Match), the cache of anonymous answers, problem bodies for errors raised outside handlers,
 //! rate limiting, security headers and metrics.
 
+pub mod body_deadline;
 pub mod cache;
 pub mod client;
 pub mod conditional;

@@ -24,6 +24,13 @@ fn backup(database_url: &str, path: &std::path::Path) -> std::process::Child {
     newsdesk("backup", path, database_url)
 }
 
+/// Backups and exports hold password hashes and drafts: only their owner may read them.
+fn assert_private(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{} is {mode:o}", path.display());
+}
+
 /// Runs a command to its end: its success and what it printed (stdout, then stderr).
 fn run(command: &str, path: &std::path::Path, database_url: &str) -> (bool, String) {
     let out = newsdesk(command, path, database_url).wait_with_output().unwrap();
@@ -64,6 +71,7 @@ async fn a_backup_taken_under_writes_has_every_write_acknowledged_before_it() {
     let out = running.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("integrity check: ok"));
+    assert_private(&path);
 
     let restored = TestApp::builder().on(target).seed(Seed::None).start().await;
     let found = ids(&restored.get("/api/v1/news?limit=100").await.json());
@@ -106,6 +114,7 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
     let (ok, out) = run("export", &first, &app.database_url());
     assert!(ok, "{out}");
     assert!(out.contains("12 news_items") && out.contains("2 users"), "{out}");
+    assert_private(&first);
 
     let (ok, out) = run("import", &first, &target.url());
     assert!(ok, "{out}");

@@ -83,24 +83,40 @@ async fn feeds_take_the_listing_filters() {
 }
 
 #[actix_web::test]
-async fn text_survives_the_round_trip_and_markup_is_escaped() {
+async fn text_survives_the_round_trip_and_markup_is_escaped_in_every_feed() {
     let app = TestApp::empty().await;
-    let title = "Tom & Jerry: <b>“quoted”</b> 'single' — Ελληνικά 中文 العربية";
-    let body = "Intro with **bold**.\n\n<script>alert('x')</script>\n\n[click](javascript:alert(1))";
-    app.news(title, Some("2023-01-01T00:00:00Z"), json!({"body": body, "summary": "Less < more & so on"})).await;
+    let title = "Tom & Jerry: <b>“quoted”</b> <img src=x onerror=alert(1)> — Ελληνικά 中文 العربية";
+    let summary = "Less < more & <img src=x onerror=alert(1)>";
+    let body = "Intro with **bold**.\n\n<script>alert('x')</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(1))";
+    app.news(title, Some("2023-01-01T00:00:00Z"), json!({"body": body, "summary": summary})).await;
+    let hostile = |html: &str| html.contains("<script") || html.contains("<img") || html.contains("javascript:");
+
     let channel = rss(&app.get("/feeds/news.rss?content=full").await);
     let item = &channel.items()[0];
-    assert_eq!(item.title(), Some(title));
-    assert_eq!(item.description(), Some("Less < more & so on"));
+    assert_eq!(item.title(), Some(title), "titles are text");
+    // Readers render the description and the content as HTML: the summary comes out escaped.
+    assert_eq!(item.description(), Some("Less &lt; more &amp; &lt;img src=x onerror=alert(1)&gt;"));
     let html = item.content().unwrap();
     assert!(html.contains("<strong>bold</strong>"), "{html}");
-    assert!(!html.contains("<script") && !html.contains("javascript:"), "{html}");
+    assert!(!hostile(html), "{html}");
+
     let feed = atom(&app.get("/feeds/news.atom?content=full").await);
-    assert_eq!(feed.entries()[0].title().as_str(), title);
-    assert!(feed.entries()[0].content().unwrap().value().unwrap().contains("&lt;script&gt;"));
+    let entry = &feed.entries()[0];
+    assert_eq!(entry.title().as_str(), title);
+    assert_eq!(entry.title().r#type, atom_syndication::TextType::Text);
+    assert_eq!(
+        (entry.summary().unwrap().as_str(), entry.summary().unwrap().r#type),
+        (summary, atom_syndication::TextType::Text)
+    );
+    let html = entry.content().unwrap().value().unwrap();
+    assert!(html.contains("&lt;script&gt;") && !hostile(html), "{html}");
+
     let doc = json_feed(&app.get("/feeds/news.json?content=full").await);
-    assert_eq!(doc["items"][0]["title"], title);
-    assert!(doc["items"][0]["content_html"].as_str().unwrap().contains("<strong>bold</strong>"));
+    let item = &doc["items"][0];
+    // JSON Feed's `title` and `summary` are plain text by its specification.
+    assert_eq!((item["title"].as_str(), item["summary"].as_str()), (Some(title), Some(summary)));
+    let html = item["content_html"].as_str().unwrap();
+    assert!(html.contains("<strong>bold</strong>") && !hostile(html), "{html}");
 }
 
 #[actix_web::test]

@@ -195,3 +195,20 @@ async fn ipv6_clients_are_counted_by_their_64() {
     app.send(from("[2001:db8:0:1:ffff::2]:4000")).await.problem(429);
     app.send(from("[2001:db8:0:2::1]:4000")).await.assert_status(200);
 }
+
+#[test]
+fn a_body_that_comes_too_slowly_is_cut_off_with_408() {
+    use std::io::Write;
+
+    let db = TestDb::new();
+    let server = Server::start(&db.url(), &["--seed", "none"]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let head = "POST /api/v1/auth/token HTTP/1.1\r\nhost: newsdesk\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{";
+    stream.write_all(head.as_bytes()).unwrap();
+    let started = std::time::Instant::now();
+    let res = server::Reply::read(&mut stream);
+    assert_eq!(res.status, 408, "{}", String::from_utf8_lossy(&res.body));
+    assert_eq!(res.header("content-type"), "application/problem+json");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "answered at the deadline, not held open");
+}

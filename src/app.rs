@@ -22,7 +22,7 @@ use crate::config::{Seed, Settings, SettingsError};
 use crate::error::ApiError;
 use crate::http::cache::{self, ResponseCache};
 use crate::http::client::{self, TrustedProxies};
-use crate::http::metrics::{self, Metrics};
+use crate::http::metrics::{self, Metrics, MetricsAccess};
 use crate::http::rate_limit::{self, ClientLimiter};
 use crate::http::{body_deadline, conditional, json, problems, security};
 use crate::service::{trash, users};
@@ -70,6 +70,9 @@ pub struct Service {
     rate_limiter: Option<Arc<ClientLimiter>>,
     cache: Option<Arc<ResponseCache>>,
     metrics: Arc<Metrics>,
+    metrics_token: Option<String>,
+    /// `/metrics` has a listener of its own (`metrics_app`).
+    metrics_elsewhere: bool,
 }
 
 impl Service {
@@ -111,6 +114,8 @@ impl Service {
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
             cache: ResponseCache::new(settings.cache_mb).map(Arc::new),
             metrics: Arc::new(Metrics::new()?),
+            metrics_token: settings.metrics_token.clone(),
+            metrics_elsewhere: settings.metrics_bind.is_some(),
         })
     }
 
@@ -159,7 +164,13 @@ impl Service {
         if let Some(cache) = self.cache {
             app = app.app_data(web::Data::from(cache));
         }
+        let metrics_access = match (self.metrics_elsewhere, self.metrics_token) {
+            (true, _) => MetricsAccess::Elsewhere,
+            (false, Some(token)) => MetricsAccess::Token(token),
+            (false, None) => MetricsAccess::Public,
+        };
         app.app_data(web::Data::new(self.state))
+            .app_data(web::Data::new(metrics_access))
             .app_data(web::Data::from(self.keys))
             .app_data(web::Data::from(self.throttle))
             .app_data(web::Data::from(self.proxies))
@@ -188,6 +199,30 @@ impl Service {
                 Logger::new(r#"%{client}xi "%r" %s %b %Dms"#)
                     .custom_request_replace("client", |req| client::address(req.request()).to_string()),
             )
+    }
+
+    /// The application of the metrics listener (`NEWSDESK_METRICS_BIND`): `/metrics` alone.
+    pub fn metrics_app(
+        self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    > {
+        let access = self.metrics_token.map_or(MetricsAccess::Public, MetricsAccess::Token);
+        App::new()
+            .app_data(web::Data::new(self.state))
+            .app_data(web::Data::from(self.metrics))
+            .app_data(web::Data::new(access))
+            .service(api::service::metrics)
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound("this listener serves /metrics only".into()))
+            }))
+            .wrap(from_fn(problems::problem_bodies))
     }
 }
 

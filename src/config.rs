@@ -12,6 +12,8 @@
 //! | `NEWSDESK_TOKEN_TTL` | `--token-ttl` | `3600` seconds |
 //! | `NEWSDESK_ADMIN_USERNAME`, `NEWSDESK_ADMIN_PASSWORD` (or `_FILE`) | `--admin-username`, `--admin-password` (`--admin-password-file`) | none |
 //! | `NEWSDESK_TRUSTED_PROXIES` | `--trusted-proxies` | none: forwarding headers are ignored |
+//! | `NEWSDESK_METRICS_TOKEN` | `--metrics-token` | none: `/metrics` needs no token |
+//! | `NEWSDESK_METRICS_BIND` | `--metrics-bind` | none: `/metrics` is on the main listener |
 //! | `NEWSDESK_TRASH_RETENTION_DAYS` | `--trash-retention-days` | `30` (`0` keeps the trash until purged by hand) |
 //! | `NEWSDESK_CACHE_MB` | `--cache-mb` | `16` MiB of anonymous answers kept; `0` is off |
 //! | `RUST_LOG` | | `info` |
@@ -129,6 +131,12 @@ pub struct Settings {
     /// `X-Forwarded-For` header names the client; anyone else's is ignored.
     #[arg(long, env = "NEWSDESK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = client::parse_network, global = true)]
     pub trusted_proxies: Vec<IpNet>,
+    /// A bearer token that scrapes of `/metrics` must send.
+    #[arg(long, env = "NEWSDESK_METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
+    /// Serve `/metrics` on this address only (a port that only the scraper reaches).
+    #[arg(long, env = "NEWSDESK_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
     /// Days a deleted news item stays restorable in the trash before it is purged; 0 keeps
     /// it until an admin purges it.
     #[arg(long, env = "NEWSDESK_TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
@@ -156,6 +164,8 @@ impl Default for Settings {
             admin_password: None,
             admin_password_file: None,
             trusted_proxies: Vec::new(),
+            metrics_token: None,
+            metrics_bind: None,
             trash_retention_days: 30,
             cache_mb: 16,
         }

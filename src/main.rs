@@ -34,6 +34,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether a listen address is reachable from this machine only.
+fn is_loopback(bind: &str) -> bool {
+    bind.parse::<std::net::SocketAddr>().is_ok_and(|addr| addr.ip().is_loopback()) || bind.starts_with("localhost:")
+}
+
 #[actix_web::main]
 async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     let service = Service::start(settings).await?;
@@ -43,6 +48,16 @@ async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     actix_web::rt::spawn(service.clone().watch_other_processes());
     // SIGTERM and SIGINT stop accepting, let in-flight requests finish (up to the shutdown
     // timeout), then the pool closes with the process.
+    if let Some(bind) = &settings.metrics_bind {
+        let metrics = service.clone();
+        let server = HttpServer::new(move || metrics.clone().metrics_app()).bind(bind)?.workers(1).disable_signals();
+        log::info!("serving /metrics on http://{bind}");
+        actix_web::rt::spawn(server.run());
+    } else if settings.metrics_token.is_none() && !is_loopback(&settings.bind) {
+        log::warn!(
+            "/metrics is open to every client; set NEWSDESK_METRICS_TOKEN or NEWSDESK_METRICS_BIND (see docs/DEPLOYMENT.md)"
+        );
+    }
     let workers = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     HttpServer::new(move || service.clone().app())
         .bind(&settings.bind)?

@@ -1,7 +1,7 @@
 //! Service endpoints outside the versioned API: `/health`, `/ready`, `/metrics`, `/openapi.json`.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::State;
 use crate::db;
 use crate::error::ApiError;
-use crate::http::metrics::{Metrics, StoreGauges};
+use crate::http::metrics::{Metrics, MetricsAccess, StoreGauges};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health).service(ready).service(metrics).service(openapi_json);
@@ -52,11 +52,19 @@ pub async fn ready(state: State) -> Result<HttpResponse, ApiError> {
     operation_id = "get_metrics", tag = "service",
     responses(
         (status = 200, description = "Requests by route and status, latency histograms, pool use, database size", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 401, description = "NEWSDESK_METRICS_TOKEN is set and this request does not send it as a bearer token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "NEWSDESK_METRICS_BIND is set: metrics are served on that listener only", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/metrics")]
-pub async fn metrics(state: State, metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(
+    state: State,
+    metrics: web::Data<Metrics>,
+    access: web::Data<MetricsAccess>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    access.admit(&req)?;
     let pool = state.pool.state();
     let max = state.pool.max_size();
     let database_bytes = state.db(|c| db::size_bytes(c).map_err(|err| ApiError::Unavailable(Box::new(err)))).await?;

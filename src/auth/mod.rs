@@ -84,12 +84,12 @@ async fn authenticate(req: &ServiceRequest) -> Result<Caller, ApiError> {
 }
 
 /// Middleware: resolves the caller, or answers 401 for credentials that do not verify, on
-/// every route but the probes and metrics (which take no user's token).
+/// every route but the probes and metrics (whose bearer token, if any, is not a user's).
 pub async fn identify(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if !crate::http::is_probe(req.path()) {
+    if !(crate::http::is_probe(req.path()) || req.path() == "/metrics") {
         match authenticate(&req).await {
             Ok(caller) => {
                 req.extensions_mut().insert(caller);

@@ -1,13 +1,57 @@
 //! Prometheus metrics: requests by route and status, latency histograms by route, and the
-//! state of the store (pool use, database size), read when scraped at `/metrics`.
+//! state of the store (pool use, database size), read when scraped at `/metrics`. What they
+//! show (sign-in failures, admin traffic, the database's size) is for operators: `/metrics`
+//! can be served on a listener of its own (`NEWSDESK_METRICS_BIND`) or only to scrapers that
+//! send `NEWSDESK_METRICS_TOKEN` as a bearer token.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+
+/// Who may scrape `/metrics` on a listener.
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// Anyone (the default, when neither setting is given).
+    Public,
+    /// Scrapers that send this bearer token.
+    Token(String),
+    /// Nobody here: the metrics have a listener of their own.
+    Elsewhere,
+}
+
+impl MetricsAccess {
+    /// Checks a scrape: `Err` with the status it is refused with.
+    pub fn admit(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        match self {
+            Self::Public => Ok(()),
+            Self::Elsewhere => Err(ApiError::NotFound("metrics are served on their own listener".into())),
+            Self::Token(token) => {
+                let sent = req
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split_once(' '))
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, token)| token.trim().as_bytes());
+                match sent {
+                    Some(sent) if bool::from(sent.ct_eq(token.as_bytes())) => Ok(()),
+                    _ => Err(ApiError::Unauthorized {
+                        detail: "metrics need the bearer token set by NEWSDESK_METRICS_TOKEN".into(),
+                        invalid_token: sent.is_some(),
+                    }),
+                }
+            }
+        }
+    }
+}
 
 /// Every metric this service reports, registered once and shared by all workers.
 pub struct Metrics {

@@ -15,8 +15,8 @@ pub mod security;
 pub use conditional::IfMatch;
 pub use json::Json;
 
-/// Paths that load balancers, orchestrators and Prometheus poll: never rate limited, and
-/// never asked for a user's token.
+/// Paths that load balancers and orchestrators poll: never rate limited, and never asked for
+/// a user's token.
 pub fn is_probe(path: &str) -> bool {
-    matches!(path, "/health" | "/ready" | "/metrics")
+    matches!(path, "/health" | "/ready")
 }

@@ -112,6 +112,12 @@ impl Builder {
         self
     }
 
+    /// Scrapes of `/metrics` must send this bearer token.
+    pub fn metrics_token(mut self, token: &str) -> Self {
+        self.settings.metrics_token = Some(token.into());
+        self
+    }
+
     /// Over this database (default: a new one) instead.
     pub fn on(mut self, db: TestDb) -> Self {
         self.db = Some(db);

@@ -212,3 +212,36 @@ fn a_body_that_comes_too_slowly_is_cut_off_with_408() {
     assert_eq!(res.header("content-type"), "application/problem+json");
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "answered at the deadline, not held open");
 }
+
+#[actix_web::test]
+async fn metrics_can_require_a_token() {
+    let app = TestApp::builder().metrics_token("a scrape token that is long").start().await;
+    let scrape = |authorization: Option<&str>| {
+        let req = TestRequest::get().uri("/metrics");
+        match authorization {
+            Some(value) => req.insert_header(("authorization", value.to_owned())),
+            None => req,
+        }
+    };
+    app.send(scrape(None)).await.problem(401);
+    app.send(scrape(Some("Bearer the wrong token"))).await.problem(401);
+    // A user's token is not the scrape token.
+    app.send(scrape(Some(&format!("Bearer {}", app.token)))).await.problem(401);
+    let res = app.send(scrape(Some("Bearer a scrape token that is long"))).await;
+    res.assert_status(200);
+    assert!(String::from_utf8_lossy(&res.body).contains("newsdesk_http_requests_total"));
+}
+
+#[test]
+fn metrics_can_have_a_listener_of_their_own() {
+    let db = TestDb::new();
+    let metrics_port = server::free_port();
+    let metrics_bind = format!("127.0.0.1:{metrics_port}");
+    let server = Server::start(&db.url(), &["--seed", "none", "--metrics-bind", &metrics_bind]);
+    assert_eq!(server.http("GET", "/metrics", &[], None).status, 404, "not on the public listener");
+    let res = server::http(metrics_port, "GET", "/metrics", &[], None);
+    assert_eq!(res.status, 200);
+    assert!(String::from_utf8_lossy(&res.body).contains("newsdesk_db_pool_connections"));
+    let res = server::http(metrics_port, "GET", "/api/v1/news", &[], None);
+    assert_eq!((res.status, res.header("content-type")), (404, "application/problem+json"));
+}

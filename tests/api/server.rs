@@ -86,26 +86,31 @@ impl Server {
         panic!("the server on port {} was not ready within 30 s", self.port);
     }
 
-    /// One HTTP/1.1 exchange on a new connection.
+    /// One HTTP/1.1 exchange with this server.
     pub fn http(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nhost: newsdesk\r\nconnection: close\r\ncontent-length: {}\r\n",
-            body.len()
-        );
-        if !body.is_empty() {
-            request.push_str("content-type: application/json\r\n");
-        }
-        for (name, value) in headers {
-            request.push_str(&format!("{name}: {value}\r\n"));
-        }
-        request.push_str("\r\n");
-        request.push_str(&body);
-        stream.write_all(request.as_bytes()).unwrap();
-        Reply::read(&mut stream)
+        http(self.port, method, path, headers, body)
     }
+}
+
+/// One HTTP/1.1 exchange on a new connection to this port.
+pub fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: newsdesk\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        request.push_str("content-type: application/json\r\n");
+    }
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    stream.write_all(request.as_bytes()).unwrap();
+    Reply::read(&mut stream)
 }
 
 /// What the server answered.

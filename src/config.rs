@@ -12,6 +12,7 @@
 //! | `NEWSDESK_TOKEN_TTL` | `--token-ttl` | `3600` seconds |
 //! | `NEWSDESK_ADMIN_USERNAME`, `NEWSDESK_ADMIN_PASSWORD` (or `_FILE`) | `--admin-username`, `--admin-password` (`--admin-password-file`) | none |
 //! | `NEWSDESK_TRUSTED_PROXIES` | `--trusted-proxies` | none: forwarding headers are ignored |
+//! | `NEWSDESK_REVISIONS_KEEP` | `--revisions-keep` | all (at least 2: the current version and the one before) |
 //! | `NEWSDESK_METRICS_TOKEN` | `--metrics-token` | none: `/metrics` needs no token |
 //! | `NEWSDESK_METRICS_BIND` | `--metrics-bind` | none: `/metrics` is on the main listener |
 //! | `NEWSDESK_TRASH_RETENTION_DAYS` | `--trash-retention-days` | `30` (`0` keeps the trash until purged by hand) |
@@ -131,6 +132,10 @@ pub struct Settings {
     /// `X-Forwarded-For` header names the client; anyone else's is ignored.
     #[arg(long, env = "NEWSDESK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = client::parse_network, global = true)]
     pub trusted_proxies: Vec<IpNet>,
+    /// Revisions kept per news item or organization profile (the newest; at least 2, the
+    /// current version and the one before); all when unset.
+    #[arg(long, env = "NEWSDESK_REVISIONS_KEEP", value_parser = clap::value_parser!(u32).range(2..), global = true)]
+    pub revisions_keep: Option<u32>,
     /// A bearer token that scrapes of `/metrics` must send.
     #[arg(long, env = "NEWSDESK_METRICS_TOKEN", hide_env_values = true, global = true)]
     pub metrics_token: Option<String>,
@@ -164,6 +169,7 @@ impl Default for Settings {
             admin_password: None,
             admin_password_file: None,
             trusted_proxies: Vec::new(),
+            revisions_keep: None,
             metrics_token: None,
             metrics_bind: None,
             trash_retention_days: 30,

@@ -1,9 +1,10 @@
 //! Revisions of news items and organization profiles: `/api/v1/news/{id}/revisions` and
-//! `/api/v1/organizations/{slug}/revisions`. Every stored version is kept (the current one is
-//! the newest); restoring one stores it again as a new revision. Editors only.
+//! `/api/v1/organizations/{slug}/revisions`, paged. Every stored version is kept (the current
+//! one is the newest), or the newest `NEWSDESK_REVISIONS_KEEP`; restoring one stores it again
+//! as a new revision. Editors only.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -11,6 +12,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{State, changed};
 use crate::auth::Editor;
 use crate::db::revisions::Entity;
+use crate::domain::listing::{OffsetParams, Page};
+use crate::domain::params;
 use crate::error::ApiError;
 use crate::http::IfMatch;
 use crate::service::news::NewsItem;
@@ -26,22 +29,43 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(restore_organization_revision);
 }
 
-/// Every version, newest (the current one) first.
+/// One page of the versions, newest (the current one) first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisionList {
     pub items: Vec<Revision>,
+    /// Versions kept, over all pages.
+    pub total: i64,
+    pub limit: u64,
+    pub page: u64,
+}
+
+/// Answers one page of revisions.
+async fn list(
+    state: State,
+    entity: Entity,
+    locate: revisions::Locate,
+    of: String,
+    req: &HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let page = Page::new(&params::read(req.query_string())?)?;
+    let (items, total) = revisions::list(&state, entity, locate, of, page).await?;
+    Ok(HttpResponse::Ok().json(RevisionList { items, total, limit: page.limit, page: page.page }))
 }
 
 /// List the revisions of a news item
 #[utoipa::path(
     operation_id = "list_news_revisions", security(("bearer" = [])), tag = "revisions",
-    params(("id" = String, Path, description = "Id or slug")),
-    responses((status = 200, description = "Every version, newest first", body = RevisionList), crate::openapi::AdminReadErrors)
+    params(("id" = String, Path, description = "Id or slug"), OffsetParams),
+    responses((status = 200, description = "One page of the versions, newest first", body = RevisionList), crate::openapi::ListErrors, crate::openapi::AdminReadErrors)
 )]
 #[get("/news/{id}/revisions")]
-pub async fn list_news_revisions(state: State, _: Editor, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let items = revisions::list(&state, Entity::News, revisions::news_item, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(RevisionList { items }))
+pub async fn list_news_revisions(
+    state: State,
+    _: Editor,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    list(state, Entity::News, revisions::news_item, id.into_inner(), &req).await
 }
 
 /// Get a news item as it was at one revision
@@ -83,17 +107,17 @@ pub async fn restore_news_revision(
 /// List the revisions of an organization's profile
 #[utoipa::path(
     operation_id = "list_organization_revisions", security(("bearer" = [])), tag = "revisions",
-    params(("slug" = String, Path, example = "interpol")),
-    responses((status = 200, description = "Every version, newest first", body = RevisionList), crate::openapi::AdminReadErrors)
+    params(("slug" = String, Path, example = "interpol"), OffsetParams),
+    responses((status = 200, description = "One page of the versions, newest first", body = RevisionList), crate::openapi::ListErrors, crate::openapi::AdminReadErrors)
 )]
 #[get("/organizations/{slug}/revisions")]
 pub async fn list_organization_revisions(
     state: State,
     _: Editor,
     slug: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let items = revisions::list(&state, Entity::Organization, revisions::organization, slug.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(RevisionList { items }))
+    list(state, Entity::Organization, revisions::organization, slug.into_inner(), &req).await
 }
 
 /// Get an organization's profile as it was at one revision

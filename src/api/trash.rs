@@ -3,15 +3,16 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, changed, utc};
 use crate::auth::{Admin, Editor};
 use crate::db;
 use crate::db::news::NewsView;
-use crate::domain::params::{self, bounded, once};
+use crate::domain::listing::{OffsetParams, Page};
+use crate::domain::params;
 use crate::error::ApiError;
 use crate::service::news::NewsItem;
 use crate::service::trash;
@@ -42,20 +43,6 @@ pub struct TrashList {
     pub page: u64,
 }
 
-/// Paging of the trash.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TrashParams {
-    /// Items per page.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
-    #[serde(default, deserialize_with = "once")]
-    limit: Option<String>,
-    /// 1-based page number.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000, default = 1)]
-    #[serde(default, deserialize_with = "once")]
-    page: Option<String>,
-}
-
 fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
     let deleted_at = utc(view.row.deleted_at.unwrap_or_default());
     TrashedItem {
@@ -68,20 +55,15 @@ fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
 
 /// List the news items in the trash
 #[utoipa::path(
-    operation_id = "list_trash", security(("bearer" = [])), tag = "trash", params(TrashParams),
+    operation_id = "list_trash", security(("bearer" = [])), tag = "trash", params(OffsetParams),
     responses((status = 200, description = "One page of the trash", body = TrashList), crate::openapi::ListErrors, crate::openapi::AdminReadErrors)
 )]
 #[get("/trash")]
 pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let query: TrashParams = params::read(req.query_string())?;
-    let limit = params::parsed("limit", query.limit.as_deref(), |v| bounded(v, 1, 100))?.unwrap_or(20);
-    let page = params::parsed("page", query.page.as_deref(), |v| bounded(v, 1, 1_000_000))?.unwrap_or(1);
-    let offset = (page - 1) * limit;
-    let (views, total) = state
-        .db(move |c| Ok(db::news::trashed(c, i64::try_from(limit).unwrap_or(100), i64::try_from(offset).unwrap_or(0))?))
-        .await?;
+    let page = Page::new(&params::read(req.query_string())?)?;
+    let (views, total) = state.db(move |c| Ok(db::news::trashed(c, page.size(), page.offset())?)).await?;
     let items = views.into_iter().map(|view| trashed_item(&state, view)).collect();
-    Ok(HttpResponse::Ok().json(TrashList { items, total, limit, page }))
+    Ok(HttpResponse::Ok().json(TrashList { items, total, limit: page.limit, page: page.page }))
 }
 
 /// Bring a news item back from the trash, unchanged

@@ -22,18 +22,15 @@ impl Entity {
     }
 }
 
-/// Who made a version, and whether it brought back an older one.
+/// Who made a version, whether it brought back an older one, and how many versions of the
+/// thing are kept.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     /// `None` for versions made by the service itself (the demo data, an import).
     pub user: Option<String>,
     pub restored_from: Option<i64>,
-}
-
-impl Origin {
-    pub fn user(username: &str) -> Self {
-        Self { user: Some(username.to_owned()), restored_from: None }
-    }
+    /// The newest versions kept (at least 2: the current one and the one before); `None`: all.
+    pub keep: Option<u32>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -71,12 +68,34 @@ pub fn record(
             revisions::snapshot.eq(snapshot),
         ))
         .execute(conn)?;
+    if let Some(keep) = origin.keep {
+        diesel::delete(
+            revisions::table
+                .filter(revisions::entity.eq(entity.as_str()))
+                .filter(revisions::entity_id.eq(id))
+                .filter(revisions::revision.le(revision - i64::from(keep.max(2)))),
+        )
+        .execute(conn)?;
+    }
     Ok(revision)
 }
 
-/// Every version of the thing, newest first.
-pub fn list(conn: &mut DbConn, entity: Entity, id: i64) -> QueryResult<Vec<RevisionRow>> {
-    of(entity, id).order(revisions::revision.desc()).select(RevisionRow::as_select()).load(conn)
+/// One page of the versions of the thing, newest first, and how many there are.
+pub fn list(
+    conn: &mut DbConn,
+    entity: Entity,
+    id: i64,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<RevisionRow>, i64)> {
+    let rows = of(entity, id)
+        .order(revisions::revision.desc())
+        .limit(limit)
+        .offset(offset)
+        .select(RevisionRow::as_select())
+        .load(conn)?;
+    let total = of(entity, id).count().get_result(conn)?;
+    Ok((rows, total))
 }
 
 /// One version: what is known of it, and the thing as it was (JSON).

@@ -16,6 +16,45 @@ use crate::error::ApiError;
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
 
+/// Paging by offset of the short lists (the trash, revisions), as sent.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OffsetParams {
+    /// Entries per page.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, default = 20)]
+    #[serde(default, deserialize_with = "once")]
+    limit: Option<String>,
+    /// 1-based page number.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000000, default = 1)]
+    #[serde(default, deserialize_with = "once")]
+    page: Option<String>,
+}
+
+/// One page of a list paged by offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub limit: u64,
+    /// 1-based.
+    pub page: u64,
+}
+
+impl Page {
+    pub fn new(params: &OffsetParams) -> Result<Self, ApiError> {
+        let limit = parsed("limit", params.limit.as_deref(), |v| bounded(v, 1, MAX_LIMIT))?.unwrap_or(DEFAULT_LIMIT);
+        let page = parsed("page", params.page.as_deref(), |v| bounded(v, 1, 1_000_000))?.unwrap_or(1);
+        Ok(Self { limit, page })
+    }
+
+    /// Rows skipped before this page (both numbers are bounded, far below `i64::MAX`).
+    pub fn offset(self) -> i64 {
+        i64::try_from((self.page - 1) * self.limit).unwrap_or(i64::MAX)
+    }
+
+    pub fn size(self) -> i64 {
+        i64::try_from(self.limit).unwrap_or(i64::MAX)
+    }
+}
+
 /// Filters shared by the listing, the archive and the feeds, as sent (`NewsFilter::new`
 /// reads them).
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -232,7 +232,8 @@ impl NewsPatch {
 
 pub async fn create(state: &AppState, user: String, write: NewsWrite) -> Result<NewsItem, ApiError> {
     let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
-    let view = state.write(move |c| store(c, None, draft, &Origin::user(&user))).await?;
+    let origin = state.origin(&user);
+    let view = state.write(move |c| store(c, None, draft, &origin)).await?;
     Ok(NewsItem::from(view))
 }
 
@@ -245,11 +246,12 @@ pub async fn replace(
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
     let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+    let origin = state.origin(&user);
     let view = state
         .write(move |c| {
             let current = find(c, &key, Visibility::Everything)?;
             precondition(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &Origin::user(&user))
+            store(c, Some(&current), draft, &origin)
         })
         .await?;
     Ok(NewsItem::from(view))
@@ -264,12 +266,13 @@ pub async fn update(
     patch: NewsPatch,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
+    let origin = state.origin(&user);
     let view = state
         .write(move |c| {
             let current = find(c, &key, Visibility::Everything)?;
             let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
             precondition(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &Origin::user(&user))
+            store(c, Some(&current), draft, &origin)
         })
         .await?;
     Ok(NewsItem::from(view))

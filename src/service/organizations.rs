@@ -261,7 +261,8 @@ impl OrganizationPatch {
 /// Creates an organization, its first revision by `user`.
 pub async fn create(state: &AppState, user: String, write: OrganizationWrite) -> Result<Organization, ApiError> {
     let org = write.validate()?;
-    state.write(move |c| org.save(c, None, &Origin::user(&user))).await
+    let origin = state.origin(&user);
+    state.write(move |c| org.save(c, None, &origin)).await
 }
 
 /// Replaces a profile; `precondition` sees the current one first (`If-Match`).
@@ -273,11 +274,12 @@ pub async fn replace(
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Organization, ApiError> {
     let org = write.validate()?;
+    let origin = state.origin(&user);
     state
         .write(move |c| {
             let current = find(c, &slug)?;
             precondition(&Organization::from(current.clone()))?;
-            org.save(c, Some(&current), &Origin::user(&user))
+            org.save(c, Some(&current), &origin)
         })
         .await
 }
@@ -291,12 +293,13 @@ pub async fn update(
     patch: OrganizationPatch,
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Organization, ApiError> {
+    let origin = state.origin(&user);
     state
         .write(move |c| {
             let current = find(c, &slug)?;
             let org = patch.apply(&current).validate()?;
             precondition(&Organization::from(current.clone()))?;
-            org.save(c, Some(&current), &Origin::user(&user))
+            org.save(c, Some(&current), &origin)
         })
         .await
 }

@@ -1,6 +1,6 @@
 //! Revisions of news items and organization profiles: every stored version is kept (the
-//! current one is the newest); restoring one stores it again, as a new revision, through the
-//! same rules as any write.
+//! current one is the newest), or the newest `NEWSDESK_REVISIONS_KEEP`; restoring one stores
+//! it again, as a new revision, through the same rules as any write.
 
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
@@ -12,6 +12,7 @@ use super::organizations::{self, Organization, OrganizationWrite};
 use crate::db::revisions::{Entity, Origin, RevisionRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates::utc;
+use crate::domain::listing::Page;
 use crate::domain::news::{NewsDraft, Visibility};
 use crate::domain::slug::Key;
 use crate::error::ApiError;
@@ -72,7 +73,7 @@ struct Restoring<'a> {
     entity: Entity,
     id: i64,
     revision: &'a str,
-    user: String,
+    origin: Origin,
 }
 
 impl Restoring<'_> {
@@ -88,7 +89,7 @@ impl Restoring<'_> {
     ) -> Result<T, ApiError> {
         let (revision, json) = find_revision(conn, self.entity, self.id, self.revision)?;
         precondition(shown)?;
-        let origin = Origin { user: Some(self.user), restored_from: Some(revision) };
+        let origin = Origin { restored_from: Some(revision), ..self.origin };
         // What can no longer be stored as it was (a topic it names is gone, its slug is taken)
         // conflicts with the current state: it is not a bad request.
         store(conn, &json, &origin).map_err(|err| match err {
@@ -121,15 +122,21 @@ pub fn organization(conn: &mut DbConn, slug: &str) -> Result<i64, ApiError> {
     Ok(organizations::find(conn, slug)?.id)
 }
 
-/// Every revision of what `locate` finds, newest first.
-pub async fn list(state: &AppState, entity: Entity, locate: Locate, of: String) -> Result<Vec<Revision>, ApiError> {
-    let rows = state
+/// One page of the revisions of what `locate` finds, newest first, and how many there are.
+pub async fn list(
+    state: &AppState,
+    entity: Entity,
+    locate: Locate,
+    of: String,
+    page: Page,
+) -> Result<(Vec<Revision>, i64), ApiError> {
+    let (rows, total) = state
         .db(move |c| {
             let id = locate(c, &of)?;
-            Ok(db::revisions::list(c, entity, id)?)
+            Ok(db::revisions::list(c, entity, id, page.size(), page.offset())?)
         })
         .await?;
-    Ok(rows.into_iter().map(Revision::from).collect())
+    Ok((rows.into_iter().map(Revision::from).collect(), total))
 }
 
 /// One revision of what `locate` finds, as it was stored (JSON).
@@ -156,11 +163,12 @@ pub async fn restore_news(
     revision: String,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
+    let origin = state.origin(&user);
     let view = state
         .write(move |c| {
             let current = news::find(c, &news_key(&segment)?, Visibility::Everything)?;
             let shown = NewsItem::from(current.clone());
-            let restoring = Restoring { entity: Entity::News, id: current.row.id, revision: &revision, user };
+            let restoring = Restoring { entity: Entity::News, id: current.row.id, revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
                 let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
                 let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
@@ -179,11 +187,12 @@ pub async fn restore_organization(
     revision: String,
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Organization, ApiError> {
+    let origin = state.origin(&user);
     state
         .write(move |c| {
             let current = organizations::find(c, &slug)?;
             let shown = Organization::from(current.clone());
-            let restoring = Restoring { entity: Entity::Organization, id: current.id, revision: &revision, user };
+            let restoring = Restoring { entity: Entity::Organization, id: current.id, revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
                 as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin)
             })

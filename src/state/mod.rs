@@ -9,6 +9,7 @@ use std::sync::Arc;
 use actix_web::web;
 
 use crate::config::Settings;
+use crate::db::revisions::Origin;
 use crate::db::{self, DbConn, DbPool};
 use crate::error::ApiError;
 use totals::Totals;
@@ -27,6 +28,8 @@ pub struct AppState {
     content: Arc<db::version::ContentVersion>,
     /// Listing totals kept per filter; `None` when caching is off.
     pub totals: Option<Arc<Totals>>,
+    /// Revisions kept per news item or profile; `None`: all.
+    revisions_keep: Option<u32>,
 }
 
 /// The state as handlers extract it.
@@ -45,6 +48,7 @@ impl AppState {
             committer,
             content: Arc::new(db::version::ContentVersion::new(shared)),
             totals: Totals::new(settings.cache_mb).map(Arc::new),
+            revisions_keep: settings.revisions_keep,
         })
     }
 
@@ -101,6 +105,11 @@ impl AppState {
                 Err(err) => log::warn!("cannot poll the content version: {err}"),
             }
         }
+    }
+
+    /// How a version stored by `user` is recorded.
+    pub fn origin(&self, user: &str) -> Origin {
+        Origin { user: Some(user.to_owned()), restored_from: None, keep: self.revisions_keep }
     }
 
     /// An absolute URL for a path of this service.

@@ -112,6 +112,12 @@ impl Builder {
         self
     }
 
+    /// Keeps only the newest `keep` revisions of each item and profile.
+    pub fn revisions_keep(mut self, keep: u32) -> Self {
+        self.settings.revisions_keep = Some(keep);
+        self
+    }
+
     /// Scrapes of `/metrics` must send this bearer token.
     pub fn metrics_token(mut self, token: &str) -> Self {
         self.settings.metrics_token = Some(token.into());

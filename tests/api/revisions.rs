@@ -114,3 +114,51 @@ async fn organization_profiles_keep_their_versions_too() {
     app.get("/api/v1/organizations/interpol").await.assert_status(200);
     app.get("/api/v1/organizations/interpol/revisions").await.problem(401);
 }
+
+/// The revision numbers of one page of a list.
+fn numbers(list: &serde_json::Value) -> Vec<i64> {
+    list["items"].as_array().unwrap().iter().map(|r| r["revision"].as_i64().unwrap()).collect()
+}
+
+#[actix_web::test]
+async fn revision_lists_are_paged() {
+    let app = TestApp::demo().await;
+    for n in 0..4 {
+        app.patch("/api/v1/news/1", &json!({"title": format!("Edit {n}")})).await.assert_status(200);
+    }
+    let first = app.get_authed("/api/v1/news/1/revisions?limit=2").await.json();
+    assert_eq!((numbers(&first), first["total"].clone(), first["limit"].clone()), (vec![5, 4], json!(5), json!(2)));
+    let last = app.get_authed("/api/v1/news/1/revisions?limit=2&page=3").await.json();
+    assert_eq!(numbers(&last), [1]);
+    assert_eq!(app.get_authed("/api/v1/news/1/revisions").await.json()["limit"], 20);
+    for bad in ["limit=0", "limit=101", "page=0", "limit=x", "page=1&page=2", "offset=3"] {
+        let res = app.get_authed(&format!("/api/v1/news/1/revisions?{bad}")).await;
+        res.problem(400);
+    }
+    let profile = app.get_authed("/api/v1/organizations/interpol/revisions?limit=1").await.json();
+    assert_eq!((numbers(&profile), profile["total"].clone()), (vec![1], json!(1)));
+}
+
+#[actix_web::test]
+async fn only_the_newest_revisions_are_kept_when_asked() {
+    let app = TestApp::builder().revisions_keep(2).start().await;
+    for n in 0..5 {
+        app.patch("/api/v1/news/1", &json!({"title": format!("Edit {n}")})).await.assert_status(200);
+        app.patch("/api/v1/organizations/interpol", &json!({"tagline": format!("Tagline {n}")}))
+            .await
+            .assert_status(200);
+    }
+    let list = app.get_authed("/api/v1/news/1/revisions").await.json();
+    assert_eq!(
+        (numbers(&list), list["total"].clone()),
+        (vec![6, 5], json!(2)),
+        "the current version and the one before"
+    );
+    assert_eq!(numbers(&app.get_authed("/api/v1/organizations/interpol/revisions").await.json()), [6, 5]);
+    app.get_authed("/api/v1/news/1/revisions/4").await.problem(404);
+    // The one before the current can still be restored.
+    let restored = app.post("/api/v1/news/1/revisions/5/restore", &json!({})).await;
+    restored.assert_status(200);
+    assert_eq!(restored.json()["title"], "Edit 3");
+    assert_eq!(numbers(&app.get_authed("/api/v1/news/1/revisions").await.json()), [7, 6]);
+}

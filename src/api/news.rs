@@ -1,13 +1,11 @@
 //! News items: `/api/v1/news` (listing, archive counts, CRUD).
 
-use std::collections::BTreeMap;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{State, changed, created, utc};
+use super::{State, changed, created};
 use crate::auth::{Editor, Reader};
 use crate::db;
 use crate::domain::dates::{self, Granularity};
@@ -212,14 +210,8 @@ pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Res
     let filter = NewsFilter::new(&filter)?;
     let granularity = params::parsed("granularity", archive.granularity.as_deref(), Granularity::parse)?
         .unwrap_or(Granularity::Month);
-    let tz = filter.tz;
-    let instants =
-        state.db(move |c| Ok(db::news::published_instants(c, &filter, reader.visibility, dates::now())?)).await?;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for t in instants {
-        *counts.entry(granularity.label(utc(t), tz)).or_default() += 1;
-    }
-    let periods = counts.into_iter().rev().map(|(period, count)| PeriodCount { period, count }).collect();
+    let counts = state.db(move |c| news::archive(c, &filter, granularity, reader.visibility)).await?;
+    let periods = counts.into_iter().map(|(period, count)| PeriodCount { period, count }).collect();
     Ok(HttpResponse::Ok().json(Archive { periods }))
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::IntoSql;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
 use super::authors::{self, AuthorRow};
 use super::revisions::{self, Entity};
@@ -102,69 +102,82 @@ pub struct Page {
 }
 
 type Condition = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = Bool>>;
+/// A condition on columns that may be null (`published_at`, the references).
+type Clause = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = Nullable<Bool>>>;
 
 /// Items matching the filter that `visibility` may see, unordered (`search` made ready for
 /// the filter's search words, if any).
-fn filtered<'a>(
-    filter: &'a NewsFilter,
+fn filtered(
+    filter: &NewsFilter,
     visibility: Visibility,
     now: DateTime<Utc>,
     search: Option<Search>,
-) -> news_items::BoxedQuery<'a, Backend> {
+) -> news_items::BoxedQuery<'static, Backend> {
+    news_items::table.filter(conditions(filter, visibility, now, search)).into_boxed()
+}
+
+/// What `filtered` selects, as one condition (a grouped query, which diesel cannot box, takes
+/// it too).
+fn conditions(filter: &NewsFilter, visibility: Visibility, now: DateTime<Utc>, search: Option<Search>) -> Clause {
     use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
     // Trashed items are seen only through the trash.
-    let mut query = news_items::table.filter(news_items::deleted_at.is_null()).into_boxed();
+    let mut all: Vec<Clause> = vec![Box::new(news_items::deleted_at.is_null().nullable())];
     if visibility == Visibility::Public {
         let published: &str = NewsStatus::Published.into();
-        query = match search {
+        all.push(match search {
             // True of most items, as SQLite's planner cannot know without statistics.
-            Some(search) if search.looks_up_matches() => {
-                query.filter(sql::<Bool>("likelihood(news_items.status = ").bind::<Text, _>(published).sql(", 0.95)"))
-            }
-            _ => query.filter(status.eq(published)),
-        };
+            Some(search) if search.looks_up_matches() => Box::new(
+                sql::<Nullable<Bool>>("likelihood(news_items.status = ").bind::<Text, _>(published).sql(", 0.95)"),
+            ),
+            _ => Box::new(status.eq(published).nullable()),
+        });
     }
     if let Some(start) = filter.range.start {
-        query = query.filter(published_at.ge(start.naive_utc()));
+        all.push(Box::new(published_at.ge(start.naive_utc())));
     }
     // One upper bound, the tighter of the range's end and (for anonymous readers) now: given
     // both, SQLite bounds its index walk by either, and walked years past a month's end.
     let now = now.naive_utc();
     match (filter.range.end.map(|end| end.naive_utc()), visibility) {
-        (Some(end), Visibility::Public) if end > now => query = query.filter(published_at.le(now)),
-        (Some(end), _) => query = query.filter(published_at.lt(end)),
-        (None, Visibility::Public) => query = query.filter(published_at.le(now)),
+        (Some(end), Visibility::Public) if end > now => all.push(Box::new(published_at.le(now))),
+        (Some(end), _) => all.push(Box::new(published_at.lt(end))),
+        (None, Visibility::Public) => all.push(Box::new(published_at.le(now))),
         (None, Visibility::Everything) => {}
     }
     if let Some(since) = filter.updated_since {
-        query = query.filter(updated_at.gt(since.naive_utc()));
+        all.push(Box::new(updated_at.gt(since.naive_utc()).nullable()));
     }
-    let term_ids = |kind: &'static str, slugs: &'a [String]| {
-        terms::table.filter(terms::kind.eq(kind)).filter(terms::slug.eq_any(slugs)).select(terms::id.nullable())
+    let term_ids = |kind: &'static str, slugs: &[String]| {
+        terms::table
+            .filter(terms::kind.eq(kind))
+            .filter(terms::slug.eq_any(slugs.to_vec()))
+            .select(terms::id.nullable())
     };
     if !filter.topics.is_empty() {
-        query = query.filter(topic_id.eq_any(term_ids("topic", &filter.topics)));
+        all.push(Box::new(topic_id.eq_any(term_ids("topic", &filter.topics))));
     }
     if !filter.regions.is_empty() {
-        query = query.filter(region_id.eq_any(term_ids("region", &filter.regions)));
+        all.push(Box::new(region_id.eq_any(term_ids("region", &filter.regions))));
     }
     if !filter.authors.is_empty() {
-        query = query.filter(author_id.eq_any(filter.authors.iter().copied().map(Some).collect::<Vec<_>>()));
+        all.push(Box::new(author_id.eq_any(filter.authors.iter().copied().map(Some).collect::<Vec<_>>())));
     }
     if !filter.tags.is_empty() {
-        query = query
-            .filter(id.eq_any(news_tags::table.filter(news_tags::tag.eq_any(&filter.tags)).select(news_tags::news_id)));
+        let tagged = news_tags::table.filter(news_tags::tag.eq_any(filter.tags.clone())).select(news_tags::news_id);
+        all.push(Box::new(id.eq_any(tagged).nullable()));
     }
     if !filter.statuses.is_empty() {
-        query = query.filter(status.eq_any(filter.statuses.clone()));
+        all.push(Box::new(status.eq_any(filter.statuses.clone()).nullable()));
     }
     if let Some(organization) = filter.organization {
-        query = query.filter(organization_id.eq(organization));
+        all.push(Box::new(organization_id.eq(organization)));
     }
     if let (Some(terms), Some(search)) = (&filter.search, search) {
-        query = query.filter(search.matches(terms));
+        all.push(Box::new(search.matches(terms).nullable()));
     }
-    query
+    all.into_iter()
+        .reduce(|both, next| Box::new(both.and(next)))
+        .unwrap_or_else(|| Box::new(true.into_sql::<Nullable<Bool>>()))
 }
 
 /// Rows after the cursor position in `order`. Anonymous readers see only dated items, so
@@ -314,16 +327,45 @@ fn page_of(
     Ok((hydrate(conn, rows)?, has_more))
 }
 
-/// Publication instants of the matching items, for archive counts.
-pub fn published_instants(
+/// Counts of the matching items per span of `span_seconds` of publication time: each span's
+/// start (seconds since the epoch, a multiple of the span) and its count. The grouping runs in
+/// the database, so the answer grows with the time the archive covers, not with its items.
+pub fn published_per_span(
     conn: &mut DbConn,
     filter: &NewsFilter,
     visibility: Visibility,
     now: DateTime<Utc>,
+    span_seconds: i64,
+) -> QueryResult<Vec<(i64, i64)>> {
+    let seconds = if super::is_postgres(conn) {
+        "CAST(extract(epoch FROM news_items.published_at) AS BIGINT)"
+    } else {
+        "CAST(strftime('%s', news_items.published_at) AS INTEGER)"
+    };
+    // The span's start, rounded down for instants before 1970 too (`%` keeps the sign).
+    let start = format!("({seconds} - (({seconds} % {span_seconds}) + {span_seconds}) % {span_seconds})");
+    let search = prepare(conn, filter, false)?;
+    news_items::table
+        .filter(conditions(filter, visibility, now, search))
+        .filter(news_items::published_at.is_not_null())
+        .group_by(sql::<BigInt>(&start))
+        .select((sql::<BigInt>(&start), sql::<BigInt>("count(*)")))
+        .load(conn)
+}
+
+/// Publication instants of the matching items within `[from, until)`, for the rare span
+/// that crosses a period's boundary in the reader's time zone.
+pub fn published_between(
+    conn: &mut DbConn,
+    filter: &NewsFilter,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+    (from, until): (NaiveDateTime, NaiveDateTime),
 ) -> QueryResult<Vec<NaiveDateTime>> {
     let search = prepare(conn, filter, false)?;
     filtered(filter, visibility, now, search)
-        .filter(news_items::published_at.is_not_null())
+        .filter(news_items::published_at.ge(from))
+        .filter(news_items::published_at.lt(until))
         .select(news_items::published_at.assume_not_null())
         .load(conn)
 }

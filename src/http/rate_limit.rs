@@ -1,6 +1,6 @@
 //! Per-client rate limiting of anonymous requests (reads and sign-ins): over the limit a
 //! client gets 429 with `Retry-After`; every limited answer carries the IETF `RateLimit` and
-//! `RateLimit-Policy` headers. Requests whose credentials verified (see `auth::identify`),
+//! `RateLimit-Policy` headers. Searches and archive counts have a smaller budget of their own. Requests whose credentials verified (see `auth::identify`),
 //! health probes and metrics scrapes are not limited here; a junk `Authorization` header is
 //! no pass (it is refused with 401 before this point).
 
@@ -24,34 +24,93 @@ use crate::http::client;
 
 /// Clients remembered before idle ones are forgotten.
 const MAX_CLIENTS: usize = 100_000;
+/// The costly requests' budget is this fraction of the general one.
+const COSTLY_SHARE: u32 = 10;
 
 type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
 
-/// Requests per minute per client address, as a GCRA bucket that refills continuously.
-pub struct ClientLimiter {
+/// One budget: requests per minute per client, as a GCRA bucket that refills continuously.
+struct Budget {
+    name: &'static str,
     limiter: Limiter,
     per_minute: u32,
+}
+
+/// Where a request stands with one budget.
+struct Standing {
+    name: &'static str,
+    per_minute: u32,
+    remaining: u32,
+    /// Seconds until the bucket is full again, or until the next request is allowed.
+    reset: u64,
+}
+
+impl Budget {
+    fn new(name: &'static str, per_minute: u32) -> Option<Self> {
+        let quota = Quota::per_minute(NonZeroU32::new(per_minute)?);
+        Some(Self {
+            name,
+            limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
+            per_minute,
+        })
+    }
+
+    /// Spends one request of `client`'s budget: `Err` when it is spent.
+    fn spend(&self, client: IpAddr) -> Result<Standing, Standing> {
+        let outcome = self.limiter.check_key(&client);
+        if self.limiter.len() > MAX_CLIENTS {
+            self.limiter.retain_recent();
+        }
+        let standing =
+            |remaining: u32, reset: u64| Standing { name: self.name, per_minute: self.per_minute, remaining, reset };
+        match outcome {
+            Ok(snapshot) => {
+                let remaining = snapshot.remaining_burst_capacity();
+                // Seconds until the spent requests have flowed back into the bucket.
+                let used = u64::from(self.per_minute - remaining);
+                Ok(standing(remaining, (used * 60).div_ceil(u64::from(self.per_minute))))
+            }
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                Err(standing(0, wait.max(Duration::from_secs(1)).as_secs_f64().ceil() as u64))
+            }
+        }
+    }
+}
+
+/// The anonymous budgets: every request spends from the general one; searches (`q=`) and
+/// archive counts, which cost far more to compute and dodge the response cache by varying
+/// the URL, also spend from a budget a tenth its size.
+pub struct ClientLimiter {
+    general: Budget,
+    costly: Budget,
 }
 
 impl ClientLimiter {
     /// `None` when `per_minute` is 0: limiting is off.
     pub fn new(per_minute: u32) -> Option<Self> {
-        let quota = Quota::per_minute(NonZeroU32::new(per_minute)?);
-        Some(Self { limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(), per_minute })
+        Some(Self {
+            general: Budget::new("anonymous", per_minute)?,
+            costly: Budget::new("search", (per_minute / COSTLY_SHARE).max(1))?,
+        })
     }
+}
 
-    /// Seconds until `used` spent requests have flowed back into the bucket.
-    fn refill_seconds(&self, used: u32) -> u64 {
-        (u64::from(used) * 60).div_ceil(u64::from(self.per_minute))
-    }
+/// Whether a request is one of the costly kind.
+fn is_costly(req: &ServiceRequest) -> bool {
+    req.path() == "/api/v1/news/archive"
+        || form_urlencoded::parse(req.query_string().as_bytes())
+            .any(|(key, value)| key == "q" && !value.trim().is_empty())
+}
 
-    fn headers(&self, headers: &mut HeaderMap, remaining: u32, reset: u64) {
-        let policy = format!("\"anonymous\";q={};w=60", self.per_minute);
-        let state = format!("\"anonymous\";r={remaining};t={reset}");
-        for (name, value) in [("ratelimit-policy", policy), ("ratelimit", state)] {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(HeaderName::from_static(name), value);
-            }
+/// The IETF headers for the budgets a request spent from.
+fn headers(headers: &mut HeaderMap, standings: &[Standing]) {
+    let join = |item: &dyn Fn(&Standing) -> String| standings.iter().map(item).collect::<Vec<_>>().join(", ");
+    let policy = join(&|s| format!("\"{}\";q={};w=60", s.name, s.per_minute));
+    let state = join(&|s| format!("\"{}\";r={};t={}", s.name, s.remaining, s.reset));
+    for (name, value) in [("ratelimit-policy", policy), ("ratelimit", state)] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(HeaderName::from_static(name), value);
         }
     }
 }
@@ -66,24 +125,20 @@ pub async fn rate_limit(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let client = client::bucket(client::address(req.request()));
-    let outcome = limiter.limiter.check_key(&client);
-    if limiter.limiter.len() > MAX_CLIENTS {
-        limiter.limiter.retain_recent();
-    }
-    match outcome {
-        Ok(snapshot) => {
-            let mut res = next.call(req).await?;
-            let remaining = snapshot.remaining_burst_capacity();
-            limiter.headers(res.headers_mut(), remaining, limiter.refill_seconds(limiter.per_minute - remaining));
-            Ok(res.map_into_boxed_body())
-        }
-        Err(not_until) => {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let retry_after = wait.max(Duration::from_secs(1)).as_secs_f64().ceil() as u64;
-            let mut res = ApiError::TooManyRequests(retry_after).error_response();
-            limiter.headers(res.headers_mut(), 0, retry_after);
-            let (req, _) = req.into_parts();
-            Ok(ServiceResponse::new(req, res.map_into_boxed_body()))
+    let budgets = if is_costly(&req) { vec![&limiter.general, &limiter.costly] } else { vec![&limiter.general] };
+    let mut standings = Vec::with_capacity(budgets.len());
+    for budget in budgets {
+        match budget.spend(client) {
+            Ok(standing) => standings.push(standing),
+            Err(spent) => {
+                let mut res = ApiError::TooManyRequests(spent.reset).error_response();
+                headers(res.headers_mut(), &[spent]);
+                let (req, _) = req.into_parts();
+                return Ok(ServiceResponse::new(req, res.map_into_boxed_body()));
+            }
         }
     }
+    let mut res = next.call(req).await?;
+    headers(res.headers_mut(), &standings);
+    Ok(res.map_into_boxed_body())
 }

@@ -1,6 +1,8 @@
 //! News items: the representation clients see, and the rules of a write (references
 //! resolved, a unique slug, the revision kept), run inside the write transaction.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
@@ -10,7 +12,8 @@ use crate::db::news::{NewsForm, NewsView, References};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
-use crate::domain::dates::{self, utc};
+use crate::domain::dates::{self, Granularity, utc};
+use crate::domain::listing::NewsFilter;
 use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::{Key, Slug};
@@ -228,6 +231,34 @@ impl NewsPatch {
             published_at: self.published_at.map_or(row.published_at.map(utc), |t| t.map(|t| t.0)),
         }
     }
+}
+
+/// Counts of the items `filter` matches per period of `granularity` in the filter's time zone,
+/// newest first. The database counts per span of time (a UTC day, or a quarter hour, the
+/// finest step of any zone's offset, elsewhere); a span that a period's boundary crosses
+/// (offsets of another era) is counted item by item.
+pub fn archive(
+    conn: &mut DbConn,
+    filter: &NewsFilter,
+    granularity: Granularity,
+    visibility: Visibility,
+) -> Result<Vec<(String, u64)>, ApiError> {
+    let now = dates::now();
+    let span: i64 = if filter.tz == chrono_tz::UTC { 86_400 } else { 900 };
+    let label = |seconds: i64| DateTime::from_timestamp(seconds, 0).map(|t| granularity.label(t, filter.tz));
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for (start, count) in db::news::published_per_span(conn, filter, visibility, now, span)? {
+        let (Some(first), Some(last)) = (label(start), label(start + span - 1)) else { continue };
+        if first == last {
+            *counts.entry(first).or_default() += count.unsigned_abs();
+            continue;
+        }
+        let bounds = |seconds| DateTime::from_timestamp(seconds, 0).map(|t| t.naive_utc()).unwrap_or_default();
+        for t in db::news::published_between(conn, filter, visibility, now, (bounds(start), bounds(start + span)))? {
+            *counts.entry(granularity.label(utc(t), filter.tz)).or_default() += 1;
+        }
+    }
+    Ok(counts.into_iter().rev().collect())
 }
 
 pub async fn create(state: &AppState, user: String, write: NewsWrite) -> Result<NewsItem, ApiError> {

@@ -288,6 +288,25 @@ async fn archive_counts_per_period_newest_first() {
 }
 
 #[actix_web::test]
+async fn archive_periods_follow_the_readers_time_zone_to_the_second() {
+    let app = TestApp::empty().await;
+    // Either side of midnight in Kolkata (UTC+05:30), and of midnight in Paris in 1900, when
+    // its offset was the 9 min 21 s of Paris Mean Time.
+    for at in ["2023-06-08T18:29:00Z", "2023-06-08T18:31:00Z", "1900-01-01T23:50:00Z", "1900-01-01T23:51:00Z"] {
+        app.news(&format!("At {at}"), Some(at), json!({})).await;
+    }
+    let kolkata = app.get("/api/v1/news/archive?granularity=day&tz=Asia/Kolkata&from=2023-01-01").await.json();
+    assert_eq!(
+        kolkata,
+        json!({"periods": [{"period": "2023-06-09", "count": 1}, {"period": "2023-06-08", "count": 1}]})
+    );
+    let paris = app.get("/api/v1/news/archive?granularity=day&tz=Europe/Paris&to=1901-01-01").await.json();
+    assert_eq!(paris, json!({"periods": [{"period": "1900-01-02", "count": 1}, {"period": "1900-01-01", "count": 1}]}));
+    let utc = app.get("/api/v1/news/archive?granularity=year").await.json();
+    assert_eq!(utc, json!({"periods": [{"period": "2023", "count": 2}, {"period": "1900", "count": 2}]}));
+}
+
+#[actix_web::test]
 async fn bad_parameters_answer_400_naming_them() {
     let app = TestApp::demo().await;
     for (query, param) in [

@@ -245,3 +245,24 @@ fn metrics_can_have_a_listener_of_their_own() {
     let res = server::http(metrics_port, "GET", "/api/v1/news", &[], None);
     assert_eq!((res.status, res.header("content-type")), (404, "application/problem+json"));
 }
+
+#[actix_web::test]
+async fn searches_and_archive_counts_have_a_smaller_budget() {
+    let app = TestApp::builder().rate_limit(20).start().await;
+    let from = |uri: &str| TestRequest::get().uri(uri).peer_addr("192.0.2.9:4000".parse().unwrap());
+    for uri in ["/api/v1/news?q=police", "/feeds/news.rss?q=interpol"] {
+        let res = app.send(from(uri)).await;
+        res.assert_status(200);
+        assert_eq!(res.header("ratelimit-policy"), Some(r#""anonymous";q=20;w=60, "search";q=2;w=60"#));
+    }
+    // Each new search word is a new URL that no kept answer serves: the budget holds anyway.
+    for uri in ["/api/v1/news?q=another", "/api/v1/news/archive", "/api/v1/news/archive?granularity=day"] {
+        let res = app.send(from(uri)).await;
+        res.problem(429);
+        assert!(res.header("ratelimit").unwrap().starts_with(r#""search";r=0;"#), "{uri}");
+    }
+    // Plain reads still have their own, larger budget.
+    let res = app.send(from("/api/v1/news?on=2023-06")).await;
+    res.assert_status(200);
+    assert_eq!(res.header("ratelimit-policy"), Some(r#""anonymous";q=20;w=60"#));
+}

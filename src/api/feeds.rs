@@ -19,8 +19,10 @@ use crate::domain::params::{self, bounded, once};
 use crate::error::ApiError;
 use crate::feeds::{self, Entry, Feed, markdown};
 
-/// How long a feed may be cached when nothing is scheduled to appear sooner.
-const MAX_AGE: i64 = 300;
+/// How long a feed may be cached: the same whatever is scheduled (a lifetime that shrank
+/// toward the next scheduled item would tell anyone one is coming), so a cache may show a
+/// scheduled item this late. This process's own cache ends the kept feed on time.
+const MAX_AGE: i64 = 60;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(rss_feed).service(atom_feed).service(json_feed);
@@ -88,12 +90,15 @@ async fn feed(state: State, req: HttpRequest, format: Format) -> Result<HttpResp
         page: None,
         fields: None,
     };
-    let (items, organization, changed_at, (latest, next)) = state
+    let (items, organization, news_changed_at) = state
         .db(move |c| {
             let (items, _) = db::news::page(c, &query, Visibility::Public, now)?;
-            Ok((items, db::organizations::first(c)?, db::changed_at(c)?, db::news::publication_bounds(c, now)?))
+            Ok((items, db::organizations::first(c)?, db::news::public_changed_at(c, now)?))
         })
         .await?;
+    // Dated by what anonymous readers see (the news and the profile that names the feed),
+    // never by hidden work such as a draft saved.
+    let changed_at = news_changed_at.max(organization.as_ref().map(|o| o.updated_at)).unwrap_or_default();
 
     let name = organization.as_ref().map_or("newsdesk", |o| o.name.as_str());
     let self_url = match req.query_string() {
@@ -121,16 +126,11 @@ async fn feed(state: State, req: HttpRequest, format: Format) -> Result<HttpResp
         Format::Json => (feeds::json(&feed), feeds::JSON_FEED_TYPE),
     };
 
-    // Changes date the feed, and so does the latest publication: a scheduled item that has
-    // come changes the feed without any write.
-    let last_modified = latest.map_or(changed_at, |latest| latest.max(changed_at)).and_utc();
     let last_modified =
-        SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(last_modified.timestamp()).unwrap_or(0));
-    // No cache may keep the feed past the moment the next scheduled item is due.
-    let max_age = next.map_or(MAX_AGE, |next| (next.and_utc() - now).num_seconds().clamp(0, MAX_AGE));
+        SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(changed_at.and_utc().timestamp()).unwrap_or(0));
     Ok(HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={MAX_AGE}")))
         .insert_header((header::LAST_MODIFIED, HttpDate::from(last_modified)))
         .body(body))
 }

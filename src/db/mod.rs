@@ -253,11 +253,6 @@ pub fn next_change(conn: &mut DbConn) -> diesel::QueryResult<i64> {
     diesel::update(table).set(change_seq.eq(change_seq + 1)).returning(change_seq).get_result(conn)
 }
 
-/// When anything stored last changed (through `write`).
-pub fn changed_at(conn: &mut DbConn) -> diesel::QueryResult<chrono::NaiveDateTime> {
-    schema::content_clock::table.select(schema::content_clock::changed_at).first(conn)
-}
-
 /// How many writes the database has seen: while it stays the same, so does everything stored.
 pub fn content_version(conn: &mut DbConn) -> diesel::QueryResult<i64> {
     schema::content_clock::table.select(schema::content_clock::version).first(conn)

@@ -407,10 +407,12 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: 
         .get_result(conn)?;
     replace_tags(conn, row.id, tags)?;
     let public = row.is_public(crate::domain::dates::now().naive_utc());
+    // An item nobody can see yet takes no number (see `announce`); 0 sorts before them all.
+    let seq = if public { next_change(conn)? } else { 0 };
     diesel::insert_into(news_changes::table)
         .values((
             news_changes::news_id.eq(id),
-            news_changes::change_seq.eq(next_change(conn)?),
+            news_changes::change_seq.eq(seq),
             news_changes::change_at.eq(row.updated_at),
             news_changes::public.eq(public),
             news_changes::ever_public.eq(public),
@@ -435,13 +437,21 @@ pub fn update(
     Ok(NewsView::new(row, references, tags))
 }
 
-/// Gives the item the next change number, public or not as it is now.
+/// Announces a change of the item, public or not as it is now.
 fn log_change(conn: &mut DbConn, row: &NewsRow, at: NaiveDateTime) -> QueryResult<()> {
     announce(conn, row.id, at, row.is_public(crate::domain::dates::now().naive_utc()))
 }
 
+/// Gives an item the next change number: it is public as it is now, or it has just left
+/// public view. A change that anonymous readers cannot see (an edit of a draft, or of an item
+/// already withdrawn) takes no number, so neither a repeated tombstone nor a gap in the
+/// numbers tells them of work they may not see.
 fn announce(conn: &mut DbConn, id: i64, at: NaiveDateTime, public: bool) -> QueryResult<()> {
     use news_changes::{change_at, change_seq, ever_public};
+    let was_public: bool = news_changes::table.find(id).select(news_changes::public).first(conn)?;
+    if !public && !was_public {
+        return Ok(());
+    }
     let seq = next_change(conn)?;
     diesel::update(news_changes::table.find(id))
         .set((
@@ -616,17 +626,22 @@ fn hydrate(conn: &mut DbConn, rows: Vec<NewsRow>) -> QueryResult<Vec<NewsView>> 
         .collect())
 }
 
-/// The instants around `now` that bound what anonymous readers see: the latest publication
-/// that has come, and the next one that has not.
-pub fn publication_bounds(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-) -> QueryResult<(Option<NaiveDateTime>, Option<NaiveDateTime>)> {
-    let latest = published()
+/// When what anonymous readers see of the news last changed, from public rows only: the
+/// newest change they could observe (an edit, a publication, a withdrawal) or the latest
+/// publication that has come (a scheduled item comes out without any write).
+pub fn public_changed_at(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Option<NaiveDateTime>> {
+    let latest: Option<NaiveDateTime> = published()
         .filter(news_items::published_at.le(now.naive_utc()))
         .select(diesel::dsl::max(news_items::published_at))
         .first(conn)?;
-    Ok((latest, next_publication(conn, now)?))
+    let change: Option<NaiveDateTime> = news_changes::table
+        .filter(news_changes::public.or(news_changes::ever_public))
+        .filter(news_changes::change_at.le(now.naive_utc()))
+        .order(news_changes::change_seq.desc())
+        .select(news_changes::change_at)
+        .first(conn)
+        .optional()?;
+    Ok(latest.max(change))
 }
 
 /// The first publication still to come after `now` (of a scheduled item).

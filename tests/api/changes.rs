@@ -82,3 +82,30 @@ async fn bad_cursors_and_limits_are_named() {
         assert!(problem["detail"].as_str().unwrap().contains(name), "{problem}");
     }
 }
+
+#[actix_web::test]
+async fn hidden_work_leaves_no_trace_in_the_changes() {
+    let app = TestApp::empty().await;
+    let public = app.news("Public", Some("2024-01-01T00:00:00Z"), json!({})).await["id"].clone();
+    let cursor_of = |page: &serde_json::Value| page["next_cursor"].as_str().unwrap().parse::<i64>().unwrap();
+    let start = cursor_of(&app.get("/api/v1/news/changes").await.json());
+
+    // Drafts written and rewritten, and a public item withdrawn then edited while hidden.
+    let draft = app.news("Draft", None, json!({})).await["id"].clone();
+    for n in 0..3 {
+        app.patch(&format!("/api/v1/news/{draft}"), &json!({"title": format!("Draft {n}")})).await.assert_status(200);
+    }
+    app.patch(&format!("/api/v1/news/{public}"), &json!({"status": "draft"})).await.assert_status(200);
+    for n in 0..3 {
+        app.patch(&format!("/api/v1/news/{public}"), &json!({"title": format!("Hidden {n}")})).await.assert_status(200);
+    }
+    let page = app.get(&format!("/api/v1/news/changes?since={start}")).await.json();
+    assert_eq!(page["changes"].as_array().unwrap().len(), 1, "one tombstone, announced once: {page}");
+    assert_eq!(page["changes"][0]["op"], "delete");
+    assert_eq!(cursor_of(&page), start + 1, "no numbers spent on hidden writes");
+
+    // The next public change follows at once, with no gap.
+    app.news("Another", Some("2024-01-02T00:00:00Z"), json!({})).await;
+    let page = app.get(&format!("/api/v1/news/changes?since={}", start + 1)).await.json();
+    assert_eq!(page["changes"][0]["cursor"], (start + 2).to_string());
+}

@@ -19,13 +19,13 @@
 //! | `NEWSDESK_CACHE_MB` | `--cache-mb` | `16` MiB of anonymous answers kept; `0` is off |
 //! | `RUST_LOG` | | `info` |
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
-
-use crate::http::client;
 
 /// newsdesk: a headless news and organization-profile service.
 #[derive(Debug, Parser)]
@@ -130,7 +130,7 @@ pub struct Settings {
     pub admin_password_file: Option<PathBuf>,
     /// Comma list of reverse proxies (addresses or CIDR networks) whose `Forwarded` or
     /// `X-Forwarded-For` header names the client; anyone else's is ignored.
-    #[arg(long, env = "NEWSDESK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = client::parse_network, global = true)]
+    #[arg(long, env = "NEWSDESK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network, global = true)]
     pub trusted_proxies: Vec<IpNet>,
     /// Revisions kept per news item or organization profile (the newest; at least 2, the
     /// current version and the one before); all when unset.
@@ -212,6 +212,14 @@ impl Settings {
     }
 }
 
+/// One network (`10.0.0.0/8`) or address (`10.0.0.1`), as a flag or variable gives it.
+pub fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    IpNet::from_str(text)
+        .or_else(|_| IpAddr::from_str(text).map(IpNet::from))
+        .map_err(|_| format!("`{text}` is not an IP address or a CIDR network"))
+}
+
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -272,6 +280,7 @@ mod tests {
         let cli = Cli::try_parse_from(["newsdesk", "--trusted-proxies", "10.0.0.0/8, 192.0.2.7,::1"]).unwrap();
         assert_eq!(cli.settings.trusted_proxies.len(), 3);
         assert!(Cli::try_parse_from(["newsdesk", "--trusted-proxies", "proxy.internal"]).is_err());
+        assert!(parse_network("nonsense").is_err());
     }
 
     #[test]

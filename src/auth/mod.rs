@@ -20,35 +20,13 @@ use diesel::OptionalExtension;
 
 use crate::db;
 use crate::domain::news::Visibility;
-pub use crate::domain::users::Role;
+pub use crate::domain::users::{AuthUser, Caller, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// A signed-in user, as of this request.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub id: i64,
-    pub username: String,
-    pub role: Role,
-}
-
-/// Who sent a request, as `identify` verified it.
-#[derive(Debug, Clone, Default)]
-pub enum Caller {
-    #[default]
-    Anonymous,
-    User(AuthUser),
-}
-
-impl Caller {
-    /// Whether the request carried credentials that verified.
-    pub fn is_verified(req: &ServiceRequest) -> bool {
-        matches!(req.extensions().get::<Self>(), Some(Self::User(_)))
-    }
-
-    fn of(req: &HttpRequest) -> Self {
-        req.extensions().get::<Self>().cloned().unwrap_or_default()
-    }
+/// The caller `identify` found (anonymous where it did not run).
+fn caller(req: &HttpRequest) -> Caller {
+    req.extensions().get::<Caller>().cloned().unwrap_or_default()
 }
 
 /// The bearer token of a request: `None` without an `Authorization` header.
@@ -102,7 +80,7 @@ pub async fn identify(
 
 /// A signed-in user of at least `role`: 401 without a valid token, 403 with too low a role.
 fn require(req: &HttpRequest, role: Role) -> Result<AuthUser, ApiError> {
-    match Caller::of(req) {
+    match caller(req) {
         Caller::Anonymous => {
             Err(ApiError::Unauthorized { detail: "this request needs a bearer token".into(), invalid_token: false })
         }
@@ -135,7 +113,7 @@ impl FromRequest for Reader {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let visibility = match Caller::of(req) {
+        let visibility = match caller(req) {
             Caller::User(_) => Visibility::Everything,
             Caller::Anonymous => Visibility::Public,
         };

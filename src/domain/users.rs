@@ -1,4 +1,5 @@
-//! User accounts: the roles that decide what a signed-in user may do.
+//! User accounts: the roles that decide what a signed-in user may do, and who a request
+//! comes from.
 
 closed_set! {
     "lowercase",
@@ -10,4 +11,20 @@ closed_set! {
         /// Everything, users included.
         Admin,
     }
+}
+
+/// A signed-in user, as of this request.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// Who sent a request, as `auth::identify` verified it.
+#[derive(Debug, Clone, Default)]
+pub enum Caller {
+    #[default]
+    Anonymous,
+    User(AuthUser),
 }

@@ -12,13 +12,13 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{ResponseError, web};
+use actix_web::{HttpMessage, ResponseError, web};
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-use crate::auth::Caller;
+use crate::domain::users::Caller;
 use crate::error::ApiError;
 use crate::http::client;
 
@@ -120,7 +120,8 @@ pub async fn rate_limit(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let limiter = req.app_data::<web::Data<ClientLimiter>>().cloned();
-    let exempt = Caller::is_verified(&req) || crate::http::is_probe(req.path());
+    let verified = matches!(req.extensions().get::<Caller>(), Some(Caller::User(_)));
+    let exempt = verified || crate::http::is_probe(req.path());
     let Some(limiter) = limiter.filter(|_| !exempt) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

@@ -108,7 +108,7 @@ impl Builder {
     /// Believes the forwarding headers of these proxies (`10.0.0.0/8,192.0.2.7`).
     pub fn trusted_proxies(mut self, list: &str) -> Self {
         self.settings.trusted_proxies =
-            list.split(',').map(|net| newsdesk::http::client::parse_network(net).unwrap()).collect();
+            list.split(',').map(|net| newsdesk::config::parse_network(net).unwrap()).collect();
         self
     }
 

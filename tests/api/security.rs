@@ -266,3 +266,14 @@ async fn searches_and_archive_counts_have_a_smaller_budget() {
     res.assert_status(200);
     assert_eq!(res.header("ratelimit-policy"), Some(r#""anonymous";q=20;w=60"#));
 }
+
+#[test]
+fn loading_the_demo_data_is_loud() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("news.db").display());
+    let mut server = Server::spawn_logged(&["--database-url", &url, "--jwt-secret", SECRET], &[]);
+    server.wait_ready();
+    let log = server.into_log();
+    let warning = log.lines().find(|line| line.contains("DEMO")).unwrap_or_else(|| panic!("no warning in {log}"));
+    assert!(warning.contains("WARN") && warning.contains("NEWSDESK_SEED=none"), "{warning}");
+}

@@ -65,6 +65,28 @@ impl Server {
         Self { port, child }
     }
 
+    /// `spawn_bare`, keeping what the server logs for `into_log`.
+    pub fn spawn_logged(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let bind = format!("127.0.0.1:{port}");
+        let child = command(&[&["serve", "--bind", &bind], args].concat(), env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        Self { port, child }
+    }
+
+    /// Stops a server started by `spawn_logged` and returns what it logged.
+    pub fn into_log(mut self) -> String {
+        let _ = self.child.kill();
+        let mut log = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            stderr.read_to_string(&mut log).unwrap();
+        }
+        log
+    }
+
     /// `spawn`, then waits until it is ready.
     pub fn start(database_url: &str, args: &[&str]) -> Self {
         let mut server = Self::spawn(database_url, args);

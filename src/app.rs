@@ -7,7 +7,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{Compress, Logger, from_fn};
+use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use utoipa::openapi::path::PathItem;
 use utoipa_actix_web::AppExt;
@@ -24,7 +24,7 @@ use crate::http::cache::{self, ResponseCache};
 use crate::http::client::{self, TrustedProxies};
 use crate::http::metrics::{self, Metrics, MetricsAccess};
 use crate::http::rate_limit::{self, ClientLimiter};
-use crate::http::{body_deadline, conditional, json, problems, security};
+use crate::http::{body_deadline, conditional, head, json, problems, security};
 use crate::service::{trash, users};
 use crate::state::AppState;
 use crate::{db, openapi, seed};
@@ -193,7 +193,7 @@ impl Service {
             .wrap(from_fn(auth::identify))
             .wrap(from_fn(problems::problem_bodies))
             .wrap(from_fn(security::security_headers))
-            .wrap(Compress::default())
+            .wrap(from_fn(head::head_as_get))
             .wrap(from_fn(metrics::record))
             .wrap(
                 Logger::new(r#"%{client}xi "%r" %s %b %Dms"#)
@@ -256,6 +256,7 @@ impl RouteTable {
         let methods = |item: &PathItem| {
             [
                 ("GET", &item.get),
+                ("HEAD", &item.get),
                 ("POST", &item.post),
                 ("PUT", &item.put),
                 ("PATCH", &item.patch),

@@ -320,7 +320,7 @@ pub async fn delete_news(
 fn parse_key(segment: &str) -> Result<Key, ApiError> {
     if RESERVED_SLUGS.contains(&segment) {
         // `/news/archive` is a read-only resource of its own, not an item.
-        return Err(ApiError::MethodNotAllowed(vec!["GET"]));
+        return Err(ApiError::MethodNotAllowed(vec!["GET", "HEAD"]));
     }
     Key::parse(segment).ok_or_else(|| ApiError::NotFound(format!("no news item with id {segment}")))
 }

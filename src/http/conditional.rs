@@ -1,6 +1,7 @@
 //! Conditional requests. Every successful answer with a body gets a strong `ETag` (a hash of
-//! its bytes), a GET whose `If-None-Match` matches is answered `304`, and writes check
-//! `If-Match` against the ETag of the resource as a GET would answer it now.
+//! its bytes, with a suffix for the content coding it is sent in, see `encoding`), a GET whose
+//! `If-None-Match` matches is answered `304`, and writes check `If-Match` against the ETag of
+//! the resource as a GET would answer it now.
 
 use std::future::{Ready, ready};
 use std::sync::LazyLock;
@@ -18,6 +19,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
+use super::encoding::{self, Coding, identity_tag};
 use crate::error::ApiError;
 
 /// Seconds shared caches may keep a public answer.
@@ -52,31 +54,33 @@ fn http_date(headers: &HeaderMap, name: header::HeaderName) -> Option<SystemTime
     headers.get(name)?.to_str().ok()?.parse::<HttpDate>().ok().map(SystemTime::from)
 }
 
-/// Middleware: adds `ETag` (and a default `Cache-Control` on GET) to successful answers, and
-/// turns a GET whose `If-None-Match` matches into `304 Not Modified`.
+/// Middleware: adds `ETag` (and a default `Cache-Control` on GET) to successful answers, turns
+/// a GET whose `If-None-Match` matches into `304 Not Modified`, and sends every answer in the
+/// content coding negotiated for it.
 pub async fn tag_responses(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let is_get = req.method() == Method::GET;
     let signed_in = req.headers().contains_key(header::AUTHORIZATION);
+    let coding = Coding::negotiate(&req);
     // Present but unreadable: nothing matches it (and If-Modified-Since is still ignored).
     let if_none_match = req.headers().contains_key(header::IF_NONE_MATCH).then(|| IfNoneMatch::parse(&req).ok());
     let if_modified_since = IfModifiedSince::parse(&req).ok().map(|since| SystemTime::from(since.0));
-    let res = next.call(req).await?;
-    let status = res.status();
-    if !matches!(status, StatusCode::OK | StatusCode::CREATED) || res.headers().contains_key(header::ETAG) {
-        return Ok(res.map_into_boxed_body());
+    let res = next.call(req).await?.map_into_boxed_body();
+    if !matches!(res.status(), StatusCode::OK | StatusCode::CREATED) {
+        return encoding::send(res, coding).await;
     }
     let (req, res) = res.into_parts();
     let (mut head, body) = res.into_parts();
-    let bytes = body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
-    let tag = etag(&bytes);
+    let bytes = body::to_bytes(body).await.map_err(actix_web::error::ErrorInternalServerError)?;
+    let coding = coding.for_body(head.headers(), bytes.len());
+    let tag = coding.tag(&etag(&bytes));
     let headers = head.headers_mut();
     if is_get && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, cache_policy(signed_in));
-        headers.append(header::VARY, header::HeaderValue::from_static("Authorization"));
     }
+    encoding::vary(headers);
     headers.insert(header::ETAG, ETag(tag.clone()).try_into_value()?);
     // If-None-Match decides when present (weak comparison); If-Modified-Since only without it
     // (RFC 9110 13.1.2, 13.2.2).
@@ -96,6 +100,7 @@ pub async fn tag_responses(
         }
         return Ok(ServiceResponse::new(req, not_modified.finish()));
     }
+    let bytes = coding.encode(bytes, head.headers_mut())?;
     Ok(ServiceResponse::new(req, head.set_body(bytes).map_into_boxed_body()))
 }
 
@@ -104,12 +109,13 @@ pub async fn tag_responses(
 pub struct IfMatch(Option<header::IfMatch>);
 
 impl IfMatch {
-    /// Fails with 412 unless the header is absent, `*`, or lists the current ETag
-    /// (strong comparison: a weak tag never matches).
+    /// Fails with 412 unless the header is absent, `*`, or lists the current ETag in any
+    /// content coding (strong comparison: a weak tag never matches).
     pub fn check(&self, current: &impl Serialize) -> Result<(), ApiError> {
+        let current = etag_of(current);
         match &self.0 {
             None | Some(header::IfMatch::Any) => Ok(()),
-            Some(header::IfMatch::Items(tags)) if tags.iter().any(|t| t.strong_eq(&etag_of(current))) => Ok(()),
+            Some(header::IfMatch::Items(tags)) if tags.iter().any(|t| identity_tag(t).strong_eq(&current)) => Ok(()),
             Some(header::IfMatch::Items(_)) => Err(ApiError::PreconditionFailed),
         }
     }
@@ -192,6 +198,8 @@ mod tests {
         assert!(if_match(&tag).unwrap().check(&value).is_ok());
         assert!(if_match(&format!("\"other\", {tag}")).unwrap().check(&value).is_ok());
         assert!(if_match("*").unwrap().check(&value).is_ok());
+        let gzip = Coding::Gzip.tag(&etag_of(&value)).to_string();
+        assert!(if_match(&gzip).unwrap().check(&value).is_ok(), "the tag of another coding of the same state");
         assert!(if_match(&format!("W/{tag}")).unwrap().check(&value).is_err());
         assert!(if_match("\"stale\"").unwrap().check(&value).is_err());
     }

@@ -1,11 +1,13 @@
 //! HTTP plumbing shared by every route: the JSON body extractor, conditional requests
-//! (ETag, If-None-Match, If-Match), the cache of anonymous answers, problem bodies for errors raised outside handlers,
+//! (ETag, If-None-Match, If-Match), content codings, HEAD, the cache of anonymous answers, problem bodies for errors raised outside handlers,
 //! rate limiting, security headers and metrics.
 
 pub mod body_deadline;
 pub mod cache;
 pub mod client;
 pub mod conditional;
+pub mod encoding;
+pub mod head;
 pub mod json;
 pub mod metrics;
 pub mod problems;

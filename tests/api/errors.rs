@@ -119,12 +119,12 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
     }
     let res = app.send(TestRequest::post().uri("/api/v1/news/1").set_json(json!({}))).await;
     res.problem(405);
-    assert_eq!(res.header("allow"), Some("DELETE, GET, PATCH, PUT"));
+    assert_eq!(res.header("allow"), Some("DELETE, GET, HEAD, PATCH, PUT"));
     let res = app.send(TestRequest::delete().uri("/api/v1/news")).await;
     res.problem(405);
-    assert_eq!(res.header("allow"), Some("GET, POST"));
+    assert_eq!(res.header("allow"), Some("GET, HEAD, POST"));
     app.send(TestRequest::put().uri("/health")).await.problem(405);
-    // `/news/archive` is its own resource: only GET, whatever `/news/{id}` allows.
+    // `/news/archive` is its own resource: only GET (and HEAD), whatever `/news/{id}` allows.
     for req in [
         TestRequest::delete(),
         TestRequest::patch().set_json(json!({})),
@@ -132,6 +132,6 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
     ] {
         let res = app.send(app.authed(req.uri("/api/v1/news/archive"))).await;
         res.problem(405);
-        assert_eq!(res.header("allow"), Some("GET"));
+        assert_eq!(res.header("allow"), Some("GET, HEAD"));
     }
 }

@@ -9,6 +9,7 @@ mod authors;
 mod backup;
 mod cache;
 mod changes;
+mod conformance;
 mod database;
 mod errors;
 mod feeds;

@@ -10,7 +10,11 @@ use crate::error::{FieldError, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "newsdesk"),
+    info(
+        title = "newsdesk",
+        contact(name = "newsdesk maintainers", url = "https://github.com/newsdesk/newsdesk/issues"),
+    ),
+    servers((url = "/", description = "The server that serves this document")),
     modifiers(&BearerScheme),
     tags(
         (name = "news", description = "News items and their date-filtered listings"),

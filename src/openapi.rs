@@ -2,8 +2,9 @@
 //! `utoipa_actix_web`); this module adds the top level, and the problem responses that
 //! operations share, declared once as components and referenced by each operation.
 
-use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi as Document, RefOr};
 use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 
 use crate::error::{FieldError, Problem};
@@ -57,6 +58,52 @@ impl Modify for BearerScheme {
 /// operations are added by `api::document`.
 pub fn top() -> Document {
     ApiDoc::openapi()
+}
+
+/// Links each create's 201 answer to the operations on what it created (the path one
+/// parameter below the create's), so that generated clients and stateful testers can chain
+/// them: the new resource's `id` (its `slug`, where the path names it so) from the answer,
+/// the other path parameters from the create's own request.
+pub fn link_creates(doc: &mut Document) {
+    let mut links = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        if !item.post.as_ref().is_some_and(|post| post.responses.responses.contains_key("201")) {
+            continue;
+        }
+        for (child_path, child) in &doc.paths.paths {
+            let Some(named) = child_path
+                .strip_prefix(path.as_str())
+                .and_then(|rest| rest.strip_prefix("/{")?.strip_suffix('}'))
+                .filter(|name| !name.contains(['/', '{']))
+            else {
+                continue;
+            };
+            for operation in [&child.get, &child.put, &child.patch, &child.delete].into_iter().flatten() {
+                let Some(operation_id) = &operation.operation_id else { continue };
+                let mut link = LinkBuilder::new().operation_id(operation_id);
+                for name in child_path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
+                    let value = match name {
+                        "slug" if name == named => "$response.body#/slug".to_owned(),
+                        _ if name == named => "$response.body#/id".to_owned(),
+                        other => format!("$request.path.{other}"),
+                    };
+                    link = link.parameter(name, value);
+                }
+                links.push((path.clone(), operation_id.clone(), link.build()));
+            }
+        }
+    }
+    for (path, operation_id, link) in links {
+        let created = doc
+            .paths
+            .paths
+            .get_mut(&path)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|post| post.responses.responses.get_mut("201"));
+        if let Some(RefOr::T(response)) = created {
+            response.links.insert(operation_id, RefOr::T(link));
+        }
+    }
 }
 
 /// The document as `/openapi.json` serves it and `openapi/openapi.json` holds it.

@@ -27,6 +27,11 @@ pub struct BodyList {
 }
 
 /// List an organization's bodies
+///
+/// Every body of the organization (its governing and working bodies, such as a General
+/// Assembly), in their display order; 404 for an unknown organization. Anyone may call it; an
+/// invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
+/// `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "list_bodies", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol")), responses((status = 200, description = "The bodies, by sort order", body = BodyList), crate::openapi::GetErrors))]
 #[get("/organizations/{slug}/bodies")]
 pub async fn list_bodies(state: State, _: Reader, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -35,6 +40,10 @@ pub async fn list_bodies(state: State, _: Reader, slug: web::Path<String>) -> Re
 }
 
 /// Get one body of an organization
+///
+/// One body of the organization by numeric id; 404 if the organization has none such. Anyone
+/// may call it; an invalid bearer token is refused with 401. The answer carries an `ETag`: send
+/// it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "get_body", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, description = "The body", body = Body), crate::openapi::GetErrors))]
 #[get("/organizations/{slug}/bodies/{id}")]
 pub async fn get_body(state: State, _: Reader, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
@@ -43,6 +52,11 @@ pub async fn get_body(state: State, _: Reader, path: web::Path<(String, String)>
 }
 
 /// Add a body to an organization
+///
+/// Adds a body to the organization and answers 201 with `Location`; 404 for an unknown
+/// organization. Editors and admins only (401 without a valid bearer token, 403 with too low a
+/// role). A body that is not JSON is 415, malformed JSON 400, a field that fails validation 422
+/// naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path)), request_body = BodyWrite, responses((status = 201, description = "Created", body = Body), crate::openapi::ChangeErrors))]
 #[post("/organizations/{slug}/bodies")]
 pub async fn create_body(
@@ -57,6 +71,12 @@ pub async fn create_body(
 }
 
 /// Replace a body of an organization
+///
+/// Replaces every field of a body; a field left out takes its default. Send the `ETag` of a GET
+/// in `If-Match` to refuse the change (412) if someone changed the resource since. Editors and
+/// admins only (401 without a valid bearer token, 403 with too low a role). A body that is not
+/// JSON is 415, malformed JSON 400, a field that fails validation 422 naming it in `errors`; a
+/// body over 1 MiB is 413.
 #[utoipa::path(operation_id = "replace_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), request_body = BodyWrite, responses((status = 200, description = "Replaced", body = Body), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}/bodies/{id}")]
 pub async fn replace_body(
@@ -72,6 +92,12 @@ pub async fn replace_body(
 }
 
 /// Change some fields of a body of an organization
+///
+/// Changes only the fields the body names (`null` clears an optional one). Send the `ETag` of a
+/// GET in `If-Match` to refuse the change (412) if someone changed the resource since. Editors
+/// and admins only (401 without a valid bearer token, 403 with too low a role). A body that is
+/// not JSON is 415, malformed JSON 400, a field that fails validation 422 naming it in
+/// `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "update_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), request_body = BodyPatch, responses((status = 200, description = "Changed", body = Body), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}/bodies/{id}")]
 pub async fn update_body(
@@ -87,6 +113,10 @@ pub async fn update_body(
 }
 
 /// Delete a body of an organization
+///
+/// Deletes a body of the organization (204). Send the `ETag` of a GET in `If-Match` to refuse
+/// the change (412) if someone changed the resource since. Editors and admins only (401 without
+/// a valid bearer token, 403 with too low a role).
 #[utoipa::path(operation_id = "delete_body", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}/bodies/{id}")]
 pub async fn delete_body(

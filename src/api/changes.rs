@@ -79,6 +79,11 @@ pub struct ChangeParams {
 }
 
 /// Every public change since a cursor, oldest first, deletions as tombstones
+///
+/// Every change anonymous readers could observe after `since`, oldest first: `upsert` with the
+/// item as it is now, or `delete` when it left public view (unpublished, trashed, purged), each
+/// item once at its latest change. Keep `next_cursor` and poll with it; `has_more` says to
+/// fetch again at once. Answered `no-cache`. A cursor this server did not issue is 400.
 #[utoipa::path(
     operation_id = "list_news_changes", security((), ("bearer" = [])), tag = "sync", params(ChangeParams),
     responses((status = 200, description = "The changes after `since`", body = ChangeList), crate::openapi::ListErrors)

@@ -50,6 +50,11 @@ enum Format {
 }
 
 /// The latest public news as RSS 2.0
+///
+/// The latest public news items as RSS 2.0, newest first, with the listing's filters (`topic`,
+/// `region`, `q`, dates...), summaries unless `content=full`. Always what anonymous readers
+/// see. It answers 304 to `If-None-Match` and to `If-Modified-Since`; a parameter of the wrong
+/// form is 400, an invalid bearer token 401.
 #[utoipa::path(operation_id = "get_rss_feed", tag = "feeds", params(FilterParams, FeedParams), responses((status = 200, description = "RSS 2.0", content_type = "application/rss+xml", body = String), crate::openapi::ListErrors))]
 #[get("/feeds/news.rss")]
 pub async fn rss_feed(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -57,6 +62,11 @@ pub async fn rss_feed(state: State, req: HttpRequest) -> Result<HttpResponse, Ap
 }
 
 /// The latest public news as Atom 1.0
+///
+/// The latest public news items as Atom 1.0, newest first, with the listing's filters (`topic`,
+/// `region`, `q`, dates...), summaries unless `content=full`. Always what anonymous readers
+/// see. It answers 304 to `If-None-Match` and to `If-Modified-Since`; a parameter of the wrong
+/// form is 400, an invalid bearer token 401.
 #[utoipa::path(operation_id = "get_atom_feed", tag = "feeds", params(FilterParams, FeedParams), responses((status = 200, description = "Atom 1.0", content_type = "application/atom+xml", body = String), crate::openapi::ListErrors))]
 #[get("/feeds/news.atom")]
 pub async fn atom_feed(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -64,6 +74,11 @@ pub async fn atom_feed(state: State, req: HttpRequest) -> Result<HttpResponse, A
 }
 
 /// The latest public news as JSON Feed 1.1
+///
+/// The latest public news items as JSON Feed 1.1, newest first, with the listing's filters
+/// (`topic`, `region`, `q`, dates...), summaries unless `content=full`. Always what anonymous
+/// readers see. It answers 304 to `If-None-Match` and to `If-Modified-Since`; a parameter of
+/// the wrong form is 400, an invalid bearer token 401.
 #[utoipa::path(operation_id = "get_json_feed", tag = "feeds", params(FilterParams, FeedParams), responses((status = 200, description = "JSON Feed 1.1", content_type = "application/feed+json", body = Object), crate::openapi::ListErrors))]
 #[get("/feeds/news.json")]
 pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, ApiError> {

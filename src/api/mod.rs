@@ -34,6 +34,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         actix_web::App::new().into_utoipa_app().openapi(crate::openapi::top()).configure(routes).split_for_parts();
     // Trimmed items are built as JSON: no operation names their type, the listing refers to it.
     doc.components.get_or_insert_default().schemas.insert("NewsItemFields".to_owned(), news::trimmed_item_schema());
+    crate::openapi::link_creates(&mut doc);
     doc
 }
 

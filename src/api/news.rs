@@ -79,6 +79,14 @@ pub struct ArchiveParams {
 }
 
 /// List news items, newest first, filtered by date and taxonomy
+///
+/// One page of news items, newest first unless `sort` says otherwise, with `total` and
+/// `next_cursor`; `Link: rel="next"` points to the next page and `rel="alternate"` to the
+/// matching feeds. Dates (`on`, `from`, `to`) are read in `tz`; filters take comma lists; `q`
+/// searches title, summary and body (best match first). A parameter of the wrong form is 400
+/// naming it. Anyone may call it; a valid bearer token also shows drafts and scheduled items
+/// (answered `private`), and an invalid one is refused with 401. The answer carries an `ETag`:
+/// send it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(
     operation_id = "list_news", security((), ("bearer" = [])), tag = "news",
     params(FilterParams, PageParams),
@@ -196,6 +204,12 @@ fn project(item: NewsItem, fields: Option<&[String]>) -> serde_json::Value {
 }
 
 /// Count news items per year, month or day
+///
+/// How many items each year, month or day holds, newest first, read in `tz` and narrowed by the
+/// listing's filters. Searches and archive counts spend from a smaller per-address budget (429
+/// past it). Anyone may call it; a valid bearer token also shows drafts and scheduled items
+/// (answered `private`), and an invalid one is refused with 401. The answer carries an `ETag`:
+/// send it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(
     operation_id = "list_news_archive", security((), ("bearer" = [])), tag = "news",
     params(FilterParams, ArchiveParams),
@@ -216,6 +230,11 @@ pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Res
 }
 
 /// Get one news item by id or slug
+///
+/// One news item by numeric id or slug. Drafts, scheduled and trashed items are 404 to
+/// anonymous readers. Anyone may call it; a valid bearer token also shows drafts and scheduled
+/// items (answered `private`), and an invalid one is refused with 401. The answer carries an
+/// `ETag`: send it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(
     operation_id = "get_news", security((), ("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug", example = "14-terror-suspects-arrested-in-african-operation")),
@@ -232,6 +251,13 @@ pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Re
 }
 
 /// Create a news item
+///
+/// Creates a news item and answers 201 with `Location` and the item. A published item needs
+/// `published_at`; a future one is scheduled and appears to readers, feeds and the changes feed
+/// when its time comes. A slug already taken is 409; a topic, region, author or organization
+/// that does not exist is 422. Editors and admins only (401 without a valid bearer token, 403
+/// with too low a role). A body that is not JSON is 415, malformed JSON 400, a field that fails
+/// validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(
     operation_id = "create_news", security(("bearer" = [])), tag = "news",
     request_body = NewsWrite,
@@ -251,6 +277,12 @@ pub async fn create_news(
 }
 
 /// Replace a news item
+///
+/// Replaces every field of a news item; a field left out takes its default. The previous
+/// version is kept as a revision. Send the `ETag` of a GET in `If-Match` to refuse the change
+/// (412) if someone changed the resource since. Editors and admins only (401 without a valid
+/// bearer token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400,
+/// a field that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(
     operation_id = "replace_news", security(("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug"), IfMatch),
@@ -274,6 +306,12 @@ pub async fn replace_news(
 }
 
 /// Change some fields of a news item
+///
+/// Changes only the fields the body names (`null` clears an optional one); the previous version
+/// is kept as a revision. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if
+/// someone changed the resource since. Editors and admins only (401 without a valid bearer
+/// token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400, a field
+/// that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(
     operation_id = "update_news", security(("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug"), IfMatch),
@@ -297,6 +335,11 @@ pub async fn update_news(
 }
 
 /// Move a news item to the trash
+///
+/// Moves the item to the trash (204): it disappears from every listing and feed, its slug stays
+/// reserved, and an editor can restore it until it is purged. Send the `ETag` of a GET in
+/// `If-Match` to refuse the change (412) if someone changed the resource since. Editors and
+/// admins only (401 without a valid bearer token, 403 with too low a role).
 #[utoipa::path(
     operation_id = "delete_news", security(("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug"), IfMatch),

@@ -27,6 +27,11 @@ pub struct OfficeList {
 }
 
 /// List an organization's offices
+///
+/// Every office of the organization (headquarters, regional and liaison offices, with their
+/// cities), in their display order; 404 for an unknown organization. Anyone may call it; an
+/// invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
+/// `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "list_offices", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol")), responses((status = 200, description = "The offices, by sort order", body = OfficeList), crate::openapi::GetErrors))]
 #[get("/organizations/{slug}/offices")]
 pub async fn list_offices(state: State, _: Reader, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -35,6 +40,10 @@ pub async fn list_offices(state: State, _: Reader, slug: web::Path<String>) -> R
 }
 
 /// Get one office of an organization
+///
+/// One office of the organization by numeric id; 404 if the organization has none such. Anyone
+/// may call it; an invalid bearer token is refused with 401. The answer carries an `ETag`: send
+/// it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "get_office", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, description = "The office", body = Office), crate::openapi::GetErrors))]
 #[get("/organizations/{slug}/offices/{id}")]
 pub async fn get_office(state: State, _: Reader, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
@@ -43,6 +52,11 @@ pub async fn get_office(state: State, _: Reader, path: web::Path<(String, String
 }
 
 /// Add an office to an organization
+///
+/// Adds a office to the organization and answers 201 with `Location`; 404 for an unknown
+/// organization. Editors and admins only (401 without a valid bearer token, 403 with too low a
+/// role). A body that is not JSON is 415, malformed JSON 400, a field that fails validation 422
+/// naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path)), request_body = OfficeWrite, responses((status = 201, description = "Created", body = Office), crate::openapi::ChangeErrors))]
 #[post("/organizations/{slug}/offices")]
 pub async fn create_office(
@@ -57,6 +71,12 @@ pub async fn create_office(
 }
 
 /// Replace an office of an organization
+///
+/// Replaces every field of a office; a field left out takes its default. Send the `ETag` of a
+/// GET in `If-Match` to refuse the change (412) if someone changed the resource since. Editors
+/// and admins only (401 without a valid bearer token, 403 with too low a role). A body that is
+/// not JSON is 415, malformed JSON 400, a field that fails validation 422 naming it in
+/// `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "replace_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), request_body = OfficeWrite, responses((status = 200, description = "Replaced", body = Office), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}/offices/{id}")]
 pub async fn replace_office(
@@ -72,6 +92,12 @@ pub async fn replace_office(
 }
 
 /// Change some fields of an office of an organization
+///
+/// Changes only the fields the body names (`null` clears an optional one). Send the `ETag` of a
+/// GET in `If-Match` to refuse the change (412) if someone changed the resource since. Editors
+/// and admins only (401 without a valid bearer token, 403 with too low a role). A body that is
+/// not JSON is 415, malformed JSON 400, a field that fails validation 422 naming it in
+/// `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "update_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), request_body = OfficePatch, responses((status = 200, description = "Changed", body = Office), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}/offices/{id}")]
 pub async fn update_office(
@@ -87,6 +113,10 @@ pub async fn update_office(
 }
 
 /// Delete an office of an organization
+///
+/// Deletes a office of the organization (204). Send the `ETag` of a GET in `If-Match` to refuse
+/// the change (412) if someone changed the resource since. Editors and admins only (401 without
+/// a valid bearer token, 403 with too low a role).
 #[utoipa::path(operation_id = "delete_office", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}/offices/{id}")]
 pub async fn delete_office(

@@ -31,6 +31,10 @@ pub struct OrganizationList {
 }
 
 /// List organizations
+///
+/// Every organization's profile, in slug order. Anyone may call it; an invalid bearer token is
+/// refused with 401. The answer carries an `ETag`: send it in `If-None-Match` to get 304 while
+/// nothing changed.
 #[utoipa::path(operation_id = "list_organizations", tag = "organizations", security((), ("bearer" = [])), responses((status = 200, description = "Every organization, by slug", body = OrganizationList), crate::openapi::ListErrors))]
 #[get("/organizations")]
 pub async fn list_organizations(state: State, _: Reader) -> Result<HttpResponse, ApiError> {
@@ -39,6 +43,11 @@ pub async fn list_organizations(state: State, _: Reader) -> Result<HttpResponse,
 }
 
 /// Get an organization's profile
+///
+/// An organization's profile by slug: its names, kind, tagline, description, member count,
+/// website and headquarters. Its bodies and offices have routes of their own. Anyone may call
+/// it; an invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
+/// `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "get_organization", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol")), responses((status = 200, description = "The profile", body = Organization), crate::openapi::GetErrors))]
 #[get("/organizations/{slug}")]
 pub async fn get_organization(state: State, _: Reader, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -47,6 +56,11 @@ pub async fn get_organization(state: State, _: Reader, slug: web::Path<String>) 
 }
 
 /// Create an organization
+///
+/// Creates an organization's profile and answers 201 with `Location`. A slug already taken is
+/// 409. Editors and admins only (401 without a valid bearer token, 403 with too low a role). A
+/// body that is not JSON is 415, malformed JSON 400, a field that fails validation 422 naming
+/// it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_organization", tag = "organizations", security(("bearer" = [])), request_body = OrganizationWrite, responses((status = 201, description = "Created", body = Organization), crate::openapi::CreateErrors))]
 #[post("/organizations")]
 pub async fn create_organization(
@@ -59,6 +73,12 @@ pub async fn create_organization(
 }
 
 /// Replace an organization's profile
+///
+/// Replaces every field of a profile; a field left out takes its default. The previous version
+/// is kept as a revision. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if
+/// someone changed the resource since. Editors and admins only (401 without a valid bearer
+/// token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400, a field
+/// that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "replace_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), IfMatch), request_body = OrganizationWrite, responses((status = 200, description = "Replaced", body = Organization), crate::openapi::ChangeErrors))]
 #[put("/organizations/{slug}")]
 pub async fn replace_organization(
@@ -74,6 +94,12 @@ pub async fn replace_organization(
 }
 
 /// Change some fields of an organization's profile
+///
+/// Changes only the fields the body names (`null` clears an optional one); the previous version
+/// is kept as a revision. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if
+/// someone changed the resource since. Editors and admins only (401 without a valid bearer
+/// token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400, a field
+/// that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "update_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), IfMatch), request_body = OrganizationPatch, responses((status = 200, description = "Changed", body = Organization), crate::openapi::ChangeErrors))]
 #[patch("/organizations/{slug}")]
 pub async fn update_organization(
@@ -89,6 +115,11 @@ pub async fn update_organization(
 }
 
 /// Delete an organization that has no news items, with its bodies and offices
+///
+/// Deletes an organization with its bodies, offices and revisions (204); one that news items
+/// still name is 409. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if
+/// someone changed the resource since. Editors and admins only (401 without a valid bearer
+/// token, 403 with too low a role).
 #[utoipa::path(operation_id = "delete_organization", tag = "organizations", security(("bearer" = [])), params(("slug" = String, Path), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/organizations/{slug}")]
 pub async fn delete_organization(
@@ -102,6 +133,12 @@ pub async fn delete_organization(
 }
 
 /// List an organization's news items, with every parameter of the news listing
+///
+/// The news listing narrowed to this organization's items: every parameter, answer and error of
+/// `GET /api/v1/news`, and 404 for an unknown organization. Anyone may call it; a valid bearer
+/// token also shows drafts and scheduled items (answered `private`), and an invalid one is
+/// refused with 401. The answer carries an `ETag`: send it in `If-None-Match` to get 304 while
+/// nothing changed.
 #[utoipa::path(operation_id = "list_organization_news", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol"), FilterParams, PageParams), responses((status = 200, description = "One page of the organization's items", body = super::news::NewsList), crate::openapi::GetErrors, crate::openapi::ListErrors))]
 #[get("/organizations/{slug}/news")]
 pub async fn list_organization_news(

@@ -53,6 +53,11 @@ async fn list(
 }
 
 /// List the revisions of a news item
+///
+/// One page of the stored versions of a news item, newest (the current one) first, with who
+/// made each and when. Editors and admins only (401 without a valid bearer token, 403 with too
+/// low a role). The answer carries an `ETag`: send it in `If-None-Match` to get 304 while
+/// nothing changed.
 #[utoipa::path(
     operation_id = "list_news_revisions", security(("bearer" = [])), tag = "revisions",
     params(("id" = String, Path, description = "Id or slug"), OffsetParams),
@@ -69,6 +74,11 @@ pub async fn list_news_revisions(
 }
 
 /// Get a news item as it was at one revision
+///
+/// The news item exactly as it was stored at that revision; 404 for a revision that does not
+/// exist or is no longer kept. Editors and admins only (401 without a valid bearer token, 403
+/// with too low a role). The answer carries an `ETag`: send it in `If-None-Match` to get 304
+/// while nothing changed.
 #[utoipa::path(
     operation_id = "get_news_revision", security(("bearer" = [])), tag = "revisions",
     params(("id" = String, Path, description = "Id or slug"), ("revision" = i64, Path, minimum = 1)),
@@ -86,6 +96,12 @@ pub async fn get_news_revision(
 }
 
 /// Restore a news item to one of its revisions (stored as a new revision)
+///
+/// Stores the item again as it was at that revision, through the same rules as any write, and
+/// answers the item; the restore is itself a new revision. A revision that can no longer be
+/// stored as it was (its slug taken, a topic gone) is 409. Send the `ETag` of a GET in
+/// `If-Match` to refuse the change (412) if someone changed the resource since. Editors and
+/// admins only (401 without a valid bearer token, 403 with too low a role).
 #[utoipa::path(
     operation_id = "restore_news_revision", security(("bearer" = [])), tag = "revisions",
     params(("id" = String, Path, description = "Id or slug"), ("revision" = i64, Path, minimum = 1), IfMatch),
@@ -105,6 +121,11 @@ pub async fn restore_news_revision(
 }
 
 /// List the revisions of an organization's profile
+///
+/// One page of the stored versions of the profile, newest (the current one) first, with who
+/// made each and when. Editors and admins only (401 without a valid bearer token, 403 with too
+/// low a role). The answer carries an `ETag`: send it in `If-None-Match` to get 304 while
+/// nothing changed.
 #[utoipa::path(
     operation_id = "list_organization_revisions", security(("bearer" = [])), tag = "revisions",
     params(("slug" = String, Path, example = "interpol"), OffsetParams),
@@ -121,6 +142,11 @@ pub async fn list_organization_revisions(
 }
 
 /// Get an organization's profile as it was at one revision
+///
+/// The profile exactly as it was stored at that revision; 404 for a revision that does not
+/// exist or is no longer kept. Editors and admins only (401 without a valid bearer token, 403
+/// with too low a role). The answer carries an `ETag`: send it in `If-None-Match` to get 304
+/// while nothing changed.
 #[utoipa::path(
     operation_id = "get_organization_revision", security(("bearer" = [])), tag = "revisions",
     params(("slug" = String, Path, example = "interpol"), ("revision" = i64, Path, minimum = 1)),
@@ -138,6 +164,12 @@ pub async fn get_organization_revision(
 }
 
 /// Restore an organization's profile to one of its revisions (stored as a new revision)
+///
+/// Stores the profile again as it was at that revision, through the same rules as any write;
+/// the restore is itself a new revision. A revision that can no longer be stored as it was is
+/// 409. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if someone changed
+/// the resource since. Editors and admins only (401 without a valid bearer token, 403 with too
+/// low a role).
 #[utoipa::path(
     operation_id = "restore_organization_revision", security(("bearer" = [])), tag = "revisions",
     params(("slug" = String, Path, example = "interpol"), ("revision" = i64, Path, minimum = 1), IfMatch),

@@ -27,6 +27,9 @@ pub struct Status {
 }
 
 /// The process is up
+///
+/// 200 while the process runs, whatever the database's state: for liveness probes. Never rate
+/// limited.
 #[utoipa::path(operation_id = "get_health", tag = "service", responses((status = 200, description = "Up", body = Status)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
@@ -34,6 +37,9 @@ pub async fn health() -> HttpResponse {
 }
 
 /// The database answers
+///
+/// 200 when the database answers, 503 (with `Retry-After`) when it does not: for readiness
+/// probes and load balancers. Never rate limited.
 #[utoipa::path(
     operation_id = "get_ready", tag = "service",
     responses(
@@ -48,6 +54,11 @@ pub async fn ready(state: State) -> Result<HttpResponse, ApiError> {
 }
 
 /// Metrics in the Prometheus text format
+///
+/// Requests by route and status, latency histograms, response cache hits, pool use and database
+/// size, for Prometheus. With `NEWSDESK_METRICS_TOKEN` set, scrapes must send it as a bearer
+/// token (401 otherwise); with `NEWSDESK_METRICS_BIND` set, it is served on that listener only
+/// (404 here).
 #[utoipa::path(
     operation_id = "get_metrics", tag = "service",
     responses(
@@ -76,6 +87,9 @@ pub async fn metrics(
 }
 
 /// This API's OpenAPI 3.1 document
+///
+/// This document, as the server generated it from its code; the same bytes as
+/// `openapi/openapi.json` in the repository.
 #[utoipa::path(operation_id = "get_openapi", tag = "service", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object), crate::openapi::Cached))]
 #[get("/openapi.json")]
 pub async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {

@@ -82,6 +82,10 @@ async fn remove(state: State, kind: TermKind, segment: String, if_match: IfMatch
 }
 
 /// List topics
+///
+/// Every topic, in slug order, with its slug, name and description. Anyone may call it; an
+/// invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
+/// `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "list_topics", security((), ("bearer" = [])), tag = "taxonomy", responses((status = 200, description = "Every topic", body = TermList), crate::openapi::ListErrors))]
 #[get("/topics")]
 pub async fn list_topics(state: State, _: Reader) -> Result<HttpResponse, ApiError> {
@@ -89,6 +93,10 @@ pub async fn list_topics(state: State, _: Reader) -> Result<HttpResponse, ApiErr
 }
 
 /// Get one topic by id or slug
+///
+/// One topic, by its numeric id or its slug (`cybercrime`); 404 if there is none. Anyone may
+/// call it; an invalid bearer token is refused with 401. The answer carries an `ETag`: send it
+/// in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "get_topic", security((), ("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug", example = "cybercrime")), responses((status = 200, description = "The topic", body = Term), crate::openapi::GetErrors))]
 #[get("/topics/{id}")]
 pub async fn get_topic(state: State, _: Reader, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -96,6 +104,11 @@ pub async fn get_topic(state: State, _: Reader, id: web::Path<String>) -> Result
 }
 
 /// Create a topic
+///
+/// Creates a topic from its name (the slug is made from the name unless given) and answers 201
+/// with `Location`. A slug already taken is 409. Editors and admins only (401 without a valid
+/// bearer token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400,
+/// a field that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_topic", security(("bearer" = [])), tag = "taxonomy", request_body = TermWrite, responses((status = 201, description = "Created", body = Term), crate::openapi::CreateErrors))]
 #[post("/topics")]
 pub async fn create_topic(state: State, _: Editor, Json(body): Json<TermWrite>) -> Result<HttpResponse, ApiError> {
@@ -103,6 +116,12 @@ pub async fn create_topic(state: State, _: Editor, Json(body): Json<TermWrite>) 
 }
 
 /// Replace a topic
+///
+/// Replaces the topic's name and description; an absent slug keeps the current one, a slug
+/// already taken is 409. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if
+/// someone changed the resource since. Editors and admins only (401 without a valid bearer
+/// token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400, a field
+/// that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "replace_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
 #[put("/topics/{id}")]
 pub async fn replace_topic(
@@ -116,6 +135,12 @@ pub async fn replace_topic(
 }
 
 /// Change some fields of a topic
+///
+/// Changes only the fields the body names (`null` clears an optional one). Send the `ETag` of a
+/// GET in `If-Match` to refuse the change (412) if someone changed the resource since. Editors
+/// and admins only (401 without a valid bearer token, 403 with too low a role). A body that is
+/// not JSON is 415, malformed JSON 400, a field that fails validation 422 naming it in
+/// `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "update_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
 #[patch("/topics/{id}")]
 pub async fn update_topic(
@@ -129,6 +154,10 @@ pub async fn update_topic(
 }
 
 /// Delete a topic that no news item uses
+///
+/// Deletes a topic that no news item uses (204); one still in use is 409. Send the `ETag` of a
+/// GET in `If-Match` to refuse the change (412) if someone changed the resource since. Editors
+/// and admins only (401 without a valid bearer token, 403 with too low a role).
 #[utoipa::path(operation_id = "delete_topic", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/topics/{id}")]
 pub async fn delete_topic(
@@ -141,6 +170,10 @@ pub async fn delete_topic(
 }
 
 /// List regions
+///
+/// Every region, in slug order, with its slug, name and description. Anyone may call it; an
+/// invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
+/// `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "list_regions", security((), ("bearer" = [])), tag = "taxonomy", responses((status = 200, description = "Every region", body = TermList), crate::openapi::ListErrors))]
 #[get("/regions")]
 pub async fn list_regions(state: State, _: Reader) -> Result<HttpResponse, ApiError> {
@@ -148,6 +181,10 @@ pub async fn list_regions(state: State, _: Reader) -> Result<HttpResponse, ApiEr
 }
 
 /// Get one region by id or slug
+///
+/// One region, by its numeric id or its slug (`africa`); 404 if there is none. Anyone may call
+/// it; an invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
+/// `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "get_region", security((), ("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug", example = "africa")), responses((status = 200, description = "The region", body = Term), crate::openapi::GetErrors))]
 #[get("/regions/{id}")]
 pub async fn get_region(state: State, _: Reader, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -155,6 +192,11 @@ pub async fn get_region(state: State, _: Reader, id: web::Path<String>) -> Resul
 }
 
 /// Create a region
+///
+/// Creates a region from its name (the slug is made from the name unless given) and answers 201
+/// with `Location`. A slug already taken is 409. Editors and admins only (401 without a valid
+/// bearer token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400,
+/// a field that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_region", security(("bearer" = [])), tag = "taxonomy", request_body = TermWrite, responses((status = 201, description = "Created", body = Term), crate::openapi::CreateErrors))]
 #[post("/regions")]
 pub async fn create_region(state: State, _: Editor, Json(body): Json<TermWrite>) -> Result<HttpResponse, ApiError> {
@@ -162,6 +204,12 @@ pub async fn create_region(state: State, _: Editor, Json(body): Json<TermWrite>)
 }
 
 /// Replace a region
+///
+/// Replaces the region's name and description; an absent slug keeps the current one, a slug
+/// already taken is 409. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if
+/// someone changed the resource since. Editors and admins only (401 without a valid bearer
+/// token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400, a field
+/// that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "replace_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), request_body = TermWrite, responses((status = 200, description = "Replaced", body = Term), crate::openapi::ChangeErrors))]
 #[put("/regions/{id}")]
 pub async fn replace_region(
@@ -175,6 +223,12 @@ pub async fn replace_region(
 }
 
 /// Change some fields of a region
+///
+/// Changes only the fields the body names (`null` clears an optional one). Send the `ETag` of a
+/// GET in `If-Match` to refuse the change (412) if someone changed the resource since. Editors
+/// and admins only (401 without a valid bearer token, 403 with too low a role). A body that is
+/// not JSON is 415, malformed JSON 400, a field that fails validation 422 naming it in
+/// `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "update_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), request_body = TermPatch, responses((status = 200, description = "Changed", body = Term), crate::openapi::ChangeErrors))]
 #[patch("/regions/{id}")]
 pub async fn update_region(
@@ -188,6 +242,10 @@ pub async fn update_region(
 }
 
 /// Delete a region that no news item uses
+///
+/// Deletes a region that no news item uses (204); one still in use is 409. Send the `ETag` of a
+/// GET in `If-Match` to refuse the change (412) if someone changed the resource since. Editors
+/// and admins only (401 without a valid bearer token, 403 with too low a role).
 #[utoipa::path(operation_id = "delete_region", security(("bearer" = [])), tag = "taxonomy", params(("id" = String, Path, description = "Id or slug"), IfMatch), responses((status = 204, description = "Deleted"), crate::openapi::DeleteErrors))]
 #[delete("/regions/{id}")]
 pub async fn delete_region(

@@ -54,6 +54,11 @@ fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
 }
 
 /// List the news items in the trash
+///
+/// One page of the deleted news items, most recently deleted first, each with who deleted it
+/// and when it will be purged. Editors and admins only (401 without a valid bearer token, 403
+/// with too low a role). The answer carries an `ETag`: send it in `If-None-Match` to get 304
+/// while nothing changed.
 #[utoipa::path(
     operation_id = "list_trash", security(("bearer" = [])), tag = "trash", params(OffsetParams),
     responses((status = 200, description = "One page of the trash", body = TrashList), crate::openapi::ListErrors, crate::openapi::AdminReadErrors)
@@ -67,6 +72,10 @@ pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<Htt
 }
 
 /// Bring a news item back from the trash, unchanged
+///
+/// Brings a trashed item back exactly as it was and answers it; 404 for an item that is not in
+/// the trash (its slug stayed reserved while it was there). Editors and admins only (401
+/// without a valid bearer token, 403 with too low a role).
 #[utoipa::path(
     operation_id = "restore_trashed", security(("bearer" = [])), tag = "trash",
     params(("id" = i64, Path, description = "Id of the trashed item")),
@@ -78,6 +87,10 @@ pub async fn restore_trashed(state: State, _: Editor, id: web::Path<String>) -> 
 }
 
 /// Purge a news item from the trash, with its revisions, for good
+///
+/// Deletes a trashed item for good, with its revisions (204); its slug is free again and
+/// mirrors learn of it through the changes feed. 404 for an item that is not in the trash.
+/// Admins only (401 without a valid bearer token, 403 for editors).
 #[utoipa::path(
     operation_id = "purge_trashed", security(("bearer" = [])), tag = "trash",
     params(("id" = i64, Path, description = "Id of the trashed item")),

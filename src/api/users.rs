@@ -96,6 +96,10 @@ fn user_id(segment: &str) -> Result<i64, ApiError> {
 }
 
 /// List users
+///
+/// Every account, in username order, with its role and whether it is disabled; never a password
+/// or its hash. Admins only (401 without a valid bearer token, 403 for editors). The answer
+/// carries an `ETag`: send it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "list_users", tag = "users", security(("bearer" = [])), responses((status = 200, description = "Every user", body = UserList), crate::openapi::AdminReadErrors))]
 #[get("/users")]
 pub async fn list_users(state: State, _: Admin) -> Result<HttpResponse, ApiError> {
@@ -104,6 +108,9 @@ pub async fn list_users(state: State, _: Admin) -> Result<HttpResponse, ApiError
 }
 
 /// Get one user
+///
+/// One account by numeric id. Admins only (401 without a valid bearer token, 403 for editors).
+/// The answer carries an `ETag`: send it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(operation_id = "get_user", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "User id")), responses((status = 200, description = "The user", body = User), crate::openapi::AdminReadErrors))]
 #[get("/users/{id}")]
 pub async fn get_user(state: State, _: Admin, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -117,6 +124,11 @@ pub async fn get_user(state: State, _: Admin, id: web::Path<String>) -> Result<H
 }
 
 /// Create a user
+///
+/// Creates an account (the password is stored only as an Argon2id hash) and answers 201 with
+/// `Location`. A username already taken is 409. Admins only (401 without a valid bearer token,
+/// 403 for editors). A body that is not JSON is 415, malformed JSON 400, a field that fails
+/// validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = UserCreate, responses((status = 201, description = "Created", body = User), crate::openapi::CreateErrors))]
 #[post("/users")]
 pub async fn create_user(state: State, _: Admin, Json(body): Json<UserCreate>) -> Result<HttpResponse, ApiError> {
@@ -126,6 +138,12 @@ pub async fn create_user(state: State, _: Admin, Json(body): Json<UserCreate>) -
 }
 
 /// Change a user's role, reset their password, or disable them
+///
+/// Changes an account's role, password or disabled state. A new password, role or state ends
+/// every token the user held. A change that would leave no active admin is 409. Admins only
+/// (401 without a valid bearer token, 403 for editors). A body that is not JSON is 415,
+/// malformed JSON 400, a field that fails validation 422 naming it in `errors`; a body over 1
+/// MiB is 413.
 #[utoipa::path(operation_id = "update_user", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "User id")), request_body = UserPatch, responses((status = 200, description = "Changed", body = User), crate::openapi::ChangeErrors))]
 #[patch("/users/{id}")]
 pub async fn update_user(

@@ -56,6 +56,24 @@ async fn the_served_document_is_the_committed_one() {
 }
 
 #[actix_web::test]
+async fn every_operation_explains_itself_and_creates_link_to_what_they_made() {
+    let app = TestApp::empty().await;
+    let doc = app.get("/openapi.json").await.json();
+    assert!(doc["servers"][0]["url"].is_string() && doc["info"]["contact"]["url"].is_string());
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let description = op["description"].as_str().unwrap_or_default();
+            assert!(description.len() > 40, "{method} {path} has no description beyond its summary");
+        }
+    }
+    let links = &doc["paths"]["/api/v1/organizations/{slug}/bodies"]["post"]["responses"]["201"]["links"];
+    assert_eq!(links["get_body"]["parameters"], json!({"slug": "$request.path.slug", "id": "$response.body#/id"}));
+    let links = &doc["paths"]["/api/v1/news"]["post"]["responses"]["201"]["links"];
+    let linked: Vec<&String> = links.as_object().unwrap().keys().collect();
+    assert_eq!(linked, ["delete_news", "get_news", "replace_news", "update_news"]);
+}
+
+#[actix_web::test]
 async fn docs_are_served_by_the_service_itself() {
     let app = TestApp::empty().await;
     let res = app.get("/docs").await;

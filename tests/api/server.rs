@@ -55,23 +55,20 @@ impl Server {
 
     /// `newsdesk serve` on a free port with only these arguments and environment.
     pub fn spawn_bare(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let bind = format!("127.0.0.1:{port}");
-        let child = command(&[&["serve", "--bind", &bind], args].concat(), env)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Self { port, child }
+        Self::serve(args, env, Stdio::null())
     }
 
     /// `spawn_bare`, keeping what the server logs for `into_log`.
     pub fn spawn_logged(args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::serve(args, env, Stdio::piped())
+    }
+
+    fn serve(args: &[&str], env: &[(&str, &str)], log: Stdio) -> Self {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
         let child = command(&[&["serve", "--bind", &bind], args].concat(), env)
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(log)
             .spawn()
             .unwrap();
         Self { port, child }

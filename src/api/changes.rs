@@ -31,18 +31,7 @@ pub enum Op {
 
 /// One change.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "cursor": "42", "op": "upsert", "id": 7, "at": "2026-11-28T10:00:00Z",
-    "item": {
-        "id": 7, "slug": "14-terror-suspects-arrested-in-african-operation",
-        "title": "14 terror suspects arrested in African operation",
-        "summary": "An INTERPOL-supported operation in Africa led to the arrest of 14 terror suspects.",
-        "body": "Fourteen terror suspects were arrested ...", "topic": "terrorism", "region": "africa",
-        "tags": ["operation"], "author": {"id": 1, "name": "Robert Williams", "title": "Editor in Chief"},
-        "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
-        "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
-    }
-}))]
+#[schema(example = Change::example)]
 pub struct Change {
     /// Resume after this change by passing it as `since`.
     pub cursor: String,
@@ -113,6 +102,13 @@ pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse
         next_cursor,
         has_more,
     }))
+}
+
+impl Change {
+    /// The example of the schema: an upsert carrying the item's own example.
+    fn example() -> serde_json::Value {
+        serde_json::json!({"cursor": "42", "op": "upsert", "id": 7, "at": "2026-11-28T10:00:00Z", "item": NewsItem::example()})
+    }
 }
 
 /// A cursor is the number of the last change seen.

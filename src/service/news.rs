@@ -23,15 +23,7 @@ use crate::state::AppState;
 
 /// A news item as clients see it.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 7, "slug": "14-terror-suspects-arrested-in-african-operation",
-    "title": "14 terror suspects arrested in African operation",
-    "summary": "An INTERPOL-supported operation in Africa led to the arrest of 14 terror suspects.",
-    "body": "Fourteen terror suspects were arrested ...", "topic": "terrorism", "region": "africa",
-    "tags": ["operation"], "author": {"id": 1, "name": "Robert Williams", "title": "Editor in Chief"},
-    "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
-    "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
-}))]
+#[schema(example = NewsItem::example)]
 pub struct NewsItem {
     pub id: i64,
     /// Unique; usable wherever an id is.
@@ -64,6 +56,21 @@ pub struct AuthorSummary {
     pub id: i64,
     pub name: String,
     pub title: String,
+}
+
+impl NewsItem {
+    /// The example of the schema (also the item in the change feed's example).
+    pub fn example() -> serde_json::Value {
+        serde_json::json!({
+            "id": 7, "slug": "14-terror-suspects-arrested-in-african-operation",
+            "title": "14 terror suspects arrested in African operation",
+            "summary": "An INTERPOL-supported operation in Africa led to the arrest of 14 terror suspects.",
+            "body": "Fourteen terror suspects were arrested ...", "topic": "terrorism", "region": "africa",
+            "tags": ["operation"], "author": {"id": 1, "name": "Robert Williams", "title": "Editor in Chief"},
+            "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
+            "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
+        })
+    }
 }
 
 impl From<NewsView> for NewsItem {

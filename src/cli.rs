@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::auth::Role;
 use crate::config::{RoleArg, Settings, UserCommand};
 use crate::db;
+use crate::domain::ids::UserId;
 use crate::error::ApiError;
 use crate::service::users::{self, AccountChange};
 use crate::state::AppState;
@@ -44,7 +45,7 @@ pub fn user(settings: &Settings, command: UserCommand) -> Result<String, Box<dyn
     })
 }
 
-async fn find(state: &AppState, username: &str) -> Result<i64, Box<dyn std::error::Error>> {
+async fn find(state: &AppState, username: &str) -> Result<UserId, Box<dyn std::error::Error>> {
     users::id_of(state, username).await.map_err(explain)?.ok_or_else(|| format!("no user `{username}`").into())
 }
 

@@ -11,6 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, utc};
 use crate::db;
+use crate::domain::ids::NewsId;
 use crate::domain::params::{self, bounded, once};
 use crate::error::ApiError;
 use crate::service::news::{self, NewsItem};
@@ -36,7 +37,7 @@ pub struct Change {
     /// Resume after this change by passing it as `since`.
     pub cursor: String,
     pub op: Op,
-    pub id: i64,
+    pub id: NewsId,
     /// When the change happened (for a scheduled item, its publication).
     pub at: DateTime<Utc>,
     /// The item as it is now; `null` for `delete`.

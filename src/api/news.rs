@@ -9,6 +9,7 @@ use super::{State, changed, created};
 use crate::auth::{Editor, Reader};
 use crate::db;
 use crate::domain::dates::{self, Granularity};
+use crate::domain::ids::{NewsId, OrganizationId};
 use crate::domain::listing::{FilterParams, NewsFilter, NewsQuery, PageParams, Paging};
 use crate::domain::news::{RESERVED_SLUGS, Visibility};
 use crate::domain::params::{self, once};
@@ -105,7 +106,7 @@ pub async fn list(
     state: State,
     reader: Reader,
     req: HttpRequest,
-    organization: Option<i64>,
+    organization: Option<OrganizationId>,
 ) -> Result<HttpResponse, ApiError> {
     let (filter, paging) = params::read_both::<FilterParams, PageParams>(req.query_string())?;
     let mut query = NewsQuery::new(&filter, &paging)?;
@@ -360,7 +361,7 @@ pub async fn delete_news(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn parse_key(segment: &str) -> Result<Key, ApiError> {
+fn parse_key(segment: &str) -> Result<Key<NewsId>, ApiError> {
     if RESERVED_SLUGS.contains(&segment) {
         // `/news/archive` is a read-only resource of its own, not an item.
         return Err(ApiError::MethodNotAllowed(vec!["GET", "HEAD"]));

@@ -11,7 +11,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, changed};
 use crate::auth::Editor;
-use crate::db::revisions::Entity;
 use crate::domain::listing::{OffsetParams, Page};
 use crate::domain::params;
 use crate::error::ApiError;
@@ -42,13 +41,12 @@ pub struct RevisionList {
 /// Answers one page of revisions.
 async fn list(
     state: State,
-    entity: Entity,
     locate: revisions::Locate,
     of: String,
     req: &HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let page = Page::new(&params::read(req.query_string())?)?;
-    let (items, total) = revisions::list(&state, entity, locate, of, page).await?;
+    let (items, total) = revisions::list(&state, locate, of, page).await?;
     Ok(HttpResponse::Ok().json(RevisionList { items, total, limit: page.limit, page: page.page }))
 }
 
@@ -70,7 +68,7 @@ pub async fn list_news_revisions(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    list(state, Entity::News, revisions::news_item, id.into_inner(), &req).await
+    list(state, revisions::news_item, id.into_inner(), &req).await
 }
 
 /// Get a news item as it was at one revision
@@ -91,7 +89,7 @@ pub async fn get_news_revision(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, revision) = path.into_inner();
-    let json = revisions::get(&state, Entity::News, revisions::news_item, id, revision).await?;
+    let json = revisions::get(&state, revisions::news_item, id, revision).await?;
     Ok(HttpResponse::Ok().insert_header(header::ContentType::json()).body(json))
 }
 
@@ -138,7 +136,7 @@ pub async fn list_organization_revisions(
     slug: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    list(state, Entity::Organization, revisions::organization, slug.into_inner(), &req).await
+    list(state, revisions::organization, slug.into_inner(), &req).await
 }
 
 /// Get an organization's profile as it was at one revision
@@ -159,7 +157,7 @@ pub async fn get_organization_revision(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, revision) = path.into_inner();
-    let json = revisions::get(&state, Entity::Organization, revisions::organization, slug, revision).await?;
+    let json = revisions::get(&state, revisions::organization, slug, revision).await?;
     Ok(HttpResponse::Ok().insert_header(header::ContentType::json()).body(json))
 }
 

@@ -11,6 +11,7 @@ use super::{State, changed, created, not_null, utc};
 use crate::auth::{Admin, Role};
 use crate::db;
 use crate::db::users::UserRow;
+use crate::domain::ids::UserId;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::http::Json;
@@ -25,7 +26,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[schema(example = json!({"id": 2, "username": "alice", "role": "editor", "disabled": false,
     "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"}))]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub role: Role,
     /// A disabled user cannot sign in and their tokens are refused.
@@ -88,7 +89,7 @@ pub struct UserPatch {
     disabled: Option<bool>,
 }
 
-fn user_id(segment: &str) -> Result<i64, ApiError> {
+fn user_id(segment: &str) -> Result<UserId, ApiError> {
     match Key::parse(segment) {
         Some(Key::Id(id)) => Ok(id),
         _ => Err(ApiError::NotFound(format!("no user with id {segment}"))),

@@ -19,6 +19,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use diesel::OptionalExtension;
 
 use crate::db;
+use crate::domain::ids::UserId;
 use crate::domain::news::Visibility;
 pub use crate::domain::users::{AuthUser, Caller, Role};
 use crate::error::ApiError;
@@ -51,7 +52,7 @@ async fn authenticate(req: &ServiceRequest) -> Result<Caller, ApiError> {
         return Err(ApiError::internal(std::fmt::Error));
     };
     let claims = keys.verify(&token).ok_or_else(ApiError::invalid_token)?;
-    let id: i64 = claims.sub.parse().map_err(|_| ApiError::invalid_token())?;
+    let id: UserId = claims.sub.parse().map_err(|_| ApiError::invalid_token())?;
     let user = state.db(move |c| Ok(db::users::find(c, id).optional()?)).await?;
     match user {
         Some(user) if !user.disabled && user.role == claims.role && user.token_generation == claims.generation => {

@@ -8,6 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::Role;
+use crate::domain::ids::UserId;
 
 pub const ISSUER: &str = "newsdesk";
 pub const AUDIENCE: &str = "newsdesk-api";
@@ -80,7 +81,7 @@ impl Keys {
     }
 
     /// A signed token for a user.
-    pub fn issue(&self, user_id: i64, role: Role, generation: i64) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn issue(&self, user_id: UserId, role: Role, generation: i64) -> Result<String, jsonwebtoken::errors::Error> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -115,7 +116,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let keys = keys();
-        let claims = keys.verify(&keys.issue(7, Role::Editor, 3).unwrap()).unwrap();
+        let claims = keys.verify(&keys.issue(UserId(7), Role::Editor, 3).unwrap()).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role, claims.generation), ("7", Role::Editor, 3));
         assert_eq!(claims.exp - claims.iat, 60);
     }
@@ -128,7 +129,7 @@ mod tests {
 
     #[test]
     fn other_keys_and_garbage_do_not_verify() {
-        let token = keys().issue(1, Role::Admin, 0).unwrap();
+        let token = keys().issue(UserId(1), Role::Admin, 0).unwrap();
         let other = Keys::new(Some("another secret of thirty-two bytes!"), Duration::from_secs(60)).unwrap();
         assert!(other.verify(&token).is_none());
         assert!(keys().verify("garbage").is_none());

@@ -5,11 +5,12 @@ use diesel::prelude::*;
 
 use super::schema::authors;
 use super::{Backend, DbConn};
+use crate::domain::ids::AuthorId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = authors, check_for_backend(Backend))]
 pub struct AuthorRow {
-    pub id: i64,
+    pub id: AuthorId,
     pub name: String,
     pub title: String,
     pub bio: String,
@@ -31,7 +32,7 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<AuthorRow>> {
     authors::table.order((authors::name, authors::id)).select(AuthorRow::as_select()).load(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<AuthorRow> {
+pub fn find(conn: &mut DbConn, id: AuthorId) -> QueryResult<AuthorRow> {
     authors::table.find(id).select(AuthorRow::as_select()).first(conn)
 }
 
@@ -42,17 +43,17 @@ pub fn insert(conn: &mut DbConn, form: &AuthorForm) -> QueryResult<AuthorRow> {
         .get_result(conn)
 }
 
-pub fn update(conn: &mut DbConn, id: i64, form: &AuthorForm) -> QueryResult<AuthorRow> {
+pub fn update(conn: &mut DbConn, id: AuthorId, form: &AuthorForm) -> QueryResult<AuthorRow> {
     diesel::update(authors::table.find(id))
         .set(form)
         .returning(<AuthorRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
-pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+pub fn delete(conn: &mut DbConn, id: AuthorId) -> QueryResult<usize> {
     diesel::delete(authors::table.find(id)).execute(conn)
 }
 
-pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<AuthorRow>> {
+pub fn by_ids(conn: &mut DbConn, ids: &[AuthorId]) -> QueryResult<Vec<AuthorRow>> {
     authors::table.filter(authors::id.eq_any(ids)).select(AuthorRow::as_select()).load(conn)
 }

@@ -20,6 +20,7 @@ use super::schema::{
 use super::terms::TermRow;
 use super::users::UserRow;
 use super::{Backend, DbConn};
+use crate::domain::ids::NewsId;
 
 /// The first line of every export.
 const HEADER: &str = r#"{"format":"newsdesk-export","version":1}"#;
@@ -27,14 +28,14 @@ const HEADER: &str = r#"{"format":"newsdesk-export","version":1}"#;
 #[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = news_tags, check_for_backend(Backend))]
 struct TagRow {
-    news_id: i64,
+    news_id: NewsId,
     tag: String,
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
 #[diesel(table_name = news_changes, check_for_backend(Backend))]
 struct ChangeRow {
-    news_id: i64,
+    news_id: NewsId,
     change_seq: i64,
     change_at: NaiveDateTime,
     public: bool,

@@ -5,6 +5,7 @@
 pub mod authors;
 pub mod commit;
 pub mod export;
+mod ids;
 pub mod names;
 pub mod news;
 pub mod organizations;

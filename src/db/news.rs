@@ -14,6 +14,7 @@ use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
 use super::search::{self, Search};
 use super::{Backend, DbConn, next_change, organizations};
+use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
 use crate::domain::news::{NewsStatus, Visibility};
 use crate::domain::slug::Key;
@@ -21,15 +22,15 @@ use crate::domain::slug::Key;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = news_items, check_for_backend(Backend))]
 pub struct NewsRow {
-    pub id: i64,
+    pub id: NewsId,
     pub slug: String,
     pub title: String,
     pub summary: String,
     pub body: String,
-    pub topic_id: Option<i64>,
-    pub region_id: Option<i64>,
-    pub author_id: Option<i64>,
-    pub organization_id: Option<i64>,
+    pub topic_id: Option<TermId>,
+    pub region_id: Option<TermId>,
+    pub author_id: Option<AuthorId>,
+    pub organization_id: Option<OrganizationId>,
     pub status: NewsStatus,
     pub published_at: Option<NaiveDateTime>,
     pub reading_time_seconds: i32,
@@ -83,10 +84,10 @@ pub struct NewsForm<'a> {
     pub title: &'a str,
     pub summary: &'a str,
     pub body: &'a str,
-    pub topic_id: Option<i64>,
-    pub region_id: Option<i64>,
-    pub author_id: Option<i64>,
-    pub organization_id: Option<i64>,
+    pub topic_id: Option<TermId>,
+    pub region_id: Option<TermId>,
+    pub author_id: Option<AuthorId>,
+    pub organization_id: Option<OrganizationId>,
     pub status: NewsStatus,
     pub published_at: Option<NaiveDateTime>,
     pub reading_time_seconds: i32,
@@ -182,7 +183,13 @@ fn conditions(filter: &NewsFilter, visibility: Visibility, now: DateTime<Utc>, s
 
 /// Rows after the cursor position in `order`. Anonymous readers see only dated items, so
 /// their conditions need no `IS NULL` branch, which would keep the index from being used.
-fn after(key: SortKey, descending: bool, value: &SortValue, last_id: i64, visibility: Visibility) -> Option<Condition> {
+fn after(
+    key: SortKey,
+    descending: bool,
+    value: &SortValue,
+    last_id: NewsId,
+    visibility: Visibility,
+) -> Option<Condition> {
     use news_items::{id, published_at, title, updated_at};
     macro_rules! beyond {
         ($col:expr, $v:expr) => {
@@ -371,7 +378,7 @@ pub fn published_between(
 }
 
 /// One item by id or slug, if `visibility` may see it.
-pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<NewsView> {
+pub fn find(conn: &mut DbConn, key: &Key<NewsId>, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<NewsView> {
     let mut query =
         news_items::table.select(NewsRow::as_select()).filter(news_items::deleted_at.is_null()).into_boxed();
     query = match key {
@@ -387,20 +394,20 @@ pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility, now: DateTime<
     hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
 }
 
-pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<i64>) -> QueryResult<bool> {
+pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<NewsId>) -> QueryResult<bool> {
     let mut query = news_items::table.filter(news_items::slug.eq(slug)).into_boxed();
     if let Some(id) = except_id {
         query = query.filter(news_items::id.ne(id));
     }
-    Ok(query.select(news_items::id).first::<i64>(conn).optional()?.is_some())
+    Ok(query.select(news_items::id).first::<NewsId>(conn).optional()?.is_some())
 }
 
 /// Stores a new item under the next unused id: ids of purged items are never given again.
 pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: &[String]) -> QueryResult<NewsView> {
     use diesel::dsl::max;
-    let last_item: Option<i64> = news_items::table.select(max(news_items::id)).first(conn)?;
-    let last_known: Option<i64> = news_changes::table.select(max(news_changes::news_id)).first(conn)?;
-    let id = last_item.max(last_known).unwrap_or(0) + 1;
+    let last_item: Option<NewsId> = news_items::table.select(max(news_items::id)).first(conn)?;
+    let last_known: Option<NewsId> = news_changes::table.select(max(news_changes::news_id)).first(conn)?;
+    let id = NewsId(last_item.max(last_known).map_or(0, |id| id.0) + 1);
     let row: NewsRow = diesel::insert_into(news_items::table)
         .values((news_items::id.eq(id), form, news_items::created_at.eq(form.updated_at)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
@@ -423,7 +430,7 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: 
 
 pub fn update(
     conn: &mut DbConn,
-    id: i64,
+    id: NewsId,
     form: &NewsForm,
     references: References,
     tags: &[String],
@@ -446,7 +453,7 @@ fn log_change(conn: &mut DbConn, row: &NewsRow, at: NaiveDateTime) -> QueryResul
 /// public view. A change that anonymous readers cannot see (an edit of a draft, or of an item
 /// already withdrawn) takes no number, so neither a repeated tombstone nor a gap in the
 /// numbers tells them of work they may not see.
-fn announce(conn: &mut DbConn, id: i64, at: NaiveDateTime, public: bool) -> QueryResult<()> {
+fn announce(conn: &mut DbConn, id: NewsId, at: NaiveDateTime, public: bool) -> QueryResult<()> {
     use news_changes::{change_at, change_seq, ever_public};
     let was_public: bool = news_changes::table.find(id).select(news_changes::public).first(conn)?;
     if !public && !was_public {
@@ -465,7 +472,7 @@ fn announce(conn: &mut DbConn, id: i64, at: NaiveDateTime, public: bool) -> Quer
 }
 
 /// Moves an item to the trash.
-pub fn trash(conn: &mut DbConn, id: i64, by: &str) -> QueryResult<()> {
+pub fn trash(conn: &mut DbConn, id: NewsId, by: &str) -> QueryResult<()> {
     let now = crate::domain::dates::now().naive_utc();
     diesel::update(news_items::table.find(id))
         .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by)))
@@ -474,7 +481,7 @@ pub fn trash(conn: &mut DbConn, id: i64, by: &str) -> QueryResult<()> {
 }
 
 /// Brings an item back from the trash, unchanged.
-pub fn untrash(conn: &mut DbConn, id: i64) -> QueryResult<NewsView> {
+pub fn untrash(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
     let row: NewsRow = diesel::update(news_items::table.find(id))
         .set((news_items::deleted_at.eq(None::<NaiveDateTime>), news_items::deleted_by.eq(None::<String>)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
@@ -484,7 +491,7 @@ pub fn untrash(conn: &mut DbConn, id: i64) -> QueryResult<NewsView> {
 }
 
 /// One trashed item.
-pub fn find_trashed(conn: &mut DbConn, id: i64) -> QueryResult<NewsView> {
+pub fn find_trashed(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
     let row = news_items::table
         .find(id)
         .filter(news_items::deleted_at.is_not_null())
@@ -508,14 +515,14 @@ pub fn trashed(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<N
 
 /// Deletes a trashed item for good, with its revisions. Its entry in the change feed stays:
 /// mirrors that have not caught up still learn of the deletion, and the id is never reused.
-pub fn purge(conn: &mut DbConn, id: i64) -> QueryResult<()> {
-    revisions::forget(conn, Entity::News, id)?;
+pub fn purge(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
+    revisions::forget(conn, Entity::News(id))?;
     diesel::delete(news_items::table.find(id).filter(news_items::deleted_at.is_not_null())).execute(conn).map(drop)
 }
 
 /// Purges the items trashed before `cutoff`; returns how many.
 pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
-    let ids: Vec<i64> =
+    let ids: Vec<NewsId> =
         news_items::table.filter(news_items::deleted_at.lt(cutoff)).select(news_items::id).load(conn)?;
     for &id in &ids {
         purge(conn, id)?;
@@ -527,14 +534,14 @@ pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryRe
 #[derive(Debug)]
 pub struct Change {
     pub seq: i64,
-    pub id: i64,
+    pub id: NewsId,
     pub at: NaiveDateTime,
     pub item: Option<NewsView>,
 }
 
 /// Whether scheduled items have come due since they were last announced.
 pub fn has_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<bool> {
-    Ok(due(now).select(news_items::id).first::<i64>(conn).optional()?.is_some())
+    Ok(due(now).select(news_items::id).first::<NewsId>(conn).optional()?.is_some())
 }
 
 fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {
@@ -549,7 +556,7 @@ fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {
 
 /// Announces the items that became public by the passing of time, in publication order.
 pub fn announce_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<()> {
-    let items: Vec<(i64, Option<NaiveDateTime>)> = due(now)
+    let items: Vec<(NewsId, Option<NaiveDateTime>)> = due(now)
         .order((news_items::published_at.asc(), news_items::id.asc()))
         .select((news_items::id, news_items::published_at))
         .load(conn)?;
@@ -564,7 +571,7 @@ pub fn announce_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<()> {
 pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Change>, bool)> {
     // One read transaction: the items must be read as of the changes that name them.
     conn.transaction(|conn| {
-        let mut entries: Vec<(i64, i64, NaiveDateTime, bool)> = news_changes::table
+        let mut entries: Vec<(i64, NewsId, NaiveDateTime, bool)> = news_changes::table
             .filter(news_changes::change_seq.gt(since))
             .filter(news_changes::public.or(news_changes::ever_public))
             .order(news_changes::change_seq.asc())
@@ -573,10 +580,10 @@ pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Ch
             .load(conn)?;
         let has_more = entries.len() as i64 > limit;
         entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let public_ids: Vec<i64> = entries.iter().filter(|e| e.3).map(|e| e.1).collect();
+        let public_ids: Vec<NewsId> = entries.iter().filter(|e| e.3).map(|e| e.1).collect();
         let rows =
             news_items::table.filter(news_items::id.eq_any(&public_ids)).select(NewsRow::as_select()).load(conn)?;
-        let mut items: HashMap<i64, NewsView> = hydrate(conn, rows)?.into_iter().map(|v| (v.row.id, v)).collect();
+        let mut items: HashMap<NewsId, NewsView> = hydrate(conn, rows)?.into_iter().map(|v| (v.row.id, v)).collect();
         let changes = entries
             .into_iter()
             .map(|(seq, id, at, public)| Change { seq, id, at, item: if public { items.remove(&id) } else { None } })
@@ -585,7 +592,7 @@ pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Ch
     })
 }
 
-fn replace_tags(conn: &mut DbConn, id: i64, tags: &[String]) -> QueryResult<()> {
+fn replace_tags(conn: &mut DbConn, id: NewsId, tags: &[String]) -> QueryResult<()> {
     diesel::delete(news_tags::table.filter(news_tags::news_id.eq(id))).execute(conn)?;
     // Row by row: multi-row inserts are not portable across diesel's backends.
     for tag in tags {
@@ -598,21 +605,22 @@ fn replace_tags(conn: &mut DbConn, id: i64, tags: &[String]) -> QueryResult<()> 
 
 /// Loads what the rows reference, with one query per kind of reference.
 fn hydrate(conn: &mut DbConn, rows: Vec<NewsRow>) -> QueryResult<Vec<NewsView>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-    let tag_rows: Vec<(i64, String)> = news_tags::table
+    let ids: Vec<NewsId> = rows.iter().map(|r| r.id).collect();
+    let mut tags: HashMap<NewsId, Vec<String>> = HashMap::new();
+    let tag_rows: Vec<(NewsId, String)> = news_tags::table
         .filter(news_tags::news_id.eq_any(&ids))
         .order((news_tags::news_id, news_tags::tag))
         .load(conn)?;
     for (id, tag) in tag_rows {
         tags.entry(id).or_default().push(tag);
     }
-    let term_ids: Vec<i64> = rows.iter().flat_map(|r| [r.topic_id, r.region_id]).flatten().collect();
-    let terms: HashMap<i64, String> = super::terms::slugs(conn, &term_ids)?.into_iter().collect();
-    let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
-    let authors: HashMap<i64, AuthorRow> = authors::by_ids(conn, &author_ids)?.into_iter().map(|a| (a.id, a)).collect();
-    let org_ids: Vec<i64> = rows.iter().filter_map(|r| r.organization_id).collect();
-    let orgs: HashMap<i64, String> = organizations::slugs(conn, &org_ids)?.into_iter().collect();
+    let term_ids: Vec<TermId> = rows.iter().flat_map(|r| [r.topic_id, r.region_id]).flatten().collect();
+    let terms: HashMap<TermId, String> = super::terms::slugs(conn, &term_ids)?.into_iter().collect();
+    let author_ids: Vec<AuthorId> = rows.iter().filter_map(|r| r.author_id).collect();
+    let authors: HashMap<AuthorId, AuthorRow> =
+        authors::by_ids(conn, &author_ids)?.into_iter().map(|a| (a.id, a)).collect();
+    let org_ids: Vec<OrganizationId> = rows.iter().filter_map(|r| r.organization_id).collect();
+    let orgs: HashMap<OrganizationId, String> = organizations::slugs(conn, &org_ids)?.into_iter().collect();
     Ok(rows
         .into_iter()
         .map(|row| NewsView {

@@ -5,12 +5,13 @@ use diesel::prelude::*;
 
 use super::schema::{organization_bodies, organization_offices, organizations};
 use super::{Backend, DbConn};
+use crate::domain::ids::{BodyId, OfficeId, OrganizationId, TermId};
 use crate::domain::organization::{BodyKind, OfficeKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = organizations, check_for_backend(Backend))]
 pub struct OrganizationRow {
-    pub id: i64,
+    pub id: OrganizationId,
     pub slug: String,
     pub name: String,
     pub created_at: NaiveDateTime,
@@ -62,23 +63,23 @@ pub fn insert(conn: &mut DbConn, form: &OrganizationForm) -> QueryResult<Organiz
         .get_result(conn)
 }
 
-pub fn update(conn: &mut DbConn, id: i64, form: &OrganizationForm) -> QueryResult<OrganizationRow> {
+pub fn update(conn: &mut DbConn, id: OrganizationId, form: &OrganizationForm) -> QueryResult<OrganizationRow> {
     diesel::update(organizations::table.find(id))
         .set(form)
         .returning(<OrganizationRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
-pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+pub fn delete(conn: &mut DbConn, id: OrganizationId) -> QueryResult<usize> {
     diesel::delete(organizations::table.find(id)).execute(conn)
 }
 
-pub fn id_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<i64>> {
+pub fn id_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<OrganizationId>> {
     organizations::table.filter(organizations::slug.eq(slug)).select(organizations::id).first(conn).optional()
 }
 
 /// Slugs of the given organizations, by id.
-pub fn slugs(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+pub fn slugs(conn: &mut DbConn, ids: &[OrganizationId]) -> QueryResult<Vec<(OrganizationId, String)>> {
     organizations::table
         .filter(organizations::id.eq_any(ids))
         .select((organizations::id, organizations::slug))
@@ -88,8 +89,8 @@ pub fn slugs(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = organization_bodies, check_for_backend(Backend))]
 pub struct BodyRow {
-    pub id: i64,
-    pub organization_id: i64,
+    pub id: BodyId,
+    pub organization_id: OrganizationId,
     pub name: String,
     pub kind: BodyKind,
     pub description: String,
@@ -112,7 +113,7 @@ pub struct BodyForm<'a> {
     pub updated_at: NaiveDateTime,
 }
 
-pub fn bodies(conn: &mut DbConn, organization_id: i64) -> QueryResult<Vec<BodyRow>> {
+pub fn bodies(conn: &mut DbConn, organization_id: OrganizationId) -> QueryResult<Vec<BodyRow>> {
     organization_bodies::table
         .filter(organization_bodies::organization_id.eq(organization_id))
         .order((organization_bodies::sort_order, organization_bodies::id))
@@ -121,7 +122,7 @@ pub fn bodies(conn: &mut DbConn, organization_id: i64) -> QueryResult<Vec<BodyRo
 }
 
 /// A body, only if it belongs to this organization.
-pub fn body(conn: &mut DbConn, organization_id: i64, id: i64) -> QueryResult<BodyRow> {
+pub fn body(conn: &mut DbConn, organization_id: OrganizationId, id: BodyId) -> QueryResult<BodyRow> {
     organization_bodies::table
         .find(id)
         .filter(organization_bodies::organization_id.eq(organization_id))
@@ -129,7 +130,7 @@ pub fn body(conn: &mut DbConn, organization_id: i64, id: i64) -> QueryResult<Bod
         .first(conn)
 }
 
-pub fn insert_body(conn: &mut DbConn, organization_id: i64, form: &BodyForm) -> QueryResult<BodyRow> {
+pub fn insert_body(conn: &mut DbConn, organization_id: OrganizationId, form: &BodyForm) -> QueryResult<BodyRow> {
     diesel::insert_into(organization_bodies::table)
         .values((
             form,
@@ -140,27 +141,27 @@ pub fn insert_body(conn: &mut DbConn, organization_id: i64, form: &BodyForm) -> 
         .get_result(conn)
 }
 
-pub fn update_body(conn: &mut DbConn, id: i64, form: &BodyForm) -> QueryResult<BodyRow> {
+pub fn update_body(conn: &mut DbConn, id: BodyId, form: &BodyForm) -> QueryResult<BodyRow> {
     diesel::update(organization_bodies::table.find(id))
         .set(form)
         .returning(<BodyRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
-pub fn delete_body(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+pub fn delete_body(conn: &mut DbConn, id: BodyId) -> QueryResult<usize> {
     diesel::delete(organization_bodies::table.find(id)).execute(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = organization_offices, check_for_backend(Backend))]
 pub struct OfficeRow {
-    pub id: i64,
-    pub organization_id: i64,
+    pub id: OfficeId,
+    pub organization_id: OrganizationId,
     pub name: String,
     pub kind: OfficeKind,
     pub city: Option<String>,
     pub country: Option<String>,
-    pub region_id: Option<i64>,
+    pub region_id: Option<TermId>,
     pub sort_order: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -173,12 +174,12 @@ pub struct OfficeForm<'a> {
     pub kind: OfficeKind,
     pub city: Option<&'a str>,
     pub country: Option<&'a str>,
-    pub region_id: Option<i64>,
+    pub region_id: Option<TermId>,
     pub sort_order: i32,
     pub updated_at: NaiveDateTime,
 }
 
-pub fn offices(conn: &mut DbConn, organization_id: i64) -> QueryResult<Vec<OfficeRow>> {
+pub fn offices(conn: &mut DbConn, organization_id: OrganizationId) -> QueryResult<Vec<OfficeRow>> {
     organization_offices::table
         .filter(organization_offices::organization_id.eq(organization_id))
         .order((organization_offices::sort_order, organization_offices::id))
@@ -187,7 +188,7 @@ pub fn offices(conn: &mut DbConn, organization_id: i64) -> QueryResult<Vec<Offic
 }
 
 /// An office, only if it belongs to this organization.
-pub fn office(conn: &mut DbConn, organization_id: i64, id: i64) -> QueryResult<OfficeRow> {
+pub fn office(conn: &mut DbConn, organization_id: OrganizationId, id: OfficeId) -> QueryResult<OfficeRow> {
     organization_offices::table
         .find(id)
         .filter(organization_offices::organization_id.eq(organization_id))
@@ -195,7 +196,7 @@ pub fn office(conn: &mut DbConn, organization_id: i64, id: i64) -> QueryResult<O
         .first(conn)
 }
 
-pub fn insert_office(conn: &mut DbConn, organization_id: i64, form: &OfficeForm) -> QueryResult<OfficeRow> {
+pub fn insert_office(conn: &mut DbConn, organization_id: OrganizationId, form: &OfficeForm) -> QueryResult<OfficeRow> {
     diesel::insert_into(organization_offices::table)
         .values((
             form,
@@ -206,13 +207,13 @@ pub fn insert_office(conn: &mut DbConn, organization_id: i64, form: &OfficeForm)
         .get_result(conn)
 }
 
-pub fn update_office(conn: &mut DbConn, id: i64, form: &OfficeForm) -> QueryResult<OfficeRow> {
+pub fn update_office(conn: &mut DbConn, id: OfficeId, form: &OfficeForm) -> QueryResult<OfficeRow> {
     diesel::update(organization_offices::table.find(id))
         .set(form)
         .returning(<OfficeRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
-pub fn delete_office(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+pub fn delete_office(conn: &mut DbConn, id: OfficeId) -> QueryResult<usize> {
     diesel::delete(organization_offices::table.find(id)).execute(conn)
 }

@@ -5,19 +5,21 @@ use diesel::prelude::*;
 
 use super::schema::revisions;
 use super::{Backend, DbConn};
+use crate::domain::ids::{NewsId, OrganizationId};
 
-/// What kind of thing a revision is a version of.
+/// The thing a revision is a version of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
-    News,
-    Organization,
+    News(NewsId),
+    Organization(OrganizationId),
 }
 
 impl Entity {
-    fn as_str(self) -> &'static str {
+    /// How the thing is stored in a revision: its kind, by name, and its id.
+    fn key(self) -> (&'static str, i64) {
         match self {
-            Self::News => "news",
-            Self::Organization => "organization",
+            Self::News(id) => ("news", id.0),
+            Self::Organization(id) => ("organization", id.0),
         }
     }
 }
@@ -42,24 +44,25 @@ pub struct RevisionRow {
     pub restored_from: Option<i64>,
 }
 
-fn of(entity: Entity, id: i64) -> revisions::BoxedQuery<'static, Backend> {
-    revisions::table.filter(revisions::entity.eq(entity.as_str())).filter(revisions::entity_id.eq(id)).into_boxed()
+fn of(entity: Entity) -> revisions::BoxedQuery<'static, Backend> {
+    let (kind, id) = entity.key();
+    revisions::table.filter(revisions::entity.eq(kind)).filter(revisions::entity_id.eq(id)).into_boxed()
 }
 
 /// Keeps `snapshot` as the next version of the thing; returns its number.
 pub fn record(
     conn: &mut DbConn,
     entity: Entity,
-    id: i64,
     origin: &Origin,
     snapshot: &str,
     at: NaiveDateTime,
 ) -> QueryResult<i64> {
-    let last: Option<i64> = of(entity, id).select(diesel::dsl::max(revisions::revision)).first(conn)?;
+    let (kind, id) = entity.key();
+    let last: Option<i64> = of(entity).select(diesel::dsl::max(revisions::revision)).first(conn)?;
     let revision = last.unwrap_or(0) + 1;
     diesel::insert_into(revisions::table)
         .values((
-            revisions::entity.eq(entity.as_str()),
+            revisions::entity.eq(kind),
             revisions::entity_id.eq(id),
             revisions::revision.eq(revision),
             revisions::created_at.eq(at),
@@ -71,7 +74,7 @@ pub fn record(
     if let Some(keep) = origin.keep {
         diesel::delete(
             revisions::table
-                .filter(revisions::entity.eq(entity.as_str()))
+                .filter(revisions::entity.eq(kind))
                 .filter(revisions::entity_id.eq(id))
                 .filter(revisions::revision.le(revision - i64::from(keep.max(2)))),
         )
@@ -81,33 +84,28 @@ pub fn record(
 }
 
 /// One page of the versions of the thing, newest first, and how many there are.
-pub fn list(
-    conn: &mut DbConn,
-    entity: Entity,
-    id: i64,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<RevisionRow>, i64)> {
-    let rows = of(entity, id)
+pub fn list(conn: &mut DbConn, entity: Entity, limit: i64, offset: i64) -> QueryResult<(Vec<RevisionRow>, i64)> {
+    let rows = of(entity)
         .order(revisions::revision.desc())
         .limit(limit)
         .offset(offset)
         .select(RevisionRow::as_select())
         .load(conn)?;
-    let total = of(entity, id).count().get_result(conn)?;
+    let total = of(entity).count().get_result(conn)?;
     Ok((rows, total))
 }
 
 /// One version: what is known of it, and the thing as it was (JSON).
-pub fn find(conn: &mut DbConn, entity: Entity, id: i64, revision: i64) -> QueryResult<(RevisionRow, String)> {
-    of(entity, id)
+pub fn find(conn: &mut DbConn, entity: Entity, revision: i64) -> QueryResult<(RevisionRow, String)> {
+    of(entity)
         .filter(revisions::revision.eq(revision))
         .select((RevisionRow::as_select(), revisions::snapshot))
         .first(conn)
 }
 
 /// Forgets every version of a thing that is gone for good.
-pub fn forget(conn: &mut DbConn, entity: Entity, id: i64) -> QueryResult<usize> {
-    diesel::delete(revisions::table.filter(revisions::entity.eq(entity.as_str())).filter(revisions::entity_id.eq(id)))
+pub fn forget(conn: &mut DbConn, entity: Entity) -> QueryResult<usize> {
+    let (kind, id) = entity.key();
+    diesel::delete(revisions::table.filter(revisions::entity.eq(kind)).filter(revisions::entity_id.eq(id)))
         .execute(conn)
 }

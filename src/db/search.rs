@@ -9,6 +9,7 @@ use diesel::sql_types::{Bool, Double, Text};
 
 use super::Backend;
 use super::schema::news_items;
+use crate::domain::ids::NewsId;
 use crate::domain::listing::SearchTerms;
 
 type NewsExpression<T> = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = T>>;
@@ -59,9 +60,9 @@ pub fn prepare(conn: &mut super::DbConn, terms: &SearchTerms, ranked: bool) -> Q
     };
     let matches = diesel::sql_query(find).bind::<Text, _>(fts5_query(terms)).execute(conn)?;
     // Ids are never given twice, so the highest is the number of items, or a little more.
-    let items: Option<i64> = news_items::table.select(diesel::dsl::max(news_items::id)).first(conn)?;
+    let items: Option<NewsId> = news_items::table.select(diesel::dsl::max(news_items::id)).first(conn)?;
     let matches = i64::try_from(matches).unwrap_or(i64::MAX);
-    Ok(Search::Fts5 { few: matches.saturating_mul(FEW_MATCHES_ONE_IN) < items.unwrap_or(0) })
+    Ok(Search::Fts5 { few: matches.saturating_mul(FEW_MATCHES_ONE_IN) < items.map_or(0, |id| id.0) })
 }
 
 impl Search {

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::schema::terms;
 use super::{Backend, DbConn};
 use crate::domain::closed_set;
+use crate::domain::ids::TermId;
 use crate::domain::slug::Key;
 
 closed_set! {
@@ -20,7 +21,7 @@ closed_set! {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = terms, check_for_backend(Backend))]
 pub struct TermRow {
-    pub id: i64,
+    pub id: TermId,
     pub kind: TermKind,
     pub slug: String,
     pub name: String,
@@ -43,7 +44,7 @@ pub fn list(conn: &mut DbConn, kind: TermKind) -> QueryResult<Vec<TermRow>> {
     terms::table.filter(terms::kind.eq(kind)).order(terms::slug).select(TermRow::as_select()).load(conn)
 }
 
-pub fn find(conn: &mut DbConn, kind: TermKind, key: &Key) -> QueryResult<TermRow> {
+pub fn find(conn: &mut DbConn, kind: TermKind, key: &Key<TermId>) -> QueryResult<TermRow> {
     let query = terms::table.filter(terms::kind.eq(kind)).select(TermRow::as_select());
     match key {
         Key::Id(id) => query.filter(terms::id.eq(id)).first(conn),
@@ -58,18 +59,18 @@ pub fn insert(conn: &mut DbConn, kind: TermKind, form: &TermForm) -> QueryResult
         .get_result(conn)
 }
 
-pub fn update(conn: &mut DbConn, id: i64, form: &TermForm) -> QueryResult<TermRow> {
+pub fn update(conn: &mut DbConn, id: TermId, form: &TermForm) -> QueryResult<TermRow> {
     diesel::update(terms::table.find(id))
         .set(form)
         .returning(<TermRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
 
-pub fn delete(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+pub fn delete(conn: &mut DbConn, id: TermId) -> QueryResult<usize> {
     diesel::delete(terms::table.find(id)).execute(conn)
 }
 
 /// Slugs of the given terms, by id.
-pub fn slugs(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+pub fn slugs(conn: &mut DbConn, ids: &[TermId]) -> QueryResult<Vec<(TermId, String)>> {
     terms::table.filter(terms::id.eq_any(ids)).select((terms::id, terms::slug)).load(conn)
 }

@@ -5,12 +5,13 @@ use diesel::prelude::*;
 
 use super::schema::users;
 use super::{Backend, DbConn};
+use crate::domain::ids::UserId;
 use crate::domain::users::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = users, check_for_backend(Backend))]
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub password_hash: String,
     pub role: Role,
@@ -48,7 +49,7 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
     users::table.order(users::username).select(UserRow::as_select()).load(conn)
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<UserRow> {
+pub fn find(conn: &mut DbConn, id: UserId) -> QueryResult<UserRow> {
     users::table.find(id).select(UserRow::as_select()).first(conn)
 }
 
@@ -63,7 +64,7 @@ pub fn insert(conn: &mut DbConn, user: &NewUser) -> QueryResult<UserRow> {
         .get_result(conn)
 }
 
-pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<UserRow> {
+pub fn update(conn: &mut DbConn, id: UserId, changes: &UserChanges) -> QueryResult<UserRow> {
     diesel::update(users::table.find(id))
         .set(changes)
         .returning(<UserRow as Selectable<Backend>>::construct_selection())
@@ -71,7 +72,7 @@ pub fn update(conn: &mut DbConn, id: i64, changes: &UserChanges) -> QueryResult<
 }
 
 /// Ends every token issued to this user so far.
-pub fn revoke_tokens(conn: &mut DbConn, id: i64) -> QueryResult<usize> {
+pub fn revoke_tokens(conn: &mut DbConn, id: UserId) -> QueryResult<usize> {
     diesel::update(users::table.find(id)).set(users::token_generation.eq(users::token_generation + 1)).execute(conn)
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::dates::{self, DateOrInstant, Period, TimeRange};
+use super::ids::{AuthorId, NewsId, OrganizationId};
 use super::news::{FIELDS, NewsStatus};
 use super::params::{any_of, bounded, once, parsed};
 use crate::error::ApiError;
@@ -150,14 +151,14 @@ pub struct NewsFilter {
     pub updated_since: Option<DateTime<Utc>>,
     pub topics: Vec<String>,
     pub regions: Vec<String>,
-    pub authors: Vec<i64>,
+    pub authors: Vec<AuthorId>,
     pub tags: Vec<String>,
     pub statuses: Vec<NewsStatus>,
     pub search: Option<SearchTerms>,
     /// The zone in which date-only values were read (and archive periods are labelled).
     pub tz: Tz,
     /// Only this organization's items (set by the organization's own listing).
-    pub organization: Option<i64>,
+    pub organization: Option<OrganizationId>,
 }
 
 impl NewsFilter {
@@ -260,7 +261,7 @@ pub enum SortValue {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cursor {
     /// After this row in this order: the page costs the same at any depth.
-    After { order: Order, value: SortValue, id: i64 },
+    After { order: Order, value: SortValue, id: NewsId },
     /// After this many rows (relevance order, whose keys are not stable).
     Skip { order: Order, offset: u64 },
 }
@@ -286,7 +287,7 @@ impl Cursor {
 /// Which page of the ordered items to answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Paging {
-    After { value: SortValue, id: i64 },
+    After { value: SortValue, id: NewsId },
     Offset(u64),
 }
 
@@ -334,7 +335,7 @@ impl NewsQuery {
     }
 
     /// The cursor of the page after one that ended with this row (`offset_end` rows in).
-    pub fn next_cursor(&self, last: (SortValue, i64), offset_end: u64) -> Cursor {
+    pub fn next_cursor(&self, last: (SortValue, NewsId), offset_end: u64) -> Cursor {
         match self.order {
             Order::Relevance => Cursor::Skip { order: self.order, offset: offset_end },
             order => Cursor::After { order, value: last.0, id: last.1 },
@@ -375,8 +376,11 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_forgeries() {
-        let cursor =
-            Cursor::After { order: Order::parse("-published_at").unwrap(), value: SortValue::Time(None), id: 7 };
+        let cursor = Cursor::After {
+            order: Order::parse("-published_at").unwrap(),
+            value: SortValue::Time(None),
+            id: NewsId(7),
+        };
         assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor.clone()));
         assert!(Cursor::decode("bm90IGpzb24").is_err());
         let err = query(&format!("sort=title&cursor={}", cursor.encode())).unwrap_err();
@@ -444,7 +448,7 @@ mod tests {
         #[test]
         fn issued_cursors_round_trip(title in "\\PC{0,300}", id: i64, offset: u64, descending: bool) {
             let order = Order::By { key: SortKey::Title, descending };
-            for cursor in [Cursor::After { order, value: SortValue::Text(title.clone()), id }, Cursor::Skip { order, offset }] {
+            for cursor in [Cursor::After { order, value: SortValue::Text(title.clone()), id: NewsId(id) }, Cursor::Skip { order, offset }] {
                 proptest::prop_assert_eq!(Cursor::decode(&cursor.encode()), Ok(cursor));
             }
         }

@@ -19,6 +19,7 @@ macro_rules! closed_set {
 pub(crate) use closed_set;
 
 pub mod dates;
+pub mod ids;
 pub mod listing;
 pub mod news;
 pub mod organization;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::ids::AuthorId;
 use super::slug::Slug;
 use super::text::{self, Article, Summary, Tag, Title};
 use crate::error::FieldError;
@@ -59,7 +60,7 @@ pub struct NewsDraft {
     pub topic: Option<String>,
     pub region: Option<String>,
     pub tags: Vec<String>,
-    pub author_id: Option<i64>,
+    pub author_id: Option<AuthorId>,
     pub organization: Option<String>,
     pub status: NewsStatus,
     pub published_at: Option<DateTime<Utc>>,

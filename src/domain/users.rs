@@ -1,6 +1,8 @@
 //! User accounts: the roles that decide what a signed-in user may do, and who a request
 //! comes from.
 
+use super::ids::UserId;
+
 closed_set! {
     "lowercase",
     /// What a user may do. Admins may do everything editors may.
@@ -16,7 +18,7 @@ closed_set! {
 /// A signed-in user, as of this request.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub role: Role,
 }

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::db::authors::{AuthorForm, AuthorRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
+use crate::domain::ids::AuthorId;
 use crate::domain::patch::not_null;
 use crate::domain::slug::Key;
 use crate::domain::text::{Bio, JobTitle, Name};
@@ -20,7 +21,7 @@ use crate::state::AppState;
 #[schema(example = json!({"id": 1, "name": "Robert Williams", "title": "Editor in Chief", "bio": "",
     "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"}))]
 pub struct Author {
-    pub id: i64,
+    pub id: AuthorId,
     pub name: String,
     pub title: String,
     pub bio: String,
@@ -94,7 +95,7 @@ impl AuthorWrite {
     }
 
     /// Stores the author, new or over `current`.
-    pub fn save(&self, conn: &mut DbConn, current: Option<i64>) -> Result<Author, ApiError> {
+    pub fn save(&self, conn: &mut DbConn, current: Option<AuthorId>) -> Result<Author, ApiError> {
         let form =
             AuthorForm { name: &self.name, title: &self.title, bio: &self.bio, updated_at: dates::now().naive_utc() };
         let row = match current {

@@ -10,6 +10,7 @@ use super::parts::Part;
 use crate::db::organizations::{BodyForm, BodyRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
+use crate::domain::ids::{BodyId, OrganizationId};
 use crate::domain::organization::BodyKind;
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::text::{BodyDescription, Name};
@@ -21,7 +22,7 @@ use crate::error::{ApiError, FieldError};
     "description": "The governing body ...", "leader_title": null, "meeting_cadence": "once a year",
     "sort_order": 1, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"}))]
 pub struct Body {
-    pub id: i64,
+    pub id: BodyId,
     pub name: String,
     pub kind: BodyKind,
     /// Markdown.
@@ -102,8 +103,9 @@ impl Part for Body {
     const NOUN: &'static str = "body";
     type Write = BodyWrite;
     type Patch = BodyPatch;
+    type Id = BodyId;
 
-    fn id(&self) -> i64 {
+    fn id(&self) -> BodyId {
         self.id
     }
 
@@ -139,19 +141,19 @@ impl Part for Body {
         }
     }
 
-    fn list(conn: &mut DbConn, organization_id: i64) -> Result<Vec<Self>, ApiError> {
+    fn list(conn: &mut DbConn, organization_id: OrganizationId) -> Result<Vec<Self>, ApiError> {
         Ok(db::organizations::bodies(conn, organization_id)?.into_iter().map(Self::from).collect())
     }
 
-    fn find(conn: &mut DbConn, organization_id: i64, id: i64) -> Result<Option<Self>, ApiError> {
+    fn find(conn: &mut DbConn, organization_id: OrganizationId, id: BodyId) -> Result<Option<Self>, ApiError> {
         Ok(db::organizations::body(conn, organization_id, id).optional()?.map(Self::from))
     }
 
     fn save(
         conn: &mut DbConn,
         write: &BodyWrite,
-        organization_id: i64,
-        current: Option<i64>,
+        organization_id: OrganizationId,
+        current: Option<BodyId>,
     ) -> Result<Self, ApiError> {
         let form = BodyForm {
             name: &write.name,
@@ -169,7 +171,7 @@ impl Part for Body {
         Ok(row.into())
     }
 
-    fn delete(conn: &mut DbConn, id: i64) -> Result<(), ApiError> {
+    fn delete(conn: &mut DbConn, id: BodyId) -> Result<(), ApiError> {
         db::organizations::delete_body(conn, id)?;
         Ok(())
     }

@@ -13,6 +13,7 @@ use crate::db::revisions::{self, Entity, Origin};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, Granularity, utc};
+use crate::domain::ids::{AuthorId, NewsId, TermId};
 use crate::domain::listing::NewsFilter;
 use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
 use crate::domain::patch::{not_null, nullable};
@@ -25,7 +26,7 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = NewsItem::example)]
 pub struct NewsItem {
-    pub id: i64,
+    pub id: NewsId,
     /// Unique; usable wherever an id is.
     pub slug: String,
     pub title: String,
@@ -53,7 +54,7 @@ pub struct NewsItem {
 /// The author of an item.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthorSummary {
-    pub id: i64,
+    pub id: AuthorId,
     pub name: String,
     pub title: String,
 }
@@ -145,8 +146,7 @@ pub struct NewsWrite {
     pub tags: Vec<String>,
     /// Id of an existing author (also accepted under the name `author`).
     #[serde(default, alias = "author")]
-    #[schema(example = 1)]
-    pub author_id: Option<i64>,
+    pub author_id: Option<AuthorId>,
     /// Slug of an existing organization.
     #[serde(default)]
     #[schema(example = "interpol")]
@@ -207,8 +207,8 @@ pub struct NewsPatch {
     #[schema(value_type = Option<Vec<Tag>>, nullable = false, max_items = 20)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable", alias = "author")]
-    #[schema(value_type = Option<i64>)]
-    pub author_id: Option<Option<i64>>,
+    #[schema(value_type = Option<AuthorId>)]
+    pub author_id: Option<Option<AuthorId>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub organization: Option<Option<String>>,
@@ -279,7 +279,7 @@ pub async fn create(state: &AppState, user: String, write: NewsWrite) -> Result<
 pub async fn replace(
     state: &AppState,
     user: String,
-    key: Key,
+    key: Key<NewsId>,
     write: NewsWrite,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
@@ -300,7 +300,7 @@ pub async fn replace(
 pub async fn update(
     state: &AppState,
     user: String,
-    key: Key,
+    key: Key<NewsId>,
     patch: NewsPatch,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
@@ -320,7 +320,7 @@ pub async fn update(
 pub async fn trash(
     state: &AppState,
     user: String,
-    key: Key,
+    key: Key<NewsId>,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
     state
@@ -343,7 +343,7 @@ pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConn, key: &Key, visibility: Visibility) -> Result<NewsView, ApiError> {
+pub fn find(conn: &mut DbConn, key: &Key<NewsId>, visibility: Visibility) -> Result<NewsView, ApiError> {
     db::news::find(conn, key, visibility, dates::now())
         .optional()?
         .ok_or_else(|| ApiError::NotFound(format!("no news item {key}")))
@@ -358,7 +358,7 @@ pub fn store(
     origin: &Origin,
 ) -> Result<NewsView, ApiError> {
     let mut errors = Vec::new();
-    let mut term = |conn: &mut DbConn, kind: TermKind, slug: &Option<String>| -> Result<Option<i64>, ApiError> {
+    let mut term = |conn: &mut DbConn, kind: TermKind, slug: &Option<String>| -> Result<Option<TermId>, ApiError> {
         let Some(slug) = slug else { return Ok(None) };
         let found = db::terms::find(conn, kind, &Key::Slug(slug.clone())).optional()?;
         if found.is_none() {
@@ -427,7 +427,7 @@ pub fn store(
         None => db::news::insert(conn, &form, references, &draft.tags)?,
     };
     let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
-    revisions::record(conn, Entity::News, view.row.id, origin, &snapshot, view.row.updated_at)?;
+    revisions::record(conn, Entity::News(view.row.id), origin, &snapshot, view.row.updated_at)?;
     Ok(view)
 }
 

@@ -11,6 +11,7 @@ use crate::db::organizations::{OfficeForm, OfficeRow};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
+use crate::domain::ids::{OfficeId, OrganizationId, TermId};
 use crate::domain::organization::{CountryCode, OfficeKind, check_country};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Key;
@@ -23,7 +24,7 @@ use crate::error::{ApiError, FieldError};
     "country": "FR", "region": null, "sort_order": 1,
     "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"}))]
 pub struct Office {
-    pub id: i64,
+    pub id: OfficeId,
     pub name: String,
     pub kind: OfficeKind,
     pub city: Option<String>,
@@ -55,8 +56,8 @@ impl Office {
 
 /// Offices with their region slugs, one query for all regions.
 fn hydrate(conn: &mut DbConn, rows: Vec<OfficeRow>) -> Result<Vec<Office>, ApiError> {
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.region_id).collect();
-    let slugs: std::collections::HashMap<i64, String> = db::terms::slugs(conn, &ids)?.into_iter().collect();
+    let ids: Vec<TermId> = rows.iter().filter_map(|r| r.region_id).collect();
+    let slugs: std::collections::HashMap<TermId, String> = db::terms::slugs(conn, &ids)?.into_iter().collect();
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -121,8 +122,9 @@ impl Part for Office {
     const NOUN: &'static str = "office";
     type Write = OfficeWrite;
     type Patch = OfficePatch;
+    type Id = OfficeId;
 
-    fn id(&self) -> i64 {
+    fn id(&self) -> OfficeId {
         self.id
     }
 
@@ -156,12 +158,12 @@ impl Part for Office {
         }
     }
 
-    fn list(conn: &mut DbConn, organization_id: i64) -> Result<Vec<Self>, ApiError> {
+    fn list(conn: &mut DbConn, organization_id: OrganizationId) -> Result<Vec<Self>, ApiError> {
         let rows = db::organizations::offices(conn, organization_id)?;
         hydrate(conn, rows)
     }
 
-    fn find(conn: &mut DbConn, organization_id: i64, id: i64) -> Result<Option<Self>, ApiError> {
+    fn find(conn: &mut DbConn, organization_id: OrganizationId, id: OfficeId) -> Result<Option<Self>, ApiError> {
         match db::organizations::office(conn, organization_id, id).optional()? {
             Some(row) => one(conn, row).map(Some),
             None => Ok(None),
@@ -172,8 +174,8 @@ impl Part for Office {
     fn save(
         conn: &mut DbConn,
         write: &OfficeWrite,
-        organization_id: i64,
-        current: Option<i64>,
+        organization_id: OrganizationId,
+        current: Option<OfficeId>,
     ) -> Result<Self, ApiError> {
         let region_id = match &write.region {
             Some(slug) => Some(
@@ -205,7 +207,7 @@ impl Part for Office {
         one(conn, row)
     }
 
-    fn delete(conn: &mut DbConn, id: i64) -> Result<(), ApiError> {
+    fn delete(conn: &mut DbConn, id: OfficeId) -> Result<(), ApiError> {
         db::organizations::delete_office(conn, id)?;
         Ok(())
     }

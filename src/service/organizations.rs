@@ -10,6 +10,7 @@ use crate::db::organizations::{OrganizationForm, OrganizationRow};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
+use crate::domain::ids::OrganizationId;
 use crate::domain::organization::{CountryCode, Website, check_country, check_website};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Slug;
@@ -26,7 +27,7 @@ use crate::state::AppState;
     "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
 }))]
 pub struct Organization {
-    pub id: i64,
+    pub id: OrganizationId,
     pub slug: String,
     /// Short name.
     pub name: String,
@@ -203,7 +204,7 @@ impl OrganizationWrite {
         let (id, at) = (row.id, row.updated_at);
         let org = Organization::from(row);
         let snapshot = serde_json::to_string(&org).map_err(ApiError::internal)?;
-        revisions::record(conn, Entity::Organization, id, origin, &snapshot, at)?;
+        revisions::record(conn, Entity::Organization(id), origin, &snapshot, at)?;
         Ok(org)
     }
 }
@@ -319,7 +320,7 @@ pub async fn delete(
                     format!("organization `{slug}` still has news items (the trash included); move or purge them first")
                 })
             })?;
-            db::revisions::forget(c, Entity::Organization, current.id)?;
+            db::revisions::forget(c, Entity::Organization(current.id))?;
             Ok(())
         })
         .await

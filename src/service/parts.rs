@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::db::DbConn;
+use crate::domain::ids::OrganizationId;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::service::organizations;
@@ -19,31 +20,33 @@ pub trait Part: Serialize + Clone + Send + Sized + 'static {
     type Write: DeserializeOwned + Send + 'static;
     /// A partial update.
     type Patch: Send + 'static;
+    /// Its id (`BodyId`, `OfficeId`).
+    type Id: Copy + std::str::FromStr + Send + 'static;
 
-    fn id(&self) -> i64;
+    fn id(&self) -> Self::Id;
     /// Checks every field, reporting each at fault, and normalizes the text.
     fn validate(write: Self::Write) -> Result<Self::Write, ApiError>;
     /// The complete part that results from applying `patch` to `current`.
     fn apply(patch: Self::Patch, current: Self) -> Self::Write;
     /// The organization's parts of this kind, in their order.
-    fn list(conn: &mut DbConn, organization_id: i64) -> Result<Vec<Self>, ApiError>;
+    fn list(conn: &mut DbConn, organization_id: OrganizationId) -> Result<Vec<Self>, ApiError>;
     /// One of the organization's parts, if it has this one.
-    fn find(conn: &mut DbConn, organization_id: i64, id: i64) -> Result<Option<Self>, ApiError>;
+    fn find(conn: &mut DbConn, organization_id: OrganizationId, id: Self::Id) -> Result<Option<Self>, ApiError>;
     /// Stores a part, new (`current` is `None`) or over the one with that id.
     fn save(
         conn: &mut DbConn,
         write: &Self::Write,
-        organization_id: i64,
-        current: Option<i64>,
+        organization_id: OrganizationId,
+        current: Option<Self::Id>,
     ) -> Result<Self, ApiError>;
-    fn delete(conn: &mut DbConn, id: i64) -> Result<(), ApiError>;
+    fn delete(conn: &mut DbConn, id: Self::Id) -> Result<(), ApiError>;
 }
 
 /// The organization's id and its part `segment`, or 404 (also for another organization's).
-fn find<P: Part>(conn: &mut DbConn, slug: &str, segment: &str) -> Result<(i64, P), ApiError> {
+fn find<P: Part>(conn: &mut DbConn, slug: &str, segment: &str) -> Result<(OrganizationId, P), ApiError> {
     let organization = organizations::find(conn, slug)?.id;
     let missing = || ApiError::NotFound(format!("organization `{slug}` has no {} with id {segment}", P::NOUN));
-    let Some(Key::Id(id)) = Key::parse(segment) else { return Err(missing()) };
+    let Some(Key::<P::Id>::Id(id)) = Key::parse(segment) else { return Err(missing()) };
     let part = P::find(conn, organization, id)?.ok_or_else(missing)?;
     Ok((organization, part))
 }
@@ -72,7 +75,7 @@ pub async fn create<P: Part>(state: &AppState, slug: String, write: P::Write) ->
 }
 
 /// Adds a valid part to an organization, inside a write (the demo data comes here too).
-pub fn add<P: Part>(conn: &mut DbConn, organization_id: i64, write: P::Write) -> Result<P, ApiError> {
+pub fn add<P: Part>(conn: &mut DbConn, organization_id: OrganizationId, write: P::Write) -> Result<P, ApiError> {
     P::save(conn, &P::validate(write)?, organization_id, None)
 }
 

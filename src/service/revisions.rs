@@ -12,6 +12,7 @@ use super::organizations::{self, Organization, OrganizationWrite};
 use crate::db::revisions::{Entity, Origin, RevisionRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates::utc;
+use crate::domain::ids::NewsId;
 use crate::domain::listing::Page;
 use crate::domain::news::{NewsDraft, Visibility};
 use crate::domain::slug::Key;
@@ -44,10 +45,10 @@ impl From<RevisionRow> for Revision {
 }
 
 /// The snapshot of revision `segment`, or 404.
-fn find_revision(conn: &mut DbConn, entity: Entity, id: i64, segment: &str) -> Result<(i64, String), ApiError> {
+fn find_revision(conn: &mut DbConn, entity: Entity, segment: &str) -> Result<(i64, String), ApiError> {
     let missing = || ApiError::NotFound(format!("there is no revision {segment}"));
-    let Some(Key::Id(revision)) = Key::parse(segment) else { return Err(missing()) };
-    let (row, snapshot) = db::revisions::find(conn, entity, id, revision).optional()?.ok_or_else(missing)?;
+    let Some(Key::<i64>::Id(revision)) = Key::parse(segment) else { return Err(missing()) };
+    let (row, snapshot) = db::revisions::find(conn, entity, revision).optional()?.ok_or_else(missing)?;
     Ok((row.revision, snapshot))
 }
 
@@ -71,7 +72,6 @@ fn as_write<T: serde::de::DeserializeOwned>(snapshot: &str, rename: &[(&str, &st
 /// A restore of one revision, by one editor.
 struct Restoring<'a> {
     entity: Entity,
-    id: i64,
     revision: &'a str,
     origin: Origin,
 }
@@ -87,7 +87,7 @@ impl Restoring<'_> {
         precondition: impl FnOnce(&S) -> Result<(), ApiError>,
         store: impl FnOnce(&mut DbConn, &str, &Origin) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let (revision, json) = find_revision(conn, self.entity, self.id, self.revision)?;
+        let (revision, json) = find_revision(conn, self.entity, self.revision)?;
         precondition(shown)?;
         let origin = Origin { restored_from: Some(revision), ..self.origin };
         // What can no longer be stored as it was (a topic it names is gone, its slug is taken)
@@ -106,51 +106,39 @@ impl Restoring<'_> {
 }
 
 /// Finds what revisions belong to (`news_item` or `organization`), inside a read.
-pub type Locate = fn(&mut DbConn, &str) -> Result<i64, ApiError>;
+pub type Locate = fn(&mut DbConn, &str) -> Result<Entity, ApiError>;
 
-fn news_key(segment: &str) -> Result<Key, ApiError> {
+fn news_key(segment: &str) -> Result<Key<NewsId>, ApiError> {
     Key::parse(segment).ok_or_else(|| ApiError::NotFound(format!("no news item with id {segment}")))
 }
 
 /// The id of the news item `segment` names.
-pub fn news_item(conn: &mut DbConn, segment: &str) -> Result<i64, ApiError> {
-    Ok(news::find(conn, &news_key(segment)?, Visibility::Everything)?.row.id)
+pub fn news_item(conn: &mut DbConn, segment: &str) -> Result<Entity, ApiError> {
+    Ok(Entity::News(news::find(conn, &news_key(segment)?, Visibility::Everything)?.row.id))
 }
 
 /// The id of the organization `slug` names.
-pub fn organization(conn: &mut DbConn, slug: &str) -> Result<i64, ApiError> {
-    Ok(organizations::find(conn, slug)?.id)
+pub fn organization(conn: &mut DbConn, slug: &str) -> Result<Entity, ApiError> {
+    Ok(Entity::Organization(organizations::find(conn, slug)?.id))
 }
 
 /// One page of the revisions of what `locate` finds, newest first, and how many there are.
-pub async fn list(
-    state: &AppState,
-    entity: Entity,
-    locate: Locate,
-    of: String,
-    page: Page,
-) -> Result<(Vec<Revision>, i64), ApiError> {
+pub async fn list(state: &AppState, locate: Locate, of: String, page: Page) -> Result<(Vec<Revision>, i64), ApiError> {
     let (rows, total) = state
         .db(move |c| {
-            let id = locate(c, &of)?;
-            Ok(db::revisions::list(c, entity, id, page.size(), page.offset())?)
+            let entity = locate(c, &of)?;
+            Ok(db::revisions::list(c, entity, page.size(), page.offset())?)
         })
         .await?;
     Ok((rows.into_iter().map(Revision::from).collect(), total))
 }
 
 /// One revision of what `locate` finds, as it was stored (JSON).
-pub async fn get(
-    state: &AppState,
-    entity: Entity,
-    locate: Locate,
-    of: String,
-    revision: String,
-) -> Result<String, ApiError> {
+pub async fn get(state: &AppState, locate: Locate, of: String, revision: String) -> Result<String, ApiError> {
     state
         .db(move |c| {
-            let id = locate(c, &of)?;
-            find_revision(c, entity, id, &revision).map(|(_, json)| json)
+            let entity = locate(c, &of)?;
+            find_revision(c, entity, &revision).map(|(_, json)| json)
         })
         .await
 }
@@ -168,7 +156,7 @@ pub async fn restore_news(
         .write(move |c| {
             let current = news::find(c, &news_key(&segment)?, Visibility::Everything)?;
             let shown = NewsItem::from(current.clone());
-            let restoring = Restoring { entity: Entity::News, id: current.row.id, revision: &revision, origin };
+            let restoring = Restoring { entity: Entity::News(current.row.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
                 let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
                 let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
@@ -192,7 +180,7 @@ pub async fn restore_organization(
         .write(move |c| {
             let current = organizations::find(c, &slug)?;
             let shown = Organization::from(current.clone());
-            let restoring = Restoring { entity: Entity::Organization, id: current.id, revision: &revision, origin };
+            let restoring = Restoring { entity: Entity::Organization(current.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
                 as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin)
             })

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::db::terms::{TermForm, TermKind, TermRow};
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
+use crate::domain::ids::TermId;
 use crate::domain::patch::not_null;
 use crate::domain::slug::{Key, Slug};
 use crate::domain::text::{Summary, TermName};
@@ -20,7 +21,7 @@ use crate::state::AppState;
 #[schema(example = json!({"id": 1, "slug": "cybercrime", "name": "Cybercrime", "description": "",
     "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"}))]
 pub struct Term {
-    pub id: i64,
+    pub id: TermId,
     pub slug: String,
     pub name: String,
     pub description: String,

@@ -8,6 +8,7 @@ use crate::auth::{Role, password};
 use crate::db;
 use crate::db::users::{NewUser, UserChanges, UserRow};
 use crate::domain::dates;
+use crate::domain::ids::UserId;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
@@ -56,7 +57,7 @@ pub struct AccountChange {
 }
 
 /// Changes an account. Refuses to leave the service without an active admin.
-pub async fn change(state: &AppState, id: i64, change: AccountChange) -> Result<UserRow, ApiError> {
+pub async fn change(state: &AppState, id: UserId, change: AccountChange) -> Result<UserRow, ApiError> {
     let hash = match change.password {
         Some(password) => {
             password::check(&password).map_err(|m| ApiError::invalid_fields(vec![FieldError::new("password", m)]))?;
@@ -91,12 +92,12 @@ pub async fn change(state: &AppState, id: i64, change: AccountChange) -> Result<
 }
 
 /// Ends every token the user holds (signing out everywhere).
-pub async fn sign_out(state: &AppState, id: i64) -> Result<(), ApiError> {
+pub async fn sign_out(state: &AppState, id: UserId) -> Result<(), ApiError> {
     state.write(move |c| Ok(db::users::revoke_tokens(c, id).map(drop)?)).await
 }
 
 /// The id of the user with this name.
-pub async fn id_of(state: &AppState, username: &str) -> Result<Option<i64>, ApiError> {
+pub async fn id_of(state: &AppState, username: &str) -> Result<Option<UserId>, ApiError> {
     let name =
         normalize_username(username).map_err(|m| ApiError::invalid_fields(vec![FieldError::new("username", m)]))?;
     state.db(move |c| Ok(db::users::by_username(c, &name)?.map(|u| u.id))).await

@@ -318,7 +318,7 @@ async fn a_stored_status_the_service_does_not_know_is_an_error_not_a_draft() {
         "PRAGMA ignore_check_constraints = ON; UPDATE news_items SET status = 'bogus' WHERE id = 1"
     });
     let mut conn = newsdesk::db::Location::parse(&app.database_url()).unwrap().connect().unwrap();
-    let key = newsdesk::domain::slug::Key::Id(1);
+    let key = newsdesk::domain::slug::Key::Id(newsdesk::domain::ids::NewsId(1));
     let everything = newsdesk::domain::news::Visibility::Everything;
     let err = newsdesk::db::news::find(&mut conn, &key, everything, chrono::Utc::now()).unwrap_err();
     assert!(format!("{err:?}").contains("unknown NewsStatus `bogus`"), "{err:?}");

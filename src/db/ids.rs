@@ -1,0 +1,44 @@
+//! Ids bound and loaded as the `BigInt` columns they are stored in.
+
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::BigInt;
+
+use diesel::pg::Pg;
+use diesel::sqlite::Sqlite;
+
+use super::Backend;
+use crate::domain::ids::{AuthorId, BodyId, NewsId, OfficeId, OrganizationId, TermId, UserId};
+
+macro_rules! stored_as_bigint {
+    ($($ty:ident),*) => {$(
+        // Diesel's own derives, on a type defined elsewhere: the id binds and loads as `BigInt`.
+        const _: () = {
+            #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+            #[diesel(foreign_derive, sql_type = BigInt)]
+            #[expect(dead_code, reason = "only carries the derives for the id it wraps")]
+            struct Stored($ty);
+        };
+        as_bigint!($ty: Backend, Sqlite, Pg);
+    )*};
+}
+
+/// `ToSql` and `FromSql` of an id on each backend (the multi-backend connection binds through
+/// the one it runs on).
+macro_rules! as_bigint {
+    ($ty:ident: $($db:ty),*) => {$(
+        impl ToSql<BigInt, $db> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
+                <i64 as ToSql<BigInt, $db>>::to_sql(&self.0, out)
+            }
+        }
+
+        impl FromSql<BigInt, $db> for $ty {
+            fn from_sql(bytes: <$db as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+                <i64 as FromSql<BigInt, $db>>::from_sql(bytes).map($ty)
+            }
+        }
+    )*};
+}
+
+stored_as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId);

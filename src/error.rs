@@ -46,6 +46,45 @@ impl FieldError {
     }
 }
 
+/// What is wrong with each field of one request, collected so that one answer names every
+/// field at fault.
+#[derive(Debug, Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    /// The value read from `field`, or `None` after noting why it was refused.
+    pub fn read<T>(&mut self, field: impl Into<String>, value: Result<T, String>) -> Option<T> {
+        value.map_err(|message| self.refuse(field, message)).ok()
+    }
+
+    /// As `read`, for a field that may be absent (then `Some(None)`).
+    pub fn read_optional<V, T>(
+        &mut self,
+        field: &str,
+        value: Option<V>,
+        parse: impl FnOnce(V) -> Result<T, String>,
+    ) -> Option<Option<T>> {
+        match value {
+            Some(value) => self.read(field, parse(value)).map(Some),
+            None => Some(None),
+        }
+    }
+
+    /// Notes a field at fault.
+    pub fn refuse(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// What `build` makes of the values read, if every field was accepted; otherwise a 422
+    /// naming each field at fault (`build` yields `None` only when a value was refused).
+    pub fn finish<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, ApiError> {
+        match build() {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ => Err(ApiError::invalid_fields(self.0)),
+        }
+    }
+}
+
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

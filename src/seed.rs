@@ -10,9 +10,10 @@ use crate::db::authors::AuthorForm;
 use crate::db::revisions::Origin;
 use crate::db::terms::{TermForm, TermKind};
 use crate::domain::dates;
-use crate::domain::news::{NewsDraft, NewsStatus};
+use crate::domain::news::NewsStatus;
 use crate::error::ApiError;
 use crate::service::bodies::Body;
+use crate::service::news::{Instant, NewsWrite};
 use crate::service::offices::Office;
 use crate::service::{news, organizations, parts};
 use crate::state::AppState;
@@ -123,7 +124,7 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
             let author = db::authors::insert(conn, &author)?;
             // Oldest first, so that ids grow with time and same-day items keep the page's order.
             for headline in &demo.news {
-                let draft = NewsDraft {
+                let write = NewsWrite {
                     slug: None,
                     title: headline.title.clone(),
                     summary: headline.summary.clone(),
@@ -133,10 +134,10 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     tags: headline.tags.clone(),
                     author_id: Some(author.id),
                     organization: Some(organization.slug.clone()),
-                    status: NewsStatus::Published,
-                    published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+                    status: Some(NewsStatus::Published),
+                    published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| Instant::from(t.and_utc())),
                 };
-                news::store(conn, None, draft.validate().map_err(ApiError::invalid_fields)?, &Origin::default())?;
+                news::store(conn, None, write.validate()?, &Origin::default())?;
             }
             Ok(true)
         })

@@ -177,7 +177,7 @@ impl NewsFilter {
             authors: any_of("author", &p.author, |s| {
                 s.parse().map_err(|_| "expected author ids (integers)".to_owned())
             })?,
-            tags: any_of("tag", &p.tag, |s| super::text::Tag::check(s).map(|()| s.to_owned()))?,
+            tags: any_of("tag", &p.tag, |s| super::text::Tag::parse(s.to_owned()).map(super::text::Tag::into_string))?,
             statuses: any_of("status", &p.status, super::one_of::<NewsStatus>)?,
             search: parsed("q", p.q.as_deref(), SearchTerms::parse)?,
             tz,

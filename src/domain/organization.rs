@@ -35,8 +35,24 @@ closed_set! {
     }
 }
 
-/// An ISO 3166-1 alpha-2 country code, upper case, officially assigned (`check_country`).
-pub enum CountryCode {}
+/// An ISO 3166-1 alpha-2 country code, upper case, officially assigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    pub fn parse(code: String) -> Result<Self, String> {
+        let upper = code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase());
+        if upper && isocountry::CountryCode::for_alpha2(&code).is_ok() {
+            Ok(Self(code))
+        } else {
+            Err("must be an ISO 3166-1 alpha-2 country code such as FR or SG".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl utoipa::PartialSchema for CountryCode {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -50,8 +66,27 @@ impl utoipa::PartialSchema for CountryCode {
 
 impl utoipa::ToSchema for CountryCode {}
 
-/// An absolute http or https URL with a host (`check_website`).
-pub enum Website {}
+/// An absolute http or https URL with a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Website(String);
+
+impl Website {
+    pub fn parse(address: String) -> Result<Self, String> {
+        const FORM: &str = "must be an absolute http or https URL such as https://www.interpol.int";
+        let url = url::Url::parse(&address).map_err(|_| FORM.to_owned())?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host_str().is_none_or(str::is_empty)
+            || address.len() > MAX_WEBSITE
+        {
+            return Err(FORM.into());
+        }
+        Ok(Self(address))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl utoipa::PartialSchema for Website {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -68,29 +103,6 @@ impl utoipa::PartialSchema for Website {
 impl utoipa::ToSchema for Website {}
 
 const MAX_WEBSITE: usize = 2_000;
-
-/// Checks an ISO 3166-1 alpha-2 country code (upper case, officially assigned).
-pub fn check_country(code: &str) -> Result<(), String> {
-    let upper = code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase());
-    if upper && isocountry::CountryCode::for_alpha2(code).is_ok() {
-        Ok(())
-    } else {
-        Err("must be an ISO 3166-1 alpha-2 country code such as FR or SG".into())
-    }
-}
-
-/// Checks a website address: an absolute http or https URL with a host.
-pub fn check_website(address: &str) -> Result<(), String> {
-    const FORM: &str = "must be an absolute http or https URL such as https://www.interpol.int";
-    let url = url::Url::parse(address).map_err(|_| FORM.to_owned())?;
-    if !matches!(url.scheme(), "http" | "https")
-        || url.host_str().is_none_or(str::is_empty)
-        || address.len() > MAX_WEBSITE
-    {
-        return Err(FORM.into());
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {
@@ -113,18 +125,18 @@ mod tests {
     #[test]
     fn countries() {
         for good in ["FR", "SG", "US"] {
-            assert!(check_country(good).is_ok(), "{good}");
+            assert!(CountryCode::parse(good.into()).is_ok(), "{good}");
         }
         for bad in ["fr", "XX", "FRA", "F", "", "ÉÉ"] {
-            assert!(check_country(bad).is_err(), "{bad}");
+            assert!(CountryCode::parse(bad.into()).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn websites() {
-        assert!(check_website("https://www.interpol.int/en").is_ok());
+        assert!(Website::parse("https://www.interpol.int/en".into()).is_ok());
         for bad in ["www.interpol.int", "javascript:alert(1)", "ftp://x.org", "https://", "not a url"] {
-            assert!(check_website(bad).is_err(), "{bad}");
+            assert!(Website::parse(bad.into()).is_err(), "{bad}");
         }
     }
 }

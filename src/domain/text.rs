@@ -57,19 +57,31 @@ impl Form {
     }
 }
 
-/// Declares the rule of each kind of text field: `T::check` for the value, `T` as its schema
-/// (`#[schema(value_type = T)]` on the field), so the two cannot drift apart.
+/// Declares each kind of text field: a value that exists obeys its rule (`T::parse` is the
+/// only way to make one), and `T` is its schema, so the two cannot drift apart. Values are
+/// trimmed, except `verbatim` ones (a body's leading indentation is markdown).
 macro_rules! text_types {
-    ($($(#[$doc:meta])* $name:ident: $form:ident, $max:expr;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident: $form:ident, $max:expr $(, $verbatim:ident)?;)*) => {$(
         $(#[$doc])*
-        pub enum $name {}
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+        pub struct $name(String);
 
         impl $name {
             pub const MAX_CHARS: usize = $max;
 
-            /// Checks a value against this field's rule.
-            pub fn check(value: &str) -> Result<(), String> {
-                Form::$form.check(value, $max)
+            /// Accepts a value that obeys this field's rule, or says what is wrong with it.
+            pub fn parse(value: String) -> Result<Self, String> {
+                Form::$form.check(&value, $max)?;
+                let verbatim = false $(|| stringify!($verbatim) == "verbatim")?;
+                Ok(Self(if verbatim { value } else { value.trim().to_owned() }))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
             }
         }
 
@@ -102,7 +114,7 @@ text_types! {
     /// A news item's summary, or a topic's or region's description (markdown).
     Summary: Lines, 2_000;
     /// A news item's body (markdown).
-    Article: Lines, 500_000;
+    Article: Lines, 500_000, verbatim;
     /// An organization's description (markdown).
     Description: Lines, 20_000;
     /// A body's description (markdown).
@@ -142,6 +154,14 @@ mod tests {
             assert!(form.check("a\u{FFFE}b", 10).is_err(), "{form:?}");
             assert!(form.check("a\u{FFFF}", 10).is_err(), "{form:?}");
         }
+    }
+
+    #[test]
+    fn values_are_trimmed_except_verbatim_ones() {
+        assert_eq!(Title::parse(" A title\u{a0}".into()).unwrap().as_str(), "A title");
+        assert_eq!(Article::parse("    code\n".into()).unwrap().as_str(), "    code\n");
+        assert!(Tag::parse(" ".into()).is_err());
+        assert!(Tag::parse("x".repeat(Tag::MAX_CHARS + 1)).is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::domain::ids::AuthorId;
 use crate::domain::patch::not_null;
 use crate::domain::slug::Key;
 use crate::domain::text::{Bio, JobTitle, Name};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Fields};
 use crate::state::AppState;
 
 /// A person who writes news items.
@@ -75,29 +75,32 @@ pub struct AuthorPatch {
 }
 
 impl AuthorWrite {
-    pub fn validate(self) -> Result<Self, ApiError> {
-        let errors: Vec<FieldError> = [
-            ("name", Name::check(&self.name)),
-            ("title", JobTitle::check(&self.title)),
-            ("bio", Bio::check(&self.bio)),
-        ]
-        .into_iter()
-        .filter_map(|(field, result)| result.err().map(|message| FieldError::new(field, message)))
-        .collect();
-        if !errors.is_empty() {
-            return Err(ApiError::invalid_fields(errors));
-        }
-        Ok(Self {
-            name: self.name.trim().to_owned(),
-            title: self.title.trim().to_owned(),
-            bio: self.bio.trim().to_owned(),
-        })
+    /// Checks every field, reporting each at fault.
+    pub fn validate(self) -> Result<ValidAuthor, ApiError> {
+        let mut fields = Fields::default();
+        let name = fields.read("name", Name::parse(self.name));
+        let title = fields.read("title", JobTitle::parse(self.title));
+        let bio = fields.read("bio", Bio::parse(self.bio));
+        fields.finish(|| Some(ValidAuthor { name: name?, title: title?, bio: bio? }))
     }
+}
 
+/// An author to store, every field valid.
+pub struct ValidAuthor {
+    name: Name,
+    title: JobTitle,
+    bio: Bio,
+}
+
+impl ValidAuthor {
     /// Stores the author, new or over `current`.
     pub fn save(&self, conn: &mut DbConn, current: Option<AuthorId>) -> Result<Author, ApiError> {
-        let form =
-            AuthorForm { name: &self.name, title: &self.title, bio: &self.bio, updated_at: dates::now().naive_utc() };
+        let form = AuthorForm {
+            name: self.name.as_str(),
+            title: self.title.as_str(),
+            bio: self.bio.as_str(),
+            updated_at: dates::now().naive_utc(),
+        };
         let row = match current {
             Some(id) => db::authors::update(conn, id, &form)?,
             None => db::authors::insert(conn, &form)?,

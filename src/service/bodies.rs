@@ -14,7 +14,7 @@ use crate::domain::ids::{BodyId, OrganizationId};
 use crate::domain::organization::BodyKind;
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::text::{BodyDescription, Name};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Fields};
 
 /// A governing or working body of an organization.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -75,6 +75,16 @@ pub struct BodyWrite {
     pub sort_order: i32,
 }
 
+/// A body to store, every field valid.
+pub struct ValidBody {
+    name: Name,
+    kind: BodyKind,
+    description: BodyDescription,
+    leader_title: Option<Name>,
+    meeting_cadence: Option<Name>,
+    sort_order: i32,
+}
+
 /// A partial update: absent fields are kept, `null` clears a nullable one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -104,30 +114,28 @@ impl Part for Body {
     type Write = BodyWrite;
     type Patch = BodyPatch;
     type Id = BodyId;
+    type Valid = ValidBody;
 
     fn id(&self) -> BodyId {
         self.id
     }
 
-    fn validate(mut write: BodyWrite) -> Result<BodyWrite, ApiError> {
-        let mut errors = Vec::new();
-        let optional = |v: &Option<String>| v.as_deref().map_or(Ok(()), Name::check);
-        for (field, result) in [
-            ("name", Name::check(&write.name)),
-            ("description", BodyDescription::check(&write.description)),
-            ("leader_title", optional(&write.leader_title)),
-            ("meeting_cadence", optional(&write.meeting_cadence)),
-        ] {
-            if let Err(message) = result {
-                errors.push(FieldError::new(field, message));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::invalid_fields(errors));
-        }
-        write.name = write.name.trim().to_owned();
-        write.description = write.description.trim().to_owned();
-        Ok(write)
+    fn validate(write: BodyWrite) -> Result<ValidBody, ApiError> {
+        let mut fields = Fields::default();
+        let name = fields.read("name", Name::parse(write.name));
+        let description = fields.read("description", BodyDescription::parse(write.description));
+        let leader_title = fields.read_optional("leader_title", write.leader_title, Name::parse);
+        let meeting_cadence = fields.read_optional("meeting_cadence", write.meeting_cadence, Name::parse);
+        fields.finish(|| {
+            Some(ValidBody {
+                name: name?,
+                kind: write.kind,
+                description: description?,
+                leader_title: leader_title?,
+                meeting_cadence: meeting_cadence?,
+                sort_order: write.sort_order,
+            })
+        })
     }
 
     fn apply(patch: BodyPatch, current: Self) -> BodyWrite {
@@ -151,17 +159,17 @@ impl Part for Body {
 
     fn save(
         conn: &mut DbConn,
-        write: &BodyWrite,
+        body: &ValidBody,
         organization_id: OrganizationId,
         current: Option<BodyId>,
     ) -> Result<Self, ApiError> {
         let form = BodyForm {
-            name: &write.name,
-            kind: write.kind,
-            description: &write.description,
-            leader_title: write.leader_title.as_deref().map(str::trim),
-            meeting_cadence: write.meeting_cadence.as_deref().map(str::trim),
-            sort_order: write.sort_order,
+            name: body.name.as_str(),
+            kind: body.kind,
+            description: body.description.as_str(),
+            leader_title: body.leader_title.as_ref().map(Name::as_str),
+            meeting_cadence: body.meeting_cadence.as_ref().map(Name::as_str),
+            sort_order: body.sort_order,
             updated_at: dates::now().naive_utc(),
         };
         let row = match current {

@@ -15,11 +15,11 @@ use crate::db::{self, DbConn};
 use crate::domain::dates::{self, Granularity, utc};
 use crate::domain::ids::{AuthorId, NewsId, TermId};
 use crate::domain::listing::NewsFilter;
-use crate::domain::news::{NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
+use crate::domain::news::{MAX_TAGS, NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::{Key, Slug};
 use crate::domain::text::{Article, Summary, Tag, Title};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Fields};
 use crate::state::AppState;
 
 /// A news item as clients see it.
@@ -101,6 +101,12 @@ impl From<NewsView> for NewsItem {
 #[derive(Debug, Clone, Copy)]
 pub struct Instant(DateTime<Utc>);
 
+impl From<DateTime<Utc>> for Instant {
+    fn from(t: DateTime<Utc>) -> Self {
+        Self(t)
+    }
+}
+
 impl<'de> Deserialize<'de> for Instant {
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
         let text = String::deserialize(de)?;
@@ -160,23 +166,47 @@ pub struct NewsWrite {
     pub published_at: Option<Instant>,
 }
 
-impl From<NewsWrite> for NewsDraft {
-    fn from(w: NewsWrite) -> Self {
-        let published_at = w.published_at.map(|t| t.0);
+impl NewsWrite {
+    /// Checks every rule, reporting each field at fault; tags are deduplicated and sorted.
+    pub fn validate(self) -> Result<NewsDraft, ApiError> {
+        let published_at = self.published_at.map(|t| t.0);
         let default_status = if published_at.is_some() { NewsStatus::Published } else { NewsStatus::Draft };
-        Self {
-            slug: w.slug,
-            title: w.title,
-            summary: w.summary,
-            body: w.body,
-            topic: w.topic,
-            region: w.region,
-            tags: w.tags,
-            author_id: w.author_id,
-            organization: w.organization,
-            status: w.status.unwrap_or(default_status),
-            published_at,
+        let status = self.status.unwrap_or(default_status);
+        let mut fields = Fields::default();
+        let slug = match self.slug {
+            Some(slug) if RESERVED_SLUGS.contains(&slug.as_str()) => fields.read("slug", Err("is reserved".into())),
+            Some(slug) => fields.read("slug", Slug::parse(&slug)).map(Some),
+            None => Some(None),
+        };
+        let title = fields.read("title", Title::parse(self.title));
+        let summary = fields.read("summary", Summary::parse(self.summary));
+        let body = fields.read("body", Article::parse(self.body));
+        if self.tags.len() > MAX_TAGS {
+            fields.refuse("tags", format!("must have at most {MAX_TAGS} tags"));
         }
+        let mut tags: Vec<Tag> = (self.tags.into_iter().enumerate())
+            .filter_map(|(i, tag)| fields.read(format!("tags[{i}]"), Tag::parse(tag)))
+            .collect();
+        tags.sort();
+        tags.dedup();
+        if status == NewsStatus::Published && published_at.is_none() {
+            fields.refuse("published_at", "is required when status is published");
+        }
+        fields.finish(|| {
+            Some(NewsDraft {
+                slug: slug?,
+                title: title?,
+                summary: summary?,
+                body: body?,
+                topic: self.topic,
+                region: self.region,
+                tags,
+                author_id: self.author_id,
+                organization: self.organization,
+                status,
+                published_at,
+            })
+        })
     }
 }
 
@@ -221,10 +251,10 @@ pub struct NewsPatch {
 }
 
 impl NewsPatch {
-    /// The draft that results from applying this patch to the current item.
-    pub fn apply(self, current: &NewsView) -> NewsDraft {
+    /// The complete item that results from applying this patch to the current one.
+    pub fn apply(self, current: &NewsView) -> NewsWrite {
         let row = &current.row;
-        NewsDraft {
+        NewsWrite {
             slug: self.slug,
             title: self.title.unwrap_or_else(|| row.title.clone()),
             summary: self.summary.unwrap_or_else(|| row.summary.clone()),
@@ -234,8 +264,8 @@ impl NewsPatch {
             tags: self.tags.unwrap_or_else(|| current.tags.clone()),
             author_id: self.author_id.unwrap_or(row.author_id),
             organization: self.organization.unwrap_or_else(|| current.organization.clone()),
-            status: self.status.unwrap_or(row.status),
-            published_at: self.published_at.map_or(row.published_at.map(utc), |t| t.map(|t| t.0)),
+            status: Some(self.status.unwrap_or(row.status)),
+            published_at: self.published_at.unwrap_or(row.published_at.map(|t| Instant(utc(t)))),
         }
     }
 }
@@ -269,7 +299,7 @@ pub fn archive(
 }
 
 pub async fn create(state: &AppState, user: String, write: NewsWrite) -> Result<NewsItem, ApiError> {
-    let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+    let draft = write.validate()?;
     let origin = state.origin(&user);
     let view = state.write(move |c| store(c, None, draft, &origin)).await?;
     Ok(NewsItem::from(view))
@@ -283,7 +313,7 @@ pub async fn replace(
     write: NewsWrite,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
-    let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+    let draft = write.validate()?;
     let origin = state.origin(&user);
     let view = state
         .write(move |c| {
@@ -308,7 +338,7 @@ pub async fn update(
     let view = state
         .write(move |c| {
             let current = find(c, &key, Visibility::Everything)?;
-            let draft = patch.apply(&current).validate().map_err(ApiError::invalid_fields)?;
+            let draft = patch.apply(&current).validate()?;
             precondition(&NewsItem::from(current.clone()))?;
             store(c, Some(&current), draft, &origin)
         })
@@ -394,18 +424,18 @@ pub fn store(
 
     let current_id = current.map(|c| c.row.id);
     let slug = match (&draft.slug, current) {
-        (Some(slug), _) if db::news::slug_taken(conn, slug, current_id)? => {
+        (Some(slug), _) if db::news::slug_taken(conn, slug.as_str(), current_id)? => {
             return Err(ApiError::Conflict(format!("slug `{slug}` is already taken by another news item")));
         }
-        (Some(slug), _) => slug.clone(),
+        (Some(slug), _) => slug.as_str().to_owned(),
         (None, Some(current)) => current.row.slug.clone(),
-        (None, None) => unique_slug(conn, &Slug::derive(&draft.title, "news"))?,
+        (None, None) => unique_slug(conn, &Slug::derive(draft.title.as_str(), "news"))?,
     };
     let form = NewsForm {
         slug: &slug,
-        title: &draft.title,
-        summary: &draft.summary,
-        body: &draft.body,
+        title: draft.title.as_str(),
+        summary: draft.summary.as_str(),
+        body: draft.body.as_str(),
         topic_id,
         region_id,
         author_id: draft.author_id,
@@ -422,9 +452,10 @@ pub fn store(
         author,
         organization: draft.organization.clone(),
     };
+    let tags: Vec<String> = draft.tags.iter().map(|tag| tag.as_str().to_owned()).collect();
     let view = match current_id {
-        Some(id) => db::news::update(conn, id, &form, references, &draft.tags)?,
-        None => db::news::insert(conn, &form, references, &draft.tags)?,
+        Some(id) => db::news::update(conn, id, &form, references, &tags)?,
+        None => db::news::insert(conn, &form, references, &tags)?,
     };
     let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
     revisions::record(conn, Entity::News(view.row.id), origin, &snapshot, view.row.updated_at)?;
@@ -442,4 +473,30 @@ fn unique_slug(conn: &mut DbConn, base: &Slug) -> Result<String, ApiError> {
         candidate = base.with_suffix(n);
     }
     Ok(candidate.into_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(body: serde_json::Value) -> NewsWrite {
+        serde_json::from_value(body).unwrap()
+    }
+
+    #[test]
+    fn a_valid_item_is_normalized() {
+        let draft = write(serde_json::json!({"title": " A title ", "tags": ["b", " a", "b"]})).validate().unwrap();
+        assert_eq!(draft.title.as_str(), "A title");
+        assert_eq!(draft.tags.iter().map(Tag::as_str).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(draft.status, NewsStatus::Draft);
+    }
+
+    #[test]
+    fn every_fault_is_reported() {
+        let bad =
+            write(serde_json::json!({"slug": "Not A Slug", "title": "\u{7}", "tags": [""], "status": "published"}));
+        let Err(ApiError::Unprocessable { errors, .. }) = bad.validate() else { panic!("accepted") };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["slug", "title", "tags[0]", "published_at"]);
+    }
 }

@@ -12,11 +12,11 @@ use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::{OfficeId, OrganizationId, TermId};
-use crate::domain::organization::{CountryCode, OfficeKind, check_country};
+use crate::domain::organization::{CountryCode, OfficeKind};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Key;
 use crate::domain::text::Name;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, Fields};
 
 /// An office of an organization.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -94,6 +94,16 @@ pub struct OfficeWrite {
     pub sort_order: i32,
 }
 
+/// An office to store, every field valid; its region is a slug still to be found.
+pub struct ValidOffice {
+    name: Name,
+    kind: OfficeKind,
+    city: Option<Name>,
+    country: Option<CountryCode>,
+    region: Option<String>,
+    sort_order: i32,
+}
+
 /// A partial update: absent fields are kept, `null` clears a nullable one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -123,28 +133,27 @@ impl Part for Office {
     type Write = OfficeWrite;
     type Patch = OfficePatch;
     type Id = OfficeId;
+    type Valid = ValidOffice;
 
     fn id(&self) -> OfficeId {
         self.id
     }
 
-    fn validate(mut write: OfficeWrite) -> Result<OfficeWrite, ApiError> {
-        let mut errors = Vec::new();
-        if let Err(message) = Name::check(&write.name) {
-            errors.push(FieldError::new("name", message));
-        }
-        if let Some(Err(message)) = write.city.as_deref().map(Name::check) {
-            errors.push(FieldError::new("city", message));
-        }
-        if let Some(Err(message)) = write.country.as_deref().map(check_country) {
-            errors.push(FieldError::new("country", message));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::invalid_fields(errors));
-        }
-        write.name = write.name.trim().to_owned();
-        write.city = write.city.map(|c| c.trim().to_owned());
-        Ok(write)
+    fn validate(write: OfficeWrite) -> Result<ValidOffice, ApiError> {
+        let mut fields = Fields::default();
+        let name = fields.read("name", Name::parse(write.name));
+        let city = fields.read_optional("city", write.city, Name::parse);
+        let country = fields.read_optional("country", write.country, CountryCode::parse);
+        fields.finish(|| {
+            Some(ValidOffice {
+                name: name?,
+                kind: write.kind,
+                city: city?,
+                country: country?,
+                region: write.region,
+                sort_order: write.sort_order,
+            })
+        })
     }
 
     fn apply(patch: OfficePatch, current: Self) -> OfficeWrite {
@@ -173,11 +182,11 @@ impl Part for Office {
     /// Resolves the region and stores the office, new or over `current`.
     fn save(
         conn: &mut DbConn,
-        write: &OfficeWrite,
+        office: &ValidOffice,
         organization_id: OrganizationId,
         current: Option<OfficeId>,
     ) -> Result<Self, ApiError> {
-        let region_id = match &write.region {
+        let region_id = match &office.region {
             Some(slug) => Some(
                 db::terms::find(conn, TermKind::Region, &Key::Slug(slug.clone()))
                     .optional()?
@@ -192,12 +201,12 @@ impl Part for Office {
             None => None,
         };
         let form = OfficeForm {
-            name: &write.name,
-            kind: write.kind,
-            city: write.city.as_deref(),
-            country: write.country.as_deref(),
+            name: office.name.as_str(),
+            kind: office.kind,
+            city: office.city.as_ref().map(Name::as_str),
+            country: office.country.as_ref().map(CountryCode::as_str),
             region_id,
-            sort_order: write.sort_order,
+            sort_order: office.sort_order,
             updated_at: dates::now().naive_utc(),
         };
         let row = match current {

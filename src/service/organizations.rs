@@ -11,11 +11,11 @@ use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::OrganizationId;
-use crate::domain::organization::{CountryCode, Website, check_country, check_website};
+use crate::domain::organization::{CountryCode, Website};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Slug;
 use crate::domain::text::{Caption, Description, Label, Name};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Fields};
 use crate::state::AppState;
 
 /// An organization's public profile.
@@ -59,14 +59,14 @@ impl<'de> Deserialize<'de> for Place {
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
-        struct Fields {
+        struct Object {
             #[serde(default)]
             city: Option<String>,
             #[serde(default)]
             country: Option<String>,
         }
         let map = serde_json::Map::<String, serde_json::Value>::deserialize(de)?;
-        let fields = Fields::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)?;
+        let fields = Object::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)?;
         Ok(Self { city: fields.city, country: fields.country })
     }
 }
@@ -131,46 +131,54 @@ pub struct OrganizationWrite {
 }
 
 impl OrganizationWrite {
-    /// Checks every field, trims text, and drops an empty headquarters.
-    pub fn validate(mut self) -> Result<Self, ApiError> {
-        let mut errors = Vec::new();
-        let mut check = |field: &str, result: Result<(), String>| {
-            if let Err(message) = result {
-                errors.push(FieldError::new(field, message));
-            }
-        };
-        if let Some(slug) = &self.slug {
-            check("slug", Slug::parse(slug).map(drop));
-        }
-        check("name", Name::check(&self.name));
-        check("full_name", Caption::check(&self.full_name));
-        check("kind", Label::check(&self.kind));
-        check("tagline", Caption::check(&self.tagline));
-        check("description", Description::check(&self.description));
+    /// Checks every field, reporting each at fault.
+    pub fn validate(self) -> Result<ValidOrganization, ApiError> {
+        let mut fields = Fields::default();
+        let slug = fields.read_optional("slug", self.slug, |slug| Slug::parse(&slug));
+        let name = fields.read("name", Name::parse(self.name));
+        let full_name = fields.read("full_name", Caption::parse(self.full_name));
+        let kind = fields.read("kind", Label::parse(self.kind));
+        let tagline = fields.read("tagline", Caption::parse(self.tagline));
+        let description = fields.read("description", Description::parse(self.description));
         if self.member_count.is_some_and(|n| n < 0) {
-            check("member_count", Err("must not be negative".into()));
+            fields.refuse("member_count", "must not be negative");
         }
-        if let Some(website) = &self.website {
-            check("website", check_website(website));
-        }
-        if let Some(place) = &self.headquarters {
-            if let Some(city) = &place.city {
-                check("headquarters.city", Name::check(city));
-            }
-            if let Some(country) = &place.country {
-                check("headquarters.country", check_country(country));
-            }
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::invalid_fields(errors));
-        }
-        for field in [&mut self.name, &mut self.full_name, &mut self.kind, &mut self.tagline, &mut self.description] {
-            *field = field.trim().to_owned();
-        }
-        self.headquarters = self.headquarters.filter(|p| p.city.is_some() || p.country.is_some());
-        Ok(self)
+        let website = fields.read_optional("website", self.website, Website::parse);
+        let Place { city, country } = self.headquarters.unwrap_or(Place { city: None, country: None });
+        let city = fields.read_optional("headquarters.city", city, Name::parse);
+        let country = fields.read_optional("headquarters.country", country, CountryCode::parse);
+        fields.finish(|| {
+            Some(ValidOrganization {
+                slug: slug?,
+                name: name?,
+                full_name: full_name?,
+                kind: kind?,
+                tagline: tagline?,
+                description: description?,
+                member_count: self.member_count,
+                website: website?,
+                city: city?,
+                country: country?,
+            })
+        })
     }
+}
 
+/// A profile to store, every field valid.
+pub struct ValidOrganization {
+    slug: Option<Slug>,
+    name: Name,
+    full_name: Caption,
+    kind: Label,
+    tagline: Caption,
+    description: Description,
+    member_count: Option<i64>,
+    website: Option<Website>,
+    city: Option<Name>,
+    country: Option<CountryCode>,
+}
+
+impl ValidOrganization {
     /// Stores the profile, new or over `current`, keeping it as the next revision.
     pub fn save(
         &self,
@@ -179,22 +187,21 @@ impl OrganizationWrite {
         origin: &Origin,
     ) -> Result<Organization, ApiError> {
         let slug = match (&self.slug, current) {
-            (Some(slug), _) => slug.clone(),
+            (Some(slug), _) => slug.as_str().to_owned(),
             (None, Some(current)) => current.slug.clone(),
-            (None, None) => Slug::derive(&self.name, "organization").into_string(),
+            (None, None) => Slug::derive(self.name.as_str(), "organization").into_string(),
         };
-        let place = self.headquarters.as_ref();
         let form = OrganizationForm {
             slug: &slug,
-            name: &self.name,
-            full_name: &self.full_name,
-            kind: &self.kind,
-            tagline: &self.tagline,
-            description: &self.description,
+            name: self.name.as_str(),
+            full_name: self.full_name.as_str(),
+            kind: self.kind.as_str(),
+            tagline: self.tagline.as_str(),
+            description: self.description.as_str(),
             member_count: self.member_count,
-            website: self.website.as_deref(),
-            headquarters_city: place.and_then(|p| p.city.as_deref()),
-            headquarters_country: place.and_then(|p| p.country.as_deref()),
+            website: self.website.as_ref().map(Website::as_str),
+            headquarters_city: self.city.as_ref().map(Name::as_str),
+            headquarters_country: self.country.as_ref().map(CountryCode::as_str),
             updated_at: dates::now().naive_utc(),
         };
         let row = match current {

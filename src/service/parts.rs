@@ -22,10 +22,12 @@ pub trait Part: Serialize + Clone + Send + Sized + 'static {
     type Patch: Send + 'static;
     /// Its id (`BodyId`, `OfficeId`).
     type Id: Copy + std::str::FromStr + Send + 'static;
+    /// A complete part, every field valid.
+    type Valid: Send + 'static;
 
     fn id(&self) -> Self::Id;
-    /// Checks every field, reporting each at fault, and normalizes the text.
-    fn validate(write: Self::Write) -> Result<Self::Write, ApiError>;
+    /// Checks every field, reporting each at fault.
+    fn validate(write: Self::Write) -> Result<Self::Valid, ApiError>;
     /// The complete part that results from applying `patch` to `current`.
     fn apply(patch: Self::Patch, current: Self) -> Self::Write;
     /// The organization's parts of this kind, in their order.
@@ -35,7 +37,7 @@ pub trait Part: Serialize + Clone + Send + Sized + 'static {
     /// Stores a part, new (`current` is `None`) or over the one with that id.
     fn save(
         conn: &mut DbConn,
-        write: &Self::Write,
+        part: &Self::Valid,
         organization_id: OrganizationId,
         current: Option<Self::Id>,
     ) -> Result<Self, ApiError>;

@@ -14,7 +14,7 @@ use crate::db::{self, DbConn};
 use crate::domain::dates::utc;
 use crate::domain::ids::NewsId;
 use crate::domain::listing::Page;
-use crate::domain::news::{NewsDraft, Visibility};
+use crate::domain::news::Visibility;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -159,7 +159,7 @@ pub async fn restore_news(
             let restoring = Restoring { entity: Entity::News(current.row.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
                 let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
-                let draft = NewsDraft::from(write).validate().map_err(ApiError::invalid_fields)?;
+                let draft = write.validate()?;
                 news::store(c, Some(&current), draft, origin)
             })
         })

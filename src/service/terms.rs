@@ -13,7 +13,7 @@ use crate::domain::ids::TermId;
 use crate::domain::patch::not_null;
 use crate::domain::slug::{Key, Slug};
 use crate::domain::text::{Summary, TermName};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Fields};
 use crate::state::AppState;
 
 /// A topic or a region.
@@ -75,40 +75,31 @@ pub struct TermPatch {
 
 /// A term's fields after validation.
 struct ValidTerm {
-    pub slug: Option<String>,
-    pub name: String,
-    pub description: String,
+    slug: Option<Slug>,
+    name: TermName,
+    description: Summary,
 }
 
 impl ValidTerm {
     fn new(slug: Option<String>, name: String, description: String) -> Result<Self, ApiError> {
-        let mut errors = Vec::new();
-        if let Some(Err(message)) = slug.as_deref().map(Slug::parse) {
-            errors.push(FieldError::new("slug", message));
-        }
-        if let Err(message) = TermName::check(&name) {
-            errors.push(FieldError::new("name", message));
-        }
-        if let Err(message) = Summary::check(&description) {
-            errors.push(FieldError::new("description", message));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::invalid_fields(errors));
-        }
-        Ok(Self { slug, name: name.trim().to_owned(), description: description.trim().to_owned() })
+        let mut fields = Fields::default();
+        let slug = fields.read_optional("slug", slug, |slug| Slug::parse(&slug));
+        let name = fields.read("name", TermName::parse(name));
+        let description = fields.read("description", Summary::parse(description));
+        fields.finish(|| Some(Self { slug: slug?, name: name?, description: description? }))
     }
 
     /// Stores the term, new or over `current`.
     fn save(self, conn: &mut DbConn, kind: TermKind, current: Option<&TermRow>) -> Result<Term, ApiError> {
         let slug = match (self.slug, current) {
-            (Some(slug), _) => slug,
+            (Some(slug), _) => slug.into_string(),
             (None, Some(current)) => current.slug.clone(),
-            (None, None) => Slug::derive(&self.name, <&str>::from(kind)).into_string(),
+            (None, None) => Slug::derive(self.name.as_str(), <&str>::from(kind)).into_string(),
         };
         let form = TermForm {
             slug: &slug,
-            name: &self.name,
-            description: &self.description,
+            name: self.name.as_str(),
+            description: self.description.as_str(),
             updated_at: dates::now().naive_utc(),
         };
         let row = match current {

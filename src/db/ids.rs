@@ -10,23 +10,13 @@ use diesel::sqlite::Sqlite;
 use super::Backend;
 use crate::domain::ids::{AuthorId, BodyId, NewsId, OfficeId, OrganizationId, TermId, UserId};
 
-macro_rules! stored_as_bigint {
-    ($($ty:ident),*) => {$(
-        // Diesel's own derives, on a type defined elsewhere: the id binds and loads as `BigInt`.
-        const _: () = {
-            #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
-            #[diesel(foreign_derive, sql_type = BigInt)]
-            #[expect(dead_code, reason = "only carries the derives for the id it wraps")]
-            struct Stored($ty);
-        };
-        as_bigint!($ty: Backend, Sqlite, Pg);
-    )*};
-}
-
 /// `ToSql` and `FromSql` of an id on each backend (the multi-backend connection binds through
 /// the one it runs on).
 macro_rules! as_bigint {
-    ($ty:ident: $($db:ty),*) => {$(
+    ($($ty:ident),*) => {$(
+        as_bigint!(@each $ty: Backend, Sqlite, Pg);
+    )*};
+    (@each $ty:ident: $($db:ty),*) => {$(
         impl ToSql<BigInt, $db> for $ty {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
                 <i64 as ToSql<BigInt, $db>>::to_sql(&self.0, out)
@@ -41,4 +31,5 @@ macro_rules! as_bigint {
     )*};
 }
 
-stored_as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId);
+stored_as!(BigInt: NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId);
+as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId);

@@ -2,11 +2,24 @@
 //! per resource. Query functions take a connection and return diesel results; they know
 //! nothing of HTTP.
 
+/// Gives a type defined elsewhere (an id, a closed set) diesel's own derives, so that it binds
+/// and loads as `$sql`; its `ToSql` and `FromSql` are written beside each use.
+macro_rules! stored_as {
+    ($sql:ident: $($ty:ty),*) => {$(
+        const _: () = {
+            #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+            #[diesel(foreign_derive, sql_type = $sql)]
+            #[expect(dead_code, reason = "only carries the derives for the type it wraps")]
+            struct Stored($ty);
+        };
+    )*};
+}
+
 pub mod authors;
 pub mod commit;
 pub mod export;
 mod ids;
-pub mod names;
+mod names;
 pub mod news;
 pub mod organizations;
 pub mod revisions;

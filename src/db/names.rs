@@ -15,23 +15,13 @@ use crate::domain::news::NewsStatus;
 use crate::domain::organization::{BodyKind, OfficeKind};
 use crate::domain::users::Role;
 
-macro_rules! stored_by_name {
-    ($($ty:ty),*) => {$(
-        // Diesel's own derives, on a type defined elsewhere: the enum binds and loads as `Text`.
-        const _: () = {
-            #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
-            #[diesel(foreign_derive, sql_type = Text)]
-            #[expect(dead_code, reason = "only carries the derives for the enum it wraps")]
-            struct Stored($ty);
-        };
-        by_name!($ty: Backend, Sqlite, Pg);
-    )*};
-}
-
 /// `ToSql` and `FromSql` of a named enum on each backend (the multi-backend connection binds
 /// through the one it runs on).
 macro_rules! by_name {
-    ($ty:ty: $($db:ty),*) => {$(
+    ($($ty:ident),*) => {$(
+        by_name!(@each $ty: Backend, Sqlite, Pg);
+    )*};
+    (@each $ty:ident: $($db:ty),*) => {$(
         impl ToSql<Text, $db> for $ty {
             fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, $db>) -> serialize::Result {
                 let name: &'static str = self.into();
@@ -48,4 +38,5 @@ macro_rules! by_name {
     )*};
 }
 
-stored_by_name!(NewsStatus, Role, TermKind, BodyKind, OfficeKind);
+stored_as!(Text: NewsStatus, Role, TermKind, BodyKind, OfficeKind);
+by_name!(NewsStatus, Role, TermKind, BodyKind, OfficeKind);

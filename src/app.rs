@@ -25,7 +25,7 @@ use crate::http::client::{self, TrustedProxies};
 use crate::http::metrics::{self, Metrics, MetricsAccess};
 use crate::http::rate_limit::{self, ClientLimiter};
 use crate::http::{body_deadline, conditional, head, json, problems, security};
-use crate::service::{trash, users};
+use crate::service::{audit, trash, users};
 use crate::state::AppState;
 use crate::{db, openapi, seed};
 
@@ -101,6 +101,7 @@ impl Service {
             log::info!("created admin `{}`", username.trim().to_lowercase());
         }
         report_purge(trash::purge_expired(&state).await);
+        report_cut(audit::prune_expired(&state).await);
         drop(lock);
         let doc = api::document();
         Ok(Self {
@@ -119,15 +120,17 @@ impl Service {
         })
     }
 
-    /// Purges, once an hour, what has been in the trash longer than the retention period.
-    pub async fn purge_trash_hourly(self) {
-        if self.state.trash_retention.is_none() {
+    /// Once an hour, purges what has been in the trash longer than its retention period, and
+    /// cuts the audit entries older than theirs.
+    pub async fn expire_hourly(self) {
+        if self.state.trash_retention.is_none() && self.state.audit_retention.is_none() {
             return;
         }
         let mut hourly = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;
             report_purge(trash::purge_expired(&self.state).await);
+            report_cut(audit::prune_expired(&self.state).await);
         }
     }
 
@@ -231,6 +234,14 @@ fn report_purge(outcome: Result<usize, ApiError>) {
         Ok(0) => {}
         Ok(n) => log::info!("purged {n} news items whose time in the trash ran out"),
         Err(err) => log::error!("cannot purge the trash: {err}"),
+    }
+}
+
+fn report_cut(outcome: Result<usize, ApiError>) {
+    match outcome {
+        Ok(0) => {}
+        Ok(n) => log::info!("cut {n} audit entries older than the retention period"),
+        Err(err) => log::error!("cannot cut the audit trail: {err}"),
     }
 }
 

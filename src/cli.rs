@@ -4,10 +4,12 @@ use std::io::BufRead;
 use std::path::Path;
 
 use crate::auth::Role;
-use crate::config::{RoleArg, Settings, UserCommand};
+use crate::config::{AuditCommand, RoleArg, Settings, UserCommand};
 use crate::db;
+use crate::domain::audit::Actor;
 use crate::domain::ids::UserId;
 use crate::error::ApiError;
+use crate::service::audit;
 use crate::service::users::{self, AccountChange};
 use crate::state::AppState;
 
@@ -27,21 +29,43 @@ pub fn user(settings: &Settings, command: UserCommand) -> Result<String, Box<dyn
         let outcome = match command {
             UserCommand::Add { username, role } => {
                 let password = read_password()?;
-                let user = users::create(&state, &username, password, role.into()).await.map_err(explain)?;
+                let user = users::create(&state, &Actor::service(), &username, password, role.into())
+                    .await
+                    .map_err(explain)?;
                 format!("created {} `{}` (id {})", user.role, user.username, user.id)
             }
             UserCommand::SetRole { username, role } => {
                 let change = AccountChange { role: Some(role.into()), ..AccountChange::default() };
-                let user = users::change(&state, find(&state, &username).await?, change).await.map_err(explain)?;
+                let user = users::change(&state, &Actor::service(), find(&state, &username).await?, change)
+                    .await
+                    .map_err(explain)?;
                 format!("`{}` is now {}", user.username, user.role)
             }
             UserCommand::Disable { username } => {
                 let change = AccountChange { disabled: Some(true), ..AccountChange::default() };
-                let user = users::change(&state, find(&state, &username).await?, change).await.map_err(explain)?;
+                let user = users::change(&state, &Actor::service(), find(&state, &username).await?, change)
+                    .await
+                    .map_err(explain)?;
                 format!("`{}` is disabled", user.username)
             }
         };
         Ok(outcome)
+    })
+}
+
+/// Runs `newsdesk audit verify`: the trail's every link, or the first entry at fault (an error).
+pub fn audit(settings: &Settings, command: AuditCommand) -> Result<String, Box<dyn std::error::Error>> {
+    let state = AppState::open(settings)?;
+    actix_web::rt::System::new().block_on(async move {
+        match command {
+            AuditCommand::Verify => match audit::verify(&state).await.map_err(explain)? {
+                Ok(verified) => Ok(format!(
+                    "the audit trail holds: {} entries checked; the newest is {} with hash {}",
+                    verified.entries, verified.head.0, verified.head.1
+                )),
+                Err(fault) => Err(format!("the audit trail is broken: {fault}").into()),
+            },
+        }
     })
 }
 

@@ -16,6 +16,7 @@
 //! | `NEWSDESK_METRICS_TOKEN` | `--metrics-token` | none: `/metrics` needs no token |
 //! | `NEWSDESK_METRICS_BIND` | `--metrics-bind` | none: `/metrics` is on the main listener |
 //! | `NEWSDESK_TRASH_RETENTION_DAYS` | `--trash-retention-days` | `30` (`0` keeps the trash until purged by hand) |
+//! | `NEWSDESK_AUDIT_RETENTION_DAYS` | `--audit-retention-days` | `0`: the audit trail is kept whole |
 //! | `NEWSDESK_CACHE_MB` | `--cache-mb` | `16` MiB of anonymous answers kept; `0` is off |
 //! | `RUST_LOG` | | `info` |
 
@@ -52,6 +53,16 @@ pub enum Command {
     Export { file: Option<std::path::PathBuf> },
     /// Read an export (FILE, or `-` for standard input) into a new, empty database.
     Import { file: std::path::PathBuf },
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `newsdesk audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every link of the audit trail's hash chain; name the first entry at fault.
+    Verify,
 }
 
 /// `newsdesk user ...`: accounts, without the HTTP API (for the first admin, say).
@@ -146,6 +157,10 @@ pub struct Settings {
     /// it until an admin purges it.
     #[arg(long, env = "NEWSDESK_TRASH_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
     pub trash_retention_days: u32,
+    /// Days audit entries are kept before they are cut (the last hash cut anchors the rest); 0
+    /// keeps every entry.
+    #[arg(long, env = "NEWSDESK_AUDIT_RETENTION_DAYS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
+    pub audit_retention_days: u32,
     /// Mebibytes of anonymous answers kept in memory to answer again while nothing changes;
     /// 0 turns the cache off.
     #[arg(long, env = "NEWSDESK_CACHE_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(0..=65_536), global = true)]
@@ -173,6 +188,7 @@ impl Default for Settings {
             metrics_token: None,
             metrics_bind: None,
             trash_retention_days: 30,
+            audit_retention_days: 0,
             cache_mb: 16,
         }
     }
@@ -204,6 +220,11 @@ impl Settings {
     /// How long trashed items stay restorable; `None`: until purged by hand.
     pub fn trash_retention(&self) -> Option<chrono::Duration> {
         (self.trash_retention_days > 0).then(|| chrono::Duration::days(self.trash_retention_days.into()))
+    }
+
+    /// How long audit entries are kept; `None`: for ever.
+    pub fn audit_retention(&self) -> Option<chrono::Duration> {
+        (self.audit_retention_days > 0).then(|| chrono::Duration::days(self.audit_retention_days.into()))
     }
 
     /// Allowed CORS origins; empty means any.

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
             newsdesk::cli::export(&cli.settings, file.as_deref()).map(|outcome| log::info!("{outcome}"))
         }
         Command::Import { file } => newsdesk::cli::import(&cli.settings, &file).map(|outcome| println!("{outcome}")),
+        Command::Audit(command) => newsdesk::cli::audit(&cli.settings, command).map(|outcome| println!("{outcome}")),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,7 +44,7 @@ fn is_loopback(bind: &str) -> bool {
 async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     let service = Service::start(settings).await?;
     log::info!("serving on http://{} (public URL {})", settings.bind, settings.public_url());
-    actix_web::rt::spawn(service.clone().purge_trash_hourly());
+    actix_web::rt::spawn(service.clone().expire_hourly());
     actix_web::rt::spawn(service.clone().sweep_sign_in_failures());
     actix_web::rt::spawn(service.clone().watch_other_processes());
     // SIGTERM and SIGINT stop accepting, let in-flight requests finish (up to the shutdown

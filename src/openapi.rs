@@ -28,6 +28,7 @@ use crate::error::{FieldError, Problem};
         (name = "feeds", description = "RSS, Atom and JSON Feed of the latest public news"),
         (name = "auth", description = "Sign-in: bearer tokens for writes"),
         (name = "users", description = "Accounts and roles (admins only)"),
+        (name = "audit", description = "Who signed in and who changed what, when and from where, in a hash chain (admins only)"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(

@@ -9,6 +9,7 @@ use crate::db;
 use crate::db::authors::AuthorForm;
 use crate::db::revisions::Origin;
 use crate::db::terms::{TermForm, TermKind};
+use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates;
 use crate::domain::news::NewsStatus;
 use crate::error::ApiError;
@@ -83,11 +84,14 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
     if !state.db(|c| Ok(db::is_empty(c)?)).await? {
         return Ok(false);
     }
+    let action = Action(Resource::Demo, Verb::Load);
     state
-        .write(move |conn| {
+        .write(Actor::service().did(action), move |conn, _| {
             if !db::is_empty(conn)? {
                 return Ok(false);
             }
+            // One entry for the whole load: what each step stored is not listed in it.
+            let unlisted = &mut Actor::service().did(action);
             let now = dates::now().naive_utc();
             for (kind, terms) in [(TermKind::Topic, &demo.topics), (TermKind::Region, &demo.regions)] {
                 for term in terms {
@@ -100,12 +104,13 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     db::terms::insert(conn, kind, &form)?;
                 }
             }
-            let organization = organizations::add(conn, demo.organization.profile.clone())?;
+            let organization = organizations::add(conn, demo.organization.profile.clone(), unlisted)?;
             for body in &demo.organization.bodies {
                 parts::add::<Body>(
                     conn,
                     organization.id,
                     serde_json::from_value(body.clone()).map_err(ApiError::internal)?,
+                    unlisted,
                 )?;
             }
             for office in &demo.organization.offices {
@@ -113,6 +118,7 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     conn,
                     organization.id,
                     serde_json::from_value(office.clone()).map_err(ApiError::internal)?,
+                    unlisted,
                 )?;
             }
             let author = AuthorForm {
@@ -137,7 +143,7 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     status: Some(NewsStatus::Published),
                     published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| Instant::from(t.and_utc())),
                 };
-                news::store(conn, None, write.validate()?, &Origin::default())?;
+                news::store(conn, None, write.validate()?, &Origin::default(), unlisted)?;
             }
             Ok(true)
         })

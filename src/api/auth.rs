@@ -12,6 +12,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::Keys;
 use crate::auth::{SignedIn, password};
 use crate::db;
+use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::error::ApiError;
 use crate::http::{Json, client};
 use crate::service::users;
@@ -67,18 +68,24 @@ pub async fn create_token(
 ) -> Result<HttpResponse, ApiError> {
     // A name no account can have is refused before it is counted or stored.
     let username = users::normalize_username(&body.username).map_err(|_| wrong_credentials())?;
-    let address = client::bucket(client::address(&req));
-    let attempt =
-        throttle.begin(&username, address).map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
+    let address = client::address(&req);
+    let attempt = throttle
+        .begin(&username, client::bucket(address))
+        .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
+    let actor = Actor { name: Some(username.clone()), address: Some(address) };
+    let mut entry = actor.did(Action(Resource::Auth, Verb::SignIn));
     let user = state.db(move |c| Ok(db::users::by_username(c, &username)?)).await?;
     // A disabled or unknown user is checked against a dummy hash, so every failure takes
     // the same time.
     let active = user.filter(|u| !u.disabled);
     let stored = active.as_ref().map(|u| u.password_hash.clone());
-    if !password::verify_bounded(body.password, stored).await? {
+    let verified = password::verify_bounded(body.password, stored).await?;
+    let Some(user) = active.filter(|_| verified) else {
+        users::record_sign_in(&state, entry.failed()).await?;
         return Err(wrong_credentials());
-    }
-    let Some(user) = active else { return Err(wrong_credentials()) };
+    };
+    entry.on(user.id);
+    users::record_sign_in(&state, entry).await?;
     attempt.succeeded();
     let token = keys.issue(user.id, user.role, user.token_generation).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(TokenResponse {
@@ -101,6 +108,6 @@ pub async fn create_token(
 )]
 #[post("/auth/logout")]
 pub async fn logout(state: State, SignedIn(user): SignedIn) -> Result<HttpResponse, ApiError> {
-    users::sign_out(&state, user.id).await?;
+    users::sign_out(&state, &user).await?;
     Ok(HttpResponse::NoContent().finish())
 }

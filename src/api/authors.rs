@@ -55,8 +55,12 @@ pub async fn get_author(state: State, _: Reader, id: web::Path<String>) -> Resul
 /// 400, a field that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_author", security(("bearer" = [])), tag = "authors", request_body = AuthorWrite, responses((status = 201, description = "Created", body = Author), crate::openapi::CreateErrors))]
 #[post("/authors")]
-pub async fn create_author(state: State, _: Editor, Json(body): Json<AuthorWrite>) -> Result<HttpResponse, ApiError> {
-    let author = authors::create(&state, body).await?;
+pub async fn create_author(
+    state: State,
+    Editor(user): Editor,
+    Json(body): Json<AuthorWrite>,
+) -> Result<HttpResponse, ApiError> {
+    let author = authors::create(&state, &user.actor(), body).await?;
     Ok(created(state.url(&format!("/api/v1/authors/{}", author.id)), &author))
 }
 
@@ -71,12 +75,13 @@ pub async fn create_author(state: State, _: Editor, Json(body): Json<AuthorWrite
 #[put("/authors/{id}")]
 pub async fn replace_author(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<AuthorWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let replaced = authors::replace(&state, id.into_inner(), body, move |current| if_match.check(current)).await?;
+    let replaced =
+        authors::replace(&state, &user.actor(), id.into_inner(), body, move |current| if_match.check(current)).await?;
     Ok(changed(&replaced))
 }
 
@@ -91,13 +96,13 @@ pub async fn replace_author(
 #[patch("/authors/{id}")]
 pub async fn update_author(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<AuthorPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let changed_author =
-        authors::update(&state, id.into_inner(), patch, move |current| if_match.check(current)).await?;
+        authors::update(&state, &user.actor(), id.into_inner(), patch, move |current| if_match.check(current)).await?;
     Ok(changed(&changed_author))
 }
 
@@ -110,10 +115,10 @@ pub async fn update_author(
 #[delete("/authors/{id}")]
 pub async fn delete_author(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    authors::delete(&state, id.into_inner(), move |current| if_match.check(current)).await?;
+    authors::delete(&state, &user.actor(), id.into_inner(), move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -61,12 +61,12 @@ pub async fn get_body(state: State, _: Reader, path: web::Path<(String, String)>
 #[post("/organizations/{slug}/bodies")]
 pub async fn create_body(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     slug: web::Path<String>,
     Json(write): Json<BodyWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let part = parts::create::<Body>(&state, slug.clone(), write).await?;
+    let part = parts::create::<Body>(&state, &user.actor(), slug.clone(), write).await?;
     Ok(created(state.url(&format!("/api/v1/organizations/{slug}/bodies/{}", part.id)), &part))
 }
 
@@ -81,13 +81,14 @@ pub async fn create_body(
 #[put("/organizations/{slug}/bodies/{id}")]
 pub async fn replace_body(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     path: web::Path<(String, String)>,
     if_match: IfMatch,
     Json(write): Json<BodyWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let saved = parts::replace::<Body>(&state, slug, id, write, move |current| if_match.check(current)).await?;
+    let saved =
+        parts::replace::<Body>(&state, &user.actor(), slug, id, write, move |current| if_match.check(current)).await?;
     Ok(changed(&saved))
 }
 
@@ -102,13 +103,14 @@ pub async fn replace_body(
 #[patch("/organizations/{slug}/bodies/{id}")]
 pub async fn update_body(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     path: web::Path<(String, String)>,
     if_match: IfMatch,
     Json(patch): Json<BodyPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let saved = parts::update::<Body>(&state, slug, id, patch, move |current| if_match.check(current)).await?;
+    let saved =
+        parts::update::<Body>(&state, &user.actor(), slug, id, patch, move |current| if_match.check(current)).await?;
     Ok(changed(&saved))
 }
 
@@ -121,11 +123,11 @@ pub async fn update_body(
 #[delete("/organizations/{slug}/bodies/{id}")]
 pub async fn delete_body(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     path: web::Path<(String, String)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    parts::delete::<Body>(&state, slug, id, move |current| if_match.check(current)).await?;
+    parts::delete::<Body>(&state, &user.actor(), slug, id, move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

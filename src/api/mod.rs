@@ -3,6 +3,7 @@
 //! through `AppState::write`) or a `db` query on the blocking pool, map the result to a
 //! response type.
 
+pub mod audit;
 pub mod auth;
 pub mod authors;
 pub mod bodies;
@@ -58,7 +59,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::routes)
             .configure(users::routes)
             .configure(revisions::routes)
-            .configure(trash::routes),
+            .configure(trash::routes)
+            .configure(audit::routes),
     )
     .configure(feeds::routes)
     .configure(service::routes);

@@ -273,7 +273,7 @@ pub async fn create_news(
     Editor(user): Editor,
     Json(body): Json<NewsWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let item = news::create(&state, user.username, body).await?;
+    let item = news::create(&state, &user.actor(), body).await?;
     Ok(created(state.url(&format!("/api/v1/news/{}", item.id)), &item))
 }
 
@@ -302,7 +302,7 @@ pub async fn replace_news(
     Json(body): Json<NewsWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    let item = news::replace(&state, user.username, key, body, move |current| if_match.check(current)).await?;
+    let item = news::replace(&state, &user.actor(), key, body, move |current| if_match.check(current)).await?;
     Ok(changed(&item))
 }
 
@@ -331,7 +331,7 @@ pub async fn update_news(
     Json(patch): Json<NewsPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    let item = news::update(&state, user.username, key, patch, move |current| if_match.check(current)).await?;
+    let item = news::update(&state, &user.actor(), key, patch, move |current| if_match.check(current)).await?;
     Ok(changed(&item))
 }
 
@@ -357,7 +357,7 @@ pub async fn delete_news(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    news::trash(&state, user.username, key, move |current| if_match.check(current)).await?;
+    news::trash(&state, &user.actor(), key, move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -61,12 +61,12 @@ pub async fn get_office(state: State, _: Reader, path: web::Path<(String, String
 #[post("/organizations/{slug}/offices")]
 pub async fn create_office(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     slug: web::Path<String>,
     Json(write): Json<OfficeWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let part = parts::create::<Office>(&state, slug.clone(), write).await?;
+    let part = parts::create::<Office>(&state, &user.actor(), slug.clone(), write).await?;
     Ok(created(state.url(&format!("/api/v1/organizations/{slug}/offices/{}", part.id)), &part))
 }
 
@@ -81,13 +81,15 @@ pub async fn create_office(
 #[put("/organizations/{slug}/offices/{id}")]
 pub async fn replace_office(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     path: web::Path<(String, String)>,
     if_match: IfMatch,
     Json(write): Json<OfficeWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let saved = parts::replace::<Office>(&state, slug, id, write, move |current| if_match.check(current)).await?;
+    let saved =
+        parts::replace::<Office>(&state, &user.actor(), slug, id, write, move |current| if_match.check(current))
+            .await?;
     Ok(changed(&saved))
 }
 
@@ -102,13 +104,14 @@ pub async fn replace_office(
 #[patch("/organizations/{slug}/offices/{id}")]
 pub async fn update_office(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     path: web::Path<(String, String)>,
     if_match: IfMatch,
     Json(patch): Json<OfficePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    let saved = parts::update::<Office>(&state, slug, id, patch, move |current| if_match.check(current)).await?;
+    let saved =
+        parts::update::<Office>(&state, &user.actor(), slug, id, patch, move |current| if_match.check(current)).await?;
     Ok(changed(&saved))
 }
 
@@ -121,11 +124,11 @@ pub async fn update_office(
 #[delete("/organizations/{slug}/offices/{id}")]
 pub async fn delete_office(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     path: web::Path<(String, String)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    parts::delete::<Office>(&state, slug, id, move |current| if_match.check(current)).await?;
+    parts::delete::<Office>(&state, &user.actor(), slug, id, move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

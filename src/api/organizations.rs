@@ -68,7 +68,7 @@ pub async fn create_organization(
     Editor(user): Editor,
     Json(body): Json<OrganizationWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let org = organizations::create(&state, user.username, body).await?;
+    let org = organizations::create(&state, &user.actor(), body).await?;
     Ok(created(state.url(&format!("/api/v1/organizations/{}", org.slug)), &org))
 }
 
@@ -89,7 +89,7 @@ pub async fn replace_organization(
     Json(body): Json<OrganizationWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let org = organizations::replace(&state, user.username, slug, body, move |current| if_match.check(current)).await?;
+    let org = organizations::replace(&state, &user.actor(), slug, body, move |current| if_match.check(current)).await?;
     Ok(changed(&org))
 }
 
@@ -110,7 +110,7 @@ pub async fn update_organization(
     Json(patch): Json<OrganizationPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
-    let org = organizations::update(&state, user.username, slug, patch, move |current| if_match.check(current)).await?;
+    let org = organizations::update(&state, &user.actor(), slug, patch, move |current| if_match.check(current)).await?;
     Ok(changed(&org))
 }
 
@@ -124,11 +124,11 @@ pub async fn update_organization(
 #[delete("/organizations/{slug}")]
 pub async fn delete_organization(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     slug: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    organizations::delete(&state, slug.into_inner(), move |current| if_match.check(current)).await?;
+    organizations::delete(&state, &user.actor(), slug.into_inner(), move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

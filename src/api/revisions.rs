@@ -114,7 +114,7 @@ pub async fn restore_news_revision(
 ) -> Result<HttpResponse, ApiError> {
     let (id, revision) = path.into_inner();
     let item =
-        revisions::restore_news(&state, user.username, id, revision, move |current| if_match.check(current)).await?;
+        revisions::restore_news(&state, &user.actor(), id, revision, move |current| if_match.check(current)).await?;
     Ok(changed(&item))
 }
 
@@ -182,7 +182,7 @@ pub async fn restore_organization_revision(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, revision) = path.into_inner();
     let org =
-        revisions::restore_organization(&state, user.username, slug, revision, move |current| if_match.check(current))
+        revisions::restore_organization(&state, &user.actor(), slug, revision, move |current| if_match.check(current))
             .await?;
     Ok(changed(&org))
 }

@@ -9,7 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{State, changed, created};
 
-use crate::auth::{Editor, Reader};
+use crate::auth::{AuthUser, Editor, Reader};
 use crate::db::terms::TermKind;
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
@@ -51,33 +51,45 @@ async fn get(state: State, kind: TermKind, segment: String) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(terms::get(&state, kind, segment).await?))
 }
 
-async fn create(state: State, kind: TermKind, write: TermWrite) -> Result<HttpResponse, ApiError> {
-    let term = terms::create(&state, kind, write).await?;
+async fn create(state: State, user: &AuthUser, kind: TermKind, write: TermWrite) -> Result<HttpResponse, ApiError> {
+    let term = terms::create(&state, &user.actor(), kind, write).await?;
     Ok(created(state.url(&format!("{}/{}", path_of(kind), term.slug)), &term))
 }
 
 async fn replace(
     state: State,
+    user: &AuthUser,
     kind: TermKind,
     segment: String,
     if_match: IfMatch,
     write: TermWrite,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(changed(&terms::replace(&state, kind, segment, write, move |current| if_match.check(current)).await?))
+    Ok(changed(
+        &terms::replace(&state, &user.actor(), kind, segment, write, move |current| if_match.check(current)).await?,
+    ))
 }
 
 async fn update(
     state: State,
+    user: &AuthUser,
     kind: TermKind,
     segment: String,
     if_match: IfMatch,
     patch: TermPatch,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(changed(&terms::update(&state, kind, segment, patch, move |current| if_match.check(current)).await?))
+    Ok(changed(
+        &terms::update(&state, &user.actor(), kind, segment, patch, move |current| if_match.check(current)).await?,
+    ))
 }
 
-async fn remove(state: State, kind: TermKind, segment: String, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
-    terms::delete(&state, kind, segment, move |current| if_match.check(current)).await?;
+async fn remove(
+    state: State,
+    user: &AuthUser,
+    kind: TermKind,
+    segment: String,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    terms::delete(&state, &user.actor(), kind, segment, move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -111,8 +123,12 @@ pub async fn get_topic(state: State, _: Reader, id: web::Path<String>) -> Result
 /// a field that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_topic", security(("bearer" = [])), tag = "taxonomy", request_body = TermWrite, responses((status = 201, description = "Created", body = Term), crate::openapi::CreateErrors))]
 #[post("/topics")]
-pub async fn create_topic(state: State, _: Editor, Json(body): Json<TermWrite>) -> Result<HttpResponse, ApiError> {
-    create(state, TermKind::Topic, body).await
+pub async fn create_topic(
+    state: State,
+    Editor(user): Editor,
+    Json(body): Json<TermWrite>,
+) -> Result<HttpResponse, ApiError> {
+    create(state, &user, TermKind::Topic, body).await
 }
 
 /// Replace a topic
@@ -126,12 +142,12 @@ pub async fn create_topic(state: State, _: Editor, Json(body): Json<TermWrite>) 
 #[put("/topics/{id}")]
 pub async fn replace_topic(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<TermWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    replace(state, TermKind::Topic, id.into_inner(), if_match, body).await
+    replace(state, &user, TermKind::Topic, id.into_inner(), if_match, body).await
 }
 
 /// Change some fields of a topic
@@ -145,12 +161,12 @@ pub async fn replace_topic(
 #[patch("/topics/{id}")]
 pub async fn update_topic(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    update(state, TermKind::Topic, id.into_inner(), if_match, patch).await
+    update(state, &user, TermKind::Topic, id.into_inner(), if_match, patch).await
 }
 
 /// Delete a topic that no news item uses
@@ -162,11 +178,11 @@ pub async fn update_topic(
 #[delete("/topics/{id}")]
 pub async fn delete_topic(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    remove(state, TermKind::Topic, id.into_inner(), if_match).await
+    remove(state, &user, TermKind::Topic, id.into_inner(), if_match).await
 }
 
 /// List regions
@@ -199,8 +215,12 @@ pub async fn get_region(state: State, _: Reader, id: web::Path<String>) -> Resul
 /// a field that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_region", security(("bearer" = [])), tag = "taxonomy", request_body = TermWrite, responses((status = 201, description = "Created", body = Term), crate::openapi::CreateErrors))]
 #[post("/regions")]
-pub async fn create_region(state: State, _: Editor, Json(body): Json<TermWrite>) -> Result<HttpResponse, ApiError> {
-    create(state, TermKind::Region, body).await
+pub async fn create_region(
+    state: State,
+    Editor(user): Editor,
+    Json(body): Json<TermWrite>,
+) -> Result<HttpResponse, ApiError> {
+    create(state, &user, TermKind::Region, body).await
 }
 
 /// Replace a region
@@ -214,12 +234,12 @@ pub async fn create_region(state: State, _: Editor, Json(body): Json<TermWrite>)
 #[put("/regions/{id}")]
 pub async fn replace_region(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<TermWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    replace(state, TermKind::Region, id.into_inner(), if_match, body).await
+    replace(state, &user, TermKind::Region, id.into_inner(), if_match, body).await
 }
 
 /// Change some fields of a region
@@ -233,12 +253,12 @@ pub async fn replace_region(
 #[patch("/regions/{id}")]
 pub async fn update_region(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<TermPatch>,
 ) -> Result<HttpResponse, ApiError> {
-    update(state, TermKind::Region, id.into_inner(), if_match, patch).await
+    update(state, &user, TermKind::Region, id.into_inner(), if_match, patch).await
 }
 
 /// Delete a region that no news item uses
@@ -250,9 +270,9 @@ pub async fn update_region(
 #[delete("/regions/{id}")]
 pub async fn delete_region(
     state: State,
-    _: Editor,
+    Editor(user): Editor,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    remove(state, TermKind::Region, id.into_inner(), if_match).await
+    remove(state, &user, TermKind::Region, id.into_inner(), if_match).await
 }

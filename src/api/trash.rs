@@ -82,8 +82,12 @@ pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<Htt
     responses((status = 200, description = "The item, back where it was", body = NewsItem), crate::openapi::ActionErrors)
 )]
 #[post("/trash/{id}/restore")]
-pub async fn restore_trashed(state: State, _: Editor, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(changed(&trash::restore(&state, id.into_inner()).await?))
+pub async fn restore_trashed(
+    state: State,
+    Editor(user): Editor,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(changed(&trash::restore(&state, &user.actor(), id.into_inner()).await?))
 }
 
 /// Purge a news item from the trash, with its revisions, for good
@@ -97,7 +101,7 @@ pub async fn restore_trashed(state: State, _: Editor, id: web::Path<String>) -> 
     responses((status = 204, description = "Purged; its slug is free again"), crate::openapi::ActionErrors)
 )]
 #[delete("/trash/{id}")]
-pub async fn purge_trashed(state: State, _: Admin, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    trash::purge(&state, id.into_inner()).await?;
+pub async fn purge_trashed(state: State, Admin(user): Admin, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    trash::purge(&state, &user.actor(), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -132,8 +132,12 @@ pub async fn get_user(state: State, _: Admin, id: web::Path<String>) -> Result<H
 /// validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(operation_id = "create_user", tag = "users", security(("bearer" = [])), request_body = UserCreate, responses((status = 201, description = "Created", body = User), crate::openapi::CreateErrors))]
 #[post("/users")]
-pub async fn create_user(state: State, _: Admin, Json(body): Json<UserCreate>) -> Result<HttpResponse, ApiError> {
-    let user = users::create(&state, &body.username, body.password, body.role).await?;
+pub async fn create_user(
+    state: State,
+    Admin(admin): Admin,
+    Json(body): Json<UserCreate>,
+) -> Result<HttpResponse, ApiError> {
+    let user = users::create(&state, &admin.actor(), &body.username, body.password, body.role).await?;
     let user = User::from(user);
     Ok(created(state.url(&format!("/api/v1/users/{}", user.id)), &user))
 }
@@ -149,12 +153,12 @@ pub async fn create_user(state: State, _: Admin, Json(body): Json<UserCreate>) -
 #[patch("/users/{id}")]
 pub async fn update_user(
     state: State,
-    _: Admin,
+    Admin(admin): Admin,
     id: web::Path<String>,
     Json(patch): Json<UserPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = user_id(&id)?;
     let change = AccountChange { role: patch.role, password: patch.password, disabled: patch.disabled };
-    let user = users::change(&state, id, change).await?;
+    let user = users::change(&state, &admin.actor(), id, change).await?;
     Ok(changed(&User::from(user)))
 }

@@ -56,7 +56,8 @@ async fn authenticate(req: &ServiceRequest) -> Result<Caller, ApiError> {
     let user = state.db(move |c| Ok(db::users::find(c, id).optional()?)).await?;
     match user {
         Some(user) if !user.disabled && user.role == claims.role && user.token_generation == claims.generation => {
-            Ok(Caller::User(AuthUser { id: user.id, username: user.username, role: claims.role }))
+            let address = Some(crate::http::client::address(req.request()));
+            Ok(Caller::User(AuthUser { id: user.id, username: user.username, role: claims.role, address }))
         }
         _ => Err(ApiError::invalid_token()),
     }

@@ -22,10 +22,15 @@ use tokio::sync::oneshot;
 
 use super::{DbConn, DbPool};
 
-/// A queued write: runs in the batch's transaction (or, given no connection, not at all: the
-/// batch could not start) and returns whether it is to be kept, and how to answer its writer
-/// once the batch has committed (`None`) or failed to (`Some`).
-type Job = Box<dyn FnOnce(Option<&mut DbConn>) -> (bool, Answer) + Send>;
+/// A queued write: whether it changes what readers are shown (the content clock counts those),
+/// and what runs in the batch's transaction (or, given no connection, not at all: the batch
+/// could not start), returning whether it is to be kept and how to answer its writer once
+/// the batch has committed (`None`) or failed to (`Some`).
+struct Job {
+    content: bool,
+    run: Run,
+}
+type Run = Box<dyn FnOnce(Option<&mut DbConn>) -> (bool, Answer) + Send>;
 type Answer = Box<dyn FnOnce(Option<&diesel::result::Error>) + Send>;
 
 /// The write queue of one SQLite database.
@@ -55,13 +60,17 @@ impl Committer {
     }
 
     /// Runs `f` as `super::write` does, committed together with the writes queued beside it.
-    pub async fn write<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    pub async fn write<T, E>(
+        &self,
+        content: bool,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<diesel::result::Error> + Send + 'static,
     {
         let (answer, outcome) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
+        let run: Run = Box::new(move |conn| {
             // Nested in the batch's transaction: a savepoint.
             let result = conn.map(|conn| conn.transaction(f));
             let kept = matches!(result, Some(Ok(_)));
@@ -77,6 +86,7 @@ impl Committer {
             });
             (kept, answer)
         });
+        let job = Job { content, run };
         // The writer thread ends only with the process; a job it dropped (a batch that
         // panicked) or never got is answered as not committed.
         let gone = || E::from(not_committed(&diesel::result::Error::RollbackTransaction));
@@ -154,27 +164,29 @@ fn checkpoint_after_commits(pool: &DbPool, commits: &mpsc::Receiver<()>) {
 fn run(conn: &mut DbConn, batch: Vec<Job>) -> bool {
     let mut answers = Vec::with_capacity(batch.len());
     let count = batch.len();
+    let changes = batch.iter().filter(|job| job.content).count();
     let mut jobs = batch.into_iter();
     let committed = conn.transaction(|conn| {
         // First, so that the transaction holds the write lock before anything is read.
-        super::stamp_clock(conn, count)?;
-        let mut refused = 0;
+        super::stamp_clock(conn, changes)?;
+        let (mut refused, mut refused_changes) = (0, 0);
         for job in jobs.by_ref() {
-            let (kept, answer) = job(Some(conn));
+            let (kept, answer) = (job.run)(Some(conn));
             refused += usize::from(!kept);
+            refused_changes += usize::from(!kept && job.content);
             answers.push(answer);
         }
         if refused == count {
             // Nothing to keep: not even the clock changes.
             return Err(diesel::result::Error::RollbackTransaction);
         }
-        if refused > 0 {
-            super::unstamp_clock(conn, refused)?;
+        if refused_changes > 0 {
+            super::unstamp_clock(conn, refused_changes)?;
         }
         super::search::index_queued(conn)
     });
     // Jobs left when the batch could not start (the write lock stayed busy, say) never ran.
-    answers.extend(jobs.map(|job| job(None).1));
+    answers.extend(jobs.map(|job| (job.run)(None).1));
     let kept = committed.is_ok();
     let failed = committed.err().filter(|err| !matches!(err, diesel::result::Error::RollbackTransaction));
     for answer in answers {
@@ -231,7 +243,7 @@ mod tests {
                 let (committer, start) = (committer.clone(), start.clone());
                 std::thread::spawn(move || {
                     start.wait();
-                    actix_web::rt::System::new().block_on(committer.write(move |c| {
+                    actix_web::rt::System::new().block_on(committer.write(true, move |c| {
                         insert_topic(c, &format!("t{i}"), "")?;
                         // Refused after writing: its row must go, and nobody else's.
                         if i % 2 == 1 { Err(diesel::result::Error::RollbackTransaction) } else { Ok(i) }
@@ -260,7 +272,7 @@ mod tests {
         // 2 MiB: far less than the log holds before the writer would checkpoint it itself.
         let description = "x".repeat(2 << 20);
         actix_web::rt::System::new()
-            .block_on(committer.write(move |c| insert_topic(c, "large", &description)))
+            .block_on(committer.write(true, move |c| insert_topic(c, "large", &description)))
             .unwrap();
         let waited = std::time::Instant::now();
         while std::fs::metadata(&path).unwrap().len() < before + (2 << 20) {
@@ -276,7 +288,7 @@ mod tests {
         let pool = crate::db::open(&url).unwrap();
         let committer = Committer::start(pool.clone()).unwrap();
         let write = |slug: &'static str| {
-            actix_web::rt::System::new().block_on(committer.write(move |c| insert_topic(c, slug, "")))
+            actix_web::rt::System::new().block_on(committer.write(true, move |c| insert_topic(c, slug, "")))
         };
         // Another process holds the write lock past the busy timeout.
         let mut other = crate::db::Location::parse(&url).unwrap().connect().unwrap();

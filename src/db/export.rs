@@ -10,12 +10,13 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::audit::{AuditRow, HeadRow};
 use super::authors::AuthorRow;
 use super::news::NewsRow;
 use super::organizations::{BodyRow, OfficeRow, OrganizationRow};
 use super::schema::{
-    authors, content_clock, news_changes, news_items, news_tags, organization_bodies, organization_offices,
-    organizations, revisions, terms, users,
+    audit_head, audit_log, authors, content_clock, news_changes, news_items, news_tags, organization_bodies,
+    organization_offices, organizations, revisions, terms, users,
 };
 use super::terms::TermRow;
 use super::users::UserRow;
@@ -87,7 +88,7 @@ pub enum TransferError {
     Io(#[from] std::io::Error),
     #[error("line {line}: {message}")]
     Line { line: usize, message: String },
-    #[error("the database already holds content or accounts; import only into a new, empty one")]
+    #[error("the database already holds content, accounts or audit entries; import only into a new, empty one")]
     NotEmpty,
 }
 
@@ -144,16 +145,23 @@ tables! {
     news_changes => ChangeRow,
     revisions => RevisionRecord,
     content_clock => ClockRow,
+    audit_log => AuditRow,
+    audit_head => HeadRow,
 }
 
 /// Reads an export into an empty database, all or nothing (one transaction).
 pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, TransferError> {
     use diesel::dsl::{exists, select};
     conn.transaction(|conn| {
-        // The export carries the clock (and the change counter) of its database. Deleting the
-        // current one first also takes the write lock before anything is read.
+        // The export carries the clock (and the change counter) of its database, and the head
+        // of its audit trail. Deleting the current ones first also takes the write lock before
+        // anything is read.
         diesel::delete(content_clock::table).execute(conn)?;
-        if !super::is_empty(conn)? || select(exists(users::table.select(users::id))).get_result::<bool>(conn)? {
+        diesel::delete(audit_head::table).execute(conn)?;
+        if !super::is_empty(conn)?
+            || select(exists(users::table.select(users::id))).get_result::<bool>(conn)?
+            || select(exists(audit_log::table.select(audit_log::seq))).get_result::<bool>(conn)?
+        {
             return Err(TransferError::NotEmpty);
         }
         let mut counts = Counts::new();
@@ -177,6 +185,10 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         }
         if content_clock::table.count().get_result::<i64>(conn)? != 1 {
             return Err(bad(0, "the export is incomplete: it has no content_clock row".into()));
+        }
+        // Exports made before the audit trail existed start one.
+        if audit_head::table.count().get_result::<i64>(conn)? == 0 {
+            diesel::insert_into(audit_head::table).values(&HeadRow::genesis()).execute(conn)?;
         }
         if super::is_postgres(conn) {
             // Rows came with their ids: the sequences must go on after the largest.

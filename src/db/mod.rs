@@ -15,6 +15,7 @@ macro_rules! stored_as {
     )*};
 }
 
+pub mod audit;
 pub mod authors;
 pub mod commit;
 pub mod export;
@@ -214,11 +215,12 @@ impl Drop for StartupLock {
     }
 }
 
-/// Runs `f` in a write transaction that first stamps the content clock. That first statement
-/// is a write, so SQLite takes the write lock before reading anything (two writers queue on
-/// the busy timeout instead of failing on a lock upgrade), and PostgreSQL locks the clock's
-/// row: writers take turns, and change numbers follow commit order.
-pub fn write<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+/// Runs `f` in a write transaction that first stamps the content clock (counting one change
+/// when `content`: the write changes what readers are shown). That first statement is a
+/// write, so SQLite takes the write lock before reading anything (two writers queue on the
+/// busy timeout instead of failing on a lock upgrade), and PostgreSQL locks the clock's row:
+/// writers take turns, and change numbers follow commit order.
+pub fn write<T, E>(conn: &mut DbConn, content: bool, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
@@ -229,16 +231,21 @@ where
     static WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = matches!(conn, DbConn::Sqlite(_)).then(|| WRITERS.lock().unwrap_or_else(|e| e.into_inner()));
     conn.transaction(|conn| {
-        stamp_clock(conn, 1)?;
+        stamp_clock(conn, usize::from(content))?;
         let outcome = f(conn)?;
         search::index_queued(conn)?;
         Ok(outcome)
     })
 }
 
-/// The first statement of every write: when anything last changed, and `writes` more changes.
+/// The first statement of every write: `writes` more changes, and when anything last changed
+/// (unless `writes` is 0: the write changes nothing readers are shown, but it still takes
+/// the clock's lock).
 fn stamp_clock(conn: &mut DbConn, writes: usize) -> diesel::QueryResult<()> {
     use schema::content_clock::{changed_at, table, version};
+    if writes == 0 {
+        return diesel::update(table).set(version.eq(version)).execute(conn).map(drop);
+    }
     diesel::update(table)
         .set((changed_at.eq(crate::domain::dates::now().naive_utc()), version.eq(version + count(writes))))
         .execute(conn)

@@ -520,14 +520,22 @@ pub fn purge(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
     diesel::delete(news_items::table.find(id).filter(news_items::deleted_at.is_not_null())).execute(conn).map(drop)
 }
 
-/// Purges the items trashed before `cutoff`; returns how many.
-pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
-    let ids: Vec<NewsId> =
-        news_items::table.filter(news_items::deleted_at.lt(cutoff)).select(news_items::id).load(conn)?;
+fn trashed_before(cutoff: NaiveDateTime) -> news_items::BoxedQuery<'static, Backend> {
+    news_items::table.filter(news_items::deleted_at.lt(cutoff)).into_boxed()
+}
+
+/// Whether any item was trashed before `cutoff`.
+pub fn has_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<bool> {
+    Ok(trashed_before(cutoff).select(news_items::id).first::<NewsId>(conn).optional()?.is_some())
+}
+
+/// Purges the items trashed before `cutoff`; returns them.
+pub fn purge_trashed_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<NewsId>> {
+    let ids: Vec<NewsId> = trashed_before(cutoff).select(news_items::id).load(conn)?;
     for &id in &ids {
         purge(conn, id)?;
     }
-    Ok(ids.len())
+    Ok(ids)
 }
 
 /// One entry of the change feed: the item as it is now, or `None` when it left public view.
@@ -554,16 +562,17 @@ fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {
         .into_boxed()
 }
 
-/// Announces the items that became public by the passing of time, in publication order.
-pub fn announce_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<()> {
+/// Announces the items that became public by the passing of time, in publication order;
+/// returns them.
+pub fn announce_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<NewsId>> {
     let items: Vec<(NewsId, Option<NaiveDateTime>)> = due(now)
         .order((news_items::published_at.asc(), news_items::id.asc()))
         .select((news_items::id, news_items::published_at))
         .load(conn)?;
-    for (id, published_at) in items {
+    for &(id, published_at) in &items {
         announce(conn, id, published_at.unwrap_or_else(|| now.naive_utc()), true)?;
     }
-    Ok(())
+    Ok(items.into_iter().map(|(id, _)| id).collect())
 }
 
 /// Up to `limit` changes that anonymous readers could observe after change number `since`,

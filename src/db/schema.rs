@@ -2,6 +2,30 @@
 //! INTEGER is 64-bit), so the same code serves PostgreSQL's BIGINT.
 
 diesel::table! {
+    audit_head (id) {
+        id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
+        anchor_seq -> BigInt,
+        anchor_hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Nullable<Text>,
+        action -> Text,
+        resource_id -> Nullable<Text>,
+        address -> Nullable<Text>,
+        outcome -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
     authors (id) {
         id -> BigInt,
         name -> Text,
@@ -152,6 +176,8 @@ diesel::joinable!(organization_bodies -> organizations (organization_id));
 diesel::joinable!(organization_offices -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_head,
+    audit_log,
     authors,
     content_clock,
     news_changes,

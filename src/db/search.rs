@@ -142,7 +142,7 @@ mod tests {
         let pool = crate::db::open(&format!("sqlite://{}", dir.path().join("search.db").display())).unwrap();
         let mut conn = pool.get().unwrap();
         let write = |conn: &mut DbConn, sql: &str| {
-            crate::db::write(conn, |c| c.batch_execute(sql)).unwrap();
+            crate::db::write(conn, true, |c| c.batch_execute(sql)).unwrap();
         };
         // Created and changed twice in one transaction, beside an item created alone.
         write(

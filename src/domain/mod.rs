@@ -18,6 +18,7 @@ macro_rules! closed_set {
 }
 pub(crate) use closed_set;
 
+pub mod audit;
 pub mod dates;
 pub mod ids;
 pub mod listing;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::authors::{AuthorForm, AuthorRow};
 use crate::db::{self, DbConn};
+use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::AuthorId;
 use crate::domain::patch::not_null;
@@ -94,7 +95,7 @@ pub struct ValidAuthor {
 
 impl ValidAuthor {
     /// Stores the author, new or over `current`.
-    pub fn save(&self, conn: &mut DbConn, current: Option<AuthorId>) -> Result<Author, ApiError> {
+    pub fn save(&self, conn: &mut DbConn, current: Option<AuthorId>, entry: &mut Entry) -> Result<Author, ApiError> {
         let form = AuthorForm {
             name: self.name.as_str(),
             title: self.title.as_str(),
@@ -105,6 +106,7 @@ impl ValidAuthor {
             Some(id) => db::authors::update(conn, id, &form)?,
             None => db::authors::insert(conn, &form)?,
         };
+        entry.on(row.id);
         Ok(row.into())
     }
 }
@@ -126,24 +128,25 @@ pub async fn get(state: &AppState, segment: String) -> Result<Author, ApiError> 
     state.db(move |c| find(c, &segment).map(Author::from)).await
 }
 
-pub async fn create(state: &AppState, write: AuthorWrite) -> Result<Author, ApiError> {
+pub async fn create(state: &AppState, actor: &Actor, write: AuthorWrite) -> Result<Author, ApiError> {
     let author = write.validate()?;
-    state.write(move |c| author.save(c, None)).await
+    state.write(actor.did(Action(Resource::Author, Verb::Create)), move |c, entry| author.save(c, None, entry)).await
 }
 
 /// Replaces an author; `precondition` sees the current one first (`If-Match`).
 pub async fn replace(
     state: &AppState,
+    actor: &Actor,
     segment: String,
     write: AuthorWrite,
     precondition: impl FnOnce(&Author) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Author, ApiError> {
     let author = write.validate()?;
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::Author, Verb::Replace)), move |c, entry| {
             let current = find(c, &segment)?;
             precondition(&Author::from(current.clone()))?;
-            author.save(c, Some(current.id))
+            author.save(c, Some(current.id), entry)
         })
         .await
 }
@@ -152,12 +155,13 @@ pub async fn replace(
 /// precondition is looked at.
 pub async fn update(
     state: &AppState,
+    actor: &Actor,
     segment: String,
     patch: AuthorPatch,
     precondition: impl FnOnce(&Author) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Author, ApiError> {
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::Author, Verb::Update)), move |c, entry| {
             let current = find(c, &segment)?;
             let author = AuthorWrite {
                 name: patch.name.unwrap_or_else(|| current.name.clone()),
@@ -166,7 +170,7 @@ pub async fn update(
             }
             .validate()?;
             precondition(&Author::from(current.clone()))?;
-            author.save(c, Some(current.id))
+            author.save(c, Some(current.id), entry)
         })
         .await
 }
@@ -174,13 +178,15 @@ pub async fn update(
 /// Deletes an author who wrote no news item.
 pub async fn delete(
     state: &AppState,
+    actor: &Actor,
     segment: String,
     precondition: impl FnOnce(&Author) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::Author, Verb::Delete)), move |c, entry| {
             let current = find(c, &segment)?;
             precondition(&Author::from(current.clone()))?;
+            entry.on(current.id);
             db::authors::delete(c, current.id).map_err(|err| {
                 ApiError::from(err).in_the_way(|| format!("author {} still has news items", current.id))
             })?;

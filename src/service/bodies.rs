@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::parts::Part;
 use crate::db::organizations::{BodyForm, BodyRow};
 use crate::db::{self, DbConn};
+use crate::domain::audit::Resource;
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::{BodyId, OrganizationId};
 use crate::domain::organization::BodyKind;
@@ -111,6 +112,7 @@ pub struct BodyPatch {
 
 impl Part for Body {
     const NOUN: &'static str = "body";
+    const RESOURCE: Resource = Resource::Body;
     type Write = BodyWrite;
     type Patch = BodyPatch;
     type Id = BodyId;

@@ -3,6 +3,7 @@
 //! `api` (HTTP), `seed` and `cli` call these; every write runs through `AppState::write`,
 //! the one write path.
 
+pub mod audit;
 pub mod authors;
 pub mod bodies;
 pub mod news;

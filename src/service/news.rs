@@ -12,6 +12,7 @@ use crate::db::news::{NewsForm, NewsView, References};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
+use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, Granularity, utc};
 use crate::domain::ids::{AuthorId, NewsId, TermId};
 use crate::domain::listing::NewsFilter;
@@ -298,28 +299,29 @@ pub fn archive(
     Ok(counts.into_iter().rev().collect())
 }
 
-pub async fn create(state: &AppState, user: String, write: NewsWrite) -> Result<NewsItem, ApiError> {
+pub async fn create(state: &AppState, actor: &Actor, write: NewsWrite) -> Result<NewsItem, ApiError> {
     let draft = write.validate()?;
-    let origin = state.origin(&user);
-    let view = state.write(move |c| store(c, None, draft, &origin)).await?;
+    let origin = state.origin(actor);
+    let entry = actor.did(Action(Resource::News, Verb::Create));
+    let view = state.write(entry, move |c, entry| store(c, None, draft, &origin, entry)).await?;
     Ok(NewsItem::from(view))
 }
 
 /// Replaces an item; `precondition` sees the current one first (`If-Match`).
 pub async fn replace(
     state: &AppState,
-    user: String,
+    actor: &Actor,
     key: Key<NewsId>,
     write: NewsWrite,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
     let draft = write.validate()?;
-    let origin = state.origin(&user);
+    let origin = state.origin(actor);
     let view = state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::News, Verb::Replace)), move |c, entry| {
             let current = find(c, &key, Visibility::Everything)?;
             precondition(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &origin)
+            store(c, Some(&current), draft, &origin, entry)
         })
         .await?;
     Ok(NewsItem::from(view))
@@ -329,18 +331,18 @@ pub async fn replace(
 /// precondition is looked at.
 pub async fn update(
     state: &AppState,
-    user: String,
+    actor: &Actor,
     key: Key<NewsId>,
     patch: NewsPatch,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
-    let origin = state.origin(&user);
+    let origin = state.origin(actor);
     let view = state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::News, Verb::Update)), move |c, entry| {
             let current = find(c, &key, Visibility::Everything)?;
             let draft = patch.apply(&current).validate()?;
             precondition(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &origin)
+            store(c, Some(&current), draft, &origin, entry)
         })
         .await?;
     Ok(NewsItem::from(view))
@@ -349,15 +351,17 @@ pub async fn update(
 /// Moves an item to the trash.
 pub async fn trash(
     state: &AppState,
-    user: String,
+    actor: &Actor,
     key: Key<NewsId>,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
+    let by = actor.name.clone().unwrap_or_default();
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::News, Verb::Trash)), move |c, entry| {
             let current = find(c, &key, Visibility::Everything)?;
             precondition(&NewsItem::from(current.clone()))?;
-            db::news::trash(c, current.row.id, &user)?;
+            db::news::trash(c, current.row.id, &by)?;
+            entry.on(current.row.id);
             Ok(())
         })
         .await
@@ -368,7 +372,15 @@ pub async fn trash(
 pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {
     let now = dates::now();
     if state.db(move |c| Ok(db::news::has_due(c, now)?)).await? {
-        state.write(move |c| Ok(db::news::announce_due(c, now)?)).await?;
+        let entry = Actor::service().did(Action(Resource::News, Verb::Publish));
+        state
+            .write(entry, move |c, entry| {
+                for id in db::news::announce_due(c, now)? {
+                    entry.on(id);
+                }
+                Ok(())
+            })
+            .await?;
     }
     Ok(())
 }
@@ -386,6 +398,7 @@ pub fn store(
     current: Option<&NewsView>,
     draft: NewsDraft,
     origin: &Origin,
+    entry: &mut Entry,
 ) -> Result<NewsView, ApiError> {
     let mut errors = Vec::new();
     let mut term = |conn: &mut DbConn, kind: TermKind, slug: &Option<String>| -> Result<Option<TermId>, ApiError> {
@@ -459,6 +472,7 @@ pub fn store(
     };
     let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
     revisions::record(conn, Entity::News(view.row.id), origin, &snapshot, view.row.updated_at)?;
+    entry.on(view.row.id);
     Ok(view)
 }
 

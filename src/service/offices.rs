@@ -10,6 +10,7 @@ use super::parts::Part;
 use crate::db::organizations::{OfficeForm, OfficeRow};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
+use crate::domain::audit::Resource;
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::{OfficeId, OrganizationId, TermId};
 use crate::domain::organization::{CountryCode, OfficeKind};
@@ -130,6 +131,7 @@ pub struct OfficePatch {
 
 impl Part for Office {
     const NOUN: &'static str = "office";
+    const RESOURCE: Resource = Resource::Office;
     type Write = OfficeWrite;
     type Patch = OfficePatch;
     type Id = OfficeId;

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::db::organizations::{OrganizationForm, OrganizationRow};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
+use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::OrganizationId;
 use crate::domain::organization::{CountryCode, Website};
@@ -185,6 +186,7 @@ impl ValidOrganization {
         conn: &mut DbConn,
         current: Option<&OrganizationRow>,
         origin: &Origin,
+        entry: &mut Entry,
     ) -> Result<Organization, ApiError> {
         let slug = match (&self.slug, current) {
             (Some(slug), _) => slug.as_str().to_owned(),
@@ -212,6 +214,7 @@ impl ValidOrganization {
         let org = Organization::from(row);
         let snapshot = serde_json::to_string(&org).map_err(ApiError::internal)?;
         revisions::record(conn, Entity::Organization(id), origin, &snapshot, at)?;
+        entry.on(id);
         Ok(org)
     }
 }
@@ -266,28 +269,29 @@ impl OrganizationPatch {
     }
 }
 
-/// Creates an organization, its first revision by `user`.
-pub async fn create(state: &AppState, user: String, write: OrganizationWrite) -> Result<Organization, ApiError> {
+/// Creates an organization, its first revision by `actor`.
+pub async fn create(state: &AppState, actor: &Actor, write: OrganizationWrite) -> Result<Organization, ApiError> {
     let org = write.validate()?;
-    let origin = state.origin(&user);
-    state.write(move |c| org.save(c, None, &origin)).await
+    let origin = state.origin(actor);
+    let entry = actor.did(Action(Resource::Organization, Verb::Create));
+    state.write(entry, move |c, entry| org.save(c, None, &origin, entry)).await
 }
 
 /// Replaces a profile; `precondition` sees the current one first (`If-Match`).
 pub async fn replace(
     state: &AppState,
-    user: String,
+    actor: &Actor,
     slug: String,
     write: OrganizationWrite,
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Organization, ApiError> {
     let org = write.validate()?;
-    let origin = state.origin(&user);
+    let origin = state.origin(actor);
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::Organization, Verb::Replace)), move |c, entry| {
             let current = find(c, &slug)?;
             precondition(&Organization::from(current.clone()))?;
-            org.save(c, Some(&current), &origin)
+            org.save(c, Some(&current), &origin, entry)
         })
         .await
 }
@@ -296,18 +300,18 @@ pub async fn replace(
 /// precondition is looked at.
 pub async fn update(
     state: &AppState,
-    user: String,
+    actor: &Actor,
     slug: String,
     patch: OrganizationPatch,
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Organization, ApiError> {
-    let origin = state.origin(&user);
+    let origin = state.origin(actor);
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::Organization, Verb::Update)), move |c, entry| {
             let current = find(c, &slug)?;
             let org = patch.apply(&current).validate()?;
             precondition(&Organization::from(current.clone()))?;
-            org.save(c, Some(&current), &origin)
+            org.save(c, Some(&current), &origin, entry)
         })
         .await
 }
@@ -315,13 +319,15 @@ pub async fn update(
 /// Deletes an organization that has no news items, with its bodies, offices and revisions.
 pub async fn delete(
     state: &AppState,
+    actor: &Actor,
     slug: String,
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::Organization, Verb::Delete)), move |c, entry| {
             let current = find(c, &slug)?;
             precondition(&Organization::from(current.clone()))?;
+            entry.on(current.id);
             db::organizations::delete(c, current.id).map_err(|err| {
                 ApiError::from(err).in_the_way(|| {
                     format!("organization `{slug}` still has news items (the trash included); move or purge them first")
@@ -334,9 +340,9 @@ pub async fn delete(
 }
 
 /// Adds an organization from a request body, inside a write (the demo data comes here).
-pub fn add(conn: &mut DbConn, body: serde_json::Value) -> Result<Organization, ApiError> {
+pub fn add(conn: &mut DbConn, body: serde_json::Value, entry: &mut Entry) -> Result<Organization, ApiError> {
     let write: OrganizationWrite = serde_json::from_value(body).map_err(ApiError::internal)?;
-    write.validate()?.save(conn, None, &Origin::default())
+    write.validate()?.save(conn, None, &Origin::default(), entry)
 }
 
 /// The organization with this slug, or 404.

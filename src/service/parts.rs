@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::db::DbConn;
+use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::ids::OrganizationId;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
@@ -16,12 +17,14 @@ use crate::state::AppState;
 pub trait Part: Serialize + Clone + Send + Sized + 'static {
     /// One of them, as messages name it (`body`, `office`).
     const NOUN: &'static str;
+    /// What the audit trail calls them.
+    const RESOURCE: Resource;
     /// A complete part to create or replace one with.
     type Write: DeserializeOwned + Send + 'static;
     /// A partial update.
     type Patch: Send + 'static;
     /// Its id (`BodyId`, `OfficeId`).
-    type Id: Copy + std::str::FromStr + Send + 'static;
+    type Id: Copy + std::str::FromStr + std::fmt::Display + Send + 'static;
     /// A complete part, every field valid.
     type Valid: Send + 'static;
 
@@ -66,35 +69,54 @@ pub async fn get<P: Part>(state: &AppState, slug: String, segment: String) -> Re
     state.db(move |c| find(c, &slug, &segment).map(|(_, part)| part)).await
 }
 
-pub async fn create<P: Part>(state: &AppState, slug: String, write: P::Write) -> Result<P, ApiError> {
-    let write = P::validate(write)?;
+/// Stores a part (see `Part::save`), naming it in the write's audit entry.
+fn save<P: Part>(
+    conn: &mut DbConn,
+    part: &P::Valid,
+    organization_id: OrganizationId,
+    current: Option<P::Id>,
+    entry: &mut Entry,
+) -> Result<P, ApiError> {
+    let saved = P::save(conn, part, organization_id, current)?;
+    entry.on(saved.id());
+    Ok(saved)
+}
+
+pub async fn create<P: Part>(state: &AppState, actor: &Actor, slug: String, write: P::Write) -> Result<P, ApiError> {
+    let part = P::validate(write)?;
     state
-        .write(move |c| {
+        .write(actor.did(Action(P::RESOURCE, Verb::Create)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;
-            P::save(c, &write, organization, None)
+            save(c, &part, organization, None, entry)
         })
         .await
 }
 
 /// Adds a valid part to an organization, inside a write (the demo data comes here too).
-pub fn add<P: Part>(conn: &mut DbConn, organization_id: OrganizationId, write: P::Write) -> Result<P, ApiError> {
-    P::save(conn, &P::validate(write)?, organization_id, None)
+pub fn add<P: Part>(
+    conn: &mut DbConn,
+    organization_id: OrganizationId,
+    write: P::Write,
+    entry: &mut Entry,
+) -> Result<P, ApiError> {
+    save(conn, &P::validate(write)?, organization_id, None, entry)
 }
 
 /// Replaces a part; `precondition` sees the current one first (`If-Match`).
 pub async fn replace<P: Part>(
     state: &AppState,
+    actor: &Actor,
     slug: String,
     segment: String,
     write: P::Write,
     precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<P, ApiError> {
-    let write = P::validate(write)?;
+    let part = P::validate(write)?;
     state
-        .write(move |c| {
+        .write(actor.did(Action(P::RESOURCE, Verb::Replace)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             precondition(&current)?;
-            P::save(c, &write, organization, Some(current.id()))
+            save(c, &part, organization, Some(current.id()), entry)
         })
         .await
 }
@@ -103,31 +125,34 @@ pub async fn replace<P: Part>(
 /// precondition is looked at.
 pub async fn update<P: Part>(
     state: &AppState,
+    actor: &Actor,
     slug: String,
     segment: String,
     patch: P::Patch,
     precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<P, ApiError> {
     state
-        .write(move |c| {
+        .write(actor.did(Action(P::RESOURCE, Verb::Update)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
-            let write = P::validate(P::apply(patch, current.clone()))?;
+            let part = P::validate(P::apply(patch, current.clone()))?;
             precondition(&current)?;
-            P::save(c, &write, organization, Some(current.id()))
+            save(c, &part, organization, Some(current.id()), entry)
         })
         .await
 }
 
 pub async fn delete<P: Part>(
     state: &AppState,
+    actor: &Actor,
     slug: String,
     segment: String,
     precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
     state
-        .write(move |c| {
+        .write(actor.did(Action(P::RESOURCE, Verb::Delete)), move |c, entry| {
             let (_, current) = find::<P>(c, &slug, &segment)?;
             precondition(&current)?;
+            entry.on(current.id());
             P::delete(c, current.id())
         })
         .await

@@ -11,6 +11,7 @@ use super::news::{self, NewsItem, NewsWrite};
 use super::organizations::{self, Organization, OrganizationWrite};
 use crate::db::revisions::{Entity, Origin, RevisionRow};
 use crate::db::{self, DbConn};
+use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates::utc;
 use crate::domain::ids::NewsId;
 use crate::domain::listing::Page;
@@ -143,46 +144,46 @@ pub async fn get(state: &AppState, locate: Locate, of: String, revision: String)
         .await
 }
 
-/// Stores a news item again as it was at `revision`, by `user`.
+/// Stores a news item again as it was at `revision`, by `actor`.
 pub async fn restore_news(
     state: &AppState,
-    user: String,
+    actor: &Actor,
     segment: String,
     revision: String,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
-    let origin = state.origin(&user);
+    let origin = state.origin(actor);
     let view = state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::News, Verb::Revert)), move |c, entry| {
             let current = news::find(c, &news_key(&segment)?, Visibility::Everything)?;
             let shown = NewsItem::from(current.clone());
             let restoring = Restoring { entity: Entity::News(current.row.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
                 let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
                 let draft = write.validate()?;
-                news::store(c, Some(&current), draft, origin)
+                news::store(c, Some(&current), draft, origin, entry)
             })
         })
         .await?;
     Ok(NewsItem::from(view))
 }
 
-/// Stores an organization's profile again as it was at `revision`, by `user`.
+/// Stores an organization's profile again as it was at `revision`, by `actor`.
 pub async fn restore_organization(
     state: &AppState,
-    user: String,
+    actor: &Actor,
     slug: String,
     revision: String,
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Organization, ApiError> {
-    let origin = state.origin(&user);
+    let origin = state.origin(actor);
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::Organization, Verb::Revert)), move |c, entry| {
             let current = organizations::find(c, &slug)?;
             let shown = Organization::from(current.clone());
             let restoring = Restoring { entity: Entity::Organization(current.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
-                as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin)
+                as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin, entry)
             })
         })
         .await

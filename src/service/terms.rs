@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::terms::{TermForm, TermKind, TermRow};
 use crate::db::{self, DbConn};
+use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::TermId;
 use crate::domain::patch::not_null;
@@ -90,7 +91,13 @@ impl ValidTerm {
     }
 
     /// Stores the term, new or over `current`.
-    fn save(self, conn: &mut DbConn, kind: TermKind, current: Option<&TermRow>) -> Result<Term, ApiError> {
+    fn save(
+        self,
+        conn: &mut DbConn,
+        kind: TermKind,
+        current: Option<&TermRow>,
+        entry: &mut Entry,
+    ) -> Result<Term, ApiError> {
         let slug = match (self.slug, current) {
             (Some(slug), _) => slug.into_string(),
             (None, Some(current)) => current.slug.clone(),
@@ -106,6 +113,7 @@ impl ValidTerm {
             Some(current) => db::terms::update(conn, current.id, &form)?,
             None => db::terms::insert(conn, kind, &form)?,
         };
+        entry.on(row.id);
         Ok(row.into())
     }
 }
@@ -125,14 +133,24 @@ pub async fn get(state: &AppState, kind: TermKind, segment: String) -> Result<Te
     state.db(move |c| find(c, kind, &segment).map(Term::from)).await
 }
 
-pub async fn create(state: &AppState, kind: TermKind, write: TermWrite) -> Result<Term, ApiError> {
+/// What the audit trail calls a term of this kind.
+fn did(actor: &Actor, kind: TermKind, verb: Verb) -> Entry {
+    let resource = match kind {
+        TermKind::Topic => Resource::Topic,
+        TermKind::Region => Resource::Region,
+    };
+    actor.did(Action(resource, verb))
+}
+
+pub async fn create(state: &AppState, actor: &Actor, kind: TermKind, write: TermWrite) -> Result<Term, ApiError> {
     let term = ValidTerm::new(write.slug, write.name, write.description)?;
-    state.write(move |c| term.save(c, kind, None)).await
+    state.write(did(actor, kind, Verb::Create), move |c, entry| term.save(c, kind, None, entry)).await
 }
 
 /// Replaces a term; `precondition` sees the current one first (`If-Match`).
 pub async fn replace(
     state: &AppState,
+    actor: &Actor,
     kind: TermKind,
     segment: String,
     write: TermWrite,
@@ -140,10 +158,10 @@ pub async fn replace(
 ) -> Result<Term, ApiError> {
     let term = ValidTerm::new(write.slug, write.name, write.description)?;
     state
-        .write(move |c| {
+        .write(did(actor, kind, Verb::Replace), move |c, entry| {
             let current = find(c, kind, &segment)?;
             precondition(&Term::from(current.clone()))?;
-            term.save(c, kind, Some(&current))
+            term.save(c, kind, Some(&current), entry)
         })
         .await
 }
@@ -152,13 +170,14 @@ pub async fn replace(
 /// is looked at.
 pub async fn update(
     state: &AppState,
+    actor: &Actor,
     kind: TermKind,
     segment: String,
     patch: TermPatch,
     precondition: impl FnOnce(&Term) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Term, ApiError> {
     state
-        .write(move |c| {
+        .write(did(actor, kind, Verb::Update), move |c, entry| {
             let current = find(c, kind, &segment)?;
             let term = ValidTerm::new(
                 patch.slug,
@@ -166,7 +185,7 @@ pub async fn update(
                 patch.description.unwrap_or_else(|| current.description.clone()),
             )?;
             precondition(&Term::from(current.clone()))?;
-            term.save(c, kind, Some(&current))
+            term.save(c, kind, Some(&current), entry)
         })
         .await
 }
@@ -174,14 +193,16 @@ pub async fn update(
 /// Deletes a term that nothing uses any more.
 pub async fn delete(
     state: &AppState,
+    actor: &Actor,
     kind: TermKind,
     segment: String,
     precondition: impl FnOnce(&Term) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
     state
-        .write(move |c| {
+        .write(did(actor, kind, Verb::Delete), move |c, entry| {
             let current = find(c, kind, &segment)?;
             precondition(&Term::from(current.clone()))?;
+            entry.on(current.id);
             let users = if kind == TermKind::Region { "news items or offices" } else { "news items" };
             db::terms::delete(c, current.id).map_err(|err| {
                 ApiError::from(err).in_the_way(|| format!("{kind} `{}` is still used by {users}", current.slug))

@@ -6,6 +6,7 @@ use diesel::OptionalExtension;
 use super::news::NewsItem;
 use crate::db::news::NewsView;
 use crate::db::{self, DbConn};
+use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
@@ -18,10 +19,11 @@ fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {
 }
 
 /// Brings an item back from the trash, unchanged.
-pub async fn restore(state: &AppState, segment: String) -> Result<NewsItem, ApiError> {
+pub async fn restore(state: &AppState, actor: &Actor, segment: String) -> Result<NewsItem, ApiError> {
     let view = state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::News, Verb::Restore)), move |c, entry| {
             let view = find(c, &segment)?;
+            entry.on(view.row.id);
             Ok(db::news::untrash(c, view.row.id)?)
         })
         .await?;
@@ -29,10 +31,11 @@ pub async fn restore(state: &AppState, segment: String) -> Result<NewsItem, ApiE
 }
 
 /// Purges an item from the trash, with its revisions, for good.
-pub async fn purge(state: &AppState, segment: String) -> Result<(), ApiError> {
+pub async fn purge(state: &AppState, actor: &Actor, segment: String) -> Result<(), ApiError> {
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::News, Verb::Purge)), move |c, entry| {
             let view = find(c, &segment)?;
+            entry.on(view.row.id);
             Ok(db::news::purge(c, view.row.id)?)
         })
         .await
@@ -43,5 +46,17 @@ pub async fn purge(state: &AppState, segment: String) -> Result<(), ApiError> {
 pub async fn purge_expired(state: &AppState) -> Result<usize, ApiError> {
     let Some(retention) = state.trash_retention else { return Ok(0) };
     let cutoff = (dates::now() - retention).naive_utc();
-    state.write(move |c| Ok(db::news::purge_trashed_before(c, cutoff)?)).await
+    if !state.db(move |c| Ok(db::news::has_trashed_before(c, cutoff)?)).await? {
+        return Ok(0);
+    }
+    let entry = Actor::service().did(Action(Resource::News, Verb::Purge));
+    state
+        .write(entry, move |c, entry| {
+            let purged = db::news::purge_trashed_before(c, cutoff)?;
+            for &id in &purged {
+                entry.on(id);
+            }
+            Ok(purged.len())
+        })
+        .await
 }

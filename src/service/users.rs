@@ -7,8 +7,10 @@ use diesel::OptionalExtension;
 use crate::auth::{Role, password};
 use crate::db;
 use crate::db::users::{NewUser, UserChanges, UserRow};
+use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates;
 use crate::domain::ids::UserId;
+use crate::domain::users::AuthUser;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
@@ -21,7 +23,13 @@ pub fn normalize_username(username: &str) -> Result<String, String> {
 }
 
 /// Creates an account.
-pub async fn create(state: &AppState, username: &str, password: String, role: Role) -> Result<UserRow, ApiError> {
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    username: &str,
+    password: String,
+    role: Role,
+) -> Result<UserRow, ApiError> {
     let mut errors = Vec::new();
     let username = normalize_username(username).map_err(|m| errors.push(FieldError::new("username", m))).ok();
     if let Err(message) = password::check(&password) {
@@ -30,7 +38,7 @@ pub async fn create(state: &AppState, username: &str, password: String, role: Ro
     let Some(username) = username.filter(|_| errors.is_empty()) else { return Err(ApiError::invalid_fields(errors)) };
     let hash = password::hash_bounded(password).await?;
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::User, Verb::Create)), move |c, entry| {
             if db::users::by_username(c, &username)?.is_some() {
                 return Err(ApiError::Conflict(format!("username `{username}` is already taken")));
             }
@@ -43,7 +51,9 @@ pub async fn create(state: &AppState, username: &str, password: String, role: Ro
                 created_at: now,
                 updated_at: now,
             };
-            Ok(db::users::insert(c, &user)?)
+            let user = db::users::insert(c, &user)?;
+            entry.on(user.id);
+            Ok(user)
         })
         .await
 }
@@ -57,7 +67,7 @@ pub struct AccountChange {
 }
 
 /// Changes an account. Refuses to leave the service without an active admin.
-pub async fn change(state: &AppState, id: UserId, change: AccountChange) -> Result<UserRow, ApiError> {
+pub async fn change(state: &AppState, actor: &Actor, id: UserId, change: AccountChange) -> Result<UserRow, ApiError> {
     let hash = match change.password {
         Some(password) => {
             password::check(&password).map_err(|m| ApiError::invalid_fields(vec![FieldError::new("password", m)]))?;
@@ -66,7 +76,8 @@ pub async fn change(state: &AppState, id: UserId, change: AccountChange) -> Resu
         None => None,
     };
     state
-        .write(move |c| {
+        .write(actor.did(Action(Resource::User, Verb::Update)), move |c, entry| {
+            entry.on(id);
             let current = db::users::find(c, id)
                 .optional()?
                 .ok_or_else(|| ApiError::NotFound(format!("no user with id {id}")))?;
@@ -92,8 +103,19 @@ pub async fn change(state: &AppState, id: UserId, change: AccountChange) -> Resu
 }
 
 /// Ends every token the user holds (signing out everywhere).
-pub async fn sign_out(state: &AppState, id: UserId) -> Result<(), ApiError> {
-    state.write(move |c| Ok(db::users::revoke_tokens(c, id).map(drop)?)).await
+pub async fn sign_out(state: &AppState, user: &AuthUser) -> Result<(), ApiError> {
+    let id = user.id;
+    state
+        .write(user.actor().did(Action(Resource::Auth, Verb::SignOut)), move |c, entry| {
+            entry.on(id);
+            Ok(db::users::revoke_tokens(c, id).map(drop)?)
+        })
+        .await
+}
+
+/// Records a sign-in attempt under the name it gave, with its outcome.
+pub async fn record_sign_in(state: &AppState, attempt: Entry) -> Result<(), ApiError> {
+    state.write(attempt, |_, _| Ok(())).await
 }
 
 /// The id of the user with this name.
@@ -109,5 +131,5 @@ pub async fn ensure_admin(state: &AppState, username: &str, password: &str) -> R
     if id_of(state, username).await?.is_some() {
         return Ok(false);
     }
-    create(state, username, password.to_owned(), Role::Admin).await.map(|_| true)
+    create(state, &Actor::service(), username, password.to_owned(), Role::Admin).await.map(|_| true)
 }

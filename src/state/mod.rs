@@ -11,6 +11,7 @@ use actix_web::web;
 use crate::config::Settings;
 use crate::db::revisions::Origin;
 use crate::db::{self, DbConn, DbPool};
+use crate::domain::audit::{Actor, Entry};
 use crate::error::ApiError;
 use totals::Totals;
 
@@ -22,6 +23,8 @@ pub struct AppState {
     pub public_url: String,
     /// How long trashed items stay restorable; `None`: until purged by hand.
     pub trash_retention: Option<chrono::Duration>,
+    /// How long audit entries are kept; `None`: for ever.
+    pub audit_retention: Option<chrono::Duration>,
     /// Commits queued writes together (SQLite); `None` where replicas share the database.
     committer: Option<Arc<db::commit::Committer>>,
     /// The version of the stored content, for what is kept while it stays the same.
@@ -45,6 +48,7 @@ impl AppState {
             pool,
             public_url: settings.public_url(),
             trash_retention: settings.trash_retention(),
+            audit_retention: settings.audit_retention(),
             committer,
             content: Arc::new(db::version::ContentVersion::new(shared)),
             totals: Totals::new(settings.cache_mb).map(Arc::new),
@@ -69,17 +73,29 @@ impl AppState {
     /// command line or a timer) runs here, in one transaction that `db::write` opens and
     /// stamps (the content clock, the search index). On SQLite the transaction is shared with
     /// the writes queued beside it; on PostgreSQL each runs alone on the blocking thread pool
-    /// (replicas cannot share a transaction). What every write must record is recorded here.
+    /// (replicas cannot share a transaction). What every write must record is recorded here:
+    /// `entry` goes to the audit trail in the same transaction, once `f` has named what it
+    /// wrote (`Entry::on`); a write `f` refuses leaves no entry.
     pub async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        entry: Entry,
+        f: impl FnOnce(&mut DbConn, &mut Entry) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        let content = entry.action.changes_content();
+        let write = move |c: &mut DbConn| {
+            let mut entry = entry;
+            let value = f(c, &mut entry)?;
+            db::audit::append(c, &entry, crate::domain::dates::now().naive_utc())?;
+            Ok(value)
+        };
         let outcome = match &self.committer {
-            Some(committer) => committer.write(f).await,
-            None => self.db(move |c| db::write(c, f)).await,
+            Some(committer) => committer.write(content, write).await,
+            None => self.db(move |c| db::write(c, content, write)).await,
         };
         // Before the writer hears back: from now on, nothing kept shows the old content.
-        self.content.changed();
+        if content {
+            self.content.changed();
+        }
         outcome
     }
 
@@ -107,9 +123,9 @@ impl AppState {
         }
     }
 
-    /// How a version stored by `user` is recorded.
-    pub fn origin(&self, user: &str) -> Origin {
-        Origin { user: Some(user.to_owned()), restored_from: None, keep: self.revisions_keep }
+    /// How a version stored by `actor` is recorded.
+    pub fn origin(&self, actor: &Actor) -> Origin {
+        Origin { user: actor.name.clone(), restored_from: None, keep: self.revisions_keep }
     }
 
     /// An absolute URL for a path of this service.

@@ -118,6 +118,9 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
 
     let (ok, out) = run("import", &first, &target.url());
     assert!(ok, "{out}");
+    assert!(out.contains("audit_log"), "the audit trail moves too: {out}");
+    let verify = crate::server::run(&["audit", "verify", "--database-url", &target.url()], &[]);
+    assert!(verify.status.success(), "its chain holds: {}", String::from_utf8_lossy(&verify.stderr));
     let second = files.path().join("second.jsonl");
     assert!(run("export", &second, &target.url()).0);
     assert_eq!(std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap(), "every row round-trips");

@@ -57,6 +57,12 @@ impl TestDb {
         newsdesk::db::content_version(&mut conn).unwrap()
     }
 
+    /// The audit trail, newest entry first.
+    pub fn audit_trail(&self) -> Vec<newsdesk::db::audit::AuditRow> {
+        let mut conn = Location::parse(&self.url()).unwrap().connect().unwrap();
+        newsdesk::db::audit::list(&mut conn, &Default::default(), i64::MAX, 0).unwrap().0
+    }
+
     /// Runs SQL on the database behind the app's back.
     pub fn execute(&self, sql: &str) {
         let mut conn = Location::parse(&self.url()).unwrap().connect().unwrap();

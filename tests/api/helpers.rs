@@ -118,6 +118,12 @@ impl Builder {
         self
     }
 
+    /// Cuts audit entries older than `days` (at start, then hourly).
+    pub fn audit_retention_days(mut self, days: u32) -> Self {
+        self.settings.audit_retention_days = days;
+        self
+    }
+
     /// Scrapes of `/metrics` must send this bearer token.
     pub fn metrics_token(mut self, token: &str) -> Self {
         self.settings.metrics_token = Some(token.into());

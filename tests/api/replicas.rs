@@ -61,4 +61,20 @@ fn two_replicas_share_one_database_without_races_or_stale_answers() {
         let feed = replica.http("GET", "/feeds/news.json", &[], None);
         assert!(String::from_utf8_lossy(&feed.body).contains("Changed through B"));
     }
+
+    // Writes through both at once are chained into one audit trail, in commit order.
+    std::thread::scope(|scope| {
+        for replica in [&a, &b] {
+            scope.spawn(move || {
+                for n in 0..20 {
+                    let item = json!({"title": format!("Concurrent {n}")});
+                    assert_eq!(replica.http("POST", "/api/v1/news", &auth, Some(&item)).status, 201);
+                }
+            });
+        }
+    });
+    let out = crate::server::run(&["audit", "verify", "--database-url", &db.url()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let creates = db.audit_trail().iter().filter(|entry| entry.action == "news.create").count();
+    assert_eq!(creates, 41);
 }

@@ -1,0 +1,135 @@
+//! The audit trail's entries: who did what to which resource, when, from which address, and
+//! with what outcome. Every write of the service records one (see `AppState::write`), and so
+//! does every sign-in attempt.
+
+use std::fmt;
+use std::net::IpAddr;
+
+closed_set! {
+    "snake_case",
+    /// What kind of thing an action is done to.
+    pub enum Resource {
+        News,
+        Organization,
+        Body,
+        Office,
+        Topic,
+        Region,
+        Author,
+        /// A user account.
+        User,
+        /// Signing in and out.
+        Auth,
+        /// The demo data, loaded into an empty database.
+        Demo,
+        /// The audit trail itself (its oldest entries cut).
+        Audit,
+    }
+}
+
+closed_set! {
+    "snake_case",
+    /// What was done.
+    pub enum Verb {
+        Create,
+        Replace,
+        Update,
+        Delete,
+        /// Moved to the trash.
+        Trash,
+        /// Brought back from the trash.
+        Restore,
+        /// Deleted from the trash for good.
+        Purge,
+        /// Stored again as it was at an earlier revision.
+        Revert,
+        /// A scheduled item's time came.
+        Publish,
+        SignIn,
+        SignOut,
+        Load,
+        Prune,
+    }
+}
+
+/// An action, named `resource.verb` in the trail (`news.update`, `auth.sign_in`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Action(pub Resource, pub Verb);
+
+impl Action {
+    /// Whether the action changes what readers are shown (and so what is kept for them).
+    pub fn changes_content(self) -> bool {
+        !matches!(self.0, Resource::User | Resource::Auth | Resource::Audit)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+closed_set! {
+    "lowercase",
+    /// How an action ended. Writes that were refused change nothing and leave no entry; a
+    /// sign-in attempt is recorded either way.
+    pub enum Outcome {
+        Success,
+        Failure,
+    }
+}
+
+/// Who acts, and from where: a user, or the service itself (the demo data, timers, the
+/// command line), which has neither a name nor an address.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub name: Option<String>,
+    pub address: Option<IpAddr>,
+}
+
+impl Actor {
+    /// The service itself.
+    pub fn service() -> Self {
+        Self::default()
+    }
+
+    /// An entry for `action` by this actor, a success unless told otherwise.
+    pub fn did(&self, action: Action) -> Entry {
+        Entry { actor: self.clone(), action, resource_ids: Vec::new(), outcome: Outcome::Success }
+    }
+}
+
+/// What one write records: one line of the trail per resource it names (one without a
+/// resource when it names none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub actor: Actor,
+    pub action: Action,
+    pub resource_ids: Vec<String>,
+    pub outcome: Outcome,
+}
+
+impl Entry {
+    /// Names a resource the action was done to (its id, or what the client named it by).
+    pub fn on(&mut self, id: impl fmt::Display) {
+        self.resource_ids.push(id.to_string());
+    }
+
+    /// The same entry, as a failure.
+    pub fn failed(self) -> Self {
+        Self { outcome: Outcome::Failure, ..self }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_named_resource_dot_verb() {
+        assert_eq!(Action(Resource::News, Verb::Create).to_string(), "news.create");
+        assert_eq!(Action(Resource::Auth, Verb::SignIn).to_string(), "auth.sign_in");
+        assert!(Action(Resource::Topic, Verb::Delete).changes_content());
+        assert!(!Action(Resource::User, Verb::Update).changes_content());
+    }
+}

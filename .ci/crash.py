@@ -13,6 +13,7 @@ import json
 import os
 import random
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -289,6 +290,26 @@ def check_database(db_path, ledger):
     return result, rows
 
 
+def check_audit(binary, db_path, ledger):
+    """Every acknowledged write left its audit entry (written in the same transaction), and
+    the hash chain holds across the kills."""
+    verify = subprocess.run([binary, "audit", "verify", "--database-url", f"sqlite://{db_path}"],
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    if verify.returncode != 0:
+        raise Failure(f"newsdesk audit verify: {verify.stdout}{verify.stderr}")
+    db = sqlite3.connect(db_path)
+    try:
+        counts = dict(db.execute("SELECT action, count(*) FROM audit_log GROUP BY action").fetchall())
+    finally:
+        db.close()
+    for action, acked, unacked in [("news.create", ledger.creates, ledger.unacked_creates),
+                                   ("news.update", ledger.updates, ledger.unacked_updates)]:
+        if not acked <= counts.get(action, 0) <= acked + unacked:
+            raise Failure(f"{counts.get(action, 0)} `{action}` audit entries for {acked} acknowledged "
+                          f"(and {unacked} unacknowledged) writes")
+    return verify.stdout.strip(), counts
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("binary", help="the newsdesk binary, e.g. target/release/newsdesk")
@@ -314,6 +335,7 @@ def main():
                   f"{ledger.updates} updates acknowledged so far, {counts['intact']} items intact", flush=True)
         server.terminate()
         integrity, rows = check_database(server.db_path, ledger)
+        verified, audit = check_audit(args.binary, server.db_path, ledger)
         server.scan_log()
     except Failure as e:
         return report("crash", e, server)
@@ -331,6 +353,8 @@ def main():
         ("missing or mismatched", "0"),
         ("news_items rows", f"{rows} (acknowledged creates: {ledger.creates})"),
         ("integrity_check", integrity),
+        ("audit entries", f"{audit.get('news.create', 0)} news.create, {audit.get('news.update', 0)} news.update; "
+                          f"{verified}"),
         ("SIGTERM", "exit 0"),
         ("total time", f"{time.monotonic() - started:.1f} s"),
     ]

@@ -23,9 +23,9 @@ use crate::error::ApiError;
 use crate::http::cache::{self, ResponseCache};
 use crate::http::client::{self, TrustedProxies};
 use crate::http::metrics::{self, Metrics, MetricsAccess};
-use crate::http::rate_limit::{self, ClientLimiter};
+use crate::http::rate_limit::{self, ClientLimiter, KeyLimiter};
 use crate::http::{body_deadline, conditional, head, json, problems, security};
-use crate::service::{audit, trash, users};
+use crate::service::{audit, keys, trash, users};
 use crate::state::AppState;
 use crate::{db, openapi, seed};
 
@@ -68,6 +68,7 @@ pub struct Service {
     routes: Arc<RouteTable>,
     cors_origins: Arc<Vec<String>>,
     rate_limiter: Option<Arc<ClientLimiter>>,
+    key_limiter: Arc<KeyLimiter>,
     cache: Option<Arc<ResponseCache>>,
     metrics: Arc<Metrics>,
     metrics_token: Option<String>,
@@ -113,6 +114,7 @@ impl Service {
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
+            key_limiter: Arc::default(),
             cache: ResponseCache::new(settings.cache_mb).map(Arc::new),
             metrics: Arc::new(Metrics::new()?),
             metrics_token: settings.metrics_token.clone(),
@@ -131,6 +133,22 @@ impl Service {
             hourly.tick().await;
             report_purge(trash::purge_expired(&self.state).await);
             report_cut(audit::prune_expired(&self.state).await);
+        }
+    }
+
+    /// Writes, once a minute, when each partner key used meanwhile was last used.
+    pub async fn record_key_uses(self) {
+        let mut every_minute = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            self.record_key_uses_now().await;
+        }
+    }
+
+    /// Writes when each partner key used since the last time was last used.
+    pub async fn record_key_uses_now(&self) {
+        if let Err(err) = keys::record_uses(&self.state).await {
+            log::warn!("cannot record when partner keys were last used: {err}");
         }
     }
 
@@ -164,6 +182,7 @@ impl Service {
         if let Some(limiter) = self.rate_limiter {
             app = app.app_data(web::Data::from(limiter));
         }
+        app = app.app_data(web::Data::from(self.key_limiter));
         if let Some(cache) = self.cache {
             app = app.app_data(web::Data::from(cache));
         }

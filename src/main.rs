@@ -46,6 +46,7 @@ async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     log::info!("serving on http://{} (public URL {})", settings.bind, settings.public_url());
     actix_web::rt::spawn(service.clone().expire_hourly());
     actix_web::rt::spawn(service.clone().sweep_sign_in_failures());
+    actix_web::rt::spawn(service.clone().record_key_uses());
     actix_web::rt::spawn(service.clone().watch_other_processes());
     // SIGTERM and SIGINT stop accepting, let in-flight requests finish (up to the shutdown
     // timeout), then the pool closes with the process.

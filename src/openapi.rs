@@ -28,6 +28,7 @@ use crate::error::{FieldError, Problem};
         (name = "feeds", description = "RSS, Atom and JSON Feed of the latest public news"),
         (name = "auth", description = "Sign-in: bearer tokens for writes"),
         (name = "users", description = "Accounts and roles (admins only)"),
+        (name = "keys", description = "Partner keys: scopes, quotas, expiry, rotation (admins only)"),
         (name = "audit", description = "Who signed in and who changed what, when and from where, in a hash chain (admins only)"),
         (name = "service", description = "Health, readiness and this document"),
     ),
@@ -48,8 +49,10 @@ impl Modify for BearerScheme {
     fn modify(&self, doc: &mut Document) {
         let scheme = HttpBuilder::new()
             .scheme(HttpAuthScheme::Bearer)
-            .bearer_format("JWT")
-            .description(Some("A token from `POST /api/v1/auth/token`."))
+            .description(Some(
+                "A user's token from `POST /api/v1/auth/token` (a JWT), or a partner key from \
+                 `POST /api/v1/keys` (`nd_…`: its scopes say what it may read and write, at its own quota).",
+            ))
             .build();
         doc.components.get_or_insert_default().add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }

@@ -9,6 +9,7 @@ pub mod authors;
 pub mod bodies;
 pub mod changes;
 pub mod feeds;
+pub mod keys;
 pub mod news;
 pub mod offices;
 pub mod organizations;
@@ -60,6 +61,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(users::routes)
             .configure(revisions::routes)
             .configure(trash::routes)
+            .configure(keys::routes)
             .configure(audit::routes),
     )
     .configure(feeds::routes)

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{State, changed, created};
-use crate::auth::{Editor, Reader};
+use crate::auth::{NewsWriter, Reader};
 use crate::db;
 use crate::domain::dates::{self, Granularity};
 use crate::domain::ids::{NewsId, OrganizationId};
@@ -256,8 +256,8 @@ pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Re
 /// Creates a news item and answers 201 with `Location` and the item. A published item needs
 /// `published_at`; a future one is scheduled and appears to readers, feeds and the changes feed
 /// when its time comes. A slug already taken is 409; a topic, region, author or organization
-/// that does not exist is 422. Editors and admins only (401 without a valid bearer token, 403
-/// with too low a role). A body that is not JSON is 415, malformed JSON 400, a field that fails
+/// that does not exist is 422. Editors, admins and partner keys with the `write` scope only
+/// (401 without a valid bearer token, 403 with too low a role or scope). A body that is not JSON is 415, malformed JSON 400, a field that fails
 /// validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(
     operation_id = "create_news", security(("bearer" = [])), tag = "news",
@@ -270,10 +270,10 @@ pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Re
 #[post("/news")]
 pub async fn create_news(
     state: State,
-    Editor(user): Editor,
+    NewsWriter(actor): NewsWriter,
     Json(body): Json<NewsWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let item = news::create(&state, &user.actor(), body).await?;
+    let item = news::create(&state, &actor, body).await?;
     Ok(created(state.url(&format!("/api/v1/news/{}", item.id)), &item))
 }
 
@@ -281,8 +281,8 @@ pub async fn create_news(
 ///
 /// Replaces every field of a news item; a field left out takes its default. The previous
 /// version is kept as a revision. Send the `ETag` of a GET in `If-Match` to refuse the change
-/// (412) if someone changed the resource since. Editors and admins only (401 without a valid
-/// bearer token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400,
+/// (412) if someone changed the resource since. Editors, admins and partner keys with the
+/// `write` scope only (401 without a valid bearer token, 403 with too low a role or scope). A body that is not JSON is 415, malformed JSON 400,
 /// a field that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(
     operation_id = "replace_news", security(("bearer" = [])), tag = "news",
@@ -296,13 +296,13 @@ pub async fn create_news(
 #[put("/news/{id}")]
 pub async fn replace_news(
     state: State,
-    Editor(user): Editor,
+    NewsWriter(actor): NewsWriter,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(body): Json<NewsWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    let item = news::replace(&state, &user.actor(), key, body, move |current| if_match.check(current)).await?;
+    let item = news::replace(&state, &actor, key, body, move |current| if_match.check(current)).await?;
     Ok(changed(&item))
 }
 
@@ -310,8 +310,8 @@ pub async fn replace_news(
 ///
 /// Changes only the fields the body names (`null` clears an optional one); the previous version
 /// is kept as a revision. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if
-/// someone changed the resource since. Editors and admins only (401 without a valid bearer
-/// token, 403 with too low a role). A body that is not JSON is 415, malformed JSON 400, a field
+/// someone changed the resource since. Editors, admins and partner keys with the `write` scope
+/// only (401 without a valid bearer token, 403 with too low a role or scope). A body that is not JSON is 415, malformed JSON 400, a field
 /// that fails validation 422 naming it in `errors`; a body over 1 MiB is 413.
 #[utoipa::path(
     operation_id = "update_news", security(("bearer" = [])), tag = "news",
@@ -325,13 +325,13 @@ pub async fn replace_news(
 #[patch("/news/{id}")]
 pub async fn update_news(
     state: State,
-    Editor(user): Editor,
+    NewsWriter(actor): NewsWriter,
     id: web::Path<String>,
     if_match: IfMatch,
     Json(patch): Json<NewsPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    let item = news::update(&state, &user.actor(), key, patch, move |current| if_match.check(current)).await?;
+    let item = news::update(&state, &actor, key, patch, move |current| if_match.check(current)).await?;
     Ok(changed(&item))
 }
 
@@ -339,8 +339,9 @@ pub async fn update_news(
 ///
 /// Moves the item to the trash (204): it disappears from every listing and feed, its slug stays
 /// reserved, and an editor can restore it until it is purged. Send the `ETag` of a GET in
-/// `If-Match` to refuse the change (412) if someone changed the resource since. Editors and
-/// admins only (401 without a valid bearer token, 403 with too low a role).
+/// `If-Match` to refuse the change (412) if someone changed the resource since. Editors, admins
+/// and partner keys with the `write` scope only (401 without a valid bearer token, 403 with too
+/// low a role or scope).
 #[utoipa::path(
     operation_id = "delete_news", security(("bearer" = [])), tag = "news",
     params(("id" = String, Path, description = "Id or slug"), IfMatch),
@@ -352,12 +353,12 @@ pub async fn update_news(
 #[delete("/news/{id}")]
 pub async fn delete_news(
     state: State,
-    Editor(user): Editor,
+    NewsWriter(actor): NewsWriter,
     id: web::Path<String>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    news::trash(&state, &user.actor(), key, move |current| if_match.check(current)).await?;
+    news::trash(&state, &actor, key, move |current| if_match.check(current)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

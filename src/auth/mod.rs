@@ -5,6 +5,7 @@
 //! against the user's current state on every request, so a disabled user's tokens, and every
 //! token issued before a password change or a sign-out, stop working at once.
 
+mod keys;
 pub mod password;
 pub mod throttle;
 pub mod token;
@@ -19,7 +20,9 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use diesel::OptionalExtension;
 
 use crate::db;
+use crate::domain::audit::Actor;
 use crate::domain::ids::UserId;
+use crate::domain::keys::Scope;
 use crate::domain::news::Visibility;
 pub use crate::domain::users::{AuthUser, Caller, Role};
 use crate::error::ApiError;
@@ -47,11 +50,16 @@ fn bearer(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
 /// issued before, is refused.
 async fn authenticate(req: &ServiceRequest) -> Result<Caller, ApiError> {
     let Some(token) = bearer(req)? else { return Ok(Caller::Anonymous) };
-    let (Some(state), Some(keys)) = (req.app_data::<web::Data<AppState>>(), req.app_data::<web::Data<token::Keys>>())
+    let (Some(state), Some(tokens)) = (req.app_data::<web::Data<AppState>>(), req.app_data::<web::Data<token::Keys>>())
     else {
         return Err(ApiError::internal(std::fmt::Error));
     };
-    let claims = keys.verify(&token).ok_or_else(ApiError::invalid_token)?;
+    if token.starts_with(crate::domain::keys::MARK) {
+        let address = crate::http::client::address(req.request());
+        let key = keys::authenticate(state, &token, address).await?;
+        return key.map(Caller::Key).ok_or_else(ApiError::invalid_token);
+    }
+    let claims = tokens.verify(&token).ok_or_else(ApiError::invalid_token)?;
     let id: UserId = claims.sub.parse().map_err(|_| ApiError::invalid_token())?;
     let user = state.db(move |c| Ok(db::users::find(c, id).optional()?)).await?;
     match user {
@@ -88,6 +96,7 @@ fn require(req: &HttpRequest, role: Role) -> Result<AuthUser, ApiError> {
         }
         Caller::User(user) if user.role >= role => Ok(user),
         Caller::User(_) => Err(ApiError::Forbidden(format!("this request needs the {role} role"))),
+        Caller::Key(_) => Err(ApiError::Forbidden(format!("this request needs a user's token with the {role} role"))),
     }
 }
 
@@ -115,10 +124,7 @@ impl FromRequest for Reader {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let visibility = match caller(req) {
-            Caller::User(_) => Visibility::Everything,
-            Caller::Anonymous => Visibility::Public,
-        };
+        let visibility = if caller(req).sees_public_only() { Visibility::Public } else { Visibility::Everything };
         ready(Ok(Self { visibility }))
     }
 }
@@ -133,6 +139,24 @@ impl FromRequest for Editor {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(require(req, Role::Editor).map(Self))
+    }
+}
+
+/// A caller allowed to write news items: an editor or an admin, or a partner key with the
+/// `write` scope; as the audit trail names them.
+#[derive(Debug, Clone)]
+pub struct NewsWriter(pub Actor);
+
+impl FromRequest for NewsWriter {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match caller(req) {
+            Caller::Key(key) if key.may(Scope::Write) => Ok(Self(key.actor())),
+            Caller::Key(_) => Err(ApiError::Forbidden("this request needs a key with the write scope".into())),
+            _ => require(req, Role::Editor).map(|user| Self(user.actor())),
+        })
     }
 }
 

@@ -4,7 +4,6 @@
 
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::schema::{audit_head, audit_log};
 use super::{Backend, DbConn};
@@ -37,7 +36,7 @@ impl AuditRow {
             self.outcome,
             self.prev_hash,
         ]);
-        Sha256::digest(fields.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        crate::domain::sha256_hex(fields.to_string().as_bytes())
     }
 }
 

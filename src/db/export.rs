@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{AuditRow, HeadRow};
 use super::authors::AuthorRow;
+use super::keys::KeyRow;
 use super::news::NewsRow;
 use super::organizations::{BodyRow, OfficeRow, OrganizationRow};
 use super::schema::{
-    audit_head, audit_log, authors, content_clock, news_changes, news_items, news_tags, organization_bodies,
+    api_keys, audit_head, audit_log, authors, content_clock, news_changes, news_items, news_tags, organization_bodies,
     organization_offices, organizations, revisions, terms, users,
 };
 use super::terms::TermRow;
@@ -135,6 +136,7 @@ macro_rules! tables {
 
 tables! {
     users => UserRow,
+    api_keys => KeyRow,
     terms => TermRow,
     authors => AuthorRow,
     organizations => OrganizationRow,
@@ -192,7 +194,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         }
         if super::is_postgres(conn) {
             // Rows came with their ids: the sequences must go on after the largest.
-            for table in ["users", "terms", "authors", "organizations", "organization_bodies", "organization_offices", "revisions"] {
+            for table in ["users", "api_keys", "terms", "authors", "organizations", "organization_bodies", "organization_offices", "revisions"] {
                 diesel::sql_query(format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 ))

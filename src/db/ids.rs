@@ -8,7 +8,7 @@ use diesel::pg::Pg;
 use diesel::sqlite::Sqlite;
 
 use super::Backend;
-use crate::domain::ids::{AuthorId, BodyId, NewsId, OfficeId, OrganizationId, TermId, UserId};
+use crate::domain::ids::{AuthorId, BodyId, KeyId, NewsId, OfficeId, OrganizationId, TermId, UserId};
 
 /// `ToSql` and `FromSql` of an id on each backend (the multi-backend connection binds through
 /// the one it runs on).
@@ -31,5 +31,5 @@ macro_rules! as_bigint {
     )*};
 }
 
-stored_as!(BigInt: NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId);
-as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId);
+stored_as!(BigInt: NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId);
+as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId);

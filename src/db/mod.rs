@@ -20,6 +20,7 @@ pub mod authors;
 pub mod commit;
 pub mod export;
 mod ids;
+pub mod keys;
 mod names;
 pub mod news;
 pub mod organizations;

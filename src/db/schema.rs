@@ -2,6 +2,23 @@
 //! INTEGER is 64-bit), so the same code serves PostgreSQL's BIGINT.
 
 diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        previous_hash -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
+        scopes -> Text,
+        rate_limit -> BigInt,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> BigInt,
         seq -> BigInt,
@@ -176,6 +193,7 @@ diesel::joinable!(organization_bodies -> organizations (organization_id));
 diesel::joinable!(organization_offices -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     audit_head,
     audit_log,
     authors,

@@ -18,6 +18,8 @@ closed_set! {
         Author,
         /// A user account.
         User,
+        /// A partner key.
+        Key,
         /// Signing in and out.
         Auth,
         /// The demo data, loaded into an empty database.
@@ -45,6 +47,10 @@ closed_set! {
         Revert,
         /// A scheduled item's time came.
         Publish,
+        /// A partner key given a new secret.
+        Rotate,
+        /// Partner keys used since the last such entry (their `last_used_at`).
+        Use,
         SignIn,
         SignOut,
         Load,
@@ -59,7 +65,7 @@ pub struct Action(pub Resource, pub Verb);
 impl Action {
     /// Whether the action changes what readers are shown (and so what is kept for them).
     pub fn changes_content(self) -> bool {
-        !matches!(self.0, Resource::User | Resource::Auth | Resource::Audit)
+        !matches!(self.0, Resource::User | Resource::Key | Resource::Auth | Resource::Audit)
     }
 }
 

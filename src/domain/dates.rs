@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use serde::Deserialize;
 
 /// What a `from`/`to` value may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,23 @@ fn parse_date(s: &str) -> Result<NaiveDate, ()> {
         return Err(());
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ())
+}
+
+/// An RFC 3339 instant with any offset, stored in UTC.
+#[derive(Debug, Clone, Copy)]
+pub struct Instant(pub DateTime<Utc>);
+
+impl From<DateTime<Utc>> for Instant {
+    fn from(t: DateTime<Utc>) -> Self {
+        Self(t)
+    }
+}
+
+impl<'de> Deserialize<'de> for Instant {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(de)?;
+        parse_instant(&text).map(Instant).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Drops sub-microsecond digits so that what is stored compares equal to what was sent.

@@ -48,4 +48,5 @@ ids! {
     AuthorId: "An author's id.";
     TermId: "A topic's or a region's id.";
     UserId: "A user account's id.";
+    KeyId: "A partner key's id.";
 }

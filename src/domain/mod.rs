@@ -21,6 +21,7 @@ pub(crate) use closed_set;
 pub mod audit;
 pub mod dates;
 pub mod ids;
+pub mod keys;
 pub mod listing;
 pub mod news;
 pub mod organization;
@@ -33,4 +34,10 @@ pub mod users;
 /// A value of a closed set (an enum named as in JSON) from its name, or which names it has.
 pub fn one_of<T: std::str::FromStr + strum::VariantNames>(name: &str) -> Result<T, String> {
     name.parse().map_err(|_| format!("expected one of {}", T::VARIANTS.join(", ")))
+}
+
+/// The SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -4,7 +4,8 @@
 use std::net::IpAddr;
 
 use super::audit::Actor;
-use super::ids::UserId;
+use super::ids::{KeyId, UserId};
+use super::keys::Scope;
 
 closed_set! {
     "lowercase",
@@ -35,10 +36,46 @@ impl AuthUser {
     }
 }
 
+/// A partner key, as of this request.
+#[derive(Debug, Clone)]
+pub struct KeyCaller {
+    pub id: KeyId,
+    /// What the key is known by (`nd_3f9a01bc`).
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    /// Requests per minute.
+    pub rate_limit: u32,
+    pub address: Option<IpAddr>,
+}
+
+impl KeyCaller {
+    /// The key as the audit trail names it: by its prefix.
+    pub fn actor(&self) -> Actor {
+        Actor { name: Some(self.prefix.clone()), address: self.address }
+    }
+
+    pub fn may(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
 /// Who sent a request, as `auth::identify` verified it.
 #[derive(Debug, Clone, Default)]
 pub enum Caller {
     #[default]
     Anonymous,
     User(AuthUser),
+    Key(KeyCaller),
+}
+
+impl Caller {
+    /// Whether the caller is shown what anonymous readers are (and may share their kept
+    /// answers): anyone but users and keys that preview.
+    pub fn sees_public_only(&self) -> bool {
+        match self {
+            Self::Anonymous => true,
+            Self::User(_) => false,
+            Self::Key(key) => !key.may(Scope::Preview),
+        }
+    }
 }

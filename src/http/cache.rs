@@ -9,18 +9,19 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::HttpResponse;
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
+use actix_web::{HttpMessage, HttpResponse};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
 use super::conditional::PUBLIC_MAX_AGE;
 use super::metrics::Metrics;
+use crate::domain::users::Caller;
 use crate::state::AppState;
 use crate::{db, domain};
 
@@ -82,7 +83,7 @@ impl Kept {
     }
 }
 
-/// Middleware: answers a GET without credentials from the cache when the kept answer is
+/// Middleware: answers a GET of a caller shown what anonymous readers are from the cache when the kept answer is
 /// still current, and keeps the public `200` answers it lets through.
 pub async fn serve_cached(
     req: ServiceRequest,
@@ -92,9 +93,8 @@ pub async fn serve_cached(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let (Some(state), true) =
-        (state, req.method() == Method::GET && !req.headers().contains_key(header::AUTHORIZATION))
-    else {
+    let public = req.extensions().get::<Caller>().is_none_or(Caller::sees_public_only);
+    let (Some(state), true) = (state, req.method() == Method::GET && public) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     // A database that does not answer here is reported by the handler, which needs it too.

@@ -15,11 +15,12 @@ use actix_web::http::header::{
 };
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, dev::Payload};
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::encoding::{self, Coding, identity_tag};
+use crate::domain::users::Caller;
 use crate::error::ApiError;
 
 /// Seconds shared caches may keep a public answer.
@@ -62,7 +63,7 @@ pub async fn tag_responses(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let is_get = req.method() == Method::GET;
-    let signed_in = req.headers().contains_key(header::AUTHORIZATION);
+    let signed_in = !req.extensions().get::<Caller>().is_none_or(Caller::sees_public_only);
     let coding = Coding::negotiate(&req);
     // Present but unreadable: nothing matches it (and If-Modified-Since is still ignored).
     let if_none_match = req.headers().contains_key(header::IF_NONE_MATCH).then(|| IfNoneMatch::parse(&req).ok());

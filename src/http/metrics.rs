@@ -10,10 +10,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 use subtle::ConstantTimeEq;
 
+use crate::domain::users::Caller;
 use crate::error::ApiError;
 
 /// Who may scrape `/metrics` on a listener.
@@ -59,6 +60,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     cache_lookups: IntCounterVec,
+    key_requests: IntCounterVec,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
@@ -92,6 +94,10 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
+        let key_requests = IntCounterVec::new(
+            Opts::new("key_requests_total", "Requests sent with a partner key, by the key's prefix and status"),
+            &["key", "status"],
+        )?;
         let gauge = |name: &str, help: &str| IntGauge::new(name, help);
         let pool_connections = gauge("db_pool_connections", "Open database connections in the pool")?;
         let pool_idle = gauge("db_pool_idle_connections", "Open database connections not in use")?;
@@ -100,10 +106,21 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
+        registry.register(Box::new(key_requests.clone()))?;
         for gauge in [&pool_connections, &pool_idle, &pool_max, &database_bytes] {
             registry.register(Box::new(gauge.clone()))?;
         }
-        Ok(Self { registry, requests, latency, cache_lookups, pool_connections, pool_idle, pool_max, database_bytes })
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            cache_lookups,
+            key_requests,
+            pool_connections,
+            pool_idle,
+            pool_max,
+            database_bytes,
+        })
     }
 
     /// Counts a lookup in the response cache: `hit` or `miss`.
@@ -145,6 +162,10 @@ pub async fn record(
         let status = res.status().as_u16().to_string();
         metrics.requests.with_label_values(&[method.as_str(), route.as_str(), status.as_str()]).inc();
         metrics.latency.with_label_values(&[method.as_str(), route.as_str()]).observe(started.elapsed().as_secs_f64());
+        // One series per key an admin made (and per status): bounded as the keys are.
+        if let Some(Caller::Key(key)) = res.request().extensions().get::<Caller>() {
+            metrics.key_requests.with_label_values(&[key.prefix.as_str(), status.as_str()]).inc();
+        }
     }
     Ok(res)
 }

@@ -1,11 +1,16 @@
-//! Per-client rate limiting of anonymous requests (reads and sign-ins): over the limit a
-//! client gets 429 with `Retry-After`; every limited answer carries the IETF `RateLimit` and
-//! `RateLimit-Policy` headers. Searches and archive counts have a smaller budget of their own. Requests whose credentials verified (see `auth::identify`),
-//! health probes and metrics scrapes are not limited here; a junk `Authorization` header is
-//! no pass (it is refused with 401 before this point).
+//! Rate limits: per client address for anonymous requests (reads and sign-ins), and per key
+//! for partner keys, at each key's own quota (which holds even when the anonymous limit is
+//! off). Over a limit the answer is 429 with `Retry-After`; every limited answer carries the
+//! IETF `RateLimit` and `RateLimit-Policy` headers. Anonymous searches and archive counts have
+//! a smaller budget of their own. Signed-in users, health probes and metrics scrapes are not
+//! limited here; a junk `Authorization` header is no pass (it is refused with 401 before this
+//! point).
 
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -18,21 +23,23 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
+use crate::domain::ids::KeyId;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
 use crate::http::client;
 
-/// Clients remembered before idle ones are forgotten.
+/// Clients (or keys of one quota) remembered before idle ones are forgotten.
 const MAX_CLIENTS: usize = 100_000;
 /// The costly requests' budget is this fraction of the general one.
 const COSTLY_SHARE: u32 = 10;
 
-type Limiter = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock, StateInformationMiddleware>;
+type Limiter<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
-/// One budget: requests per minute per client, as a GCRA bucket that refills continuously.
-struct Budget {
+/// One budget: requests per minute per client (an address, a key), as a GCRA bucket that
+/// refills continuously.
+struct Budget<K: Hash + Eq + Clone> {
     name: &'static str,
-    limiter: Limiter,
+    limiter: Limiter<K>,
     per_minute: u32,
 }
 
@@ -45,7 +52,7 @@ struct Standing {
     reset: u64,
 }
 
-impl Budget {
+impl<K: Hash + Eq + Clone> Budget<K> {
     fn new(name: &'static str, per_minute: u32) -> Option<Self> {
         let quota = Quota::per_minute(NonZeroU32::new(per_minute)?);
         Some(Self {
@@ -56,7 +63,7 @@ impl Budget {
     }
 
     /// Spends one request of `client`'s budget: `Err` when it is spent.
-    fn spend(&self, client: IpAddr) -> Result<Standing, Standing> {
+    fn spend(&self, client: K) -> Result<Standing, Standing> {
         let outcome = self.limiter.check_key(&client);
         if self.limiter.len() > MAX_CLIENTS {
             self.limiter.retain_recent();
@@ -82,8 +89,8 @@ impl Budget {
 /// archive counts, which cost far more to compute and dodge the response cache by varying
 /// the URL, also spend from a budget a tenth its size.
 pub struct ClientLimiter {
-    general: Budget,
-    costly: Budget,
+    general: Budget<IpAddr>,
+    costly: Budget<IpAddr>,
 }
 
 impl ClientLimiter {
@@ -93,6 +100,32 @@ impl ClientLimiter {
             general: Budget::new("anonymous", per_minute)?,
             costly: Budget::new("search", (per_minute / COSTLY_SHARE).max(1))?,
         })
+    }
+}
+
+/// The partner keys' budgets: one bucket per key, at its quota (keys of one quota share a
+/// limiter, each with its own bucket).
+#[derive(Default)]
+pub struct KeyLimiter {
+    by_quota: Mutex<HashMap<NonZeroU32, Arc<Budget<KeyId>>>>,
+}
+
+impl KeyLimiter {
+    fn spend(&self, key: KeyId, per_minute: u32) -> Result<Standing, Standing> {
+        let budget = NonZeroU32::new(per_minute).and_then(|quota| {
+            let mut by_quota = self.by_quota.lock().unwrap_or_else(|e| e.into_inner());
+            match by_quota.get(&quota) {
+                Some(budget) => Some(budget.clone()),
+                None => {
+                    let budget = Arc::new(Budget::new("key", quota.get())?);
+                    Some(by_quota.entry(quota).or_insert(budget).clone())
+                }
+            }
+        });
+        match budget {
+            Some(budget) => budget.spend(key),
+            None => Err(Standing { name: "key", per_minute, remaining: 0, reset: 60 }),
+        }
     }
 }
 
@@ -119,17 +152,23 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let limiter = req.app_data::<web::Data<ClientLimiter>>().cloned();
-    let verified = matches!(req.extensions().get::<Caller>(), Some(Caller::User(_)));
-    let exempt = verified || crate::http::is_probe(req.path());
-    let Some(limiter) = limiter.filter(|_| !exempt) else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let client = client::bucket(client::address(req.request()));
-    let budgets = if is_costly(&req) { vec![&limiter.general, &limiter.costly] } else { vec![&limiter.general] };
-    let mut standings = Vec::with_capacity(budgets.len());
-    for budget in budgets {
-        match budget.spend(client) {
+    let caller = req.extensions().get::<Caller>().cloned().unwrap_or_default();
+    let exempt = matches!(caller, Caller::User(_)) || crate::http::is_probe(req.path());
+    let mut spent: Vec<Result<Standing, Standing>> = Vec::with_capacity(2);
+    if let Caller::Key(key) = &caller {
+        if let Some(limiter) = req.app_data::<web::Data<KeyLimiter>>() {
+            spent.push(limiter.spend(key.id, key.rate_limit));
+        }
+    } else if let Some(limiter) = req.app_data::<web::Data<ClientLimiter>>().filter(|_| !exempt) {
+        let client = client::bucket(client::address(req.request()));
+        spent.push(limiter.general.spend(client));
+        if is_costly(&req) && spent.iter().all(Result::is_ok) {
+            spent.push(limiter.costly.spend(client));
+        }
+    }
+    let mut standings = Vec::with_capacity(spent.len());
+    for outcome in spent {
+        match outcome {
             Ok(standing) => standings.push(standing),
             Err(spent) => {
                 let mut res = ApiError::TooManyRequests(spent.reset).error_response();
@@ -138,6 +177,9 @@ pub async fn rate_limit(
                 return Ok(ServiceResponse::new(req, res.map_into_boxed_body()));
             }
         }
+    }
+    if standings.is_empty() {
+        return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let mut res = next.call(req).await?;
     headers(res.headers_mut(), &standings);

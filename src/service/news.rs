@@ -13,7 +13,7 @@ use crate::db::revisions::{self, Entity, Origin};
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
-use crate::domain::dates::{self, Granularity, utc};
+use crate::domain::dates::{self, Granularity, Instant, utc};
 use crate::domain::ids::{AuthorId, NewsId, TermId};
 use crate::domain::listing::NewsFilter;
 use crate::domain::news::{MAX_TAGS, NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
@@ -95,23 +95,6 @@ impl From<NewsView> for NewsItem {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }
-    }
-}
-
-/// An RFC 3339 instant with any offset, stored in UTC.
-#[derive(Debug, Clone, Copy)]
-pub struct Instant(DateTime<Utc>);
-
-impl From<DateTime<Utc>> for Instant {
-    fn from(t: DateTime<Utc>) -> Self {
-        Self(t)
-    }
-}
-
-impl<'de> Deserialize<'de> for Instant {
-    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(de)?;
-        dates::parse_instant(&text).map(Instant).map_err(serde::de::Error::custom)
     }
 }
 

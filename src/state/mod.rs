@@ -2,6 +2,7 @@
 //! one write path, the content version and what is kept while it stays the same. It imports
 //! nothing of `api`, `auth` or `http`, which all import it.
 
+pub mod keys;
 pub mod totals;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use crate::db::revisions::Origin;
 use crate::db::{self, DbConn, DbPool};
 use crate::domain::audit::{Actor, Entry};
 use crate::error::ApiError;
+use keys::KeyState;
 use totals::Totals;
 
 /// Everything a handler needs, built once at start-up.
@@ -33,6 +35,8 @@ pub struct AppState {
     pub totals: Option<Arc<Totals>>,
     /// Revisions kept per news item or profile; `None`: all.
     revisions_keep: Option<u32>,
+    /// Partner keys kept between requests, and their uses not yet written.
+    pub keys: Arc<KeyState>,
 }
 
 /// The state as handlers extract it.
@@ -53,6 +57,7 @@ impl AppState {
             content: Arc::new(db::version::ContentVersion::new(shared)),
             totals: Totals::new(settings.cache_mb).map(Arc::new),
             revisions_keep: settings.revisions_keep,
+            keys: Arc::new(KeyState::new(shared)),
         })
     }
 

@@ -63,6 +63,20 @@ impl TestDb {
         newsdesk::db::audit::list(&mut conn, &Default::default(), i64::MAX, 0).unwrap().0
     }
 
+    /// The values of a query's one text column, named `value`, joined by commas (`NULL` for
+    /// a null).
+    pub fn column(&self, sql: &str) -> String {
+        #[derive(diesel::QueryableByName)]
+        struct Value {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+            value: Option<String>,
+        }
+        use diesel::RunQueryDsl;
+        let mut conn = Location::parse(&self.url()).unwrap().connect().unwrap();
+        let rows: Vec<Value> = diesel::sql_query(sql).load(&mut conn).unwrap();
+        rows.into_iter().map(|row| row.value.unwrap_or_else(|| "NULL".into())).collect::<Vec<_>>().join(",")
+    }
+
     /// Runs SQL on the database behind the app's back.
     pub fn execute(&self, sql: &str) {
         let mut conn = Location::parse(&self.url()).unwrap().connect().unwrap();

@@ -25,6 +25,8 @@ type Call = Box<dyn Fn(actix_test::TestRequest) -> Pin<Box<dyn Future<Output = T
 pub struct TestApp {
     call: Call,
     pub db: TestDb,
+    /// The service behind the app, for its timers' work (run at once here).
+    pub service: Service,
     /// The admin's bearer token, sent with every write helper.
     pub token: String,
 }
@@ -150,7 +152,7 @@ impl Builder {
         if self.watch {
             actix_web::rt::spawn(service.clone().watch_other_processes());
         }
-        let app = Rc::new(actix_test::init_service(service.app()).await);
+        let app = Rc::new(actix_test::init_service(service.clone().app()).await);
         let call: Call = Box::new(move |req| {
             let app = app.clone();
             Box::pin(async move {
@@ -168,7 +170,7 @@ impl Builder {
                 TestResponse { status, headers, body }
             })
         });
-        let mut app = TestApp { call, db, token: String::new() };
+        let mut app = TestApp { call, db, service, token: String::new() };
         app.token = app.sign_in(ADMIN.0, ADMIN.1).await;
         app
     }

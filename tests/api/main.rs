@@ -16,6 +16,7 @@ mod errors;
 mod feeds;
 mod fuzz;
 mod helpers;
+mod keys;
 mod listing;
 mod migrations;
 mod news;

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod news;
 pub mod offices;
 pub mod organizations;
+pub mod preview;
 pub mod revisions;
 pub mod service;
 pub mod taxonomy;
@@ -52,6 +53,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(news::replace_news)
             .service(news::update_news)
             .service(news::delete_news)
+            .configure(preview::routes)
             .configure(taxonomy::routes)
             .configure(authors::routes)
             .configure(organizations::routes)

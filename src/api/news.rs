@@ -362,7 +362,7 @@ pub async fn delete_news(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn parse_key(segment: &str) -> Result<Key<NewsId>, ApiError> {
+pub(super) fn parse_key(segment: &str) -> Result<Key<NewsId>, ApiError> {
     if RESERVED_SLUGS.contains(&segment) {
         // `/news/archive` is a read-only resource of its own, not an item.
         return Err(ApiError::MethodNotAllowed(vec!["GET", "HEAD"]));

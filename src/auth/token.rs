@@ -8,10 +8,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::Role;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{NewsId, UserId};
 
 pub const ISSUER: &str = "newsdesk";
 pub const AUDIENCE: &str = "newsdesk-api";
+/// The audience of preview links: no other route accepts them.
+pub const PREVIEW_AUDIENCE: &str = "newsdesk-preview";
 /// Shortest secret accepted: 256 bits, the size of the HS256 key.
 pub const MIN_SECRET_LEN: usize = 32;
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
@@ -33,6 +35,17 @@ pub struct Claims {
     pub exp: i64,
 }
 
+/// What a preview link says: one item, until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PreviewClaims {
+    /// The news item's id.
+    sub: String,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+}
+
 /// Why a secret was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -49,6 +62,7 @@ pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    preview: Validation,
     pub ttl: Duration,
 }
 
@@ -72,10 +86,17 @@ impl Keys {
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = LEEWAY;
+        let mut preview = Validation::new(Algorithm::HS256);
+        preview.set_issuer(&[ISSUER]);
+        preview.set_audience(&[PREVIEW_AUDIENCE]);
+        preview.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        // A preview link ends when it says: no skew is granted past it.
+        preview.leeway = 0;
         Ok(Self {
             encoding: EncodingKey::from_secret(&secret)?,
             decoding: DecodingKey::from_secret(&secret)?,
             validation,
+            preview,
             ttl,
         })
     }
@@ -103,6 +124,26 @@ impl Keys {
         // `iat` is required but not checked by the library: refuse tokens from the future.
         (claims.iat <= Utc::now().timestamp() + LEEWAY as i64).then_some(claims)
     }
+
+    /// A signed preview link's token for one news item, valid for `ttl`.
+    pub fn issue_preview(&self, id: NewsId, ttl: Duration) -> Result<String, jsonwebtoken::errors::Error> {
+        let now = Utc::now().timestamp();
+        let claims = PreviewClaims {
+            sub: id.to_string(),
+            iss: ISSUER.into(),
+            aud: PREVIEW_AUDIENCE.into(),
+            iat: now,
+            exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// The item a valid preview token names; `None` for anything else (expired, forged, an
+    /// access token).
+    pub fn verify_preview(&self, token: &str) -> Option<NewsId> {
+        let claims = jsonwebtoken::decode::<PreviewClaims>(token, &self.decoding, &self.preview).ok()?.claims;
+        claims.sub.parse().ok()
+    }
 }
 
 #[cfg(test)]
@@ -119,6 +160,19 @@ mod tests {
         let claims = keys.verify(&keys.issue(UserId(7), Role::Editor, 3).unwrap()).unwrap();
         assert_eq!((claims.sub.as_str(), claims.role, claims.generation), ("7", Role::Editor, 3));
         assert_eq!(claims.exp - claims.iat, 60);
+    }
+
+    #[test]
+    fn preview_tokens_and_access_tokens_do_not_stand_in_for_each_other() {
+        let keys = keys();
+        let preview = keys.issue_preview(NewsId(7), Duration::from_secs(60)).unwrap();
+        assert_eq!(keys.verify_preview(&preview), Some(NewsId(7)));
+        assert!(keys.verify(&preview).is_none());
+        let access = keys.issue(UserId(1), Role::Admin, 0).unwrap();
+        assert_eq!(keys.verify_preview(&access), None);
+        let expired = keys.issue_preview(NewsId(7), Duration::ZERO).unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        assert_eq!(keys.verify_preview(&expired), None);
     }
 
     #[test]

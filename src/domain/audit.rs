@@ -47,6 +47,8 @@ closed_set! {
         Revert,
         /// A scheduled item's time came.
         Publish,
+        /// A preview link was made.
+        Preview,
         /// A partner key given a new secret.
         Rotate,
         /// Partner keys used since the last such entry (their `last_used_at`).
@@ -65,7 +67,7 @@ pub struct Action(pub Resource, pub Verb);
 impl Action {
     /// Whether the action changes what readers are shown (and so what is kept for them).
     pub fn changes_content(self) -> bool {
-        !matches!(self.0, Resource::User | Resource::Key | Resource::Auth | Resource::Audit)
+        !matches!(self.0, Resource::User | Resource::Key | Resource::Auth | Resource::Audit) && self.1 != Verb::Preview
     }
 }
 

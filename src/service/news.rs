@@ -350,6 +350,18 @@ pub async fn trash(
         .await
 }
 
+/// Records that `actor` made a preview link to an item (drafts and scheduled items included);
+/// returns the item's id, which the link names.
+pub async fn preview(state: &AppState, actor: &Actor, key: Key<NewsId>) -> Result<NewsId, ApiError> {
+    state
+        .write(actor.did(Action(Resource::News, Verb::Preview)), move |c, entry| {
+            let id = find(c, &key, Visibility::Everything)?.row.id;
+            entry.on(id);
+            Ok(id)
+        })
+        .await
+}
+
 /// Records in the change feed each scheduled item whose time has come (a read alone while
 /// none has), so that the feed announces it although nothing was written then.
 pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {

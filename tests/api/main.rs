@@ -21,6 +21,7 @@ mod listing;
 mod migrations;
 mod news;
 mod organizations;
+mod preview;
 mod replicas;
 mod revisions;
 mod security;

@@ -105,6 +105,7 @@ impl Service {
         report_cut(audit::prune_expired(&state).await);
         drop(lock);
         let doc = api::document();
+        let shared = state.is_shared();
         Ok(Self {
             state,
             keys: Arc::new(keys),
@@ -114,7 +115,7 @@ impl Service {
             routes: Arc::new(RouteTable::new(&doc)),
             cors_origins: Arc::new(settings.cors_origins()),
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
-            key_limiter: Arc::default(),
+            key_limiter: Arc::new(KeyLimiter::new(shared)),
             cache: ResponseCache::new(settings.cache_mb).map(Arc::new),
             metrics: Arc::new(Metrics::new()?),
             metrics_token: settings.metrics_token.clone(),
@@ -149,6 +150,48 @@ impl Service {
     pub async fn record_key_uses_now(&self) {
         if let Err(err) = keys::record_uses(&self.state).await {
             log::warn!("cannot record when partner keys were last used: {err}");
+        }
+    }
+
+    /// Where replicas share the database: adds, about once a second, what this replica
+    /// admitted of each partner key to the shared counts, and learns their totals (see
+    /// `http::shared_quota`).
+    pub async fn share_key_counts(self) {
+        let Some(shared) = &self.key_limiter.shared else { return };
+        let mut every_second = actix_web::rt::time::interval(std::time::Duration::from_secs(1));
+        let mut forgotten = 0;
+        loop {
+            every_second.tick().await;
+            let (minute, _) = KeyLimiter::now();
+            let report = shared.to_report(minute);
+            let forget = minute > forgotten;
+            let totals = self
+                .state
+                .db(move |c| {
+                    if forget {
+                        db::keys::forget_uses_before(c, minute - 1)?;
+                    }
+                    // One key at a time: a key revoked meanwhile fails alone.
+                    let totals = report.into_iter().filter_map(|(key, admitted)| {
+                        let total = if admitted > 0 {
+                            db::keys::add_uses(c, key, minute, admitted)
+                        } else {
+                            db::keys::uses(c, key, minute)
+                        };
+                        total.ok().map(|total| (key, total))
+                    });
+                    Ok(totals.collect::<Vec<_>>())
+                })
+                .await;
+            match totals {
+                Ok(totals) => {
+                    forgotten = forgotten.max(minute);
+                    for (key, total) in totals {
+                        shared.learn(key, minute, total);
+                    }
+                }
+                Err(err) => log::warn!("cannot share the partner keys' counts: {err}"),
+            }
         }
     }
 

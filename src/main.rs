@@ -47,6 +47,7 @@ async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     actix_web::rt::spawn(service.clone().expire_hourly());
     actix_web::rt::spawn(service.clone().sweep_sign_in_failures());
     actix_web::rt::spawn(service.clone().record_key_uses());
+    actix_web::rt::spawn(service.clone().share_key_counts());
     actix_web::rt::spawn(service.clone().watch_other_processes());
     // SIGTERM and SIGINT stop accepting, let in-flight requests finish (up to the shutdown
     // timeout), then the pool closes with the process.

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::api_keys;
+use super::schema::{api_key_usage, api_keys};
 use super::{Backend, DbConn};
 use crate::domain::ids::KeyId;
 
@@ -95,4 +95,34 @@ pub fn touch(conn: &mut DbConn, used: &[(KeyId, NaiveDateTime)]) -> QueryResult<
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Adds `admitted` requests of a key in `minute` to what every replica reported; returns the
+/// total. (PostgreSQL: replicas share the count.)
+pub fn add_uses(conn: &mut DbConn, id: KeyId, minute: i64, admitted: i64) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Total {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let total: Total = diesel::sql_query(
+        "INSERT INTO api_key_usage (key_id, minute, count) VALUES ($1, $2, $3) \
+         ON CONFLICT (key_id, minute) DO UPDATE SET count = api_key_usage.count + excluded.count RETURNING count",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .bind::<diesel::sql_types::BigInt, _>(minute)
+    .bind::<diesel::sql_types::BigInt, _>(admitted)
+    .get_result(conn)?;
+    Ok(total.count)
+}
+
+/// What every replica reported of a key in `minute`.
+pub fn uses(conn: &mut DbConn, id: KeyId, minute: i64) -> QueryResult<i64> {
+    let count = api_key_usage::table.find((id, minute)).select(api_key_usage::count).first(conn).optional()?;
+    Ok(count.unwrap_or(0))
+}
+
+/// Forgets the counts of minutes before `minute`.
+pub fn forget_uses_before(conn: &mut DbConn, minute: i64) -> QueryResult<usize> {
+    diesel::delete(api_key_usage::table.filter(api_key_usage::minute.lt(minute))).execute(conn)
 }

@@ -19,6 +19,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    api_key_usage (key_id, minute) {
+        key_id -> BigInt,
+        minute -> BigInt,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> BigInt,
         seq -> BigInt,
@@ -193,6 +201,7 @@ diesel::joinable!(organization_bodies -> organizations (organization_id));
 diesel::joinable!(organization_offices -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_key_usage,
     api_keys,
     audit_head,
     audit_log,

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod problems;
 pub mod rate_limit;
 pub mod security;
+pub mod shared_quota;
 
 pub use conditional::IfMatch;
 pub use json::Json;

@@ -23,10 +23,13 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
+use super::shared_quota::SharedWindows;
+use crate::db;
 use crate::domain::ids::KeyId;
 use crate::domain::users::Caller;
 use crate::error::ApiError;
 use crate::http::client;
+use crate::state::AppState;
 
 /// Clients (or keys of one quota) remembered before idle ones are forgotten.
 const MAX_CLIENTS: usize = 100_000;
@@ -104,14 +107,35 @@ impl ClientLimiter {
 }
 
 /// The partner keys' budgets: one bucket per key, at its quota (keys of one quota share a
-/// limiter, each with its own bucket).
+/// limiter, each with its own bucket); and where replicas share a database, each key's count
+/// per minute across them.
 #[derive(Default)]
 pub struct KeyLimiter {
     by_quota: Mutex<HashMap<NonZeroU32, Arc<Budget<KeyId>>>>,
+    pub shared: Option<SharedWindows>,
 }
 
 impl KeyLimiter {
+    /// `shared`: other replicas serve the same keys (PostgreSQL).
+    pub fn new(shared: bool) -> Self {
+        Self { by_quota: Mutex::default(), shared: shared.then(SharedWindows::default) }
+    }
+
+    /// The minute and the second in it, as the shared counts number them.
+    pub fn now() -> (i64, i64) {
+        let seconds = chrono::Utc::now().timestamp();
+        (seconds.div_euclid(60), seconds.rem_euclid(60))
+    }
+
     fn spend(&self, key: KeyId, per_minute: u32) -> Result<Standing, Standing> {
+        let (minute, second) = Self::now();
+        let shared = match &self.shared {
+            Some(shared) => match shared.admit(key, minute, second, per_minute) {
+                Ok(left) => Some(left),
+                Err(wait) => return Err(Standing { name: "key", per_minute, remaining: 0, reset: wait }),
+            },
+            None => None,
+        };
         let budget = NonZeroU32::new(per_minute).and_then(|quota| {
             let mut by_quota = self.by_quota.lock().unwrap_or_else(|e| e.into_inner());
             match by_quota.get(&quota) {
@@ -122,9 +146,32 @@ impl KeyLimiter {
                 }
             }
         });
-        match budget {
+        let outcome = match budget {
             Some(budget) => budget.spend(key),
             None => Err(Standing { name: "key", per_minute, remaining: 0, reset: 60 }),
+        };
+        match (outcome, shared) {
+            (Ok(standing), Some(left)) => Ok(Standing { remaining: standing.remaining.min(left), ..standing }),
+            (Err(refused), Some(_)) => {
+                if let Some(shared) = &self.shared {
+                    shared.release(key, minute);
+                }
+                Err(refused)
+            }
+            (outcome, None) => outcome,
+        }
+    }
+
+    /// Before a key's first request of a minute here: what every replica admitted of it.
+    async fn learn_total(&self, state: &AppState, key: KeyId) {
+        let Some(shared) = &self.shared else { return };
+        let (minute, _) = Self::now();
+        if shared.knows(key, minute) {
+            return;
+        }
+        match state.db(move |c| Ok(db::keys::uses(c, key, minute)?)).await {
+            Ok(total) => shared.learn(key, minute, total),
+            Err(err) => log::warn!("cannot read the shared count of a key (counting alone meanwhile): {err}"),
         }
     }
 }
@@ -156,7 +203,10 @@ pub async fn rate_limit(
     let exempt = matches!(caller, Caller::User(_)) || crate::http::is_probe(req.path());
     let mut spent: Vec<Result<Standing, Standing>> = Vec::with_capacity(2);
     if let Caller::Key(key) = &caller {
-        if let Some(limiter) = req.app_data::<web::Data<KeyLimiter>>() {
+        if let (Some(limiter), Some(state)) =
+            (req.app_data::<web::Data<KeyLimiter>>().cloned(), req.app_data::<web::Data<AppState>>().cloned())
+        {
+            limiter.learn_total(&state, key.id).await;
             spent.push(limiter.spend(key.id, key.rate_limit));
         }
     } else if let Some(limiter) = req.app_data::<web::Data<ClientLimiter>>().filter(|_| !exempt) {

@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 /// The quota of a key made without one, per minute.
 const DEFAULT_RATE_LIMIT: u32 = 6_000;
-const MAX_RATE_LIMIT: u32 = 1_000_000;
+const MAX_RATE_LIMIT: u32 = 1_000_000_000;
 /// How long the key before a rotation keeps working, unless told otherwise.
 const DEFAULT_GRACE_SECONDS: u64 = 24 * 3600;
 const MAX_GRACE_SECONDS: u64 = 30 * 24 * 3600;
@@ -87,7 +87,7 @@ pub struct KeyWrite {
     pub scopes: Vec<Scope>,
     /// Requests per minute (default 6000).
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 1_000_000)]
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub rate_limit: Option<u64>,
     /// After this instant the key is refused; absent or `null`: never.
     #[serde(default)]
@@ -106,7 +106,7 @@ pub struct KeyPatch {
     #[schema(nullable = false, min_items = 1)]
     pub scopes: Option<Vec<Scope>>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false, minimum = 1, maximum = 1_000_000)]
+    #[schema(nullable = false, minimum = 1, maximum = 1_000_000_000)]
     pub rate_limit: Option<u64>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = DateTime)]

@@ -104,6 +104,11 @@ impl AppState {
         outcome
     }
 
+    /// Whether other processes (replicas) serve the same database: PostgreSQL.
+    pub fn is_shared(&self) -> bool {
+        self.committer.is_none()
+    }
+
     /// The version of the stored content now (a query only where replicas share the database).
     pub async fn content_version(&self) -> Result<i64, ApiError> {
         match self.content.known() {

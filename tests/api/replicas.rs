@@ -78,3 +78,53 @@ fn two_replicas_share_one_database_without_races_or_stale_answers() {
     let creates = db.audit_trail().iter().filter(|entry| entry.action == "news.create").count();
     assert_eq!(creates, 41);
 }
+
+#[test]
+fn a_partner_key_is_revoked_and_held_to_its_quota_on_every_replica() {
+    let Some(server) = TestDb::postgres_server() else { return };
+    let db = TestDb::postgres(&server);
+    let demo = ["--seed", "demo"];
+    let (mut a, mut b) = (Server::spawn(&db.url(), &demo), Server::spawn(&db.url(), &demo));
+    a.wait_ready();
+    b.wait_ready();
+    let credentials = json!({"username": ADMIN.0, "password": ADMIN.1});
+    let token = format!(
+        "Bearer {}",
+        a.http("POST", "/api/v1/auth/token", &[], Some(&credentials)).json()["access_token"].as_str().unwrap()
+    );
+    let admin = [("authorization", token.as_str())];
+    let make = |quota: u32| {
+        let res = a.http(
+            "POST",
+            "/api/v1/keys",
+            &admin,
+            Some(&json!({"name": "P", "scopes": ["read"], "rate_limit": quota})),
+        );
+        assert_eq!(res.status, 201);
+        let made = res.json();
+        (made["id"].as_i64().unwrap(), format!("Bearer {}", made["key"].as_str().unwrap()))
+    };
+
+    // Revoked through A: refused by B at once.
+    let (id, key) = make(1000);
+    assert_eq!(b.http("GET", "/api/v1/topics", &[("authorization", key.as_str())], None).status, 200);
+    assert_eq!(a.http("DELETE", &format!("/api/v1/keys/{id}"), &admin, None).status, 204);
+    assert_eq!(b.http("GET", "/api/v1/topics", &[("authorization", key.as_str())], None).status, 401);
+
+    // One quota across both: what A admitted counts on B. (Counts are per calendar minute:
+    // start well inside one.)
+    while chrono::Utc::now().timestamp().rem_euclid(60) > 45 {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let (_, key) = make(30);
+    let admitted = |replica: &Server, n: usize| {
+        (0..n)
+            .filter(|_| replica.http("GET", "/api/v1/topics", &[("authorization", key.as_str())], None).status == 200)
+            .count()
+    };
+    assert_eq!(admitted(&a, 20), 20);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(admitted(&b, 20), 10, "B knows of A's 20");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(admitted(&a, 5), 0, "A knows of B's 10");
+}

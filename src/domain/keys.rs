@@ -5,6 +5,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::NaiveDateTime;
+use subtle::ConstantTimeEq;
+
+use super::ids::KeyId;
 
 closed_set! {
     "lowercase",
@@ -58,6 +64,45 @@ pub fn prefix_of(token: &str) -> Option<&str> {
         && digits.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         && secret.strip_prefix('_').is_some_and(|s| (32..=64).contains(&s.len()));
     well_formed.then_some(prefix)
+}
+
+/// A partner key as requests are checked against it.
+#[derive(Debug)]
+pub struct KnownKey {
+    pub id: KeyId,
+    /// What the key is known by (`nd_3f9a01bc`).
+    pub prefix: String,
+    pub scopes: Vec<Scope>,
+    /// Requests per minute.
+    pub rate_limit: u32,
+    pub secret_hash: String,
+    /// The hash of the key before the last rotation, and until when it works.
+    pub previous: Option<(String, NaiveDateTime)>,
+    pub expires_at: Option<NaiveDateTime>,
+    /// The second (Unix time) of the last use noted, so that a busy key is noted once a
+    /// second, not on every request.
+    pub noted: AtomicI64,
+}
+
+impl KnownKey {
+    /// Whether a use at `now` is worth noting: the first in its second.
+    pub fn first_use_in_second(&self, now: NaiveDateTime) -> bool {
+        let second = now.and_utc().timestamp();
+        self.noted.swap(second, Ordering::Relaxed) != second
+    }
+
+    /// Whether `key` is this key's current secret, or its previous one within the grace, at
+    /// `now`, and the key has not expired.
+    pub fn accepts(&self, key: &str, now: NaiveDateTime) -> bool {
+        let sent = hash(key);
+        let matches = |stored: &str| bool::from(sent.as_bytes().ct_eq(stored.as_bytes()));
+        let previous = self.previous.as_ref().is_some_and(|(stored, until)| now < *until && matches(stored));
+        (matches(&self.secret_hash) || previous) && self.expires_at.is_none_or(|t| now < t)
+    }
+
+    pub fn may(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
 }
 
 /// What is stored of a key.

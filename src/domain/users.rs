@@ -2,10 +2,11 @@
 //! comes from.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::audit::Actor;
-use super::ids::{KeyId, UserId};
-use super::keys::Scope;
+use super::ids::UserId;
+use super::keys::{KnownKey, Scope};
 
 closed_set! {
     "lowercase",
@@ -39,23 +40,18 @@ impl AuthUser {
 /// A partner key, as of this request.
 #[derive(Debug, Clone)]
 pub struct KeyCaller {
-    pub id: KeyId,
-    /// What the key is known by (`nd_3f9a01bc`).
-    pub prefix: String,
-    pub scopes: Vec<Scope>,
-    /// Requests per minute.
-    pub rate_limit: u32,
+    pub key: Arc<KnownKey>,
     pub address: Option<IpAddr>,
 }
 
 impl KeyCaller {
     /// The key as the audit trail names it: by its prefix.
     pub fn actor(&self) -> Actor {
-        Actor { name: Some(self.prefix.clone()), address: self.address }
+        Actor { name: Some(self.key.prefix.clone()), address: self.address }
     }
 
     pub fn may(&self, scope: Scope) -> bool {
-        self.scopes.contains(&scope)
+        self.key.may(scope)
     }
 }
 

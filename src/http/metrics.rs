@@ -164,7 +164,7 @@ pub async fn record(
         metrics.latency.with_label_values(&[method.as_str(), route.as_str()]).observe(started.elapsed().as_secs_f64());
         // One series per key an admin made (and per status): bounded as the keys are.
         if let Some(Caller::Key(key)) = res.request().extensions().get::<Caller>() {
-            metrics.key_requests.with_label_values(&[key.prefix.as_str(), status.as_str()]).inc();
+            metrics.key_requests.with_label_values(&[key.key.prefix.as_str(), status.as_str()]).inc();
         }
     }
     Ok(res)

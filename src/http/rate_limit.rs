@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
@@ -33,6 +34,8 @@ use crate::state::AppState;
 
 /// Clients (or keys of one quota) remembered before idle ones are forgotten.
 const MAX_CLIENTS: usize = 100_000;
+/// How often (in requests) the number of clients remembered is looked at.
+const SIZED_EVERY: u32 = 1024;
 /// The costly requests' budget is this fraction of the general one.
 const COSTLY_SHARE: u32 = 10;
 
@@ -44,6 +47,8 @@ struct Budget<K: Hash + Eq + Clone> {
     name: &'static str,
     limiter: Limiter<K>,
     per_minute: u32,
+    /// Requests since the map's size was last looked at (which locks every shard).
+    since_sized: AtomicU32,
 }
 
 /// Where a request stands with one budget.
@@ -62,13 +67,16 @@ impl<K: Hash + Eq + Clone> Budget<K> {
             name,
             limiter: RateLimiter::keyed(quota).with_middleware::<StateInformationMiddleware>(),
             per_minute,
+            since_sized: AtomicU32::new(0),
         })
     }
 
     /// Spends one request of `client`'s budget: `Err` when it is spent.
     fn spend(&self, client: K) -> Result<Standing, Standing> {
         let outcome = self.limiter.check_key(&client);
-        if self.limiter.len() > MAX_CLIENTS {
+        if self.since_sized.fetch_add(1, Ordering::Relaxed).is_multiple_of(SIZED_EVERY)
+            && self.limiter.len() > MAX_CLIENTS
+        {
             self.limiter.retain_recent();
         }
         let standing =
@@ -111,14 +119,14 @@ impl ClientLimiter {
 /// per minute across them.
 #[derive(Default)]
 pub struct KeyLimiter {
-    by_quota: Mutex<HashMap<NonZeroU32, Arc<Budget<KeyId>>>>,
+    by_quota: RwLock<HashMap<NonZeroU32, Arc<Budget<KeyId>>>>,
     pub shared: Option<SharedWindows>,
 }
 
 impl KeyLimiter {
     /// `shared`: other replicas serve the same keys (PostgreSQL).
     pub fn new(shared: bool) -> Self {
-        Self { by_quota: Mutex::default(), shared: shared.then(SharedWindows::default) }
+        Self { by_quota: RwLock::default(), shared: shared.then(SharedWindows::default) }
     }
 
     /// The minute and the second in it, as the shared counts number them.
@@ -128,23 +136,23 @@ impl KeyLimiter {
     }
 
     fn spend(&self, key: KeyId, per_minute: u32) -> Result<Standing, Standing> {
-        let (minute, second) = Self::now();
-        let shared = match &self.shared {
-            Some(shared) => match shared.admit(key, minute, second, per_minute) {
-                Ok(left) => Some(left),
-                Err(wait) => return Err(Standing { name: "key", per_minute, remaining: 0, reset: wait }),
-            },
-            None => None,
-        };
-        let budget = NonZeroU32::new(per_minute).and_then(|quota| {
-            let mut by_quota = self.by_quota.lock().unwrap_or_else(|e| e.into_inner());
-            match by_quota.get(&quota) {
-                Some(budget) => Some(budget.clone()),
-                None => {
-                    let budget = Arc::new(Budget::new("key", quota.get())?);
-                    Some(by_quota.entry(quota).or_insert(budget).clone())
+        let (minute, shared) = match &self.shared {
+            Some(shared) => {
+                let (minute, second) = Self::now();
+                match shared.admit(key, minute, second, per_minute) {
+                    Ok(left) => (minute, Some(left)),
+                    Err(wait) => return Err(Standing { name: "key", per_minute, remaining: 0, reset: wait }),
                 }
             }
+            None => (0, None),
+        };
+        let budget = NonZeroU32::new(per_minute).and_then(|quota| {
+            let known = self.by_quota.read().unwrap_or_else(|e| e.into_inner()).get(&quota).cloned();
+            known.or_else(|| {
+                let budget = Arc::new(Budget::new("key", quota.get())?);
+                let mut by_quota = self.by_quota.write().unwrap_or_else(|e| e.into_inner());
+                Some(by_quota.entry(quota).or_insert(budget).clone())
+            })
         });
         let outcome = match budget {
             Some(budget) => budget.spend(key),
@@ -185,11 +193,16 @@ fn is_costly(req: &ServiceRequest) -> bool {
 
 /// The IETF headers for the budgets a request spent from.
 fn headers(headers: &mut HeaderMap, standings: &[Standing]) {
-    let join = |item: &dyn Fn(&Standing) -> String| standings.iter().map(item).collect::<Vec<_>>().join(", ");
-    let policy = join(&|s| format!("\"{}\";q={};w=60", s.name, s.per_minute));
-    let state = join(&|s| format!("\"{}\";r={};t={}", s.name, s.remaining, s.reset));
+    use std::fmt::Write;
+    // Written straight into the values: every keyed answer carries them.
+    let (mut policy, mut state) = (String::with_capacity(64), String::with_capacity(64));
+    for (i, s) in standings.iter().enumerate() {
+        let separator = if i == 0 { "" } else { ", " };
+        let _ = write!(policy, "{separator}\"{}\";q={};w=60", s.name, s.per_minute);
+        let _ = write!(state, "{separator}\"{}\";r={};t={}", s.name, s.remaining, s.reset);
+    }
     for (name, value) in [("ratelimit-policy", policy), ("ratelimit", state)] {
-        if let Ok(value) = HeaderValue::from_str(&value) {
+        if let Ok(value) = HeaderValue::try_from(value) {
             headers.insert(HeaderName::from_static(name), value);
         }
     }
@@ -206,8 +219,8 @@ pub async fn rate_limit(
         if let (Some(limiter), Some(state)) =
             (req.app_data::<web::Data<KeyLimiter>>().cloned(), req.app_data::<web::Data<AppState>>().cloned())
         {
-            limiter.learn_total(&state, key.id).await;
-            spent.push(limiter.spend(key.id, key.rate_limit));
+            limiter.learn_total(&state, key.key.id).await;
+            spent.push(limiter.spend(key.key.id, key.key.rate_limit));
         }
     } else if let Some(limiter) = req.app_data::<web::Data<ClientLimiter>>().filter(|_| !exempt) {
         let client = client::bucket(client::address(req.request()));

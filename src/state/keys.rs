@@ -3,19 +3,19 @@
 //! so each request reads it), and when each key was last used, written in batches.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 
-use crate::db::keys::KeyRow;
 use crate::domain::ids::KeyId;
+use crate::domain::keys::KnownKey;
 
 /// Keys remembered at most; beyond, the least recent lookups are read again.
 const KEPT: usize = 10_000;
 
 pub struct KeyState {
     /// Keys by prefix, where this process sees every change to them.
-    kept: Option<Mutex<HashMap<String, KeyRow>>>,
+    kept: Option<Mutex<HashMap<String, Arc<KnownKey>>>>,
     /// Keys used since the last flush, with when.
     used: Mutex<HashMap<KeyId, NaiveDateTime>>,
 }
@@ -27,18 +27,18 @@ impl KeyState {
     }
 
     /// The key kept under this prefix, if any.
-    pub fn kept(&self, prefix: &str) -> Option<KeyRow> {
+    pub fn kept(&self, prefix: &str) -> Option<Arc<KnownKey>> {
         self.kept.as_ref()?.lock().unwrap_or_else(|e| e.into_inner()).get(prefix).cloned()
     }
 
     /// Keeps a key just read.
-    pub fn keep(&self, row: &KeyRow) {
+    pub fn keep(&self, key: &Arc<KnownKey>) {
         if let Some(kept) = &self.kept {
             let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
             if kept.len() >= KEPT {
                 kept.clear();
             }
-            kept.insert(row.prefix.clone(), row.clone());
+            kept.insert(key.prefix.clone(), key.clone());
         }
     }
 

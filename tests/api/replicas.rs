@@ -1,6 +1,8 @@
 //! Several stateless replicas on one PostgreSQL database, run as real server processes: they
 //! start together without racing on migrations or the demo data, and what one writes the
-//! other serves at once, with the same ETags, though each keeps answers in its own cache. Runs when the suite has a PostgreSQL server.
+//! other serves at once, with the same ETags, though each keeps answers in its own cache; the
+//! audit trail stays one chain, and a partner key's revocation and quota hold on both. Runs
+//! when the suite has a PostgreSQL server.
 
 use serde_json::json;
 
@@ -8,24 +10,30 @@ use crate::database::TestDb;
 use crate::helpers::ADMIN;
 use crate::server::Server;
 
-#[test]
-fn two_replicas_share_one_database_without_races_or_stale_answers() {
-    let Some(server) = TestDb::postgres_server() else { return };
-    let db = TestDb::postgres(&server);
-    // Started together on an empty database: both migrate and seed, one after the other.
+/// Two replicas started together on a new, empty database (both migrate and seed, one after
+/// the other), and the admin's `Authorization` header; `None` when the suite has no
+/// PostgreSQL server.
+fn two_replicas() -> Option<(TestDb, Server, Server, String)> {
+    let db = TestDb::postgres(&TestDb::postgres_server()?);
     let demo = ["--seed", "demo"];
     let (mut a, mut b) = (Server::spawn(&db.url(), &demo), Server::spawn(&db.url(), &demo));
     a.wait_ready();
     b.wait_ready();
+    let credentials = json!({"username": ADMIN.0, "password": ADMIN.1});
+    let res = a.http("POST", "/api/v1/auth/token", &[], Some(&credentials));
+    let token = format!("Bearer {}", res.json()["access_token"].as_str().unwrap());
+    Some((db, a, b, token))
+}
+
+#[test]
+fn two_replicas_share_one_database_without_races_or_stale_answers() {
+    let Some((db, a, b, token)) = two_replicas() else { return };
     for replica in [&a, &b] {
         let res = replica.http("GET", "/api/v1/news?limit=100", &[], None);
         assert_eq!((res.status, res.json()["total"].clone()), (200, json!(12)), "the demo is loaded once");
         replica.http("GET", "/feeds/news.json", &[], None);
     }
 
-    let credentials = json!({"username": ADMIN.0, "password": ADMIN.1});
-    let res = a.http("POST", "/api/v1/auth/token", &[], Some(&credentials));
-    let token = format!("Bearer {}", res.json()["access_token"].as_str().unwrap());
     let auth = [("authorization", token.as_str())];
 
     // A write through one replica is read through the other at once, with the same ETag.
@@ -81,17 +89,7 @@ fn two_replicas_share_one_database_without_races_or_stale_answers() {
 
 #[test]
 fn a_partner_key_is_revoked_and_held_to_its_quota_on_every_replica() {
-    let Some(server) = TestDb::postgres_server() else { return };
-    let db = TestDb::postgres(&server);
-    let demo = ["--seed", "demo"];
-    let (mut a, mut b) = (Server::spawn(&db.url(), &demo), Server::spawn(&db.url(), &demo));
-    a.wait_ready();
-    b.wait_ready();
-    let credentials = json!({"username": ADMIN.0, "password": ADMIN.1});
-    let token = format!(
-        "Bearer {}",
-        a.http("POST", "/api/v1/auth/token", &[], Some(&credentials)).json()["access_token"].as_str().unwrap()
-    );
+    let Some((_db, a, b, token)) = two_replicas() else { return };
     let admin = [("authorization", token.as_str())];
     let make = |quota: u32| {
         let res = a.http(

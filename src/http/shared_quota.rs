@@ -4,10 +4,12 @@
 //! the total before a key's first request of a minute. A key whose total for the minute has
 //! reached its quota is refused by every replica.
 //!
-//! Tolerance: a replica does not yet know what the others admitted since they last reported,
-//! so over a minute a key gets at most its quota plus what the other replicas admitted in the
-//! last second before they saw the total (with each replica's own bucket, never more than one
-//! quota each). Sequential traffic that pauses a second between replicas is held exactly.
+//! Tolerance: a replica learns what another admitted within two seconds (the other reports
+//! within a second, and this one reads the total within the next), so over a minute a key gets
+//! at most its quota plus what the other replicas admitted in the last two seconds (each
+//! replica's own bucket still holds the key to its quota alone). Before a key's first request
+//! of a minute a replica reads the total at once, so traffic that moves from one replica to
+//! another after a pause of a second is held exactly.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -25,7 +25,8 @@ use crate::http::client::{self, TrustedProxies};
 use crate::http::metrics::{self, Metrics, MetricsAccess};
 use crate::http::rate_limit::{self, ClientLimiter, KeyLimiter};
 use crate::http::{body_deadline, conditional, head, json, problems, security};
-use crate::service::{audit, keys, trash, users};
+use crate::push::Pusher;
+use crate::service::{audit, keys, news, trash, users, webhooks};
 use crate::state::AppState;
 use crate::{db, openapi, seed};
 
@@ -44,6 +45,8 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error("cannot set up webhook deliveries: {0}")]
+    Push(#[from] reqwest::Error),
     #[error(
         "set NEWSDESK_JWT_SECRET (or NEWSDESK_JWT_SECRET_FILE): without it every restart signs everyone out and \
          replicas refuse each other's tokens (only the demo on SQLite starts without one)"
@@ -71,6 +74,7 @@ pub struct Service {
     key_limiter: Arc<KeyLimiter>,
     cache: Option<Arc<ResponseCache>>,
     metrics: Arc<Metrics>,
+    pusher: Pusher,
     metrics_token: Option<String>,
     /// `/metrics` has a listener of its own (`metrics_app`).
     metrics_elsewhere: bool,
@@ -106,7 +110,9 @@ impl Service {
         drop(lock);
         let doc = api::document();
         let shared = state.is_shared();
+        let metrics = Arc::new(Metrics::new()?);
         Ok(Self {
+            pusher: Pusher::new(state.clone(), metrics.clone())?,
             state,
             keys: Arc::new(keys),
             throttle: Arc::new(LoginThrottle::default()),
@@ -117,23 +123,41 @@ impl Service {
             rate_limiter: ClientLimiter::new(settings.rate_limit).map(Arc::new),
             key_limiter: Arc::new(KeyLimiter::new(shared)),
             cache: ResponseCache::new(settings.cache_mb).map(Arc::new),
-            metrics: Arc::new(Metrics::new()?),
+            metrics,
             metrics_token: settings.metrics_token.clone(),
             metrics_elsewhere: settings.metrics_bind.is_some(),
         })
     }
 
-    /// Once an hour, purges what has been in the trash longer than its retention period, and
-    /// cuts the audit entries older than theirs.
+    /// Once an hour, purges what has been in the trash longer than its retention period, cuts
+    /// the audit entries older than theirs, and forgets finished webhook deliveries older than
+    /// theirs.
     pub async fn expire_hourly(self) {
-        if self.state.trash_retention.is_none() && self.state.audit_retention.is_none() {
-            return;
-        }
         let mut hourly = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;
             report_purge(trash::purge_expired(&self.state).await);
             report_cut(audit::prune_expired(&self.state).await);
+            if let Err(err) = webhooks::forget_finished(&self.state).await {
+                log::error!("cannot forget old webhook deliveries: {err}");
+            }
+        }
+    }
+
+    /// Sends webhook deliveries as they come due, for ever.
+    pub async fn push(self) {
+        self.pusher.run().await;
+    }
+
+    /// Every second, announces the scheduled items whose time has come, so that webhooks fire
+    /// and the change feed shows them with nobody asking (after a restart: at once).
+    pub async fn publish_due(self) {
+        let mut every_second = actix_web::rt::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            every_second.tick().await;
+            if let Err(err) = news::announce_due(&self.state).await {
+                log::warn!("cannot announce the scheduled items that came due: {err}");
+            }
         }
     }
 

@@ -18,6 +18,9 @@
 //! | `NEWSDESK_TRASH_RETENTION_DAYS` | `--trash-retention-days` | `30` (`0` keeps the trash until purged by hand) |
 //! | `NEWSDESK_AUDIT_RETENTION_DAYS` | `--audit-retention-days` | `0`: the audit trail is kept whole |
 //! | `NEWSDESK_CACHE_MB` | `--cache-mb` | `16` MiB of anonymous answers kept; `0` is off |
+//! | `NEWSDESK_WEBHOOK_ALLOW_PRIVATE` | `--webhook-allow-private` | `false`: webhooks to private addresses are refused |
+//! | `NEWSDESK_WEBHOOK_RETRY_BASE` | `--webhook-retry-base` | `5s` before a failed delivery's first retry |
+//! | `NEWSDESK_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `3d` of failing deliveries disable a webhook |
 //! | `RUST_LOG` | | `info` |
 
 use std::net::IpAddr;
@@ -27,6 +30,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
+
+use crate::domain::webhooks::{Policy, Retries};
 
 /// newsdesk: a headless news and organization-profile service.
 #[derive(Debug, Parser)]
@@ -165,6 +170,17 @@ pub struct Settings {
     /// 0 turns the cache off.
     #[arg(long, env = "NEWSDESK_CACHE_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(0..=65_536), global = true)]
     pub cache_mb: u64,
+    /// Allow webhooks (and their deliveries) to loopback, private and link-local addresses:
+    /// for tests and intranets only.
+    #[arg(long, env = "NEWSDESK_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub webhook_allow_private: bool,
+    /// Delay before a failed delivery's first retry (`500ms`, `5s`, `1m`); each next about
+    /// doubles, up to 720 times this, for 17,280 times this in all (24 h at 5 s).
+    #[arg(long, env = "NEWSDESK_WEBHOOK_RETRY_BASE", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub webhook_retry_base: Duration,
+    /// A webhook whose deliveries have all failed for this long is disabled (`72h`, `3d`).
+    #[arg(long, env = "NEWSDESK_WEBHOOK_DISABLE_AFTER", default_value = "3d", value_parser = parse_duration, global = true)]
+    pub webhook_disable_after: Duration,
 }
 
 /// The defaults of every flag, as `newsdesk` without flags or environment would start.
@@ -190,6 +206,9 @@ impl Default for Settings {
             trash_retention_days: 30,
             audit_retention_days: 0,
             cache_mb: 16,
+            webhook_allow_private: false,
+            webhook_retry_base: Duration::from_secs(5),
+            webhook_disable_after: Duration::from_secs(3 * 86_400),
         }
     }
 }
@@ -227,6 +246,15 @@ impl Settings {
         (self.audit_retention_days > 0).then(|| chrono::Duration::days(self.audit_retention_days.into()))
     }
 
+    /// Where webhook deliveries may go, and how failures are handled.
+    pub fn push_policy(&self) -> Policy {
+        Policy {
+            allow_private: self.webhook_allow_private,
+            retries: Retries { base: self.webhook_retry_base },
+            disable_after: chrono::Duration::from_std(self.webhook_disable_after).unwrap_or(chrono::Duration::MAX),
+        }
+    }
+
     /// Allowed CORS origins; empty means any.
     pub fn cors_origins(&self) -> Vec<String> {
         self.cors_origins.split(',').map(str::trim).filter(|o| !o.is_empty() && *o != "*").map(str::to_owned).collect()
@@ -239,6 +267,28 @@ pub fn parse_network(text: &str) -> Result<IpNet, String> {
     IpNet::from_str(text)
         .or_else(|_| IpAddr::from_str(text).map(IpNet::from))
         .map_err(|_| format!("`{text}` is not an IP address or a CIDR network"))
+}
+
+/// A span of time: a whole number and its unit (`ms`, `s`, `m`, `h`, `d`), more than none.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 =
+        number.parse().map_err(|_| format!("`{text}` is not a duration such as 500ms, 5s, 1m, 2h or 3d"))?;
+    let unit_ms: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(format!("`{text}` is not a duration such as 500ms, 5s, 1m, 2h or 3d")),
+    };
+    match number.checked_mul(unit_ms) {
+        Some(0) => Err("must be longer than nothing".into()),
+        Some(ms) if ms <= 365 * 86_400_000 => Ok(Duration::from_millis(ms)),
+        _ => Err(format!("`{text}` is longer than a year")),
+    }
 }
 
 /// A setting that cannot be used.
@@ -302,6 +352,20 @@ mod tests {
         assert_eq!(cli.settings.trusted_proxies.len(), 3);
         assert!(Cli::try_parse_from(["newsdesk", "--trusted-proxies", "proxy.internal"]).is_err());
         assert!(parse_network("nonsense").is_err());
+    }
+
+    #[test]
+    fn durations_name_their_unit() {
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("3d"), Ok(Duration::from_secs(259_200)));
+        for bad in ["5", "s", "0s", "-1s", "1.5s", "9999999999999999999d", "400d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        let cli = Cli::try_parse_from(["newsdesk", "--webhook-allow-private", "true", "--webhook-retry-base", "100ms"])
+            .unwrap();
+        assert!(cli.settings.webhook_allow_private);
+        assert_eq!(cli.settings.push_policy().retries.base, Duration::from_millis(100));
     }
 
     #[test]

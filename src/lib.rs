@@ -1,6 +1,7 @@
 //! newsdesk: a headless news and organization-profile service. See `app` for how the pieces
 //! fit: `api` (HTTP handlers) over `service` (rules and writes) over `db` (queries) over
-//! `domain` (validated values); `state` holds the one write path they all write through.
+//! `domain` (validated values); `state` holds the one write path they all write through, and
+//! `push` sends partners the events those writes leave in the outbox.
 
 pub mod api;
 pub mod app;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod feeds;
 pub mod http;
 pub mod openapi;
+pub mod push;
 pub mod seed;
 pub mod service;
 pub mod state;

@@ -29,6 +29,7 @@ use crate::error::{FieldError, Problem};
         (name = "auth", description = "Sign-in: bearer tokens for writes"),
         (name = "users", description = "Accounts and roles (admins only)"),
         (name = "keys", description = "Partner keys: scopes, quotas, expiry, rotation (admins only)"),
+        (name = "webhooks", description = "Changes pushed to partners, signed, retried, in order per item (admins only)"),
         (name = "audit", description = "Who signed in and who changed what, when and from where, in a hash chain (admins only)"),
         (name = "service", description = "Health, readiness and this document"),
     ),

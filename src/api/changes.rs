@@ -12,9 +12,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{State, utc};
 use crate::db;
 use crate::domain::ids::NewsId;
+use crate::domain::news::NewsItem;
 use crate::domain::params::{self, bounded, once};
 use crate::error::ApiError;
-use crate::service::news::{self, NewsItem};
+use crate::service::news;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_changes);

@@ -19,6 +19,7 @@ pub mod service;
 pub mod taxonomy;
 pub mod trash;
 pub mod users;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -64,6 +65,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(revisions::routes)
             .configure(trash::routes)
             .configure(keys::routes)
+            .configure(webhooks::routes)
             .configure(audit::routes),
     )
     .configure(feeds::routes)

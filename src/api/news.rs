@@ -11,12 +11,13 @@ use crate::db;
 use crate::domain::dates::{self, Granularity};
 use crate::domain::ids::{NewsId, OrganizationId};
 use crate::domain::listing::{FilterParams, NewsFilter, NewsQuery, PageParams, Paging};
+use crate::domain::news::NewsItem;
 use crate::domain::news::{RESERVED_SLUGS, Visibility};
 use crate::domain::params::{self, once};
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
-use crate::service::news::{self, NewsItem, NewsPatch, NewsWrite, find};
+use crate::service::news::{self, NewsPatch, NewsWrite, find};
 
 /// One page of a listing.
 #[derive(Debug, Serialize, ToSchema)]

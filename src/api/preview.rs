@@ -16,11 +16,12 @@ use super::{State, created};
 use crate::auth::Editor;
 use crate::auth::token::Keys;
 use crate::domain::dates;
+use crate::domain::news::NewsItem;
 use crate::domain::news::Visibility;
 use crate::domain::params::{self, bounded, once, parsed};
 use crate::domain::slug::Key;
 use crate::error::ApiError;
-use crate::service::news::{self, NewsItem, find};
+use crate::service::news::{self, find};
 
 /// How long a link works unless told otherwise, and at most.
 const DEFAULT_TTL: u64 = 3600;

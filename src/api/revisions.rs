@@ -12,10 +12,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{State, changed};
 use crate::auth::Editor;
 use crate::domain::listing::{OffsetParams, Page};
+use crate::domain::news::NewsItem;
 use crate::domain::params;
 use crate::error::ApiError;
 use crate::http::IfMatch;
-use crate::service::news::NewsItem;
 use crate::service::organizations::Organization;
 use crate::service::revisions::{self, Revision};
 

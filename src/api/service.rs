@@ -78,8 +78,19 @@ pub async fn metrics(
     access.admit(&req)?;
     let pool = state.pool.state();
     let max = state.pool.max_size();
-    let database_bytes = state.db(|c| db::size_bytes(c).map_err(|err| ApiError::Unavailable(Box::new(err)))).await?;
-    let store = StoreGauges { connections: pool.connections, idle: pool.idle_connections, max, database_bytes };
+    let (database_bytes, webhook_pending) = state
+        .db(|c| {
+            let unavailable = |err: diesel::result::Error| ApiError::Unavailable(Box::new(err));
+            Ok((db::size_bytes(c).map_err(unavailable)?, db::webhooks::pending(c).map_err(unavailable)?))
+        })
+        .await?;
+    let store = StoreGauges {
+        connections: pool.connections,
+        idle: pool.idle_connections,
+        max,
+        database_bytes,
+        webhook_pending,
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .content_type(prometheus::TEXT_FORMAT)

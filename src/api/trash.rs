@@ -12,9 +12,9 @@ use crate::auth::{Admin, Editor};
 use crate::db;
 use crate::db::news::NewsView;
 use crate::domain::listing::{OffsetParams, Page};
+use crate::domain::news::NewsItem;
 use crate::domain::params;
 use crate::error::ApiError;
-use crate::service::news::NewsItem;
 use crate::service::trash;
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -8,7 +8,9 @@ use diesel::pg::Pg;
 use diesel::sqlite::Sqlite;
 
 use super::Backend;
-use crate::domain::ids::{AuthorId, BodyId, KeyId, NewsId, OfficeId, OrganizationId, TermId, UserId};
+use crate::domain::ids::{
+    AuthorId, BodyId, DeliveryId, KeyId, NewsId, OfficeId, OrganizationId, TermId, UserId, WebhookId,
+};
 
 /// `ToSql` and `FromSql` of an id on each backend (the multi-backend connection binds through
 /// the one it runs on).
@@ -31,5 +33,5 @@ macro_rules! as_bigint {
     )*};
 }
 
-stored_as!(BigInt: NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId);
-as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId);
+stored_as!(BigInt: NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId, WebhookId, DeliveryId);
+as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId, WebhookId, DeliveryId);

@@ -30,6 +30,7 @@ mod search;
 pub mod terms;
 pub mod users;
 pub mod version;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -13,11 +13,13 @@ use super::authors::{self, AuthorRow};
 use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
 use super::search::{self, Search};
-use super::{Backend, DbConn, next_change, organizations};
+use super::{Backend, DbConn, next_change, organizations, webhooks};
+use crate::domain::dates::utc;
 use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
-use crate::domain::news::{NewsStatus, Visibility};
+use crate::domain::news::{AuthorSummary, LANGUAGE, NewsItem, NewsStatus, Visibility};
 use crate::domain::slug::Key;
+use crate::domain::webhooks::{EventType, Subject};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = news_items, check_for_backend(Backend))]
@@ -66,6 +68,30 @@ pub struct References {
     pub region: Option<String>,
     pub author: Option<AuthorRow>,
     pub organization: Option<String>,
+}
+
+/// The view as clients see it.
+impl From<NewsView> for NewsItem {
+    fn from(view: NewsView) -> Self {
+        let row = view.row;
+        Self {
+            id: row.id,
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            body: row.body,
+            topic: view.topic,
+            region: view.region,
+            tags: view.tags,
+            author: view.author.map(|a| AuthorSummary { id: a.id, name: a.name, title: a.title }),
+            organization: view.organization,
+            status: row.status,
+            published_at: row.published_at.map(utc),
+            reading_time_seconds: row.reading_time_seconds,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
 }
 
 impl NewsView {
@@ -425,7 +451,11 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: 
             news_changes::ever_public.eq(public),
         ))
         .execute(conn)?;
-    Ok(NewsView::new(row, references, tags))
+    let view = NewsView::new(row, references, tags);
+    if public {
+        push(conn, id, EventType::NewsPublished, seq, Some(&view))?;
+    }
+    Ok(view)
 }
 
 pub fn update(
@@ -440,35 +470,83 @@ pub fn update(
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     replace_tags(conn, id, tags)?;
-    log_change(conn, &row, row.updated_at)?;
-    Ok(NewsView::new(row, references, tags))
+    let view = NewsView::new(row, references, tags);
+    log_change(conn, &view, view.row.updated_at)?;
+    Ok(view)
 }
 
 /// Announces a change of the item, public or not as it is now.
-fn log_change(conn: &mut DbConn, row: &NewsRow, at: NaiveDateTime) -> QueryResult<()> {
-    announce(conn, row.id, at, row.is_public(crate::domain::dates::now().naive_utc()))
+fn log_change(conn: &mut DbConn, view: &NewsView, at: NaiveDateTime) -> QueryResult<()> {
+    let public = view.row.is_public(crate::domain::dates::now().naive_utc());
+    announce(conn, view.row.id, at, public, Deed::Wrote, Some(view))
+}
+
+/// What a write did to an item, as webhooks are told of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Deed {
+    Wrote,
+    Trashed,
 }
 
 /// Gives an item the next change number: it is public as it is now, or it has just left
 /// public view. A change that anonymous readers cannot see (an edit of a draft, or of an item
 /// already withdrawn) takes no number, so neither a repeated tombstone nor a gap in the
-/// numbers tells them of work they may not see.
-fn announce(conn: &mut DbConn, id: NewsId, at: NaiveDateTime, public: bool) -> QueryResult<()> {
+/// numbers tells them of work they may not see. Webhooks hear of it in the same transaction:
+/// published, updated, unpublished, or deleted (trashed, once partners have seen it).
+fn announce(
+    conn: &mut DbConn,
+    id: NewsId,
+    at: NaiveDateTime,
+    public: bool,
+    deed: Deed,
+    view: Option<&NewsView>,
+) -> QueryResult<()> {
     use news_changes::{change_at, change_seq, ever_public};
-    let was_public: bool = news_changes::table.find(id).select(news_changes::public).first(conn)?;
-    if !public && !was_public {
-        return Ok(());
+    let (was_public, ever, mut seq): (bool, bool, i64) = news_changes::table
+        .find(id)
+        .select((news_changes::public, news_changes::ever_public, news_changes::change_seq))
+        .first(conn)?;
+    if public || was_public {
+        seq = next_change(conn)?;
+        diesel::update(news_changes::table.find(id))
+            .set((
+                change_seq.eq(seq),
+                change_at.eq(at),
+                news_changes::public.eq(public),
+                ever_public.eq(ever_public.or(public.into_sql::<Bool>())),
+            ))
+            .execute(conn)?;
     }
-    let seq = next_change(conn)?;
-    diesel::update(news_changes::table.find(id))
-        .set((
-            change_seq.eq(seq),
-            change_at.eq(at),
-            news_changes::public.eq(public),
-            ever_public.eq(ever_public.or(public.into_sql::<Bool>())),
-        ))
-        .execute(conn)
-        .map(drop)
+    let event = match (deed, was_public, public) {
+        (Deed::Trashed, ..) => ever.then_some(EventType::NewsDeleted),
+        (Deed::Wrote, false, true) => Some(EventType::NewsPublished),
+        (Deed::Wrote, true, true) => Some(EventType::NewsUpdated),
+        (Deed::Wrote, true, false) => Some(EventType::NewsUnpublished),
+        (Deed::Wrote, false, false) => None,
+    };
+    match event {
+        Some(event) => push(conn, id, event, seq, view),
+        None => Ok(()),
+    }
+}
+
+/// Writes a news event to the webhooks that want it (`view`: the item as this write left
+/// it, when the caller has it). Its data: the id, the item as anonymous readers see it (none
+/// once it left their view), and the cursor of the change in the change feed.
+fn push(conn: &mut DbConn, id: NewsId, event: EventType, seq: i64, view: Option<&NewsView>) -> QueryResult<()> {
+    webhooks::enqueue(conn, event, &format!("news:{id}"), |conn| {
+        let view = match view {
+            Some(view) => view.clone(),
+            None => {
+                let row = news_items::table.find(id).select(NewsRow::as_select()).first(conn)?;
+                hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)?
+            }
+        };
+        let about = Subject { topic: view.topic.clone(), region: view.region.clone(), lang: LANGUAGE.to_owned() };
+        let public = matches!(event, EventType::NewsPublished | EventType::NewsUpdated);
+        let item = public.then(|| NewsItem::from(view));
+        Ok((Some(about), serde_json::json!({"id": id, "item": item, "changes_cursor": seq.to_string()})))
+    })
 }
 
 /// Moves an item to the trash.
@@ -477,7 +555,7 @@ pub fn trash(conn: &mut DbConn, id: NewsId, by: &str) -> QueryResult<()> {
     diesel::update(news_items::table.find(id))
         .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by)))
         .execute(conn)?;
-    announce(conn, id, now, false)
+    announce(conn, id, now, false, Deed::Trashed, None)
 }
 
 /// Brings an item back from the trash, unchanged.
@@ -486,8 +564,9 @@ pub fn untrash(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
         .set((news_items::deleted_at.eq(None::<NaiveDateTime>), news_items::deleted_by.eq(None::<String>)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
-    log_change(conn, &row, crate::domain::dates::now().naive_utc())?;
-    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+    let view = hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)?;
+    log_change(conn, &view, crate::domain::dates::now().naive_utc())?;
+    Ok(view)
 }
 
 /// One trashed item.
@@ -515,7 +594,13 @@ pub fn trashed(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<N
 
 /// Deletes a trashed item for good, with its revisions. Its entry in the change feed stays:
 /// mirrors that have not caught up still learn of the deletion, and the id is never reused.
+/// Webhooks hear `news.deleted` again if partners have seen the item: this one is final.
 pub fn purge(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
+    let (ever, seq): (bool, i64) =
+        news_changes::table.find(id).select((news_changes::ever_public, news_changes::change_seq)).first(conn)?;
+    if ever {
+        push(conn, id, EventType::NewsDeleted, seq, None)?;
+    }
     revisions::forget(conn, Entity::News(id))?;
     diesel::delete(news_items::table.find(id).filter(news_items::deleted_at.is_not_null())).execute(conn).map(drop)
 }
@@ -570,7 +655,7 @@ pub fn announce_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<Ne
         .select((news_items::id, news_items::published_at))
         .load(conn)?;
     for &(id, published_at) in &items {
-        announce(conn, id, published_at.unwrap_or_else(|| now.naive_utc()), true)?;
+        announce(conn, id, published_at.unwrap_or_else(|| now.naive_utc()), true, Deed::Wrote, None)?;
     }
     Ok(items.into_iter().map(|(id, _)| id).collect())
 }

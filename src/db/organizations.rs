@@ -56,6 +56,10 @@ pub fn find(conn: &mut DbConn, slug: &str) -> QueryResult<OrganizationRow> {
     organizations::table.filter(organizations::slug.eq(slug)).select(OrganizationRow::as_select()).first(conn)
 }
 
+pub fn by_id(conn: &mut DbConn, id: OrganizationId) -> QueryResult<OrganizationRow> {
+    organizations::table.find(id).select(OrganizationRow::as_select()).first(conn)
+}
+
 pub fn insert(conn: &mut DbConn, form: &OrganizationForm) -> QueryResult<OrganizationRow> {
     diesel::insert_into(organizations::table)
         .values((form, organizations::created_at.eq(form.updated_at)))

@@ -194,11 +194,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
+        events -> Text,
+        filters -> Text,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_success_at -> Nullable<Timestamp>,
+        last_failure_at -> Nullable<Timestamp>,
+        last_failure_status -> Nullable<Integer>,
+        last_failure_error -> Nullable<Text>,
+        failing_since -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> BigInt,
+        uid -> Text,
+        kind -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> BigInt,
+        subject -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        response_status -> Nullable<Integer>,
+        duration_ms -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        at -> Timestamp,
+        response_status -> Nullable<Integer>,
+        duration_ms -> Integer,
+        error -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(news_items -> authors (author_id));
 diesel::joinable!(news_items -> organizations (organization_id));
 diesel::joinable!(news_tags -> news_items (news_id));
 diesel::joinable!(organization_bodies -> organizations (organization_id));
 diesel::joinable!(organization_offices -> organizations (organization_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_key_usage,
@@ -216,4 +281,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     revisions,
     terms,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_events,
+    webhooks,
 );

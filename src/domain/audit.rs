@@ -20,6 +20,8 @@ closed_set! {
         User,
         /// A partner key.
         Key,
+        /// Where changes are pushed to partners.
+        Webhook,
         /// Signing in and out.
         Auth,
         /// The demo data, loaded into an empty database.
@@ -53,6 +55,10 @@ closed_set! {
         Rotate,
         /// Partner keys used since the last such entry (their `last_used_at`).
         Use,
+        /// A test delivery sent to a webhook.
+        Ping,
+        /// A delivery sent again.
+        Redeliver,
         SignIn,
         SignOut,
         Load,
@@ -67,7 +73,8 @@ pub struct Action(pub Resource, pub Verb);
 impl Action {
     /// Whether the action changes what readers are shown (and so what is kept for them).
     pub fn changes_content(self) -> bool {
-        !matches!(self.0, Resource::User | Resource::Key | Resource::Auth | Resource::Audit) && self.1 != Verb::Preview
+        !matches!(self.0, Resource::User | Resource::Key | Resource::Webhook | Resource::Auth | Resource::Audit)
+            && self.1 != Verb::Preview
     }
 }
 

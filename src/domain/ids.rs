@@ -49,4 +49,6 @@ ids! {
     TermId: "A topic's or a region's id.";
     UserId: "A user account's id.";
     KeyId: "A partner key's id.";
+    WebhookId: "A webhook's id.";
+    DeliveryId: "A webhook delivery's id.";
 }

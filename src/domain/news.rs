@@ -2,8 +2,10 @@
 //! obeys before it is stored.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::ids::AuthorId;
+use super::ids::{AuthorId, NewsId};
 use super::slug::Slug;
 use super::text::{self, Article, Summary, Tag, Title};
 
@@ -14,6 +16,58 @@ closed_set! {
         Draft,
         Published,
         Archived,
+    }
+}
+
+/// A news item as clients see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = NewsItem::example)]
+pub struct NewsItem {
+    pub id: NewsId,
+    /// Unique; usable wherever an id is.
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    /// Slug of a topic.
+    pub topic: Option<String>,
+    /// Slug of a region.
+    pub region: Option<String>,
+    /// Sorted, without duplicates.
+    pub tags: Vec<String>,
+    pub author: Option<AuthorSummary>,
+    /// Slug of the publishing organization.
+    pub organization: Option<String>,
+    pub status: NewsStatus,
+    /// When the item is (or was, or will be) public. In the future: scheduled.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Derived from the body at 238 words a minute.
+    pub reading_time_seconds: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The author of an item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorSummary {
+    pub id: AuthorId,
+    pub name: String,
+    pub title: String,
+}
+
+impl NewsItem {
+    /// The example of the schema (also the item in the change feed's example).
+    pub fn example() -> serde_json::Value {
+        serde_json::json!({
+            "id": 7, "slug": "14-terror-suspects-arrested-in-african-operation",
+            "title": "14 terror suspects arrested in African operation",
+            "summary": "An INTERPOL-supported operation in Africa led to the arrest of 14 terror suspects.",
+            "body": "Fourteen terror suspects were arrested ...", "topic": "terrorism", "region": "africa",
+            "tags": ["operation"], "author": {"id": 1, "name": "Robert Williams", "title": "Editor in Chief"},
+            "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
+            "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
+        })
     }
 }
 
@@ -42,6 +96,9 @@ pub const FIELDS: [&str; 15] = [
     "created_at",
     "updated_at",
 ];
+
+/// The language every item is written in: the site has one, English, until it has several.
+pub const LANGUAGE: &str = "en";
 
 /// Path segments under `/news/` that name other resources, never an item.
 pub const RESERVED_SLUGS: [&str; 2] = ["archive", "changes"];

@@ -11,7 +11,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, web};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 use subtle::ConstantTimeEq;
 
 use crate::domain::users::Caller;
@@ -61,6 +63,10 @@ pub struct Metrics {
     latency: HistogramVec,
     cache_lookups: IntCounterVec,
     key_requests: IntCounterVec,
+    webhook_attempts: IntCounterVec,
+    webhook_attempt_seconds: Histogram,
+    webhook_lag_seconds: Histogram,
+    webhook_pending: IntGauge,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
@@ -73,6 +79,8 @@ pub struct StoreGauges {
     pub idle: u32,
     pub max: u32,
     pub database_bytes: i64,
+    /// Webhook deliveries not yet made (nor given up).
+    pub webhook_pending: i64,
 }
 
 impl Metrics {
@@ -98,7 +106,27 @@ impl Metrics {
             Opts::new("key_requests_total", "Requests sent with a partner key, by the key's prefix and status"),
             &["key", "status"],
         )?;
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "webhook_attempts_total",
+                "Webhook delivery attempts, by what followed: succeeded, retried, failed (retries ran out), gone (410)",
+            ),
+            &["outcome"],
+        )?;
+        let seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+        let webhook_attempt_seconds = Histogram::with_opts(
+            HistogramOpts::new("webhook_attempt_duration_seconds", "Time a receiver took to answer a delivery")
+                .buckets(seconds.to_vec()),
+        )?;
+        let webhook_lag_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "webhook_delivery_lag_seconds",
+                "Time from the change that caused an event to its receiver's 2xx",
+            )
+            .buckets([&seconds[..], &[30.0, 60.0, 300.0, 3600.0, 86_400.0]].concat()),
+        )?;
         let gauge = |name: &str, help: &str| IntGauge::new(name, help);
+        let webhook_pending = gauge("webhook_deliveries_pending", "Webhook deliveries not yet made nor given up")?;
         let pool_connections = gauge("db_pool_connections", "Open database connections in the pool")?;
         let pool_idle = gauge("db_pool_idle_connections", "Open database connections not in use")?;
         let pool_max = gauge("db_pool_max_connections", "Largest size the pool may grow to")?;
@@ -107,7 +135,10 @@ impl Metrics {
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(cache_lookups.clone()))?;
         registry.register(Box::new(key_requests.clone()))?;
-        for gauge in [&pool_connections, &pool_idle, &pool_max, &database_bytes] {
+        registry.register(Box::new(webhook_attempts.clone()))?;
+        registry.register(Box::new(webhook_attempt_seconds.clone()))?;
+        registry.register(Box::new(webhook_lag_seconds.clone()))?;
+        for gauge in [&pool_connections, &pool_idle, &pool_max, &database_bytes, &webhook_pending] {
             registry.register(Box::new(gauge.clone()))?;
         }
         Ok(Self {
@@ -116,6 +147,10 @@ impl Metrics {
             latency,
             cache_lookups,
             key_requests,
+            webhook_attempts,
+            webhook_attempt_seconds,
+            webhook_lag_seconds,
+            webhook_pending,
             pool_connections,
             pool_idle,
             pool_max,
@@ -128,12 +163,23 @@ impl Metrics {
         self.cache_lookups.with_label_values(&[outcome]).inc();
     }
 
+    /// Counts a delivery attempt by what followed it, with how long the receiver took and,
+    /// for a success, how long after its change.
+    pub fn webhook_attempt(&self, outcome: &str, took: std::time::Duration, lag: Option<std::time::Duration>) {
+        self.webhook_attempts.with_label_values(&[outcome]).inc();
+        self.webhook_attempt_seconds.observe(took.as_secs_f64());
+        if let Some(lag) = lag {
+            self.webhook_lag_seconds.observe(lag.as_secs_f64());
+        }
+    }
+
     /// The text exposition of every metric, with the store's gauges as of now.
     pub fn render(&self, store: &StoreGauges) -> String {
         self.pool_connections.set(store.connections.into());
         self.pool_idle.set(store.idle.into());
         self.pool_max.set(store.max.into());
         self.database_bytes.set(store.database_bytes);
+        self.webhook_pending.set(store.webhook_pending);
         let mut out = Vec::new();
         // Encoding into memory fails only on metrics that break the format, which ours do not.
         if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {

@@ -15,3 +15,4 @@ pub mod revisions;
 pub mod terms;
 pub mod trash;
 pub mod users;
+pub mod webhooks;

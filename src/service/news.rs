@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use diesel::OptionalExtension;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::db::news::{NewsForm, NewsView, References};
@@ -16,87 +16,12 @@ use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, Granularity, Instant, utc};
 use crate::domain::ids::{AuthorId, NewsId, TermId};
 use crate::domain::listing::NewsFilter;
-use crate::domain::news::{MAX_TAGS, NewsDraft, NewsStatus, RESERVED_SLUGS, Visibility};
+use crate::domain::news::{MAX_TAGS, NewsDraft, NewsItem, NewsStatus, RESERVED_SLUGS, Visibility};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::{Key, Slug};
 use crate::domain::text::{Article, Summary, Tag, Title};
 use crate::error::{ApiError, FieldError, Fields};
 use crate::state::AppState;
-
-/// A news item as clients see it.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = NewsItem::example)]
-pub struct NewsItem {
-    pub id: NewsId,
-    /// Unique; usable wherever an id is.
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
-    /// Markdown.
-    pub body: String,
-    /// Slug of a topic.
-    pub topic: Option<String>,
-    /// Slug of a region.
-    pub region: Option<String>,
-    /// Sorted, without duplicates.
-    pub tags: Vec<String>,
-    pub author: Option<AuthorSummary>,
-    /// Slug of the publishing organization.
-    pub organization: Option<String>,
-    pub status: NewsStatus,
-    /// When the item is (or was, or will be) public. In the future: scheduled.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Derived from the body at 238 words a minute.
-    pub reading_time_seconds: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The author of an item.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuthorSummary {
-    pub id: AuthorId,
-    pub name: String,
-    pub title: String,
-}
-
-impl NewsItem {
-    /// The example of the schema (also the item in the change feed's example).
-    pub fn example() -> serde_json::Value {
-        serde_json::json!({
-            "id": 7, "slug": "14-terror-suspects-arrested-in-african-operation",
-            "title": "14 terror suspects arrested in African operation",
-            "summary": "An INTERPOL-supported operation in Africa led to the arrest of 14 terror suspects.",
-            "body": "Fourteen terror suspects were arrested ...", "topic": "terrorism", "region": "africa",
-            "tags": ["operation"], "author": {"id": 1, "name": "Robert Williams", "title": "Editor in Chief"},
-            "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
-            "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
-        })
-    }
-}
-
-impl From<NewsView> for NewsItem {
-    fn from(view: NewsView) -> Self {
-        let row = view.row;
-        Self {
-            id: row.id,
-            slug: row.slug,
-            title: row.title,
-            summary: row.summary,
-            body: row.body,
-            topic: view.topic,
-            region: view.region,
-            tags: view.tags,
-            author: view.author.map(|a| AuthorSummary { id: a.id, name: a.name, title: a.title }),
-            organization: view.organization,
-            status: row.status,
-            published_at: row.published_at.map(utc),
-            reading_time_seconds: row.reading_time_seconds,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-        }
-    }
-}
 
 /// A complete item to create (POST) or to replace one with (PUT). Server-owned fields
 /// (`id`, `reading_time_seconds`, `created_at`, `updated_at`) are refused.

@@ -16,6 +16,7 @@ use crate::domain::organization::{CountryCode, Website};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Slug;
 use crate::domain::text::{Caption, Description, Label, Name};
+use crate::domain::webhooks::EventType;
 use crate::error::{ApiError, Fields};
 use crate::state::AppState;
 
@@ -214,6 +215,7 @@ impl ValidOrganization {
         let org = Organization::from(row);
         let snapshot = serde_json::to_string(&org).map_err(ApiError::internal)?;
         revisions::record(conn, Entity::Organization(id), origin, &snapshot, at)?;
+        push_changed(conn, id)?;
         entry.on(id);
         Ok(org)
     }
@@ -334,9 +336,19 @@ pub async fn delete(
                 })
             })?;
             db::revisions::forget(c, Entity::Organization(current.id))?;
-            Ok(())
+            push_changed(c, current.id)
         })
         .await
+}
+
+/// Tells webhooks, inside the write, that an organization's profile or one of its bodies or
+/// offices changed: `organization.updated` with the profile as it is now (`null` once deleted).
+pub fn push_changed(conn: &mut DbConn, id: OrganizationId) -> Result<(), ApiError> {
+    let subject = format!("organization:{id}");
+    Ok(db::webhooks::enqueue(conn, EventType::OrganizationUpdated, &subject, |conn| {
+        let item = db::organizations::by_id(conn, id).optional()?.map(Organization::from);
+        Ok((None, serde_json::json!({"id": id, "item": item, "changes_cursor": null})))
+    })?)
 }
 
 /// Adds an organization from a request body, inside a write (the demo data comes here).

@@ -78,6 +78,7 @@ fn save<P: Part>(
     entry: &mut Entry,
 ) -> Result<P, ApiError> {
     let saved = P::save(conn, part, organization_id, current)?;
+    organizations::push_changed(conn, organization_id)?;
     entry.on(saved.id());
     Ok(saved)
 }
@@ -150,10 +151,11 @@ pub async fn delete<P: Part>(
 ) -> Result<(), ApiError> {
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Delete)), move |c, entry| {
-            let (_, current) = find::<P>(c, &slug, &segment)?;
+            let (organization, current) = find::<P>(c, &slug, &segment)?;
             precondition(&current)?;
             entry.on(current.id());
-            P::delete(c, current.id())
+            P::delete(c, current.id())?;
+            organizations::push_changed(c, organization)
         })
         .await
 }

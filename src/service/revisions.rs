@@ -7,7 +7,7 @@ use diesel::OptionalExtension;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::news::{self, NewsItem, NewsWrite};
+use super::news::{self, NewsWrite};
 use super::organizations::{self, Organization, OrganizationWrite};
 use crate::db::revisions::{Entity, Origin, RevisionRow};
 use crate::db::{self, DbConn};
@@ -15,6 +15,7 @@ use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates::utc;
 use crate::domain::ids::NewsId;
 use crate::domain::listing::Page;
+use crate::domain::news::NewsItem;
 use crate::domain::news::Visibility;
 use crate::domain::slug::Key;
 use crate::error::ApiError;

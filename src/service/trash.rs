@@ -3,11 +3,11 @@
 
 use diesel::OptionalExtension;
 
-use super::news::NewsItem;
 use crate::db::news::NewsView;
 use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates;
+use crate::domain::news::NewsItem;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::state::AppState;

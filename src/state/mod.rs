@@ -8,11 +8,14 @@ pub mod totals;
 use std::sync::Arc;
 
 use actix_web::web;
+use diesel::Connection;
+use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::db::revisions::Origin;
 use crate::db::{self, DbConn, DbPool};
 use crate::domain::audit::{Actor, Entry};
+use crate::domain::webhooks::Policy;
 use crate::error::ApiError;
 use keys::KeyState;
 use totals::Totals;
@@ -37,6 +40,10 @@ pub struct AppState {
     revisions_keep: Option<u32>,
     /// Partner keys kept between requests, and their uses not yet written.
     pub keys: Arc<KeyState>,
+    /// Where and how webhook deliveries go.
+    pub push: Policy,
+    /// Wakes this process's deliveries after a write (which may have written events).
+    pub outbox: Arc<Notify>,
 }
 
 /// The state as handlers extract it.
@@ -58,6 +65,8 @@ impl AppState {
             totals: Totals::new(settings.cache_mb).map(Arc::new),
             revisions_keep: settings.revisions_keep,
             keys: Arc::new(KeyState::new(shared)),
+            push: settings.push_policy(),
+            outbox: Arc::new(Notify::new()),
         })
     }
 
@@ -101,7 +110,21 @@ impl AppState {
         if content {
             self.content.changed();
         }
+        self.outbox.notify_one();
         outcome
+    }
+
+    /// Writes what the service keeps for itself and no one audits (how deliveries went), in
+    /// one transaction: on SQLite committed with the writes queued beside it, on PostgreSQL
+    /// alone, without taking the content clock's lock that content writes take turns on.
+    pub async fn bookkeep<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        match &self.committer {
+            Some(committer) => committer.write(false, f).await,
+            None => self.db(move |c| c.transaction(f)).await,
+        }
     }
 
     /// Whether other processes (replicas) serve the same database: PostgreSQL.

@@ -2,7 +2,7 @@
 //! each adds exactly one entry to the audit trail, naming its action. A write that changes
 //! what readers are shown also moves the database's content version by one and ends the kept
 //! answers of this process (the next anonymous read is computed anew); one that does not
-//! (accounts, partner keys, signing in and out) leaves both alone.
+//! (accounts, partner keys, webhooks, signing in and out) leaves both alone.
 
 use std::collections::BTreeSet;
 
@@ -58,7 +58,7 @@ impl Drive {
         assert_eq!(trail.len(), entries + 1, "{operation}: one audit entry");
         assert_eq!(trail[0].action, action, "{operation}");
         let content =
-            !["user.", "key.", "auth."].iter().any(|resource| action.starts_with(resource)) && action != "news.preview";
+            !["user.", "key.", "webhook.", "auth."].iter().any(|resource| action.starts_with(resource)) && action != "news.preview";
         assert_eq!(self.app.db.content_version(), before + i64::from(content), "{operation}: content version");
         let recomputed = self.app.get(kept).await.header("age").is_none();
         assert_eq!(recomputed, content, "{operation}: kept answers end with a content write, and only then");
@@ -183,6 +183,17 @@ async fn every_write_endpoint_commits_once_through_the_one_write_path() {
     d.write("update_key", "key.update", "PATCH", &key, Some(json!({"rate_limit": 60}))).await;
     d.write("rotate_key", "key.rotate", "POST", &format!("{key}/rotate"), None).await;
     d.write("revoke_key", "key.delete", "DELETE", &key, None).await;
+
+    // A public address: the URL is checked, never called (nothing delivers here).
+    let hook = json!({"url": "http://93.184.216.34/hook", "events": ["news.published"]});
+    let hook = d.write("create_webhook", "webhook.create", "POST", "/api/v1/webhooks", Some(hook)).await;
+    let hook = format!("/api/v1/webhooks/{}", hook["id"]);
+    d.write("update_webhook", "webhook.update", "PATCH", &hook, Some(json!({"events": ["news.updated"]}))).await;
+    d.write("rotate_webhook_secret", "webhook.rotate", "POST", &format!("{hook}/rotate-secret"), None).await;
+    let ping = d.write("ping_webhook", "webhook.ping", "POST", &format!("{hook}/ping"), None).await;
+    let again = format!("{hook}/deliveries/{}/redeliver", ping["id"]);
+    d.write("redeliver_webhook_delivery", "webhook.redeliver", "POST", &again, None).await;
+    d.write("delete_webhook", "webhook.delete", "DELETE", &hook, None).await;
 
     let credentials = json!({"username": "writer", "password": "a long enough password"});
     d.write("create_token", "auth.sign_in", "POST", "/api/v1/auth/token", Some(credentials)).await;

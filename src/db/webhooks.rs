@@ -1,0 +1,520 @@
+//! Queries on webhooks, the outbox of events written with the changes that cause them, and
+//! the deliveries of those events.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+
+use super::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhooks};
+use super::{Backend, DbConn};
+use crate::domain::dates::{self, utc};
+use crate::domain::ids::{DeliveryId, WebhookId};
+use crate::domain::webhooks::{EventType, Filters, Subject};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhooks, check_for_backend(Backend))]
+pub struct WebhookRow {
+    pub id: WebhookId,
+    pub url: String,
+    pub secret: String,
+    /// The secret before the last rotation, which signs too until `previous_until`.
+    pub previous_secret: Option<String>,
+    pub previous_until: Option<NaiveDateTime>,
+    /// A comma list (`domain::webhooks::stored`).
+    pub events: String,
+    /// JSON (`domain::webhooks::Filters`).
+    pub filters: String,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_success_at: Option<NaiveDateTime>,
+    pub last_failure_at: Option<NaiveDateTime>,
+    pub last_failure_status: Option<i32>,
+    pub last_failure_error: Option<String>,
+    pub failing_since: Option<NaiveDateTime>,
+}
+
+impl WebhookRow {
+    /// The secrets that sign a delivery now: the current one, and the one before while it
+    /// still counts.
+    pub fn secrets(&self, now: NaiveDateTime) -> Vec<String> {
+        let previous = self.previous_secret.clone().filter(|_| self.previous_until.is_some_and(|t| t > now));
+        std::iter::once(self.secret.clone()).chain(previous).collect()
+    }
+}
+
+/// What an admin sets on a webhook (and what the service keeps of its health with it).
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = webhooks, treat_none_as_null = true)]
+pub struct WebhookSettings<'a> {
+    pub url: &'a str,
+    pub events: &'a str,
+    pub filters: &'a str,
+    pub active: bool,
+    pub disabled_reason: Option<&'a str>,
+    pub failing_since: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<WebhookRow>> {
+    webhooks::table.order(webhooks::id).select(WebhookRow::as_select()).load(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: WebhookId) -> QueryResult<WebhookRow> {
+    webhooks::table.find(id).select(WebhookRow::as_select()).first(conn)
+}
+
+pub fn insert(conn: &mut DbConn, secret: &str, settings: &WebhookSettings) -> QueryResult<WebhookRow> {
+    diesel::insert_into(webhooks::table)
+        .values((settings, webhooks::secret.eq(secret), webhooks::created_at.eq(settings.updated_at)))
+        .returning(<WebhookRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
+}
+
+pub fn update(conn: &mut DbConn, id: WebhookId, settings: &WebhookSettings) -> QueryResult<WebhookRow> {
+    diesel::update(webhooks::table.find(id))
+        .set(settings)
+        .returning(<WebhookRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
+}
+
+/// Gives the webhook a new secret; the current one signs too until `grace_until`.
+pub fn rotate(conn: &mut DbConn, id: WebhookId, secret: &str, grace_until: NaiveDateTime) -> QueryResult<WebhookRow> {
+    diesel::update(webhooks::table.find(id))
+        .set((
+            webhooks::previous_secret.eq(webhooks::secret.nullable()),
+            webhooks::previous_until.eq(grace_until),
+            webhooks::secret.eq(secret),
+            webhooks::updated_at.eq(dates::now().naive_utc()),
+        ))
+        .returning(<WebhookRow as Selectable<Backend>>::construct_selection())
+        .get_result(conn)
+}
+
+/// Deletes a webhook with its deliveries and their attempts.
+pub fn delete(conn: &mut DbConn, id: WebhookId) -> QueryResult<usize> {
+    diesel::delete(webhooks::table.find(id)).execute(conn)
+}
+
+/// Writes an event of `kind` about `subject` (`news:7`) for every active webhook that wants
+/// it, inside the caller's transaction. `describe` is asked only when one may: it gives what
+/// the filters look at (`None`: they do not apply) and the event's `data`.
+pub fn enqueue(
+    conn: &mut DbConn,
+    kind: EventType,
+    subject: &str,
+    describe: impl FnOnce(&mut DbConn) -> QueryResult<(Option<Subject>, serde_json::Value)>,
+) -> QueryResult<()> {
+    let name: &str = kind.into();
+    let active: Vec<(WebhookId, String, String)> = webhooks::table
+        .filter(webhooks::active.eq(true))
+        .select((webhooks::id, webhooks::events, webhooks::filters))
+        .load(conn)?;
+    let wanting: Vec<(WebhookId, Filters)> = active
+        .into_iter()
+        .filter(|(_, events, _)| events.split(',').any(|e| e == name))
+        // Stored by the service from a valid value; one that cannot be read filters nothing.
+        .map(|(id, _, filters)| (id, serde_json::from_str(&filters).unwrap_or_default()))
+        .collect();
+    if wanting.is_empty() {
+        return Ok(());
+    }
+    let (about, data) = describe(conn)?;
+    let targets: Vec<WebhookId> = wanting
+        .into_iter()
+        .filter(|(_, filters)| about.as_ref().is_none_or(|about| filters.admit(about)))
+        .map(|(id, _)| id)
+        .collect();
+    if !targets.is_empty() {
+        insert_event(conn, name, subject, data, &targets)?;
+    }
+    Ok(())
+}
+
+/// Stores an event and one delivery of it to each of `targets`, due at once; returns them.
+pub fn insert_event(
+    conn: &mut DbConn,
+    kind: &str,
+    subject: &str,
+    data: serde_json::Value,
+    targets: &[WebhookId],
+) -> QueryResult<Vec<DeliveryId>> {
+    let now = dates::now();
+    let body = serde_json::json!({
+        "type": kind,
+        "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "data": data,
+    });
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
+    let uid: String = std::iter::once("msg_".to_owned()).chain(random.iter().map(|b| format!("{b:02x}"))).collect();
+    let now = now.naive_utc();
+    let event: i64 = diesel::insert_into(webhook_events::table)
+        .values((
+            webhook_events::uid.eq(&uid),
+            webhook_events::kind.eq(kind),
+            webhook_events::subject.eq(subject),
+            webhook_events::body.eq(body.to_string()),
+            webhook_events::created_at.eq(now),
+        ))
+        .returning(webhook_events::id)
+        .get_result(conn)?;
+    // Row by row: multi-row inserts are not portable across diesel's backends.
+    targets
+        .iter()
+        .map(|&webhook| {
+            diesel::insert_into(webhook_deliveries::table)
+                .values((
+                    webhook_deliveries::webhook_id.eq(webhook),
+                    webhook_deliveries::event_id.eq(event),
+                    webhook_deliveries::subject.eq(subject),
+                    webhook_deliveries::state.eq(State::Pending.as_str()),
+                    webhook_deliveries::attempts.eq(0),
+                    webhook_deliveries::next_attempt_at.eq(now),
+                    webhook_deliveries::created_at.eq(now),
+                    webhook_deliveries::updated_at.eq(now),
+                ))
+                .returning(webhook_deliveries::id)
+                .get_result(conn)
+        })
+        .collect()
+}
+
+/// Where a delivery is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// To be tried (again) at `next_attempt_at`.
+    Pending,
+    Succeeded,
+    /// Its retries ran out, or the receiver said it is gone.
+    Failed,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// A delivery claimed for sending, with what it sends.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub delivery: DeliveryId,
+    pub webhook: WebhookId,
+    pub url: String,
+    pub secrets: Vec<String>,
+    /// The `webhook-id`: the event's, the same for every attempt.
+    pub uid: String,
+    pub body: String,
+    /// Attempts made before this one.
+    pub attempts: i32,
+    /// When the event was written.
+    pub event_at: NaiveDateTime,
+}
+
+/// Claims up to `limit` deliveries due at `now` for this process until `until`, oldest first:
+/// of active webhooks, not claimed by another process, each the earliest of its subject still
+/// pending for its webhook (order per item), and at most `per_webhook` in flight to one webhook
+/// (`busy`: how many this process has in flight). Runs in the caller's transaction; on
+/// PostgreSQL rows another replica is claiming at the same moment are skipped, not waited for.
+pub fn claim(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+    limit: usize,
+    busy: &HashMap<WebhookId, usize>,
+    per_webhook: usize,
+) -> QueryResult<Vec<Due>> {
+    #[derive(QueryableByName)]
+    struct Candidate {
+        #[diesel(sql_type = BigInt)]
+        id: DeliveryId,
+        #[diesel(sql_type = BigInt)]
+        webhook_id: WebhookId,
+    }
+    let skip_locked = if super::is_postgres(conn) { " FOR UPDATE OF d SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "SELECT d.id, d.webhook_id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND w.active \
+           AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
+             AND e.subject = d.subject AND e.state = 'pending' AND e.id < d.id) \
+         ORDER BY d.id LIMIT $2{skip_locked}"
+    );
+    let candidates: Vec<Candidate> = diesel::sql_query(sql)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(i64::try_from(limit * 4).unwrap_or(i64::MAX))
+        .load(conn)?;
+    let mut in_flight = busy.clone();
+    let mut ids = Vec::new();
+    for candidate in candidates {
+        let count = in_flight.entry(candidate.webhook_id).or_default();
+        if ids.len() < limit && *count < per_webhook {
+            *count += 1;
+            ids.push(candidate.id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
+        .set(webhook_deliveries::claimed_until.eq(until))
+        .execute(conn)?;
+    let rows: Vec<(DeliveryId, i32, String, String, NaiveDateTime, WebhookRow)> = webhook_deliveries::table
+        .inner_join(webhook_events::table)
+        .inner_join(webhooks::table)
+        .filter(webhook_deliveries::id.eq_any(&ids))
+        .order(webhook_deliveries::id)
+        .select((
+            webhook_deliveries::id,
+            webhook_deliveries::attempts,
+            webhook_events::uid,
+            webhook_events::body,
+            webhook_events::created_at,
+            WebhookRow::as_select(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(delivery, attempts, uid, body, event_at, hook)| Due {
+            delivery,
+            webhook: hook.id,
+            secrets: hook.secrets(now),
+            url: hook.url,
+            uid,
+            body,
+            attempts,
+            event_at,
+        })
+        .collect())
+}
+
+/// The earliest time a pending delivery of an active webhook is due, if any.
+pub fn next_due(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
+    webhook_deliveries::table
+        .inner_join(webhooks::table)
+        .filter(webhook_deliveries::state.eq(State::Pending.as_str()))
+        .filter(webhooks::active.eq(true))
+        .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
+        .first(conn)
+}
+
+/// How many deliveries are pending, for the metrics.
+pub fn pending(conn: &mut DbConn) -> QueryResult<i64> {
+    webhook_deliveries::table.filter(webhook_deliveries::state.eq(State::Pending.as_str())).count().get_result(conn)
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub at: NaiveDateTime,
+    /// The receiver's status; `None` when no answer came.
+    pub status: Option<i32>,
+    pub duration_ms: i32,
+    pub error: Option<String>,
+    /// The start of the answer's body.
+    pub response_body: Option<String>,
+}
+
+/// What follows an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    Succeeded,
+    RetryAt(NaiveDateTime),
+    /// No more retries.
+    GiveUp,
+    /// No more retries, and the webhook is disabled (the receiver is gone).
+    Disable,
+}
+
+/// Records an attempt of a claimed delivery and what follows it, and the webhook's health:
+/// a success clears `failing_since`, a failure sets it if unset; a webhook that has been
+/// failing longer than `disable_after` is disabled. Returns whether the webhook was disabled.
+pub fn record_attempt(
+    conn: &mut DbConn,
+    due: &Due,
+    attempt: &Attempt,
+    next: Next,
+    disable_after: chrono::Duration,
+) -> QueryResult<bool> {
+    let (state, next_at) = match next {
+        Next::Succeeded => (State::Succeeded, attempt.at),
+        Next::RetryAt(at) => (State::Pending, at),
+        Next::GiveUp | Next::Disable => (State::Failed, attempt.at),
+    };
+    diesel::update(webhook_deliveries::table.find(due.delivery))
+        .set((
+            webhook_deliveries::state.eq(state.as_str()),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::next_attempt_at.eq(next_at),
+            webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
+            webhook_deliveries::response_status.eq(attempt.status),
+            webhook_deliveries::duration_ms.eq(attempt.duration_ms),
+            webhook_deliveries::error.eq(&attempt.error),
+            webhook_deliveries::updated_at.eq(attempt.at),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(webhook_attempts::table)
+        .values((
+            webhook_attempts::delivery_id.eq(due.delivery),
+            webhook_attempts::at.eq(attempt.at),
+            webhook_attempts::response_status.eq(attempt.status),
+            webhook_attempts::duration_ms.eq(attempt.duration_ms),
+            webhook_attempts::error.eq(&attempt.error),
+            webhook_attempts::response_body.eq(&attempt.response_body),
+        ))
+        .execute(conn)?;
+    let hook = webhooks::table.find(due.webhook);
+    if next == Next::Succeeded {
+        diesel::update(hook)
+            .set((webhooks::last_success_at.eq(attempt.at), webhooks::failing_since.eq(None::<NaiveDateTime>)))
+            .execute(conn)?;
+        return Ok(false);
+    }
+    let failing_since: Option<Option<NaiveDateTime>> = hook.select(webhooks::failing_since).first(conn).optional()?;
+    let since = failing_since.flatten().unwrap_or(attempt.at);
+    let reason = match next {
+        Next::Disable => Some("the receiver answered 410 Gone".to_owned()),
+        _ if attempt.at - since >= disable_after => Some(format!(
+            "every delivery failed from {} on",
+            utc(since).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )),
+        _ => None,
+    };
+    let disabled = reason.is_some();
+    diesel::update(hook)
+        .set((
+            webhooks::last_failure_at.eq(attempt.at),
+            webhooks::last_failure_status.eq(attempt.status),
+            webhooks::last_failure_error.eq(&attempt.error),
+            webhooks::failing_since.eq(since),
+        ))
+        .execute(conn)?;
+    if let Some(reason) = reason {
+        diesel::update(hook).set((webhooks::active.eq(false), webhooks::disabled_reason.eq(reason))).execute(conn)?;
+    }
+    Ok(disabled)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries, check_for_backend(Backend))]
+pub struct DeliveryRow {
+    pub id: DeliveryId,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub response_status: Option<i32>,
+    pub duration_ms: Option<i32>,
+    pub error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_attempts, check_for_backend(Backend))]
+pub struct AttemptRow {
+    pub delivery_id: DeliveryId,
+    pub at: NaiveDateTime,
+    pub response_status: Option<i32>,
+    pub duration_ms: i32,
+    pub error: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// A delivery with its event's id and type, and its attempts, oldest first.
+#[derive(Debug, Clone)]
+pub struct DeliveryLog {
+    pub delivery: DeliveryRow,
+    pub uid: String,
+    pub kind: String,
+    pub attempts: Vec<AttemptRow>,
+}
+
+/// A webhook's deliveries, newest first: up to `limit` of those before `before` (a delivery
+/// id), and whether more follow.
+pub fn deliveries(
+    conn: &mut DbConn,
+    webhook: WebhookId,
+    before: Option<DeliveryId>,
+    limit: i64,
+) -> QueryResult<(Vec<DeliveryLog>, bool)> {
+    let mut query = webhook_deliveries::table
+        .inner_join(webhook_events::table)
+        .filter(webhook_deliveries::webhook_id.eq(webhook))
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(webhook_deliveries::id.lt(before));
+    }
+    let mut rows: Vec<(DeliveryRow, String, String)> = query
+        .order(webhook_deliveries::id.desc())
+        .limit(limit + 1)
+        .select((DeliveryRow::as_select(), webhook_events::uid, webhook_events::kind))
+        .load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let ids: Vec<DeliveryId> = rows.iter().map(|(d, ..)| d.id).collect();
+    let mut attempts: Vec<AttemptRow> = webhook_attempts::table
+        .filter(webhook_attempts::delivery_id.eq_any(&ids))
+        .order(webhook_attempts::id)
+        .select(AttemptRow::as_select())
+        .load(conn)?;
+    let logs = rows
+        .into_iter()
+        .map(|(delivery, uid, kind)| {
+            let (mine, rest) = attempts.drain(..).partition(|a| a.delivery_id == delivery.id);
+            attempts = rest;
+            DeliveryLog { delivery, uid, kind, attempts: mine }
+        })
+        .collect();
+    Ok((logs, has_more))
+}
+
+/// One delivery of a webhook.
+pub fn delivery(conn: &mut DbConn, webhook: WebhookId, id: DeliveryId) -> QueryResult<DeliveryLog> {
+    let (delivery, uid, kind): (DeliveryRow, String, String) = webhook_deliveries::table
+        .inner_join(webhook_events::table)
+        .filter(webhook_deliveries::webhook_id.eq(webhook))
+        .filter(webhook_deliveries::id.eq(id))
+        .select((DeliveryRow::as_select(), webhook_events::uid, webhook_events::kind))
+        .first(conn)?;
+    let attempts = webhook_attempts::table
+        .filter(webhook_attempts::delivery_id.eq(id))
+        .order(webhook_attempts::id)
+        .select(AttemptRow::as_select())
+        .load(conn)?;
+    Ok(DeliveryLog { delivery, uid, kind, attempts })
+}
+
+/// Makes a delivery due again at once (its event, and so its `webhook-id`, unchanged).
+pub fn redeliver(conn: &mut DbConn, id: DeliveryId) -> QueryResult<()> {
+    let now = dates::now().naive_utc();
+    diesel::update(webhook_deliveries::table.find(id))
+        .set((
+            webhook_deliveries::state.eq(State::Pending.as_str()),
+            webhook_deliveries::next_attempt_at.eq(now),
+            webhook_deliveries::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Forgets deliveries finished before `cutoff` (with their attempts), and the events left
+/// with no delivery; returns how many deliveries.
+pub fn forget_finished_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    let forgotten = diesel::delete(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::state.ne(State::Pending.as_str()))
+            .filter(webhook_deliveries::updated_at.lt(cutoff)),
+    )
+    .execute(conn)?;
+    let delivered = webhook_deliveries::table.select(webhook_deliveries::event_id);
+    diesel::delete(webhook_events::table.filter(webhook_events::id.ne_all(delivered))).execute(conn)?;
+    Ok(forgotten)
+}

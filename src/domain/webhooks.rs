@@ -1,0 +1,291 @@
+//! Webhooks, the rules of: what a partner can subscribe to, how a delivery is signed (the
+//! Standard Webhooks scheme, so receivers can use its published libraries), which addresses
+//! deliveries may go to, and when a failed one is tried again.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a webhook can be sent.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+pub enum EventType {
+    /// A news item became public: created published, its scheduled time came, or brought back.
+    #[serde(rename = "news.published")]
+    #[strum(serialize = "news.published")]
+    NewsPublished,
+    /// A public item changed.
+    #[serde(rename = "news.updated")]
+    #[strum(serialize = "news.updated")]
+    NewsUpdated,
+    /// A public item went back to draft, or was scheduled for later.
+    #[serde(rename = "news.unpublished")]
+    #[strum(serialize = "news.unpublished")]
+    NewsUnpublished,
+    /// An item partners have seen was moved to the trash, or purged from it.
+    #[serde(rename = "news.deleted")]
+    #[strum(serialize = "news.deleted")]
+    NewsDeleted,
+    /// An organization's profile, one of its bodies or one of its offices changed.
+    #[serde(rename = "organization.updated")]
+    #[strum(serialize = "organization.updated")]
+    OrganizationUpdated,
+}
+
+/// The type of the test delivery `POST /webhooks/{id}/ping` sends.
+pub const PING: &str = "ping";
+
+impl EventType {
+    pub fn is_news(self) -> bool {
+        self != Self::OrganizationUpdated
+    }
+}
+
+/// Events are stored as a comma list of their names.
+pub fn stored(events: &[EventType]) -> String {
+    events.iter().map(<&str>::from).collect::<Vec<_>>().join(",")
+}
+
+pub fn from_stored(text: &str) -> Result<Vec<EventType>, strum::ParseError> {
+    text.split(',').filter(|s| !s.is_empty()).map(str::parse).collect()
+}
+
+/// Which news events a webhook wants: an empty list lets every value through. They do not
+/// apply to `organization.updated`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    /// Slugs of topics: only items in one of them.
+    #[serde(default)]
+    #[schema(example = json!(["terrorism"]))]
+    pub topic: Vec<String>,
+    /// Slugs of regions: only items in one of them.
+    #[serde(default)]
+    #[schema(example = json!(["africa"]))]
+    pub region: Vec<String>,
+    /// Language tags (BCP 47): only items in one of them.
+    #[serde(default)]
+    #[schema(example = json!(["en"]))]
+    pub lang: Vec<String>,
+}
+
+/// What a news event is about, as filters see it: slugs, and the item's language.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub topic: Option<String>,
+    pub region: Option<String>,
+    pub lang: String,
+}
+
+impl Filters {
+    pub fn admit(&self, subject: &Subject) -> bool {
+        let admits = |allowed: &[String], value: Option<&str>| {
+            allowed.is_empty() || value.is_some_and(|v| allowed.iter().any(|a| a.eq_ignore_ascii_case(v)))
+        };
+        admits(&self.topic, subject.topic.as_deref())
+            && admits(&self.region, subject.region.as_deref())
+            && admits(&self.lang, Some(&subject.lang))
+    }
+}
+
+/// What signs deliveries: `whsec_` and the base64 of 32 random bytes, as Standard Webhooks
+/// libraries take it.
+pub fn new_secret() -> Result<String, getrandom::Error> {
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random)?;
+    Ok(format!("{SECRET_MARK}{}", STANDARD.encode(random)))
+}
+
+const SECRET_MARK: &str = "whsec_";
+
+/// The `webhook-signature` of a delivery: `v1,` and the base64 HMAC-SHA256, keyed by the
+/// secret's bytes, of `id.timestamp.body`; one such per secret, space-separated.
+pub fn signature<'a>(secrets: impl IntoIterator<Item = &'a str>, id: &str, timestamp: i64, body: &[u8]) -> String {
+    secrets
+        .into_iter()
+        .filter_map(|secret| {
+            let key = STANDARD.decode(secret.strip_prefix(SECRET_MARK).unwrap_or(secret)).ok()?;
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).ok()?;
+            mac.update(format!("{id}.{timestamp}.").as_bytes());
+            mac.update(body);
+            Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether deliveries may go to this address: not this machine, not a private, shared,
+/// link-local (cloud metadata lives there) or unique-local network, nothing reserved.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public_v4(v4),
+            None => is_public_v6(v6),
+        },
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    let shared = a == 100 && (64..128).contains(&b); // 100.64.0.0/10, carrier-grade NAT (and Alibaba's metadata)
+    let benchmarking = a == 198 && (b == 18 || b == 19); // 198.18.0.0/15
+    let reserved = a >= 240 || a == 0; // 240.0.0.0/4, 0.0.0.0/8
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || shared
+        || benchmarking
+        || reserved
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)) // 192.0.0.0/24, protocol assignments
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    let unique_local = first & 0xfe00 == 0xfc00; // fc00::/7 (AWS's metadata is fd00:ec2::254)
+    let link_local = first & 0xffc0 == 0xfe80; // fe80::/10
+    let documentation = first == 0x2001 && ip.segments()[1] == 0x0db8;
+    // 64:ff9b::/96 (NAT64) and 2002::/16 (6to4) carry an IPv4 address: judged by it.
+    let embedded = match ip.segments() {
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo))),
+        [0x2002, hi, lo, ..] => Some(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo))),
+        _ => None,
+    };
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || unique_local
+        || link_local
+        || documentation
+        || ip.to_ipv4().is_some_and(|v4| !is_public_v4(v4))
+        || embedded.is_some_and(|v4| !is_public_v4(v4)))
+}
+
+/// Where deliveries may go and how failures are handled, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Loopback, private and link-local targets allowed (tests, intranets).
+    pub allow_private: bool,
+    pub retries: Retries,
+    /// A webhook whose deliveries have all failed for this long is disabled.
+    pub disable_after: chrono::Duration,
+}
+
+/// When failed deliveries are tried again: after about `base`, then about double each time up
+/// to an hour's worth (`base` × 720), until they have been tried for a day's worth (`base` ×
+/// 17,280): at the default base of 5 s, 34 attempts over 24 hours.
+#[derive(Debug, Clone, Copy)]
+pub struct Retries {
+    pub base: Duration,
+}
+
+impl Retries {
+    /// The delay after failed attempt number `attempt` (1 for the first), `jitter` in [0, 1)
+    /// spreading it by ±20% so that failures at the same moment are not retried together;
+    /// `None` once the delivery has been tried for long enough (`elapsed` since its first).
+    pub fn after(self, attempt: u32, elapsed: Duration, jitter: f64) -> Option<Duration> {
+        if elapsed >= self.base * 17_280 {
+            return None;
+        }
+        let doubled = self.base.saturating_mul(1 << attempt.saturating_sub(1).min(20));
+        let delay = doubled.min(self.base * 720);
+        Some(delay.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_follow_standard_webhooks() {
+        // The example of the specification's reference libraries.
+        let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let body = br#"{"test": 2432232314}"#;
+        let signed = signature([secret], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body);
+        assert_eq!(signed, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        let two = signature([secret, secret], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body);
+        assert_eq!(two, format!("{signed} {signed}"));
+    }
+
+    #[test]
+    fn private_and_metadata_addresses_are_refused() {
+        let refused = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.100.100.200",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00:ec2::254",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:7f00:1::",
+            "224.0.0.1",
+            "198.18.0.1",
+        ];
+        for ip in refused {
+            assert!(!is_public(ip.parse().unwrap()), "{ip} allowed");
+        }
+        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "::ffff:1.1.1.1"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip} refused");
+        }
+    }
+
+    #[test]
+    fn retries_double_up_to_an_hour_for_a_day() {
+        let retries = Retries { base: Duration::from_secs(5) };
+        assert_eq!(retries.after(1, Duration::ZERO, 0.5), Some(Duration::from_secs(5)));
+        assert_eq!(retries.after(2, Duration::ZERO, 0.5), Some(Duration::from_secs(10)));
+        assert_eq!(retries.after(30, Duration::ZERO, 0.5), Some(Duration::from_secs(3600)));
+        assert_eq!(retries.after(3, Duration::ZERO, 0.0), Some(Duration::from_secs(16)));
+        let (mut elapsed, mut attempts) = (Duration::ZERO, 1);
+        while let Some(delay) = retries.after(attempts, elapsed, 0.5) {
+            elapsed += delay;
+            attempts += 1;
+        }
+        assert_eq!(attempts, 34);
+        assert!(elapsed >= Duration::from_secs(24 * 3600) && elapsed < Duration::from_secs(25 * 3600), "{elapsed:?}");
+    }
+
+    #[test]
+    fn filters_admit_what_they_name() {
+        let filters = Filters { topic: vec!["terrorism".into()], ..Filters::default() };
+        let subject =
+            |topic: Option<&str>| Subject { topic: topic.map(str::to_owned), region: None, lang: "en".into() };
+        assert!(filters.admit(&subject(Some("terrorism"))));
+        assert!(!filters.admit(&subject(Some("cybercrime"))));
+        assert!(!filters.admit(&subject(None)));
+        assert!(Filters::default().admit(&subject(None)));
+    }
+}

@@ -1,0 +1,212 @@
+//! Pushing changes to partners: every process runs a `Pusher`, which claims the deliveries
+//! that are due (written to the outbox with the changes that caused them, see
+//! `db::webhooks::enqueue`), sends each signed, and records how it went. Claims are leases:
+//! on PostgreSQL replicas share the work, each delivery sent by one of them at a time, and a
+//! replica that dies lets its claims lapse to the others.
+
+pub mod target;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::db;
+use crate::db::webhooks::{Attempt, Due, Next};
+use crate::domain::dates;
+use crate::domain::ids::WebhookId;
+use crate::domain::webhooks::signature;
+use crate::error::ApiError;
+use crate::http::metrics::Metrics;
+use crate::state::AppState;
+
+/// Deliveries sent at once by one process, and to one webhook: a slow receiver holds at most
+/// its share, never the others' or the API's.
+const CONCURRENCY: usize = 16;
+const PER_WEBHOOK: usize = 4;
+/// How long a claim lasts: longer than an attempt can take (its 10 s timeout), so no other
+/// process sends the delivery meanwhile.
+const LEASE: Duration = Duration::from_secs(60);
+/// The longest wait between two looks at the outbox (for other replicas' events and retries
+/// coming due); this process's own writes wake it at once.
+const IDLE: Duration = Duration::from_secs(1);
+/// How much of a receiver's answer the delivery log keeps.
+const BODY_KEPT: usize = 2048;
+
+/// The delivery loop of one process.
+#[derive(Clone)]
+pub struct Pusher {
+    state: AppState,
+    client: reqwest::Client,
+    metrics: Arc<Metrics>,
+    slots: Arc<Semaphore>,
+    /// Deliveries in flight per webhook.
+    busy: Arc<Mutex<HashMap<WebhookId, usize>>>,
+}
+
+impl Pusher {
+    pub fn new(state: AppState, metrics: Arc<Metrics>) -> Result<Self, reqwest::Error> {
+        let client = target::client(state.push.allow_private)?;
+        Ok(Self {
+            state,
+            client,
+            metrics,
+            slots: Arc::new(Semaphore::new(CONCURRENCY)),
+            busy: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// Claims and sends what is due, for ever.
+    pub async fn run(self) {
+        loop {
+            let wait = match self.send_due().await {
+                Ok(wait) => wait,
+                Err(err) => {
+                    log::warn!("cannot read the webhook outbox: {err}");
+                    IDLE
+                }
+            };
+            // Woken early by this process's writes (see `AppState::write`).
+            let _ = actix_web::rt::time::timeout(wait, self.state.outbox.notified()).await;
+        }
+    }
+
+    /// Claims what is due and free slots allow, starts sending it; returns how long to wait
+    /// before looking again.
+    async fn send_due(&self) -> Result<Duration, ApiError> {
+        let free = self.slots.available_permits();
+        if free > 0 {
+            let busy = self.busy.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let now = dates::now().naive_utc();
+            let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+            let due =
+                self.state.bookkeep(move |c| Ok(db::webhooks::claim(c, now, until, free, &busy, PER_WEBHOOK)?)).await?;
+            for due in due {
+                let Ok(permit) = self.slots.clone().try_acquire_owned() else { break };
+                *self.busy.lock().unwrap_or_else(|e| e.into_inner()).entry(due.webhook).or_default() += 1;
+                let pusher = self.clone();
+                actix_web::rt::spawn(async move {
+                    let webhook = due.webhook;
+                    pusher.deliver(due).await;
+                    pusher.done(webhook);
+                    drop(permit);
+                    // A slot is free, and the next event of the item may be due.
+                    pusher.state.outbox.notify_one();
+                });
+            }
+        }
+        let next = self.state.db(|c| Ok(db::webhooks::next_due(c)?)).await?;
+        let until_next = next.map_or(IDLE, |at| (at - dates::now().naive_utc()).to_std().unwrap_or(Duration::ZERO));
+        Ok(until_next.clamp(Duration::from_millis(5), IDLE))
+    }
+
+    fn done(&self, webhook: WebhookId) {
+        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = busy.get_mut(&webhook) {
+            *count -= 1;
+            if *count == 0 {
+                busy.remove(&webhook);
+            }
+        }
+    }
+
+    /// Sends one delivery and records how it went.
+    async fn deliver(&self, due: Due) {
+        let at = dates::now();
+        let started = Instant::now();
+        let outcome = self.attempt(&due, at.timestamp()).await;
+        let took = started.elapsed();
+        let duration_ms = i32::try_from(took.as_millis()).unwrap_or(i32::MAX);
+        let (status, response_body, error) = match outcome {
+            Ok((status, body)) => {
+                let error = (!(200..300).contains(&status)).then(|| format!("the receiver answered {status}"));
+                (Some(i32::from(status)), Some(body), error)
+            }
+            Err(error) => (None, None, Some(error)),
+        };
+        let next = match status {
+            Some(200..=299) => Next::Succeeded,
+            Some(410) => Next::Disable,
+            _ => {
+                let elapsed = (at.naive_utc() - due.event_at).to_std().unwrap_or_default();
+                let attempt = u32::try_from(due.attempts).unwrap_or(0) + 1;
+                let jitter = f64::from(getrandom::u32().unwrap_or(0)) / f64::from(u32::MAX);
+                match self.state.push.retries.after(attempt, elapsed, jitter) {
+                    Some(delay) => {
+                        Next::RetryAt(at.naive_utc() + chrono::Duration::from_std(delay).unwrap_or_default())
+                    }
+                    None => Next::GiveUp,
+                }
+            }
+        };
+        let lag =
+            (next == Next::Succeeded).then(|| (dates::now().naive_utc() - due.event_at).to_std().unwrap_or_default());
+        self.metrics.webhook_attempt(next_label(next), took, lag);
+        let attempt = Attempt { at: at.naive_utc(), status, duration_ms, error, response_body };
+        let disable_after = self.state.push.disable_after;
+        let (webhook, url) = (due.webhook, due.url.clone());
+        let recorded = self
+            .state
+            .bookkeep(move |c| Ok(db::webhooks::record_attempt(c, &due, &attempt, next, disable_after)?))
+            .await;
+        match recorded {
+            Ok(true) => log::warn!("disabled webhook {webhook} ({url}): its deliveries keep failing"),
+            Ok(false) => {}
+            // The claim lapses and the delivery is sent again: at least once.
+            Err(err) => log::error!("cannot record a delivery to webhook {webhook}: {err}"),
+        }
+    }
+
+    /// One POST: the receiver's status and the start of its answer, or why none came.
+    async fn attempt(&self, due: &Due, timestamp: i64) -> Result<(u16, String), String> {
+        let url = reqwest::Url::parse(&due.url).map_err(|err| format!("bad URL: {err}"))?;
+        if !target::literal_allowed(&url, self.state.push.allow_private) {
+            return Err("the URL names a loopback, private, link-local or metadata address".into());
+        }
+        let signed = signature(due.secrets.iter().map(String::as_str), &due.uid, timestamp, due.body.as_bytes());
+        let mut response = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header("webhook-id", &due.uid)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signed)
+            .body(due.body.clone())
+            .send()
+            .await
+            .map_err(|err| describe(&err))?;
+        let status = response.status().as_u16();
+        let mut kept = Vec::new();
+        while kept.len() < BODY_KEPT {
+            match response.chunk().await {
+                Ok(Some(chunk)) => kept.extend_from_slice(&chunk[..chunk.len().min(BODY_KEPT - kept.len())]),
+                // The status counts; an answer cut short does not make it fail.
+                Ok(None) | Err(_) => break,
+            }
+        }
+        Ok((status, String::from_utf8_lossy(&kept).into_owned()))
+    }
+}
+
+fn next_label(next: Next) -> &'static str {
+    match next {
+        Next::Succeeded => "succeeded",
+        Next::RetryAt(_) => "retried",
+        Next::GiveUp => "failed",
+        Next::Disable => "gone",
+    }
+}
+
+/// Why a request got no answer, in a line: the innermost cause says most.
+fn describe(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        return "no answer within 10 s".into();
+    }
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    let what = if err.is_connect() { "cannot connect" } else { "the request failed" };
+    format!("{what}: {cause}")
+}

@@ -83,8 +83,9 @@ pub async fn get_webhook(state: State, _: Admin, id: web::Path<String>) -> Resul
 
 /// Change a webhook's URL, events, filters or whether it is on
 ///
-/// Changes only the fields the body names. Turning a webhook on (`"active": true`) sends what
-/// waited meanwhile, in order. Admins only (401 without a valid bearer token, 403 otherwise).
+/// Changes only the fields the body names. While a webhook is off no event is recorded for it;
+/// turning it on (`"active": true`) sends the deliveries that were pending, in order, and the
+/// events from then on. Admins only (401 without a valid bearer token, 403 otherwise).
 /// A body that is not JSON is 415, malformed JSON 400, a field that fails validation 422
 /// naming it in `errors`.
 #[utoipa::path(operation_id = "update_webhook", tag = "webhooks", security(("bearer" = [])), params(("id" = i64, Path, description = "Webhook id")), request_body = WebhookPatch, responses((status = 200, description = "Changed", body = Webhook), crate::openapi::ChangeErrors))]

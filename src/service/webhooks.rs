@@ -41,9 +41,10 @@ pub struct Webhook {
     pub url: String,
     pub events: Vec<EventType>,
     pub filters: Filters,
-    /// Whether deliveries are sent. The service turns it off when the receiver answers 410
-    /// Gone or every delivery has failed for `NEWSDESK_WEBHOOK_DISABLE_AFTER`; deliveries
-    /// wait meanwhile, and go out when it is turned on again.
+    /// Whether events are sent. The service turns it off when the receiver answers 410 Gone or
+    /// every delivery has failed for `NEWSDESK_WEBHOOK_DISABLE_AFTER`. While off, no event is
+    /// recorded for it (the change feed, from the last `changes_cursor` received, has what
+    /// came meanwhile); deliveries already pending go out when it is turned on again.
     pub active: bool,
     /// Why the service turned the webhook off, if it did.
     pub disabled_reason: Option<String>,

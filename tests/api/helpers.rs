@@ -91,6 +91,7 @@ pub struct Builder {
     db: Option<TestDb>,
     settings: Settings,
     watch: bool,
+    push: bool,
 }
 
 impl Builder {
@@ -132,6 +133,15 @@ impl Builder {
         self
     }
 
+    /// Sends webhook deliveries (to loopback too, retried after `retry_base`) and announces
+    /// scheduled items when they come due, as the server does.
+    pub fn pushing(mut self, retry_base: std::time::Duration) -> Self {
+        self.settings.webhook_allow_private = true;
+        self.settings.webhook_retry_base = retry_base;
+        self.push = true;
+        self
+    }
+
     /// Over this database (default: a new one) instead.
     pub fn on(mut self, db: TestDb) -> Self {
         self.db = Some(db);
@@ -151,6 +161,10 @@ impl Builder {
         let service = Service::start(&settings).await.expect("service starts");
         if self.watch {
             actix_web::rt::spawn(service.clone().watch_other_processes());
+        }
+        if self.push {
+            actix_web::rt::spawn(service.clone().push());
+            actix_web::rt::spawn(service.clone().publish_due());
         }
         let app = Rc::new(actix_test::init_service(service.clone().app()).await);
         let call: Call = Box::new(move |req| {
@@ -188,7 +202,7 @@ impl TestApp {
             admin_password: Some(ADMIN.1.into()),
             ..Settings::default()
         };
-        Builder { db: None, settings, watch: false }
+        Builder { db: None, settings, watch: false, push: false }
     }
 
     /// An app over an empty database.

@@ -57,8 +57,8 @@ impl Drive {
         let trail = self.app.db.audit_trail();
         assert_eq!(trail.len(), entries + 1, "{operation}: one audit entry");
         assert_eq!(trail[0].action, action, "{operation}");
-        let content =
-            !["user.", "key.", "webhook.", "auth."].iter().any(|resource| action.starts_with(resource)) && action != "news.preview";
+        let content = !["user.", "key.", "webhook.", "auth."].iter().any(|resource| action.starts_with(resource))
+            && action != "news.preview";
         assert_eq!(self.app.db.content_version(), before + i64::from(content), "{operation}: content version");
         let recomputed = self.app.get(kept).await.header("age").is_none();
         assert_eq!(recomputed, content, "{operation}: kept answers end with a content write, and only then");

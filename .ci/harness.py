@@ -38,10 +38,12 @@ class Server:
     """The newsdesk process under test, in a temporary directory of its own and restartable
     on the same database file there; all its logs go to one file, shown when the run fails."""
 
-    def __init__(self, binary, name):
+    def __init__(self, binary, name, database_url=None, extra_args=()):
         self.binary = os.path.abspath(binary)
         self.workdir = tempfile.mkdtemp(prefix=f"newsdesk-{name}-")
         self.db_path = os.path.join(self.workdir, "newsdesk.db")
+        self.database_url = database_url or f"sqlite://{self.db_path}"
+        self.extra_args = list(extra_args)
         self.log_path = os.path.join(self.workdir, "server.log")
         self.proc = None
         self.port = None
@@ -52,8 +54,9 @@ class Server:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--bind", f"127.0.0.1:{self.port}",
-                 "--database-url", f"sqlite://{self.db_path}", "--seed", seed, "--rate-limit", "0",
-                 "--jwt-secret", JWT_SECRET, "--admin-username", "admin", "--admin-password", ADMIN_PASSWORD],
+                 "--database-url", self.database_url, "--seed", seed, "--rate-limit", "0",
+                 "--jwt-secret", JWT_SECRET, "--admin-username", "admin", "--admin-password", ADMIN_PASSWORD,
+                 *self.extra_args],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env={**os.environ, "RUST_LOG": "info"})
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

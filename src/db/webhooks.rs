@@ -296,11 +296,18 @@ pub fn claim(
         .collect())
 }
 
+/// Ends every claim (when no other process can hold one).
+pub fn release_claims(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::claimed_until.is_not_null()))
+        .set(webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>))
+        .execute(conn)
+}
+
 /// The earliest time a pending delivery of an active webhook is due, if any.
 pub fn next_due(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
     webhook_deliveries::table
         .inner_join(webhooks::table)
-        .filter(webhook_deliveries::state.eq(State::Pending.as_str()))
+        .filter(pending_only())
         .filter(webhooks::active.eq(true))
         .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
         .first(conn)
@@ -308,7 +315,12 @@ pub fn next_due(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
 
 /// How many deliveries are pending, for the metrics.
 pub fn pending(conn: &mut DbConn) -> QueryResult<i64> {
-    webhook_deliveries::table.filter(webhook_deliveries::state.eq(State::Pending.as_str())).count().get_result(conn)
+    webhook_deliveries::table.filter(pending_only()).count().get_result(conn)
+}
+
+/// Pending deliveries, said with a literal: the partial indexes on them are used only then.
+fn pending_only() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql("webhook_deliveries.state = 'pending'")
 }
 
 /// What one attempt came to.

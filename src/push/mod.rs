@@ -22,12 +22,13 @@ use crate::http::metrics::Metrics;
 use crate::state::AppState;
 
 /// Deliveries sent at once by one process, and to one webhook: a slow receiver holds at most
-/// its share, never the others' or the API's.
-const CONCURRENCY: usize = 16;
-const PER_WEBHOOK: usize = 4;
-/// How long a claim lasts: longer than an attempt can take (its 10 s timeout), so no other
-/// process sends the delivery meanwhile.
-const LEASE: Duration = Duration::from_secs(60);
+/// its share, never the others' or the API's (sending waits on the network, not on a thread).
+const CONCURRENCY: usize = 64;
+const PER_WEBHOOK: usize = 16;
+/// How long a claim lasts: longer than an attempt can take (its 10 s timeout) and its record,
+/// so no other process sends the delivery meanwhile; what a killed replica claimed goes to
+/// another this long after.
+const LEASE: Duration = Duration::from_secs(30);
 /// The longest wait between two looks at the outbox (for other replicas' events and retries
 /// coming due); this process's own writes wake it at once.
 const IDLE: Duration = Duration::from_secs(1);
@@ -59,6 +60,12 @@ impl Pusher {
 
     /// Claims and sends what is due, for ever.
     pub async fn run(self) {
+        // On SQLite this is the only process: what is claimed was claimed by one that died.
+        if !self.state.is_shared()
+            && let Err(err) = self.state.bookkeep(|c| Ok(db::webhooks::release_claims(c)?)).await
+        {
+            log::warn!("cannot release the deliveries claimed before a restart: {err}");
+        }
         loop {
             let wait = match self.send_due().await {
                 Ok(wait) => wait,
@@ -133,8 +140,9 @@ impl Pusher {
                 let attempt = u32::try_from(due.attempts).unwrap_or(0) + 1;
                 let jitter = f64::from(getrandom::u32().unwrap_or(0)) / f64::from(u32::MAX);
                 match self.state.push.retries.after(attempt, elapsed, jitter) {
+                    // From the end of this attempt: a receiver that timed out lets go of it first.
                     Some(delay) => {
-                        Next::RetryAt(at.naive_utc() + chrono::Duration::from_std(delay).unwrap_or_default())
+                        Next::RetryAt(dates::now().naive_utc() + chrono::Duration::from_std(delay).unwrap_or_default())
                     }
                     None => Next::GiveUp,
                 }

@@ -19,13 +19,15 @@ use crate::auth;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::token::{KeyError, Keys};
 use crate::config::{Seed, Settings, SettingsError};
+use crate::domain::dates;
 use crate::error::ApiError;
 use crate::http::cache::{self, ResponseCache};
 use crate::http::client::{self, TrustedProxies};
 use crate::http::metrics::{self, Metrics, MetricsAccess};
 use crate::http::rate_limit::{self, ClientLimiter, KeyLimiter};
 use crate::http::{body_deadline, conditional, head, json, problems, security};
-use crate::push::Pusher;
+use crate::push::websub::Hub;
+use crate::push::{Pusher, target};
 use crate::service::{audit, keys, news, trash, users, webhooks};
 use crate::state::AppState;
 use crate::{db, openapi, seed};
@@ -75,6 +77,7 @@ pub struct Service {
     cache: Option<Arc<ResponseCache>>,
     metrics: Arc<Metrics>,
     pusher: Pusher,
+    hub: Hub,
     metrics_token: Option<String>,
     /// `/metrics` has a listener of its own (`metrics_app`).
     metrics_elsewhere: bool,
@@ -111,8 +114,10 @@ impl Service {
         let doc = api::document();
         let shared = state.is_shared();
         let metrics = Arc::new(Metrics::new()?);
+        let client = target::client(state.push.allow_private)?;
         Ok(Self {
-            pusher: Pusher::new(state.clone(), metrics.clone())?,
+            pusher: Pusher::new(state.clone(), client.clone(), metrics.clone()),
+            hub: Hub::new(state.clone(), client),
             state,
             keys: Arc::new(keys),
             throttle: Arc::new(LoginThrottle::default()),
@@ -131,7 +136,7 @@ impl Service {
 
     /// Once an hour, purges what has been in the trash longer than its retention period, cuts
     /// the audit entries older than theirs, and forgets finished webhook deliveries older than
-    /// theirs.
+    /// theirs and WebSub subscriptions whose lease ended.
     pub async fn expire_hourly(self) {
         let mut hourly = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
         loop {
@@ -141,12 +146,21 @@ impl Service {
             if let Err(err) = webhooks::forget_finished(&self.state).await {
                 log::error!("cannot forget old webhook deliveries: {err}");
             }
+            let now = dates::now().naive_utc();
+            if let Err(err) = self.state.bookkeep(move |c| Ok(db::websub::forget_expired(c, now)?)).await {
+                log::error!("cannot forget expired WebSub subscriptions: {err}");
+            }
         }
     }
 
     /// Sends webhook deliveries as they come due, for ever.
     pub async fn push(self) {
         self.pusher.run().await;
+    }
+
+    /// Pushes feeds that changed to their WebSub subscribers, for ever.
+    pub async fn distribute_feeds(self) {
+        self.hub.run().await;
     }
 
     /// Every second, announces the scheduled items whose time has come, so that webhooks fire
@@ -266,6 +280,7 @@ impl Service {
             .app_data(web::Data::new(self.openapi))
             .app_data(web::Data::from(self.routes))
             .app_data(web::Data::from(self.metrics))
+            .app_data(web::Data::new(self.hub))
             .app_data(web::PayloadConfig::new(json::BODY_LIMIT))
             .service(web::redirect("/docs", "/docs/"))
             .service(

@@ -21,6 +21,7 @@
 //! | `NEWSDESK_WEBHOOK_ALLOW_PRIVATE` | `--webhook-allow-private` | `false`: webhooks to private addresses are refused |
 //! | `NEWSDESK_WEBHOOK_RETRY_BASE` | `--webhook-retry-base` | `5s` before a failed delivery's first retry |
 //! | `NEWSDESK_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `3d` of failing deliveries disable a webhook |
+//! | `NEWSDESK_WEBSUB_HUB` | `--websub-hub` | none: feeds name this service's own hub only |
 //! | `RUST_LOG` | | `info` |
 
 use std::net::IpAddr;
@@ -181,6 +182,10 @@ pub struct Settings {
     /// A webhook whose deliveries have all failed for this long is disabled (`72h`, `3d`).
     #[arg(long, env = "NEWSDESK_WEBHOOK_DISABLE_AFTER", default_value = "3d", value_parser = parse_duration, global = true)]
     pub webhook_disable_after: Duration,
+    /// An external WebSub hub: feeds name it beside this service's own, and it is pinged
+    /// (`hub.mode=publish`) when they change.
+    #[arg(long, env = "NEWSDESK_WEBSUB_HUB", value_parser = parse_http_url, global = true)]
+    pub websub_hub: Option<String>,
 }
 
 /// The defaults of every flag, as `newsdesk` without flags or environment would start.
@@ -209,6 +214,7 @@ impl Default for Settings {
             webhook_allow_private: false,
             webhook_retry_base: Duration::from_secs(5),
             webhook_disable_after: Duration::from_secs(3 * 86_400),
+            websub_hub: None,
         }
     }
 }
@@ -291,6 +297,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// An absolute `http` or `https` URL.
+pub fn parse_http_url(text: &str) -> Result<String, String> {
+    match url::Url::parse(text.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url.to_string()),
+        _ => Err(format!("`{text}` is not an absolute http or https URL")),
+    }
+}
+
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -365,6 +379,7 @@ mod tests {
         let cli = Cli::try_parse_from(["newsdesk", "--webhook-allow-private", "true", "--webhook-retry-base", "100ms"])
             .unwrap();
         assert!(cli.settings.webhook_allow_private);
+        assert!(Cli::try_parse_from(["newsdesk", "--websub-hub", "pubsubhubbub.example"]).is_err());
         assert_eq!(cli.settings.push_policy().retries.base, Duration::from_millis(100));
     }
 

@@ -51,6 +51,7 @@ async fn serve(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     actix_web::rt::spawn(service.clone().watch_other_processes());
     actix_web::rt::spawn(service.clone().publish_due());
     actix_web::rt::spawn(service.clone().push());
+    actix_web::rt::spawn(service.clone().distribute_feeds());
     // SIGTERM and SIGINT stop accepting, let in-flight requests finish (up to the shutdown
     // timeout), then the pool closes with the process.
     if let Some(bind) = &settings.metrics_bind {

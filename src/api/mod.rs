@@ -20,6 +20,7 @@ pub mod taxonomy;
 pub mod trash;
 pub mod users;
 pub mod webhooks;
+pub mod websub;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -69,6 +70,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(audit::routes),
     )
     .configure(feeds::routes)
+    .configure(websub::routes)
     .configure(service::routes);
 }
 

@@ -31,6 +31,7 @@ pub mod terms;
 pub mod users;
 pub mod version;
 pub mod webhooks;
+pub mod websub;
 
 use std::time::Duration;
 

@@ -256,6 +256,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    websub_subscriptions (id) {
+        id -> BigInt,
+        callback -> Text,
+        topic -> Text,
+        secret -> Nullable<Text>,
+        lease_seconds -> BigInt,
+        expires_at -> Timestamp,
+        sent_hash -> Nullable<Text>,
+        failures -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(news_items -> authors (author_id));
 diesel::joinable!(news_items -> organizations (organization_id));
 diesel::joinable!(news_tags -> news_items (news_id));
@@ -285,4 +302,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_events,
     webhooks,
+    websub_subscriptions,
 );

@@ -22,6 +22,8 @@ closed_set! {
         Key,
         /// Where changes are pushed to partners.
         Webhook,
+        /// A WebSub subscription to a feed.
+        Subscription,
         /// Signing in and out.
         Auth,
         /// The demo data, loaded into an empty database.
@@ -73,8 +75,15 @@ pub struct Action(pub Resource, pub Verb);
 impl Action {
     /// Whether the action changes what readers are shown (and so what is kept for them).
     pub fn changes_content(self) -> bool {
-        !matches!(self.0, Resource::User | Resource::Key | Resource::Webhook | Resource::Auth | Resource::Audit)
-            && self.1 != Verb::Preview
+        !matches!(
+            self.0,
+            Resource::User
+                | Resource::Key
+                | Resource::Webhook
+                | Resource::Subscription
+                | Resource::Auth
+                | Resource::Audit
+        ) && self.1 != Verb::Preview
     }
 }
 

@@ -126,13 +126,27 @@ pub fn signature<'a>(secrets: impl IntoIterator<Item = &'a str>, id: &str, times
         .into_iter()
         .filter_map(|secret| {
             let key = STANDARD.decode(secret.strip_prefix(SECRET_MARK).unwrap_or(secret)).ok()?;
-            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).ok()?;
-            mac.update(format!("{id}.{timestamp}.").as_bytes());
-            mac.update(body);
-            Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+            let mac = hmac_sha256(&key, &[format!("{id}.{timestamp}.").as_bytes(), body]);
+            Some(format!("v1,{}", STANDARD.encode(mac)))
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The `X-Hub-Signature` of a WebSub push: `sha256=` and the hex HMAC-SHA256 of the body,
+/// keyed by the subscriber's `hub.secret`.
+pub fn hub_signature(secret: &str, body: &[u8]) -> String {
+    let hex: String = hmac_sha256(secret.as_bytes(), &[body]).iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+fn hmac_sha256(key: &[u8], message: &[&[u8]]) -> Vec<u8> {
+    // HMAC takes a key of any length: `new_from_slice` cannot fail.
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key) else { return Vec::new() };
+    for part in message {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
 }
 
 /// Whether deliveries may go to this address: not this machine, not a private, shared,
@@ -230,6 +244,13 @@ mod tests {
         assert_eq!(signed, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
         let two = signature([secret, secret], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body);
         assert_eq!(two, format!("{signed} {signed}"));
+    }
+
+    #[test]
+    fn hub_signatures_are_hex_hmacs() {
+        // RFC 4231, test case 2.
+        let signed = hub_signature("Jefe", b"what do ya want for nothing?");
+        assert_eq!(signed, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! description and its entries. The XML formats are written by their crates, which escape
 //! every text.
 
+pub mod document;
 pub mod markdown;
 
 use atom_syndication as atom;
@@ -15,8 +16,10 @@ pub struct Feed {
     pub description: String,
     /// The publishing organization, as the feed's author.
     pub author: String,
-    /// The URL this feed was fetched from.
+    /// The URL this feed was fetched from (its WebSub topic).
     pub self_url: String,
+    /// WebSub hubs that push the feed to subscribers when it changes.
+    pub hubs: Vec<String>,
     /// The same items in the JSON API.
     pub home_url: String,
     /// The latest change of any entry.
@@ -45,7 +48,23 @@ pub const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
 pub const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
 pub const JSON_FEED_TYPE: &str = "application/feed+json; charset=utf-8";
 
-/// RSS 2.0, with an Atom self link and Dublin Core creators.
+/// An Atom link: the element of Atom documents, and of RSS through its Atom extension.
+fn link(href: &str, rel: &str, mime: Option<&str>) -> atom::Link {
+    let mut link = atom::Link::default();
+    link.set_href(href);
+    link.set_rel(rel);
+    link.set_mime_type(mime.map(str::to_owned));
+    link
+}
+
+/// The feed's own link, then its hubs'.
+fn self_and_hubs(feed: &Feed, mime: &str) -> Vec<atom::Link> {
+    std::iter::once(link(&feed.self_url, "self", Some(mime)))
+        .chain(feed.hubs.iter().map(|hub| link(hub, "hub", None)))
+        .collect()
+}
+
+/// RSS 2.0, with Atom self and hub links and Dublin Core creators.
 pub fn rss(feed: &Feed) -> String {
     let mut channel = rss::Channel::default();
     channel.set_title(feed.title.as_str());
@@ -53,12 +72,8 @@ pub fn rss(feed: &Feed) -> String {
     channel.set_description(feed.description.as_str());
     channel.set_last_build_date(feed.updated.to_rfc2822());
     channel.set_generator("newsdesk".to_owned());
-    let mut self_link = atom::Link::default();
-    self_link.set_href(feed.self_url.as_str());
-    self_link.set_rel("self");
-    self_link.set_mime_type("application/rss+xml".to_owned());
     let mut atom_ext = rss::extension::atom::AtomExtension::default();
-    atom_ext.set_links(vec![self_link]);
+    atom_ext.set_links(self_and_hubs(feed, "application/rss+xml"));
     channel.set_atom_ext(atom_ext);
     let items = feed.entries.iter().map(|entry| {
         let mut item = rss::Item::default();
@@ -97,13 +112,6 @@ pub fn rss(feed: &Feed) -> String {
 
 /// Atom 1.0 (RFC 4287).
 pub fn atom(feed: &Feed) -> String {
-    let link = |href: &str, rel: &str, mime: &str| {
-        let mut link = atom::Link::default();
-        link.set_href(href);
-        link.set_rel(rel);
-        link.set_mime_type(mime.to_owned());
-        link
-    };
     let person = |name: &str| {
         let mut person = atom::Person::default();
         person.set_name(name);
@@ -115,10 +123,9 @@ pub fn atom(feed: &Feed) -> String {
     out.set_id(feed.self_url.as_str());
     out.set_updated(feed.updated.fixed_offset());
     out.set_authors(vec![person(&feed.author)]);
-    out.set_links(vec![
-        link(&feed.self_url, "self", "application/atom+xml"),
-        link(&feed.home_url, "alternate", "application/json"),
-    ]);
+    let mut links = self_and_hubs(feed, "application/atom+xml");
+    links.push(link(&feed.home_url, "alternate", Some("application/json")));
+    out.set_links(links);
     let mut generator = atom::Generator::default();
     generator.set_value("newsdesk");
     out.set_generator(generator);
@@ -128,7 +135,7 @@ pub fn atom(feed: &Feed) -> String {
         out.set_title(atom::Text::plain(entry.title.as_str()));
         out.set_updated(entry.updated.fixed_offset());
         out.set_published(entry.published.fixed_offset());
-        out.set_links(vec![link(&entry.url, "alternate", "application/json")]);
+        out.set_links(vec![link(&entry.url, "alternate", Some("application/json"))]);
         out.set_authors(entry.author.iter().map(|name| person(name)).collect::<Vec<_>>());
         out.set_summary(atom::Text::plain(entry.summary.as_str()));
         if let Some(html) = &entry.content_html {
@@ -165,7 +172,15 @@ pub fn json(feed: &Feed) -> String {
         home_page_url: &'a str,
         feed_url: &'a str,
         authors: [Author<'a>; 1],
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        hubs: Vec<Hub<'a>>,
         items: Vec<JsonItem<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Hub<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        url: &'a str,
     }
     #[derive(Serialize)]
     struct Author<'a> {
@@ -211,6 +226,7 @@ pub fn json(feed: &Feed) -> String {
         home_page_url: &feed.home_url,
         feed_url: &feed.self_url,
         authors: [Author { name: &feed.author }],
+        hubs: feed.hubs.iter().map(|url| Hub { kind: "WebSub", url }).collect(),
         items,
     };
     serde_json::to_string(&doc).unwrap_or_default()
@@ -227,6 +243,7 @@ mod tests {
             description: "d".into(),
             author: "INTERPOL".into(),
             self_url: "http://x.test/feeds/news.atom?topic=a&region=b".into(),
+            hubs: vec!["http://x.test/websub".into()],
             home_url: "http://x.test/api/v1/news".into(),
             updated: t,
             entries: vec![Entry {
@@ -253,7 +270,9 @@ mod tests {
         assert_eq!(item.content(), Some("<p>x &amp; y</p>"));
         assert_eq!(item.description(), Some("s &lt; t"), "the summary is text, shown as written");
         assert_eq!(item.dublin_core_ext().unwrap().creators(), ["Robert Williams"]);
-        assert_eq!(channel.atom_ext().unwrap().links()[0].href(), "http://x.test/feeds/news.atom?topic=a&region=b");
+        let links = channel.atom_ext().unwrap().links();
+        assert_eq!(links[0].href(), "http://x.test/feeds/news.atom?topic=a&region=b");
+        assert_eq!((links[1].rel(), links[1].href()), ("hub", "http://x.test/websub"));
     }
 
     #[test]
@@ -264,6 +283,8 @@ mod tests {
         assert_eq!(entry.title().as_str(), "“Quotes” & <tags> 日本語");
         assert_eq!(entry.content().unwrap().value(), Some("<p>x &amp; y</p>"));
         assert_eq!(entry.categories()[0].term(), "terrorism");
+        let hub = parsed.links().iter().find(|l| l.rel() == "hub").unwrap();
+        assert_eq!(hub.href(), "http://x.test/websub");
     }
 
     #[test]
@@ -273,5 +294,6 @@ mod tests {
         assert_eq!(doc["items"][0]["title"], "“Quotes” & <tags> 日本語");
         assert_eq!(doc["items"][0]["content_html"], "<p>x &amp; y</p>");
         assert_eq!(doc["items"][0]["date_published"], "2023-06-09T00:00:00Z");
+        assert_eq!(doc["hubs"][0], serde_json::json!({"type": "WebSub", "url": "http://x.test/websub"}));
     }
 }

@@ -5,6 +5,7 @@
 //! replica that dies lets its claims lapse to the others.
 
 pub mod target;
+pub mod websub;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,15 +48,14 @@ pub struct Pusher {
 }
 
 impl Pusher {
-    pub fn new(state: AppState, metrics: Arc<Metrics>) -> Result<Self, reqwest::Error> {
-        let client = target::client(state.push.allow_private)?;
-        Ok(Self {
+    pub fn new(state: AppState, client: reqwest::Client, metrics: Arc<Metrics>) -> Self {
+        Self {
             state,
             client,
             metrics,
             slots: Arc::new(Semaphore::new(CONCURRENCY)),
             busy: Arc::new(Mutex::new(HashMap::new())),
-        })
+        }
     }
 
     /// Claims and sends what is due, for ever.

@@ -44,6 +44,9 @@ pub struct AppState {
     pub push: Policy,
     /// Wakes this process's deliveries after a write (which may have written events).
     pub outbox: Arc<Notify>,
+    /// An external WebSub hub that feeds name beside this service's own, and that is told
+    /// when they change.
+    pub external_hub: Option<String>,
 }
 
 /// The state as handlers extract it.
@@ -67,6 +70,7 @@ impl AppState {
             keys: Arc::new(KeyState::new(shared)),
             push: settings.push_policy(),
             outbox: Arc::new(Notify::new()),
+            external_hub: settings.websub_hub.clone(),
         })
     }
 
@@ -159,6 +163,11 @@ impl AppState {
     /// How a version stored by `actor` is recorded.
     pub fn origin(&self, actor: &Actor) -> Origin {
         Origin { user: actor.name.clone(), restored_from: None, keep: self.revisions_keep }
+    }
+
+    /// The WebSub hubs of this service's feeds: its own, and the external one if set.
+    pub fn hubs(&self) -> Vec<String> {
+        std::iter::once(self.url("/websub")).chain(self.external_hub.clone()).collect()
     }
 
     /// An absolute URL for a path of this service.

@@ -133,8 +133,9 @@ impl Builder {
         self
     }
 
-    /// Sends webhook deliveries (to loopback too, retried after `retry_base`) and announces
-    /// scheduled items when they come due, as the server does.
+    /// Sends webhook deliveries (to loopback too, retried after `retry_base`), announces
+    /// scheduled items when they come due and pushes changed feeds to WebSub subscribers, as
+    /// the server does.
     pub fn pushing(mut self, retry_base: std::time::Duration) -> Self {
         self.settings.webhook_allow_private = true;
         self.settings.webhook_retry_base = retry_base;
@@ -165,6 +166,7 @@ impl Builder {
         if self.push {
             actix_web::rt::spawn(service.clone().push());
             actix_web::rt::spawn(service.clone().publish_due());
+            actix_web::rt::spawn(service.clone().distribute_feeds());
         }
         let app = Rc::new(actix_test::init_service(service.clone().app()).await);
         let call: Call = Box::new(move |req| {

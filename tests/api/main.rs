@@ -32,4 +32,5 @@ mod snapshots;
 mod taxonomy;
 mod trash;
 mod webhooks;
+mod websub;
 mod write_path;

@@ -1,5 +1,6 @@
-//! A webhook receiver on loopback for the tests: it keeps every request it gets and answers
-//! each with the next status of its script (200 once the script runs out).
+//! A webhook receiver (and WebSub subscriber) on loopback for the tests: it keeps every POST
+//! it gets and answers each with the next status of its script (200 once the script runs
+//! out); it confirms each WebSub verification (a GET) by echoing its challenge.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,9 @@ pub struct Received {
     pub id: String,
     pub timestamp: String,
     pub signature: String,
+    pub hub_signature: String,
+    pub link: String,
+    pub content_type: String,
     pub body: String,
 }
 
@@ -44,6 +48,8 @@ impl Received {
 struct Inbox {
     received: Vec<Received>,
     script: VecDeque<u16>,
+    /// The query of each verification GET.
+    verifications: Vec<Vec<(String, String)>>,
 }
 
 /// The receiver; it runs until the test process ends.
@@ -84,6 +90,18 @@ impl Receiver {
         self.inbox.lock().unwrap().received.clone()
     }
 
+    /// Waits (10 s at most) for the `count`th WebSub verification and returns its query.
+    pub async fn verification(&self, count: usize) -> Vec<(String, String)> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(query) = self.inbox.lock().unwrap().verifications.get(count - 1) {
+                return query.clone();
+            }
+            assert!(Instant::now() < deadline, "verification {count} did not come");
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits (10 s at most) until `count` requests came, and returns them all.
     pub async fn wait_for(&self, count: usize) -> Vec<Received> {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -99,14 +117,23 @@ impl Receiver {
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, inbox: web::Data<Mutex<Inbox>>) -> HttpResponse {
+    let mut inbox = inbox.lock().unwrap();
+    if req.method() == actix_web::http::Method::GET {
+        let query: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
+        let challenge = query.iter().find(|(k, _)| k == "hub.challenge").map(|(_, v)| v.clone()).unwrap_or_default();
+        inbox.verifications.push(query);
+        return HttpResponse::Ok().body(challenge);
+    }
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let received = Received {
         id: header("webhook-id"),
         timestamp: header("webhook-timestamp"),
         signature: header("webhook-signature"),
+        hub_signature: header("x-hub-signature"),
+        link: header("link"),
+        content_type: header("content-type"),
         body: String::from_utf8_lossy(&body).into_owned(),
     };
-    let mut inbox = inbox.lock().unwrap();
     inbox.received.push(received);
     let status = inbox.script.pop_front().unwrap_or(200);
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).body(format!("answered {status}"))

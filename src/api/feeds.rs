@@ -62,14 +62,10 @@ async fn feed(state: State, req: HttpRequest, format: Format) -> Result<HttpResp
     let doc = document::render(&state, &request).await?;
     let last_modified =
         SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(doc.changed_at.and_utc().timestamp()).unwrap_or(0));
-    // WebSub discovery: the hubs that push this feed, and the topic URL to subscribe to.
-    let links: Vec<String> = (state.hubs().iter().map(|hub| format!("<{hub}>; rel=\"hub\"")))
-        .chain(std::iter::once(format!("<{}>; rel=\"self\"", request.url(&state))))
-        .collect();
     Ok(HttpResponse::Ok()
         .content_type(doc.content_type)
         .insert_header((header::CACHE_CONTROL, format!("public, max-age={MAX_AGE}")))
         .insert_header((header::LAST_MODIFIED, HttpDate::from(last_modified)))
-        .insert_header((header::LINK, links.join(", ")))
+        .insert_header((header::LINK, document::links(&state, &request.url(&state))))
         .body(doc.body))
 }

@@ -2,7 +2,9 @@
 //! that a database can move to another file or another backend and lose nothing.
 //!
 //! The first line names the format; each other line is `{"table": NAME, "row": {...}}`, the
-//! tables in an order in which every reference points to a row already imported.
+//! tables in an order in which every reference points to a row already imported. Webhooks and
+//! WebSub subscriptions move with their secrets; their pending deliveries and delivery log do
+//! not (events still pending are in the change feed).
 
 use std::io::{BufRead, Write};
 
@@ -17,10 +19,12 @@ use super::news::NewsRow;
 use super::organizations::{BodyRow, OfficeRow, OrganizationRow};
 use super::schema::{
     api_keys, audit_head, audit_log, authors, content_clock, news_changes, news_items, news_tags, organization_bodies,
-    organization_offices, organizations, revisions, terms, users,
+    organization_offices, organizations, revisions, terms, users, webhooks, websub_subscriptions,
 };
 use super::terms::TermRow;
 use super::users::UserRow;
+use super::webhooks::WebhookRow;
+use super::websub::SubscriptionRow;
 use super::{Backend, DbConn};
 use crate::domain::ids::NewsId;
 
@@ -149,6 +153,8 @@ tables! {
     content_clock => ClockRow,
     audit_log => AuditRow,
     audit_head => HeadRow,
+    webhooks => WebhookRow,
+    websub_subscriptions => SubscriptionRow,
 }
 
 /// Reads an export into an empty database, all or nothing (one transaction).
@@ -194,7 +200,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         }
         if super::is_postgres(conn) {
             // Rows came with their ids: the sequences must go on after the largest.
-            for table in ["users", "api_keys", "terms", "authors", "organizations", "organization_bodies", "organization_offices", "revisions"] {
+            for table in ["users", "api_keys", "terms", "authors", "organizations", "organization_bodies", "organization_offices", "revisions", "webhooks", "websub_subscriptions"] {
                 diesel::sql_query(format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 ))

@@ -453,7 +453,7 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: 
         .execute(conn)?;
     let view = NewsView::new(row, references, tags);
     if public {
-        push(conn, id, EventType::NewsPublished, seq, Some(&view))?;
+        push(conn, id, EventType::NewsPublished, seq, Some(&view), None)?;
     }
     Ok(view)
 }
@@ -465,20 +465,25 @@ pub fn update(
     references: References,
     tags: &[String],
 ) -> QueryResult<NewsView> {
+    // What the item was filed under: a webhook filtered by it hears that it moved away.
+    let before = news_items::table.find(id).select((news_items::topic_id, news_items::region_id)).first(conn)?;
     let row: NewsRow = diesel::update(news_items::table.find(id))
         .set(form)
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     replace_tags(conn, id, tags)?;
     let view = NewsView::new(row, references, tags);
-    log_change(conn, &view, view.row.updated_at)?;
+    log_change(conn, &view, view.row.updated_at, Some(before))?;
     Ok(view)
 }
 
+/// An item's topic and region before a write.
+type Filed = (Option<TermId>, Option<TermId>);
+
 /// Announces a change of the item, public or not as it is now.
-fn log_change(conn: &mut DbConn, view: &NewsView, at: NaiveDateTime) -> QueryResult<()> {
+fn log_change(conn: &mut DbConn, view: &NewsView, at: NaiveDateTime, before: Option<Filed>) -> QueryResult<()> {
     let public = view.row.is_public(crate::domain::dates::now().naive_utc());
-    announce(conn, view.row.id, at, public, Deed::Wrote, Some(view))
+    announce(conn, view.row.id, at, public, Deed::Wrote, Some(view), before)
 }
 
 /// What a write did to an item, as webhooks are told of it.
@@ -500,6 +505,7 @@ fn announce(
     public: bool,
     deed: Deed,
     view: Option<&NewsView>,
+    before: Option<Filed>,
 ) -> QueryResult<()> {
     use news_changes::{change_at, change_seq, ever_public};
     let (was_public, ever, mut seq): (bool, bool, i64) = news_changes::table
@@ -525,15 +531,23 @@ fn announce(
         (Deed::Wrote, false, false) => None,
     };
     match event {
-        Some(event) => push(conn, id, event, seq, view),
+        Some(event) => push(conn, id, event, seq, view, before),
         None => Ok(()),
     }
 }
 
 /// Writes a news event to the webhooks that want it (`view`: the item as this write left
-/// it, when the caller has it). Its data: the id, the item as anonymous readers see it (none
-/// once it left their view), and the cursor of the change in the change feed.
-fn push(conn: &mut DbConn, id: NewsId, event: EventType, seq: i64, view: Option<&NewsView>) -> QueryResult<()> {
+/// it, when the caller has it; `before`: its topic and region before, for filters that chose
+/// it by them). Its data: the id, the item as anonymous readers see it (none once it left
+/// their view), and the cursor of the change in the change feed.
+fn push(
+    conn: &mut DbConn,
+    id: NewsId,
+    event: EventType,
+    seq: i64,
+    view: Option<&NewsView>,
+    before: Option<Filed>,
+) -> QueryResult<()> {
     webhooks::enqueue(conn, event, &format!("news:{id}"), |conn| {
         let view = match view {
             Some(view) => view.clone(),
@@ -542,7 +556,15 @@ fn push(conn: &mut DbConn, id: NewsId, event: EventType, seq: i64, view: Option<
                 hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)?
             }
         };
-        let about = Subject { topic: view.topic.clone(), region: view.region.clone(), lang: LANGUAGE.to_owned() };
+        let mut about = vec![Subject { topic: view.topic.clone(), region: view.region.clone(), lang: LANGUAGE.into() }];
+        if let Some((topic, region)) = before.filter(|&b| b != (view.row.topic_id, view.row.region_id)) {
+            let slugs: HashMap<TermId, String> =
+                super::terms::slugs(conn, &[topic, region].into_iter().flatten().collect::<Vec<_>>())?
+                    .into_iter()
+                    .collect();
+            let slug = |id: Option<TermId>| id.and_then(|id| slugs.get(&id).cloned());
+            about.push(Subject { topic: slug(topic), region: slug(region), lang: LANGUAGE.into() });
+        }
         let public = matches!(event, EventType::NewsPublished | EventType::NewsUpdated);
         let item = public.then(|| NewsItem::from(view));
         Ok((Some(about), serde_json::json!({"id": id, "item": item, "changes_cursor": seq.to_string()})))
@@ -555,7 +577,7 @@ pub fn trash(conn: &mut DbConn, id: NewsId, by: &str) -> QueryResult<()> {
     diesel::update(news_items::table.find(id))
         .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by)))
         .execute(conn)?;
-    announce(conn, id, now, false, Deed::Trashed, None)
+    announce(conn, id, now, false, Deed::Trashed, None, None)
 }
 
 /// Brings an item back from the trash, unchanged.
@@ -565,7 +587,7 @@ pub fn untrash(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     let view = hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)?;
-    log_change(conn, &view, crate::domain::dates::now().naive_utc())?;
+    log_change(conn, &view, crate::domain::dates::now().naive_utc(), None)?;
     Ok(view)
 }
 
@@ -594,13 +616,9 @@ pub fn trashed(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<N
 
 /// Deletes a trashed item for good, with its revisions. Its entry in the change feed stays:
 /// mirrors that have not caught up still learn of the deletion, and the id is never reused.
-/// Webhooks hear `news.deleted` again if partners have seen the item: this one is final.
+/// Webhooks heard `news.deleted` when the item went to the trash: a purge tells them nothing
+/// new, and a second event for the same fact would be one they cannot tell from a new one.
 pub fn purge(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
-    let (ever, seq): (bool, i64) =
-        news_changes::table.find(id).select((news_changes::ever_public, news_changes::change_seq)).first(conn)?;
-    if ever {
-        push(conn, id, EventType::NewsDeleted, seq, None)?;
-    }
     revisions::forget(conn, Entity::News(id))?;
     diesel::delete(news_items::table.find(id).filter(news_items::deleted_at.is_not_null())).execute(conn).map(drop)
 }
@@ -655,7 +673,7 @@ pub fn announce_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<Ne
         .select((news_items::id, news_items::published_at))
         .load(conn)?;
     for &(id, published_at) in &items {
-        announce(conn, id, published_at.unwrap_or_else(|| now.naive_utc()), true, Deed::Wrote, None)?;
+        announce(conn, id, published_at.unwrap_or_else(|| now.naive_utc()), true, Deed::Wrote, None, None)?;
     }
     Ok(items.into_iter().map(|(id, _)| id).collect())
 }

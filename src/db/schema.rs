@@ -234,6 +234,7 @@ diesel::table! {
         subject -> Text,
         state -> Text,
         attempts -> Integer,
+        first_attempt_at -> Nullable<Timestamp>,
         next_attempt_at -> Timestamp,
         claimed_until -> Nullable<Timestamp>,
         response_status -> Nullable<Integer>,

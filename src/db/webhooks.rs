@@ -11,9 +11,10 @@ use super::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhoo
 use super::{Backend, DbConn};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::{DeliveryId, WebhookId};
-use crate::domain::webhooks::{EventType, Filters, Subject};
+use crate::domain::random_hex;
+use crate::domain::webhooks::{EventType, Filters, Subject, from_stored};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = webhooks, check_for_backend(Backend))]
 pub struct WebhookRow {
     pub id: WebhookId,
@@ -101,12 +102,13 @@ pub fn delete(conn: &mut DbConn, id: WebhookId) -> QueryResult<usize> {
 
 /// Writes an event of `kind` about `subject` (`news:7`) for every active webhook that wants
 /// it, inside the caller's transaction. `describe` is asked only when one may: it gives what
-/// the filters look at (`None`: they do not apply) and the event's `data`.
+/// the filters look at (a filter admits the event if it admits one of them; `None`: filters
+/// do not apply) and the event's `data`.
 pub fn enqueue(
     conn: &mut DbConn,
     kind: EventType,
     subject: &str,
-    describe: impl FnOnce(&mut DbConn) -> QueryResult<(Option<Subject>, serde_json::Value)>,
+    describe: impl FnOnce(&mut DbConn) -> QueryResult<(Option<Vec<Subject>>, serde_json::Value)>,
 ) -> QueryResult<()> {
     let name: &str = kind.into();
     let active: Vec<(WebhookId, String, String)> = webhooks::table
@@ -115,7 +117,7 @@ pub fn enqueue(
         .load(conn)?;
     let wanting: Vec<(WebhookId, Filters)> = active
         .into_iter()
-        .filter(|(_, events, _)| events.split(',').any(|e| e == name))
+        .filter(|(_, events, _)| from_stored(events).is_ok_and(|events| events.contains(&kind)))
         // Stored by the service from a valid value; one that cannot be read filters nothing.
         .map(|(id, _, filters)| (id, serde_json::from_str(&filters).unwrap_or_default()))
         .collect();
@@ -125,7 +127,7 @@ pub fn enqueue(
     let (about, data) = describe(conn)?;
     let targets: Vec<WebhookId> = wanting
         .into_iter()
-        .filter(|(_, filters)| about.as_ref().is_none_or(|about| filters.admit(about)))
+        .filter(|(_, filters)| about.as_ref().is_none_or(|about| about.iter().any(|a| filters.admit(a))))
         .map(|(id, _)| id)
         .collect();
     if !targets.is_empty() {
@@ -148,9 +150,8 @@ pub fn insert_event(
         "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "data": data,
     });
-    let mut random = [0u8; 16];
-    getrandom::fill(&mut random).map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
-    let uid: String = std::iter::once("msg_".to_owned()).chain(random.iter().map(|b| format!("{b:02x}"))).collect();
+    let random = random_hex(16).map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
+    let uid = format!("msg_{random}");
     let now = now.naive_utc();
     let event: i64 = diesel::insert_into(webhook_events::table)
         .values((
@@ -213,10 +214,37 @@ pub struct Due {
     /// The `webhook-id`: the event's, the same for every attempt.
     pub uid: String,
     pub body: String,
-    /// Attempts made before this one.
+    /// Attempts made before this one (since the last redelivery), from when.
     pub attempts: i32,
+    pub first_attempt_at: Option<NaiveDateTime>,
     /// When the event was written.
     pub event_at: NaiveDateTime,
+    /// Until when this process holds it: a record of an attempt counts only while it does.
+    pub claimed_until: NaiveDateTime,
+}
+
+/// A claimed delivery as loaded: id, attempts, first attempt, event id and body, when the event
+/// was written, and its webhook.
+type Claimed = (DeliveryId, i32, Option<NaiveDateTime>, String, String, NaiveDateTime, WebhookRow);
+
+/// Deliveries that may be claimed at `$1`, whenever due: pending, of an active webhook, not
+/// claimed by a process, each the earliest of its subject still pending for its webhook.
+const CLAIMABLE: &str = "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+    WHERE d.state = 'pending' AND w.active AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
+      AND e.subject = d.subject AND e.state = 'pending' AND e.id < d.id)";
+
+/// When the first claimable delivery is due (at `now` or before: one can be claimed now).
+pub fn next_claimable(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    #[derive(QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
+        at: Option<NaiveDateTime>,
+    }
+    let next: Next = diesel::sql_query(format!("SELECT MIN(d.next_attempt_at) AS at {CLAIMABLE}"))
+        .bind::<Timestamp, _>(now)
+        .get_result(conn)?;
+    Ok(next.at)
 }
 
 /// Claims up to `limit` deliveries due at `now` for this process until `until`, oldest first:
@@ -241,12 +269,7 @@ pub fn claim(
     }
     let skip_locked = if super::is_postgres(conn) { " FOR UPDATE OF d SKIP LOCKED" } else { "" };
     let sql = format!(
-        "SELECT d.id, d.webhook_id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND w.active \
-           AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
-             AND e.subject = d.subject AND e.state = 'pending' AND e.id < d.id) \
-         ORDER BY d.id LIMIT $2{skip_locked}"
+        "SELECT d.id, d.webhook_id {CLAIMABLE} AND d.next_attempt_at <= $1 ORDER BY d.id LIMIT $2{skip_locked}"
     );
     let candidates: Vec<Candidate> = diesel::sql_query(sql)
         .bind::<Timestamp, _>(now)
@@ -267,7 +290,7 @@ pub fn claim(
     diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
         .set(webhook_deliveries::claimed_until.eq(until))
         .execute(conn)?;
-    let rows: Vec<(DeliveryId, i32, String, String, NaiveDateTime, WebhookRow)> = webhook_deliveries::table
+    let rows: Vec<Claimed> = webhook_deliveries::table
         .inner_join(webhook_events::table)
         .inner_join(webhooks::table)
         .filter(webhook_deliveries::id.eq_any(&ids))
@@ -275,6 +298,7 @@ pub fn claim(
         .select((
             webhook_deliveries::id,
             webhook_deliveries::attempts,
+            webhook_deliveries::first_attempt_at,
             webhook_events::uid,
             webhook_events::body,
             webhook_events::created_at,
@@ -283,7 +307,7 @@ pub fn claim(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(delivery, attempts, uid, body, event_at, hook)| Due {
+        .map(|(delivery, attempts, first_attempt_at, uid, body, event_at, hook)| Due {
             delivery,
             webhook: hook.id,
             secrets: hook.secrets(now),
@@ -291,7 +315,9 @@ pub fn claim(
             uid,
             body,
             attempts,
+            first_attempt_at,
             event_at,
+            claimed_until: until,
         })
         .collect())
 }
@@ -301,16 +327,6 @@ pub fn release_claims(conn: &mut DbConn) -> QueryResult<usize> {
     diesel::update(webhook_deliveries::table.filter(webhook_deliveries::claimed_until.is_not_null()))
         .set(webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>))
         .execute(conn)
-}
-
-/// The earliest time a pending delivery of an active webhook is due, if any.
-pub fn next_due(conn: &mut DbConn) -> QueryResult<Option<NaiveDateTime>> {
-    webhook_deliveries::table
-        .inner_join(webhooks::table)
-        .filter(pending_only())
-        .filter(webhooks::active.eq(true))
-        .select(diesel::dsl::min(webhook_deliveries::next_attempt_at))
-        .first(conn)
 }
 
 /// How many deliveries are pending, for the metrics.
@@ -348,31 +364,42 @@ pub enum Next {
 
 /// Records an attempt of a claimed delivery and what follows it, and the webhook's health:
 /// a success clears `failing_since`, a failure sets it if unset; a webhook that has been
-/// failing longer than `disable_after` is disabled. Returns whether the webhook was disabled.
+/// failing longer than `disable_after` is disabled. Returns whether the attempt counted (this
+/// process still held the claim) and whether the webhook was disabled.
 pub fn record_attempt(
     conn: &mut DbConn,
     due: &Due,
     attempt: &Attempt,
     next: Next,
     disable_after: chrono::Duration,
-) -> QueryResult<bool> {
+) -> QueryResult<(bool, bool)> {
+    // The webhook's row first, as a delete of the webhook locks it before its deliveries.
+    let hook = webhooks::table.find(due.webhook);
+    diesel::update(hook).set(webhooks::id.eq(webhooks::id)).execute(conn)?;
     let (state, next_at) = match next {
         Next::Succeeded => (State::Succeeded, attempt.at),
         Next::RetryAt(at) => (State::Pending, at),
         Next::GiveUp | Next::Disable => (State::Failed, attempt.at),
     };
-    diesel::update(webhook_deliveries::table.find(due.delivery))
-        .set((
-            webhook_deliveries::state.eq(state.as_str()),
-            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-            webhook_deliveries::next_attempt_at.eq(next_at),
-            webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
-            webhook_deliveries::response_status.eq(attempt.status),
-            webhook_deliveries::duration_ms.eq(attempt.duration_ms),
-            webhook_deliveries::error.eq(&attempt.error),
-            webhook_deliveries::updated_at.eq(attempt.at),
-        ))
-        .execute(conn)?;
+    let held = diesel::update(
+        webhook_deliveries::table.find(due.delivery).filter(webhook_deliveries::claimed_until.eq(due.claimed_until)),
+    )
+    .set((
+        webhook_deliveries::state.eq(state.as_str()),
+        webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+        webhook_deliveries::first_attempt_at.eq(due.first_attempt_at.unwrap_or(attempt.at)),
+        webhook_deliveries::next_attempt_at.eq(next_at),
+        webhook_deliveries::claimed_until.eq(None::<NaiveDateTime>),
+        webhook_deliveries::response_status.eq(attempt.status),
+        webhook_deliveries::duration_ms.eq(attempt.duration_ms),
+        webhook_deliveries::error.eq(&attempt.error),
+        webhook_deliveries::updated_at.eq(attempt.at),
+    ))
+    .execute(conn)?;
+    if held == 0 {
+        // The claim lapsed and another process has (or had) the delivery: its record counts.
+        return Ok((false, false));
+    }
     diesel::insert_into(webhook_attempts::table)
         .values((
             webhook_attempts::delivery_id.eq(due.delivery),
@@ -383,12 +410,11 @@ pub fn record_attempt(
             webhook_attempts::response_body.eq(&attempt.response_body),
         ))
         .execute(conn)?;
-    let hook = webhooks::table.find(due.webhook);
     if next == Next::Succeeded {
         diesel::update(hook)
             .set((webhooks::last_success_at.eq(attempt.at), webhooks::failing_since.eq(None::<NaiveDateTime>)))
             .execute(conn)?;
-        return Ok(false);
+        return Ok((true, false));
     }
     let failing_since: Option<Option<NaiveDateTime>> = hook.select(webhooks::failing_since).first(conn).optional()?;
     let since = failing_since.flatten().unwrap_or(attempt.at);
@@ -412,7 +438,7 @@ pub fn record_attempt(
     if let Some(reason) = reason {
         diesel::update(hook).set((webhooks::active.eq(false), webhooks::disabled_reason.eq(reason))).execute(conn)?;
     }
-    Ok(disabled)
+    Ok((true, disabled))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -504,12 +530,15 @@ pub fn delivery(conn: &mut DbConn, webhook: WebhookId, id: DeliveryId) -> QueryR
     Ok(DeliveryLog { delivery, uid, kind, attempts })
 }
 
-/// Makes a delivery due again at once (its event, and so its `webhook-id`, unchanged).
+/// Makes a delivery due again at once (its event, and so its `webhook-id`, unchanged), with a
+/// day of retries again.
 pub fn redeliver(conn: &mut DbConn, id: DeliveryId) -> QueryResult<()> {
     let now = dates::now().naive_utc();
     diesel::update(webhook_deliveries::table.find(id))
         .set((
             webhook_deliveries::state.eq(State::Pending.as_str()),
+            webhook_deliveries::attempts.eq(0),
+            webhook_deliveries::first_attempt_at.eq(None::<NaiveDateTime>),
             webhook_deliveries::next_attempt_at.eq(now),
             webhook_deliveries::updated_at.eq(now),
         ))

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use super::schema::websub_subscriptions as subs;
 use super::{Backend, DbConn};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = subs, check_for_backend(Backend))]
 pub struct SubscriptionRow {
     pub id: i64,

@@ -41,7 +41,7 @@ impl NewKey {
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut random = [0u8; 4 + 32];
         getrandom::fill(&mut random)?;
-        let prefix = format!("{MARK}{}", random[..4].iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let prefix = format!("{MARK}{}", super::hex(&random[..4]));
         let key = format!("{prefix}_{}", URL_SAFE_NO_PAD.encode(&random[4..]));
         Ok(Self { key, prefix })
     }

@@ -40,11 +40,23 @@ pub fn one_of<T: std::str::FromStr + strum::VariantNames>(name: &str) -> Result<
 /// The SHA-256 of `bytes`, in lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// Bytes in lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut hex = String::with_capacity(64);
-    for byte in sha2::Sha256::digest(bytes) {
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for &byte in bytes {
         hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
         hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
     }
     hex
+}
+
+/// `count` random bytes in lowercase hex (ids, challenges).
+pub fn random_hex(count: usize) -> Result<String, getrandom::Error> {
+    let mut random = vec![0u8; count];
+    getrandom::fill(&mut random)?;
+    Ok(hex(&random))
 }

@@ -56,12 +56,6 @@ pub enum EventType {
 /// The type of the test delivery `POST /webhooks/{id}/ping` sends.
 pub const PING: &str = "ping";
 
-impl EventType {
-    pub fn is_news(self) -> bool {
-        self != Self::OrganizationUpdated
-    }
-}
-
 /// Events are stored as a comma list of their names.
 pub fn stored(events: &[EventType]) -> String {
     events.iter().map(<&str>::from).collect::<Vec<_>>().join(",")
@@ -136,8 +130,7 @@ pub fn signature<'a>(secrets: impl IntoIterator<Item = &'a str>, id: &str, times
 /// The `X-Hub-Signature` of a WebSub push: `sha256=` and the hex HMAC-SHA256 of the body,
 /// keyed by the subscriber's `hub.secret`.
 pub fn hub_signature(secret: &str, body: &[u8]) -> String {
-    let hex: String = hmac_sha256(secret.as_bytes(), &[body]).iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+    format!("sha256={}", super::hex(&hmac_sha256(secret.as_bytes(), &[body])))
 }
 
 fn hmac_sha256(key: &[u8], message: &[&[u8]]) -> Vec<u8> {
@@ -179,14 +172,20 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let [first, second, ..] = ip.segments();
     let unique_local = first & 0xfe00 == 0xfc00; // fc00::/7 (AWS's metadata is fd00:ec2::254)
     let link_local = first & 0xffc0 == 0xfe80; // fe80::/10
-    let documentation = first == 0x2001 && ip.segments()[1] == 0x0db8;
-    // 64:ff9b::/96 (NAT64) and 2002::/16 (6to4) carry an IPv4 address: judged by it.
+    let site_local = first & 0xffc0 == 0xfec0; // fec0::/10, deprecated but routed by some
+    let local_nat64 = first == 0x64 && second == 0xff9b && ip.segments()[2] == 1; // 64:ff9b:1::/48
+    let teredo = first == 0x2001 && second == 0; // 2001::/32 tunnels to any IPv4 address
+    let discard = matches!(ip.segments(), [0x100, 0, 0, 0, ..]); // 100::/64
+    let documentation = first == 0x2001 && second == 0x0db8;
+    // NAT64 (64:ff9b::/96), 6to4 (2002::/16) and IPv4-translated (::ffff:0:a.b.c.d) addresses
+    // carry an IPv4 address: judged by it.
+    let v4 = |hi: u16, lo: u16| Some(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
     let embedded = match ip.segments() {
-        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo))),
-        [0x2002, hi, lo, ..] => Some(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo))),
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] | [0, 0, 0, 0, 0xffff, 0, hi, lo] => v4(hi, lo),
+        [0x2002, hi, lo, ..] => v4(hi, lo),
         _ => None,
     };
     !(ip.is_loopback()
@@ -194,6 +193,10 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || unique_local
         || link_local
+        || site_local
+        || local_nat64
+        || teredo
+        || discard
         || documentation
         || ip.to_ipv4().is_some_and(|v4| !is_public_v4(v4))
         || embedded.is_some_and(|v4| !is_public_v4(v4)))
@@ -210,24 +213,27 @@ pub struct Policy {
 }
 
 /// When failed deliveries are tried again: after about `base`, then about double each time up
-/// to an hour's worth (`base` × 720), until they have been tried for a day's worth (`base` ×
-/// 17,280): at the default base of 5 s, 34 attempts over 24 hours.
+/// to an hour (or `base` × 720 if less), for at least 24 hours from the first attempt (or
+/// `base` × 17,280 if more): at the default base of 5 s, 34 attempts over 24 hours.
 #[derive(Debug, Clone, Copy)]
 pub struct Retries {
     pub base: Duration,
 }
 
 impl Retries {
-    /// The delay after failed attempt number `attempt` (1 for the first), `jitter` in [0, 1)
-    /// spreading it by ±20% so that failures at the same moment are not retried together;
-    /// `None` once the delivery has been tried for long enough (`elapsed` since its first).
-    pub fn after(self, attempt: u32, elapsed: Duration, jitter: f64) -> Option<Duration> {
-        if elapsed >= self.base * 17_280 {
+    /// The delay after failed attempt number `attempt` (1 for the first), spread by ±20% at
+    /// random so that failures at the same moment are not retried together; `None` once the
+    /// delivery has been tried for long enough (`elapsed` since its first attempt).
+    pub fn after(self, attempt: u32, elapsed: Duration) -> Option<Duration> {
+        const DAY: Duration = Duration::from_secs(86_400);
+        const HOUR: Duration = Duration::from_secs(3_600);
+        if elapsed >= DAY.max(self.base.saturating_mul(17_280)) {
             return None;
         }
         let doubled = self.base.saturating_mul(1 << attempt.saturating_sub(1).min(20));
-        let delay = doubled.min(self.base * 720);
-        Some(delay.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
+        let delay = doubled.min(HOUR.min(self.base.saturating_mul(720)));
+        let jitter = f64::from(getrandom::u32().unwrap_or(u32::MAX / 2)) / f64::from(u32::MAX);
+        Some(delay.mul_f64(0.8 + 0.4 * jitter))
     }
 }
 
@@ -285,18 +291,27 @@ mod tests {
 
     #[test]
     fn retries_double_up_to_an_hour_for_a_day() {
+        let within = |delay: Option<Duration>, secs: f64| {
+            let delay = delay.unwrap().as_secs_f64();
+            assert!((secs * 0.8..=secs * 1.2).contains(&delay), "{delay} not within 20% of {secs}");
+        };
         let retries = Retries { base: Duration::from_secs(5) };
-        assert_eq!(retries.after(1, Duration::ZERO, 0.5), Some(Duration::from_secs(5)));
-        assert_eq!(retries.after(2, Duration::ZERO, 0.5), Some(Duration::from_secs(10)));
-        assert_eq!(retries.after(30, Duration::ZERO, 0.5), Some(Duration::from_secs(3600)));
-        assert_eq!(retries.after(3, Duration::ZERO, 0.0), Some(Duration::from_secs(16)));
+        within(retries.after(1, Duration::ZERO), 5.0);
+        within(retries.after(2, Duration::ZERO), 10.0);
+        within(retries.after(3, Duration::ZERO), 20.0);
+        within(retries.after(30, Duration::ZERO), 3600.0);
         let (mut elapsed, mut attempts) = (Duration::ZERO, 1);
-        while let Some(delay) = retries.after(attempts, elapsed, 0.5) {
+        while let Some(delay) = retries.after(attempts, elapsed) {
             elapsed += delay;
             attempts += 1;
         }
-        assert_eq!(attempts, 34);
-        assert!(elapsed >= Duration::from_secs(24 * 3600) && elapsed < Duration::from_secs(25 * 3600), "{elapsed:?}");
+        assert!((28..=40).contains(&attempts), "{attempts}");
+        assert!(elapsed >= Duration::from_secs(24 * 3600) && elapsed < Duration::from_secs(26 * 3600), "{elapsed:?}");
+        // A short base retries more often, never for less than a day.
+        let fast = Retries { base: Duration::from_millis(100) };
+        within(fast.after(30, Duration::ZERO), 72.0);
+        assert!(fast.after(1, Duration::from_secs(23 * 3600)).is_some());
+        assert!(fast.after(1, Duration::from_secs(24 * 3600)).is_none());
     }
 
     #[test]

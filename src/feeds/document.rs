@@ -113,6 +113,13 @@ impl FeedRequest {
     }
 }
 
+/// The `Link` header of a feed, for WebSub discovery: the hubs that push it, and the topic
+/// URL to subscribe to.
+pub fn links(state: &AppState, topic: &str) -> String {
+    let hubs = state.hubs().into_iter().map(|hub| format!("<{hub}>; rel=\"hub\""));
+    hubs.chain(std::iter::once(format!("<{topic}>; rel=\"self\""))).collect::<Vec<_>>().join(", ")
+}
+
 /// A feed document, and when what it shows last changed.
 pub struct Document {
     pub body: String,

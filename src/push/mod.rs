@@ -33,6 +33,8 @@ const LEASE: Duration = Duration::from_secs(30);
 /// The longest wait between two looks at the outbox (for other replicas' events and retries
 /// coming due); this process's own writes wake it at once.
 const IDLE: Duration = Duration::from_secs(1);
+/// How long to wait when what is due cannot be claimed yet (its webhook has its share in flight).
+const BUSY_WAIT: Duration = Duration::from_millis(250);
 /// How much of a receiver's answer the delivery log keeps.
 const BODY_KEPT: usize = 2048;
 
@@ -80,32 +82,42 @@ impl Pusher {
     }
 
     /// Claims what is due and free slots allow, starts sending it; returns how long to wait
-    /// before looking again.
+    /// before looking again. Only a look when nothing is due: no write.
     async fn send_due(&self) -> Result<Duration, ApiError> {
+        let now = dates::now().naive_utc();
+        let next = self.state.db(move |c| Ok(db::webhooks::next_claimable(c, now)?)).await?;
         let free = self.slots.available_permits();
-        if free > 0 {
-            let busy = self.busy.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let now = dates::now().naive_utc();
-            let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-            let due =
-                self.state.bookkeep(move |c| Ok(db::webhooks::claim(c, now, until, free, &busy, PER_WEBHOOK)?)).await?;
-            for due in due {
-                let Ok(permit) = self.slots.clone().try_acquire_owned() else { break };
-                *self.busy.lock().unwrap_or_else(|e| e.into_inner()).entry(due.webhook).or_default() += 1;
-                let pusher = self.clone();
-                actix_web::rt::spawn(async move {
-                    let webhook = due.webhook;
-                    pusher.deliver(due).await;
-                    pusher.done(webhook);
-                    drop(permit);
-                    // A slot is free, and the next event of the item may be due.
-                    pusher.state.outbox.notify_one();
-                });
-            }
+        match next {
+            None => return Ok(IDLE),
+            Some(at) if at > now => return Ok((at - now).to_std().unwrap_or(IDLE).min(IDLE)),
+            // Each delivery that ends frees a slot and wakes the loop.
+            Some(_) if free == 0 => return Ok(IDLE),
+            Some(_) => {}
         }
-        let next = self.state.db(|c| Ok(db::webhooks::next_due(c)?)).await?;
-        let until_next = next.map_or(IDLE, |at| (at - dates::now().naive_utc()).to_std().unwrap_or(Duration::ZERO));
-        Ok(until_next.clamp(Duration::from_millis(5), IDLE))
+        let busy = self.busy.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let due =
+            self.state.bookkeep(move |c| Ok(db::webhooks::claim(c, now, until, free, &busy, PER_WEBHOOK)?)).await?;
+        if due.is_empty() {
+            // What is due waits for a webhook's deliveries in flight (its share), whose ends
+            // wake the loop.
+            return Ok(BUSY_WAIT);
+        }
+        for due in due {
+            let permit = self.slots.clone().acquire_owned().await;
+            *self.busy.lock().unwrap_or_else(|e| e.into_inner()).entry(due.webhook).or_default() += 1;
+            let pusher = self.clone();
+            actix_web::rt::spawn(async move {
+                let webhook = due.webhook;
+                pusher.deliver(due).await;
+                pusher.done(webhook);
+                drop(permit);
+                // A slot is free, and the next event of the item may be due.
+                pusher.state.outbox.notify_one();
+            });
+        }
+        // More may be due: look again at once.
+        Ok(Duration::ZERO)
     }
 
     fn done(&self, webhook: WebhookId) {
@@ -136,10 +148,10 @@ impl Pusher {
             Some(200..=299) => Next::Succeeded,
             Some(410) => Next::Disable,
             _ => {
-                let elapsed = (at.naive_utc() - due.event_at).to_std().unwrap_or_default();
+                let first = due.first_attempt_at.unwrap_or(at.naive_utc());
+                let elapsed = (at.naive_utc() - first).to_std().unwrap_or_default();
                 let attempt = u32::try_from(due.attempts).unwrap_or(0) + 1;
-                let jitter = f64::from(getrandom::u32().unwrap_or(0)) / f64::from(u32::MAX);
-                match self.state.push.retries.after(attempt, elapsed, jitter) {
+                match self.state.push.retries.after(attempt, elapsed) {
                     // From the end of this attempt: a receiver that timed out lets go of it first.
                     Some(delay) => {
                         Next::RetryAt(dates::now().naive_utc() + chrono::Duration::from_std(delay).unwrap_or_default())
@@ -159,8 +171,9 @@ impl Pusher {
             .bookkeep(move |c| Ok(db::webhooks::record_attempt(c, &due, &attempt, next, disable_after)?))
             .await;
         match recorded {
-            Ok(true) => log::warn!("disabled webhook {webhook} ({url}): its deliveries keep failing"),
-            Ok(false) => {}
+            Ok((true, true)) => log::warn!("disabled webhook {webhook} ({url}): its deliveries keep failing"),
+            Ok((true, false)) => {}
+            Ok((false, _)) => log::warn!("a delivery to webhook {webhook} took longer than its claim; not recorded"),
             // The claim lapses and the delivery is sent again: at least once.
             Err(err) => log::error!("cannot record a delivery to webhook {webhook}: {err}"),
         }

@@ -5,9 +5,11 @@
 //! document differs from the one last pushed to a subscriber, the new one is POSTed to it,
 //! signed with `X-Hub-Signature` when it gave a secret.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
+use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 
 use super::target;
@@ -15,8 +17,8 @@ use crate::db;
 use crate::db::websub::{NewSubscription, SubscriptionRow};
 use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates;
-use crate::domain::sha256_hex;
 use crate::domain::webhooks::hub_signature;
+use crate::domain::{random_hex, sha256_hex};
 use crate::error::{ApiError, FieldError, Fields};
 use crate::feeds::document::{self, FeedRequest, Format};
 use crate::state::AppState;
@@ -30,6 +32,10 @@ const MAX_SECRET: usize = 200;
 /// Failed pushes of one version of a feed before it is given up (the next change is pushed).
 const MAX_FAILURES: i32 = 20;
 const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+/// Verifications under way at once, and how much of a callback's answer is read (the
+/// challenge is 32 characters).
+const VERIFYING: usize = 32;
+const ANSWER_READ: usize = 1024;
 
 /// What a subscriber sends (form-encoded).
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -46,7 +52,8 @@ pub struct HubRequest {
     #[serde(rename = "hub.topic")]
     #[schema(rename = "hub.topic", example = "https://news.example/feeds/news.atom?topic=terrorism")]
     pub topic: Option<String>,
-    /// Seconds the subscription lasts (default 864000, 10 days; at least 10, at most 30 days).
+    /// Seconds the subscription is to last (default 864000, 10 days); the hub keeps it within
+    /// 10 seconds and 30 days, and says the lease it chose in the verification.
     #[serde(rename = "hub.lease_seconds")]
     #[schema(rename = "hub.lease_seconds", value_type = Option<u32>, minimum = 10, maximum = 2592000)]
     pub lease_seconds: Option<String>,
@@ -93,9 +100,8 @@ impl HubRequest {
                 None | Some("") => Ok(DEFAULT_LEASE),
                 Some(text) => text
                     .parse::<i64>()
-                    .ok()
-                    .filter(|s| (MIN_LEASE..=MAX_LEASE).contains(s))
-                    .ok_or_else(|| format!("must be a whole number of seconds from {MIN_LEASE} to {MAX_LEASE}")),
+                    .map(|asked| asked.clamp(MIN_LEASE, MAX_LEASE))
+                    .map_err(|_| "must be a whole number of seconds".to_owned()),
             },
         );
         if self.secret.as_ref().is_some_and(|s| s.len() >= MAX_SECRET) {
@@ -118,11 +124,13 @@ impl HubRequest {
 pub struct Hub {
     state: AppState,
     client: reqwest::Client,
+    /// Verifications under way: anyone may ask for one, so they are bounded.
+    verifying: Arc<Semaphore>,
 }
 
 impl Hub {
     pub fn new(state: AppState, client: reqwest::Client) -> Self {
-        Self { state, client }
+        Self { state, client, verifying: Arc::new(Semaphore::new(VERIFYING)) }
     }
 
     /// Checks a subscriber's request (422 naming what is wrong) and verifies its intent in the
@@ -132,12 +140,16 @@ impl Hub {
         target::check(&intent.callback, self.state.push.allow_private)
             .await
             .map_err(|message| ApiError::invalid_fields(vec![FieldError::new("hub.callback", message)]))?;
+        let Ok(permit) = self.verifying.clone().try_acquire_owned() else {
+            return Err(ApiError::TooManyRequests(1));
+        };
         let hub = self.clone();
         actix_web::rt::spawn(async move {
             let callback = intent.callback.to_string();
             if let Err(err) = hub.verify(intent, actor).await {
                 log::info!("WebSub request of {callback} not carried out: {err}");
             }
+            drop(permit);
         });
         Ok(())
     }
@@ -145,9 +157,7 @@ impl Hub {
     /// Asks the callback to confirm (it must answer 2xx with the challenge), then stores or
     /// ends the subscription.
     async fn verify(&self, intent: Intent, actor: Actor) -> Result<(), String> {
-        let mut random = [0u8; 16];
-        getrandom::fill(&mut random).map_err(|e| e.to_string())?;
-        let challenge: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let challenge = random_hex(16).map_err(|e| e.to_string())?;
         let mode = if intent.subscribe { "subscribe" } else { "unsubscribe" };
         let mut url = intent.callback.clone();
         url.query_pairs_mut()
@@ -160,10 +170,16 @@ impl Hub {
         if !target::literal_allowed(&url, self.state.push.allow_private) {
             return Err("the callback names a private address".into());
         }
-        let response = self.client.get(url).send().await.map_err(|e| e.to_string())?;
+        let mut response = self.client.get(url).send().await.map_err(|e| e.to_string())?;
         let status = response.status();
-        let body = response.text().await.map_err(|e| e.to_string())?;
-        if !status.is_success() || body.trim() != challenge {
+        let mut answer = Vec::new();
+        while answer.len() < ANSWER_READ {
+            match response.chunk().await.map_err(|e| e.to_string())? {
+                Some(chunk) => answer.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        if !status.is_success() || String::from_utf8_lossy(&answer).trim() != challenge {
             return Err(format!("the callback did not confirm (answered {status})"));
         }
         let (callback, topic) = (intent.callback.to_string(), intent.topic.clone());
@@ -204,7 +220,7 @@ impl Hub {
     /// failed push came due again.
     pub async fn run(self) {
         let mut every_second = actix_web::rt::time::interval(Duration::from_secs(1));
-        let mut seen = None;
+        let (mut seen, mut since) = (None, chrono::NaiveDateTime::MIN);
         loop {
             every_second.tick().await;
             let version = match self.state.content_version().await {
@@ -214,25 +230,33 @@ impl Hub {
                     continue;
                 }
             };
-            let changed = seen != Some(version);
-            if let Err(err) = self.pass(changed).await {
-                log::warn!("cannot push changed feeds to WebSub subscribers: {err}");
-                continue;
+            let now = dates::now().naive_utc();
+            match self.pass(seen != Some(version), since, now).await {
+                // A subscriber held by a push still under way is looked at again next time.
+                Ok(true) => (seen, since) = (Some(version), now),
+                Ok(false) => {}
+                Err(err) => log::warn!("cannot push changed feeds to WebSub subscribers: {err}"),
             }
-            seen = Some(version);
         }
     }
 
-    /// Renders each subscribed feed (each of them when the content changed, else only those
-    /// with a failed push due) and pushes it where it differs from what was last pushed.
-    async fn pass(&self, changed: bool) -> Result<(), ApiError> {
-        let now = dates::now().naive_utc();
+    /// Renders each subscribed feed that may have changed for a subscriber (all of them when
+    /// the content changed; else those with a failed push due or a subscriber new since the
+    /// last pass) and pushes it where it differs from what was last pushed. Returns whether
+    /// every push it called for could start.
+    async fn pass(
+        &self,
+        changed: bool,
+        since: chrono::NaiveDateTime,
+        now: chrono::NaiveDateTime,
+    ) -> Result<bool, ApiError> {
+        let mut complete = true;
         let topics = self.state.db(move |c| Ok(db::websub::topics(c, now)?)).await?;
         for topic in topics {
             let lookup = topic.clone();
             let subscribers = self.state.db(move |c| Ok(db::websub::of_topic(c, &lookup, now)?)).await?;
-            let retrying = subscribers.iter().any(|s| s.failures > 0 && s.next_attempt_at <= now);
-            if !changed && !retrying {
+            let due = |s: &SubscriptionRow| (s.failures > 0 && s.next_attempt_at <= now) || s.created_at >= since;
+            if !changed && !subscribers.iter().any(due) {
                 continue;
             }
             // A topic this service no longer serves (its public URL changed) waits for its lease to end.
@@ -244,7 +268,9 @@ impl Hub {
                     continue;
                 }
                 let id = subscriber.id;
-                if self.state.bookkeep(move |c| Ok(db::websub::claim(c, id, now, now + LEASE)?)).await? {
+                let claimed = self.state.bookkeep(move |c| Ok(db::websub::claim(c, id, now, now + LEASE)?)).await?;
+                complete &= claimed;
+                if claimed {
                     let hub = self.clone();
                     let (body, hash, topic) = (doc.body.clone(), hash.clone(), topic.clone());
                     let content_type = doc.content_type;
@@ -257,19 +283,16 @@ impl Hub {
         if changed {
             self.ping_external().await;
         }
-        Ok(())
+        Ok(complete)
     }
 
     /// POSTs the feed's new document to one subscriber, and records how it went.
     async fn push(&self, subscriber: SubscriptionRow, topic: &str, content_type: &str, body: String, hash: String) {
-        let links: Vec<String> = (self.state.hubs().iter().map(|hub| format!("<{hub}>; rel=\"hub\"")))
-            .chain(std::iter::once(format!("<{topic}>; rel=\"self\"")))
-            .collect();
         let mut post = self
             .client
             .post(subscriber.callback.as_str())
             .header("content-type", content_type)
-            .header("link", links.join(", "));
+            .header("link", document::links(&self.state, topic));
         if let Some(secret) = &subscriber.secret {
             post = post.header("x-hub-signature", hub_signature(secret, body.as_bytes()));
         }
@@ -286,8 +309,7 @@ impl Hub {
             Some(200..=299) => self.state.bookkeep(move |c| Ok(db::websub::pushed(c, id, &hash, None, now)?)).await,
             _ => {
                 let failures = u32::try_from(subscriber.failures).unwrap_or(0) + 1;
-                let jitter = f64::from(getrandom::u32().unwrap_or(0)) / f64::from(u32::MAX);
-                let delay = self.state.push.retries.after(failures, Duration::ZERO, jitter).unwrap_or_default();
+                let delay = self.state.push.retries.after(failures, Duration::ZERO).unwrap_or_default();
                 let retry_at = (subscriber.failures + 1 < MAX_FAILURES)
                     .then(|| now + chrono::Duration::from_std(delay).unwrap_or_default());
                 self.state.bookkeep(move |c| Ok(db::websub::pushed(c, id, &hash, retry_at, now)?)).await

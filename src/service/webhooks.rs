@@ -18,7 +18,7 @@ use crate::domain::params::{bounded, once, parsed};
 use crate::domain::patch::not_null;
 use crate::domain::slug::Key;
 use crate::domain::webhooks::{self, EventType, Filters, PING};
-use crate::error::{ApiError, Fields};
+use crate::error::{ApiError, FieldError, Fields};
 use crate::push::target;
 use crate::state::AppState;
 
@@ -226,10 +226,10 @@ impl ValidWebhook {
 }
 
 /// Checks the URL's addresses (a lookup, outside any transaction).
-async fn resolve(state: &AppState, valid: &ValidWebhook) -> Result<(), ApiError> {
-    target::check(&valid.url, state.push.allow_private)
+async fn resolve(state: &AppState, url: &url::Url) -> Result<(), ApiError> {
+    target::check(url, state.push.allow_private)
         .await
-        .map_err(|message| ApiError::invalid_fields(vec![crate::error::FieldError::new("url", message)]))
+        .map_err(|message| ApiError::invalid_fields(vec![FieldError::new("url", message)]))
 }
 
 fn find(conn: &mut DbConn, segment: &str) -> Result<WebhookRow, ApiError> {
@@ -250,7 +250,7 @@ pub async fn get(state: &AppState, segment: String) -> Result<Webhook, ApiError>
 /// Makes a webhook; the answer holds its secret, this once.
 pub async fn create(state: &AppState, actor: &Actor, write: WebhookWrite) -> Result<Webhook, ApiError> {
     let valid = write.validate()?;
-    resolve(state, &valid).await?;
+    resolve(state, &valid.url).await?;
     let secret = webhooks::new_secret().map_err(ApiError::internal)?;
     let stored_secret = secret.clone();
     let row = state
@@ -265,22 +265,24 @@ pub async fn create(state: &AppState, actor: &Actor, write: WebhookWrite) -> Res
     Webhook::new(row, Some(secret))
 }
 
-/// Changes a webhook's URL, events, filters or whether it is on.
+/// Changes a webhook's URL, events, filters or whether it is on. The patch applies to the
+/// webhook as the write finds it (the service may have turned it off meanwhile); a new URL is
+/// resolved first, outside the write.
 pub async fn update(
     state: &AppState,
     actor: &Actor,
     segment: String,
     patch: WebhookPatch,
 ) -> Result<Webhook, ApiError> {
-    let lookup = segment.clone();
-    let current = state.db(move |c| find(c, &lookup)).await?;
-    let valid = patch.apply(&current)?.validate()?;
-    if valid.url.as_str() != current.url {
-        resolve(state, &valid).await?;
+    if let Some(url) = &patch.url {
+        let url =
+            target::parse(url).map_err(|message| ApiError::invalid_fields(vec![FieldError::new("url", message)]))?;
+        resolve(state, &url).await?;
     }
     let row = state
         .write(actor.did(Action(Resource::Webhook, Verb::Update)), move |c, entry| {
             let current = find(c, &segment)?;
+            let valid = patch.apply(&current)?.validate()?;
             valid.check_filters(c)?;
             let filters = serde_json::to_string(&valid.filters).map_err(ApiError::internal)?;
             entry.on(current.id);

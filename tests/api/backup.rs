@@ -103,6 +103,9 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
     let app = TestApp::builder().on(source).start().await;
     app.user("eve", "editor").await;
     app.post("/api/v1/keys", &json!({"name": "Partner", "scopes": ["read", "preview"]})).await.assert_status(201);
+    let hook =
+        json!({"url": "https://93.184.216.34/hook", "events": ["news.updated"], "filters": {"topic": ["terrorism"]}});
+    app.post("/api/v1/webhooks", &hook).await.assert_status(201);
     app.patch("/api/v1/news/1", &json!({"title": "Changed once"})).await.assert_status(200);
     app.patch("/api/v1/organizations/interpol", &json!({"tagline": "Changed"})).await.assert_status(200);
     app.delete("/api/v1/news/2").await.assert_status(204);
@@ -140,6 +143,7 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
         "/api/v1/organizations/interpol/revisions",
         "/api/v1/users",
         "/api/v1/keys",
+        "/api/v1/webhooks",
         "/feeds/news.json",
     ] {
         assert_eq!(copy.get_authed(uri).await.json(), app.get_authed(uri).await.json(), "{uri}");

@@ -52,6 +52,8 @@ async fn each_public_change_is_delivered_signed_in_order_with_its_change_cursor(
     app.patch(&path, &json!({"title": "Edited as a draft"})).await.assert_status(200);
     app.patch(&path, &json!({"status": "published"})).await.assert_status(200);
     app.delete(&path).await.assert_status(204);
+    // The purge tells nothing new: the trash was the deletion partners heard of.
+    app.delete(&format!("/api/v1/trash/{}", item["id"])).await.assert_status(204);
 
     let received = receiver.wait_for(5).await;
     assert_eq!(
@@ -101,10 +103,19 @@ async fn drafts_send_nothing_and_filters_choose_what_is_sent() {
         received.iter().map(|r| r.json()["data"]["item"]["title"].as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(titles(all.wait_for(2).await), ["Cybercrime news", "Terrorism news"]);
-    assert_eq!(titles(filtered.wait_for(1).await), ["Terrorism news"]);
+    let received = filtered.wait_for(1).await;
+    assert_eq!(titles(received.clone()), ["Terrorism news"]);
     actix_web::rt::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(all.received().len(), 2, "no more came");
     assert_eq!(filtered.received().len(), 1, "no more came");
+
+    // An item that leaves the topic is told to the webhook that chose it by the topic.
+    let moved = received[0].json()["data"]["id"].clone();
+    subscribe(&app, &filtered, json!({"events": ["news.updated"], "filters": {"topic": ["terrorism"]}})).await;
+    app.patch(&format!("/api/v1/news/{moved}"), &json!({"topic": "cybercrime"})).await.assert_status(200);
+    let received = filtered.wait_for(2).await;
+    assert_eq!(received[1].kind(), "news.updated");
+    assert_eq!(received[1].json()["data"]["item"]["topic"], "cybercrime");
 }
 
 #[actix_web::test]

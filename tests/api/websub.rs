@@ -148,7 +148,7 @@ async fn bad_requests_are_refused_naming_the_field() {
                 ("hub.mode", "subscribe"),
                 ("hub.callback", callback),
                 ("hub.topic", &topic),
-                ("hub.lease_seconds", "-1"),
+                ("hub.lease_seconds", "soon"),
             ],
             "hub.lease_seconds",
         ),

@@ -35,8 +35,9 @@ CREATE TABLE webhook_events (
 );
 
 -- One event to one webhook. `state`: pending (due at `next_attempt_at`), succeeded or failed
--- (retries ran out). A replica claims a delivery until `claimed_until`, so no other sends it
--- meanwhile; a replica that dies lets the claim lapse.
+-- (retries ran out; they run for a day from `first_attempt_at`). A replica claims a delivery
+-- until `claimed_until`, so no other sends it meanwhile; a replica that dies lets the claim
+-- lapse, and one whose claim lapsed records nothing.
 CREATE TABLE webhook_deliveries (
     id INTEGER PRIMARY KEY NOT NULL,
     webhook_id BIGINT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
@@ -44,6 +45,7 @@ CREATE TABLE webhook_deliveries (
     subject TEXT NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL,
+    first_attempt_at TIMESTAMP,
     next_attempt_at TIMESTAMP NOT NULL,
     claimed_until TIMESTAMP,
     response_status INTEGER,

@@ -31,6 +31,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {prefix}/www;
+{extra}
     }}
 }}
 """
@@ -48,7 +49,9 @@ class Nginx:
     unlimited like newsdesk's, so that wrk's connections are reused for the whole run in
     both cases."""
 
-    def __init__(self, body, port):
+    def __init__(self, body, port, accept_posts=False):
+        """`accept_posts`: every POST is answered 204 at once (a webhook receiver that costs
+        next to nothing)."""
         self.prefix = tempfile.mkdtemp(prefix="newsdesk-bench-nginx-")
         self.url = f"http://127.0.0.1:{port}/{FILE_NAME}"
         os.makedirs(os.path.join(self.prefix, "www"))
@@ -61,7 +64,8 @@ class Nginx:
         os.chmod(os.path.join(self.prefix, "www", FILE_NAME), 0o644)
         config = os.path.join(self.prefix, "nginx.conf")
         with open(config, "w", encoding="utf-8") as f:
-            f.write(CONFIG.format(prefix=self.prefix, port=port))
+            extra = "        location = /hook { return 204; }" if accept_posts else ""
+            f.write(CONFIG.format(prefix=self.prefix, port=port, extra=extra))
         self.proc = subprocess.Popen(
             [nginx_binary(), "-e", os.path.join(self.prefix, "error.log"), "-c", config, "-p", self.prefix],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

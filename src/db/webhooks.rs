@@ -229,8 +229,11 @@ type Claimed = (DeliveryId, i32, Option<NaiveDateTime>, String, String, NaiveDat
 
 /// Deliveries that may be claimed at `$1`, whenever due: pending, of an active webhook, not
 /// claimed by a process, each the earliest of its subject still pending for its webhook.
-const CLAIMABLE: &str = "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
-    WHERE d.state = 'pending' AND w.active AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
+/// Written so that both databases walk the pending deliveries by their due time (a partial
+/// index) and never the delivered ones, which pile up in the log.
+const CLAIMABLE: &str = "FROM webhook_deliveries d \
+    WHERE d.state = 'pending' AND d.webhook_id IN (SELECT w.id FROM webhooks w WHERE w.active) \
+    AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
       AND e.subject = d.subject AND e.state = 'pending' AND e.id < d.id)";
 
@@ -238,13 +241,15 @@ const CLAIMABLE: &str = "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.w
 pub fn next_claimable(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
     #[derive(QueryableByName)]
     struct Next {
-        #[diesel(sql_type = diesel::sql_types::Nullable<Timestamp>)]
-        at: Option<NaiveDateTime>,
+        #[diesel(sql_type = Timestamp)]
+        at: NaiveDateTime,
     }
-    let next: Next = diesel::sql_query(format!("SELECT MIN(d.next_attempt_at) AS at {CLAIMABLE}"))
-        .bind::<Timestamp, _>(now)
-        .get_result(conn)?;
-    Ok(next.at)
+    let next: Option<Next> =
+        diesel::sql_query(format!("SELECT d.next_attempt_at AS at {CLAIMABLE} ORDER BY d.next_attempt_at LIMIT 1"))
+            .bind::<Timestamp, _>(now)
+            .get_result(conn)
+            .optional()?;
+    Ok(next.map(|n| n.at))
 }
 
 /// Claims up to `limit` deliveries due at `now` for this process until `until`, oldest first:

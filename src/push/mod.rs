@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::db;
 use crate::db::webhooks::{Attempt, Due, Next};
@@ -33,8 +33,6 @@ const LEASE: Duration = Duration::from_secs(30);
 /// The longest wait between two looks at the outbox (for other replicas' events and retries
 /// coming due); this process's own writes wake it at once.
 const IDLE: Duration = Duration::from_secs(1);
-/// How long to wait when what is due cannot be claimed yet (its webhook has its share in flight).
-const BUSY_WAIT: Duration = Duration::from_millis(250);
 /// How much of a receiver's answer the delivery log keeps.
 const BODY_KEPT: usize = 2048;
 
@@ -47,6 +45,19 @@ pub struct Pusher {
     slots: Arc<Semaphore>,
     /// Deliveries in flight per webhook.
     busy: Arc<Mutex<HashMap<WebhookId, usize>>>,
+    /// Told when a delivery ends (a slot, and perhaps the next event of its item, is free).
+    ended: Arc<Notify>,
+}
+
+/// What the loop waits for before looking again.
+enum Wait {
+    /// Nothing: more may be due.
+    Nothing,
+    /// A write (new events), a delivery's end, or this long.
+    Change(Duration),
+    /// A delivery's end (what is due waits for a share of its webhook), or this long: writes
+    /// do not wake it, as they would only find the same.
+    End(Duration),
 }
 
 impl Pusher {
@@ -57,6 +68,7 @@ impl Pusher {
             metrics,
             slots: Arc::new(Semaphore::new(CONCURRENCY)),
             busy: Arc::new(Mutex::new(HashMap::new())),
+            ended: Arc::new(Notify::new()),
         }
     }
 
@@ -69,29 +81,30 @@ impl Pusher {
             log::warn!("cannot release the deliveries claimed before a restart: {err}");
         }
         loop {
-            let wait = match self.send_due().await {
-                Ok(wait) => wait,
-                Err(err) => {
-                    log::warn!("cannot read the webhook outbox: {err}");
-                    IDLE
-                }
-            };
-            // Woken early by this process's writes (see `AppState::write`).
-            let _ = actix_web::rt::time::timeout(wait, self.state.outbox.notified()).await;
+            let wait = self.send_due().await.unwrap_or_else(|err| {
+                log::warn!("cannot read the webhook outbox: {err}");
+                Wait::Change(IDLE)
+            });
+            let timeout = actix_web::rt::time::timeout;
+            match wait {
+                Wait::Nothing => {}
+                // This process's writes wake it (see `AppState::write`), and deliveries' ends.
+                Wait::Change(wait) => drop(timeout(wait, self.state.outbox.notified()).await),
+                Wait::End(wait) => drop(timeout(wait, self.ended.notified()).await),
+            }
         }
     }
 
     /// Claims what is due and free slots allow, starts sending it; returns how long to wait
     /// before looking again. Only a look when nothing is due: no write.
-    async fn send_due(&self) -> Result<Duration, ApiError> {
+    async fn send_due(&self) -> Result<Wait, ApiError> {
         let now = dates::now().naive_utc();
         let next = self.state.db(move |c| Ok(db::webhooks::next_claimable(c, now)?)).await?;
         let free = self.slots.available_permits();
         match next {
-            None => return Ok(IDLE),
-            Some(at) if at > now => return Ok((at - now).to_std().unwrap_or(IDLE).min(IDLE)),
-            // Each delivery that ends frees a slot and wakes the loop.
-            Some(_) if free == 0 => return Ok(IDLE),
+            None => return Ok(Wait::Change(IDLE)),
+            Some(at) if at > now => return Ok(Wait::Change((at - now).to_std().unwrap_or(IDLE).min(IDLE))),
+            Some(_) if free == 0 => return Ok(Wait::End(IDLE)),
             Some(_) => {}
         }
         let busy = self.busy.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -99,9 +112,7 @@ impl Pusher {
         let due =
             self.state.bookkeep(move |c| Ok(db::webhooks::claim(c, now, until, free, &busy, PER_WEBHOOK)?)).await?;
         if due.is_empty() {
-            // What is due waits for a webhook's deliveries in flight (its share), whose ends
-            // wake the loop.
-            return Ok(BUSY_WAIT);
+            return Ok(Wait::End(IDLE));
         }
         for due in due {
             let permit = self.slots.clone().acquire_owned().await;
@@ -112,12 +123,11 @@ impl Pusher {
                 pusher.deliver(due).await;
                 pusher.done(webhook);
                 drop(permit);
-                // A slot is free, and the next event of the item may be due.
+                pusher.ended.notify_one();
                 pusher.state.outbox.notify_one();
             });
         }
-        // More may be due: look again at once.
-        Ok(Duration::ZERO)
+        Ok(Wait::Nothing)
     }
 
     fn done(&self, webhook: WebhookId) {

@@ -27,7 +27,7 @@ CREATE TABLE webhooks (
 -- kept for: a later event of a subject waits until the earlier one is delivered.
 CREATE TABLE webhook_events (
     id BIGSERIAL PRIMARY KEY,
-    uid TEXT NOT NULL UNIQUE,
+    uid TEXT NOT NULL,
     kind TEXT NOT NULL,
     subject TEXT NOT NULL,
     body TEXT NOT NULL,
@@ -37,11 +37,13 @@ CREATE TABLE webhook_events (
 -- One event to one webhook. `state`: pending (due at `next_attempt_at`), succeeded or failed
 -- (retries ran out; they run for a day from `first_attempt_at`). A replica claims a delivery
 -- until `claimed_until`, so no other sends it meanwhile; a replica that dies lets the claim
--- lapse, and one whose claim lapsed records nothing.
+-- lapse, and one whose claim lapsed records nothing. `event_id` names its event, which is
+-- forgotten only once no delivery names it (no foreign key: each write of an event checks
+-- nothing more, and the hourly sweep of old deliveries looks at every row anyway).
 CREATE TABLE webhook_deliveries (
     id BIGSERIAL PRIMARY KEY,
     webhook_id BIGINT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
-    event_id BIGINT NOT NULL REFERENCES webhook_events (id) ON DELETE CASCADE,
+    event_id BIGINT NOT NULL,
     subject TEXT NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL,
@@ -57,7 +59,6 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_subject ON webhook_deliveries (webhook_id, subject, id) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_log ON webhook_deliveries (webhook_id, id);
-CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
 
 -- Every attempt of a delivery: the answer's status (none when the request failed), how long
 -- it took, what went wrong, and the start of the answer's body.

@@ -567,8 +567,16 @@ fn push(
         }
         let public = matches!(event, EventType::NewsPublished | EventType::NewsUpdated);
         let item = public.then(|| NewsItem::from(view));
-        Ok((Some(about), serde_json::json!({"id": id, "item": item, "changes_cursor": seq.to_string()})))
+        Ok((Some(about), EventData { id, item, changes_cursor: seq.to_string() }))
     })
+}
+
+/// The `data` of a news event.
+#[derive(serde::Serialize)]
+struct EventData {
+    id: NewsId,
+    item: Option<NewsItem>,
+    changes_cursor: String,
 }
 
 /// Moves an item to the trash.

@@ -104,11 +104,11 @@ pub fn delete(conn: &mut DbConn, id: WebhookId) -> QueryResult<usize> {
 /// it, inside the caller's transaction. `describe` is asked only when one may: it gives what
 /// the filters look at (a filter admits the event if it admits one of them; `None`: filters
 /// do not apply) and the event's `data`.
-pub fn enqueue(
+pub fn enqueue<D: serde::Serialize>(
     conn: &mut DbConn,
     kind: EventType,
     subject: &str,
-    describe: impl FnOnce(&mut DbConn) -> QueryResult<(Option<Vec<Subject>>, serde_json::Value)>,
+    describe: impl FnOnce(&mut DbConn) -> QueryResult<(Option<Vec<Subject>>, D)>,
 ) -> QueryResult<()> {
     let name: &str = kind.into();
     let active: Vec<(WebhookId, String, String)> = webhooks::table
@@ -136,20 +136,27 @@ pub fn enqueue(
     Ok(())
 }
 
+/// What every delivery of an event sends.
+#[derive(serde::Serialize)]
+struct Body<'a, D> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    timestamp: String,
+    data: D,
+}
+
 /// Stores an event and one delivery of it to each of `targets`, due at once; returns them.
 pub fn insert_event(
     conn: &mut DbConn,
     kind: &str,
     subject: &str,
-    data: serde_json::Value,
+    data: impl serde::Serialize,
     targets: &[WebhookId],
 ) -> QueryResult<Vec<DeliveryId>> {
     let now = dates::now();
-    let body = serde_json::json!({
-        "type": kind,
-        "timestamp": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "data": data,
-    });
+    let timestamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let body = serde_json::to_string(&Body { kind, timestamp, data })
+        .map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
     let random = random_hex(16).map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
     let uid = format!("msg_{random}");
     let now = now.naive_utc();
@@ -158,7 +165,7 @@ pub fn insert_event(
             webhook_events::uid.eq(&uid),
             webhook_events::kind.eq(kind),
             webhook_events::subject.eq(subject),
-            webhook_events::body.eq(body.to_string()),
+            webhook_events::body.eq(body),
             webhook_events::created_at.eq(now),
         ))
         .returning(webhook_events::id)

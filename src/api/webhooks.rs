@@ -134,9 +134,10 @@ pub async fn rotate_webhook_secret(
 ///
 /// The webhook's deliveries, newest first, each with its status (`pending`, `succeeded`,
 /// `failed`), its event's type and `webhook-id`, and every attempt (when, the receiver's
-/// status, how long it took, what went wrong, the start of the answer). Page with `before`.
-/// Admins only (401 without a valid bearer token, 403 otherwise).
-#[utoipa::path(operation_id = "list_webhook_deliveries", tag = "webhooks", security(("bearer" = [])), params(("id" = i64, Path, description = "Webhook id"), DeliveryParams), responses((status = 200, description = "Deliveries, newest first", body = DeliveryList), crate::openapi::AdminReadErrors))]
+/// status, how long it took, what went wrong, the start of the answer). Page with `before`; a
+/// parameter of the wrong form (or one it does not know) is 400. Admins only (401 without a
+/// valid bearer token, 403 otherwise).
+#[utoipa::path(operation_id = "list_webhook_deliveries", tag = "webhooks", security(("bearer" = [])), params(("id" = i64, Path, description = "Webhook id"), DeliveryParams), responses((status = 200, description = "Deliveries, newest first", body = DeliveryList), crate::openapi::ListErrors, crate::openapi::AdminReadErrors))]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_deliveries(
     state: State,

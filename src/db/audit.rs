@@ -69,10 +69,10 @@ pub fn append(conn: &mut DbConn, entry: &Entry, at: NaiveDateTime) -> QueryResul
         entry.resource_ids.iter().map(|id| Some(id.as_str())).collect()
     };
     let lines = i64::try_from(ids.len()).unwrap_or(i64::MAX);
-    let (last, mut prev_hash): (i64, String) = diesel::update(audit_head::table)
+    let (last, mut prev_hash): (i64, String) = native!(conn, |c| diesel::update(audit_head::table)
         .set(audit_head::seq.eq(audit_head::seq + lines))
         .returning((audit_head::seq, audit_head::hash))
-        .get_result(conn)?;
+        .get_result(c))?;
     // Stored as it is hashed, whatever precision the backend keeps.
     let at = at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(at);
     for (seq, resource_id) in (last - lines + 1..).zip(ids) {
@@ -89,9 +89,9 @@ pub fn append(conn: &mut DbConn, entry: &Entry, at: NaiveDateTime) -> QueryResul
         };
         row.hash = row.digest();
         prev_hash = row.hash.clone();
-        diesel::insert_into(audit_log::table).values(&row).execute(conn)?;
+        native!(conn, |c| diesel::insert_into(audit_log::table).values(&row).execute(c))?;
     }
-    diesel::update(audit_head::table).set(audit_head::hash.eq(prev_hash)).execute(conn).map(drop)
+    native!(conn, |c| diesel::update(audit_head::table).set(audit_head::hash.eq(&prev_hash)).execute(c)).map(drop)
 }
 
 /// Which entries a listing shows.

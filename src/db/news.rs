@@ -421,28 +421,33 @@ pub fn find(conn: &mut DbConn, key: &Key<NewsId>, visibility: Visibility, now: D
 }
 
 pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<NewsId>) -> QueryResult<bool> {
-    let mut query = news_items::table.filter(news_items::slug.eq(slug)).into_boxed();
-    if let Some(id) = except_id {
-        query = query.filter(news_items::id.ne(id));
-    }
-    Ok(query.select(news_items::id).first::<NewsId>(conn).optional()?.is_some())
+    // No id is below 0: with none to except, the filter excepts nothing.
+    let except = except_id.unwrap_or(NewsId(-1));
+    let found: Option<NewsId> = native!(conn, |c| news_items::table
+        .filter(news_items::slug.eq(slug))
+        .filter(news_items::id.ne(except))
+        .select(news_items::id)
+        .first(c)
+        .optional())?;
+    Ok(found.is_some())
 }
 
 /// Stores a new item under the next unused id: ids of purged items are never given again.
 pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: &[String]) -> QueryResult<NewsView> {
     use diesel::dsl::max;
-    let last_item: Option<NewsId> = news_items::table.select(max(news_items::id)).first(conn)?;
-    let last_known: Option<NewsId> = news_changes::table.select(max(news_changes::news_id)).first(conn)?;
+    let last_item: Option<NewsId> = native!(conn, |c| news_items::table.select(max(news_items::id)).first(c))?;
+    let last_known: Option<NewsId> =
+        native!(conn, |c| news_changes::table.select(max(news_changes::news_id)).first(c))?;
     let id = NewsId(last_item.max(last_known).map_or(0, |id| id.0) + 1);
-    let row: NewsRow = diesel::insert_into(news_items::table)
+    let row: NewsRow = native!(conn, |c| diesel::insert_into(news_items::table)
         .values((news_items::id.eq(id), form, news_items::created_at.eq(form.updated_at)))
-        .returning(<NewsRow as Selectable<Backend>>::construct_selection())
-        .get_result(conn)?;
+        .returning(NewsRow::as_returning())
+        .get_result(c))?;
     replace_tags(conn, row.id, tags)?;
     let public = row.is_public(crate::domain::dates::now().naive_utc());
     // An item nobody can see yet takes no number (see `announce`); 0 sorts before them all.
     let seq = if public { next_change(conn)? } else { 0 };
-    diesel::insert_into(news_changes::table)
+    native!(conn, |c| diesel::insert_into(news_changes::table)
         .values((
             news_changes::news_id.eq(id),
             news_changes::change_seq.eq(seq),
@@ -450,7 +455,7 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: 
             news_changes::public.eq(public),
             news_changes::ever_public.eq(public),
         ))
-        .execute(conn)?;
+        .execute(c))?;
     let view = NewsView::new(row, references, tags);
     if public {
         push(conn, id, EventType::NewsPublished, seq, Some(&view), None)?;
@@ -508,20 +513,20 @@ fn announce(
     before: Option<Filed>,
 ) -> QueryResult<()> {
     use news_changes::{change_at, change_seq, ever_public};
-    let (was_public, ever, mut seq): (bool, bool, i64) = news_changes::table
+    let (was_public, ever, mut seq): (bool, bool, i64) = native!(conn, |c| news_changes::table
         .find(id)
         .select((news_changes::public, news_changes::ever_public, news_changes::change_seq))
-        .first(conn)?;
+        .first(c))?;
     if public || was_public {
         seq = next_change(conn)?;
-        diesel::update(news_changes::table.find(id))
+        native!(conn, |c| diesel::update(news_changes::table.find(id))
             .set((
                 change_seq.eq(seq),
                 change_at.eq(at),
                 news_changes::public.eq(public),
                 ever_public.eq(ever_public.or(public.into_sql::<Bool>())),
             ))
-            .execute(conn)?;
+            .execute(c))?;
     }
     let event = match (deed, was_public, public) {
         (Deed::Trashed, ..) => ever.then_some(EventType::NewsDeleted),
@@ -713,12 +718,12 @@ pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Ch
 }
 
 fn replace_tags(conn: &mut DbConn, id: NewsId, tags: &[String]) -> QueryResult<()> {
-    diesel::delete(news_tags::table.filter(news_tags::news_id.eq(id))).execute(conn)?;
+    native!(conn, |c| diesel::delete(news_tags::table.filter(news_tags::news_id.eq(id))).execute(c))?;
     // Row by row: multi-row inserts are not portable across diesel's backends.
     for tag in tags {
-        diesel::insert_into(news_tags::table)
+        native!(conn, |c| diesel::insert_into(news_tags::table)
             .values((news_tags::news_id.eq(id), news_tags::tag.eq(tag)))
-            .execute(conn)?;
+            .execute(c))?;
     }
     Ok(())
 }

@@ -58,9 +58,11 @@ pub fn record(
     at: NaiveDateTime,
 ) -> QueryResult<i64> {
     let (kind, id) = entity.key();
-    let last: Option<i64> = of(entity).select(diesel::dsl::max(revisions::revision)).first(conn)?;
+    let mine = revisions::entity.eq(kind).and(revisions::entity_id.eq(id));
+    let last: Option<i64> =
+        native!(conn, |c| revisions::table.filter(mine).select(diesel::dsl::max(revisions::revision)).first(c))?;
     let revision = last.unwrap_or(0) + 1;
-    diesel::insert_into(revisions::table)
+    native!(conn, |c| diesel::insert_into(revisions::table)
         .values((
             revisions::entity.eq(kind),
             revisions::entity_id.eq(id),
@@ -70,15 +72,11 @@ pub fn record(
             revisions::restored_from.eq(origin.restored_from),
             revisions::snapshot.eq(snapshot),
         ))
-        .execute(conn)?;
+        .execute(c))?;
     if let Some(keep) = origin.keep {
-        diesel::delete(
-            revisions::table
-                .filter(revisions::entity.eq(kind))
-                .filter(revisions::entity_id.eq(id))
-                .filter(revisions::revision.le(revision - i64::from(keep.max(2)))),
-        )
-        .execute(conn)?;
+        let oldest_kept = revision - i64::from(keep.max(2));
+        native!(conn, |c| diesel::delete(revisions::table.filter(mine).filter(revisions::revision.le(oldest_kept)))
+            .execute(c))?;
     }
     Ok(revision)
 }

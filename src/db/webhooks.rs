@@ -11,8 +11,7 @@ use super::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhoo
 use super::{Backend, DbConn};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::{DeliveryId, WebhookId};
-use crate::domain::random_hex;
-use crate::domain::webhooks::{EventType, Filters, Subject, from_stored};
+use crate::domain::webhooks::{EventType, Filters, Subject, from_stored, message_id};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = webhooks, check_for_backend(Backend))]
@@ -111,10 +110,10 @@ pub fn enqueue<D: serde::Serialize>(
     describe: impl FnOnce(&mut DbConn) -> QueryResult<(Option<Vec<Subject>>, D)>,
 ) -> QueryResult<()> {
     let name: &str = kind.into();
-    let active: Vec<(WebhookId, String, String)> = webhooks::table
+    let active: Vec<(WebhookId, String, String)> = native!(conn, |c| webhooks::table
         .filter(webhooks::active.eq(true))
         .select((webhooks::id, webhooks::events, webhooks::filters))
-        .load(conn)?;
+        .load(c))?;
     let wanting: Vec<(WebhookId, Filters)> = active
         .into_iter()
         .filter(|(_, events, _)| from_stored(events).is_ok_and(|events| events.contains(&kind)))
@@ -145,50 +144,47 @@ struct Body<'a, D> {
     data: D,
 }
 
-/// Stores an event and one delivery of it to each of `targets`, due at once; returns them.
+/// Stores an event and one delivery of it to each of `targets`, due at once; returns the
+/// event's id.
 pub fn insert_event(
     conn: &mut DbConn,
     kind: &str,
     subject: &str,
     data: impl serde::Serialize,
     targets: &[WebhookId],
-) -> QueryResult<Vec<DeliveryId>> {
+) -> QueryResult<i64> {
     let now = dates::now();
     let timestamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let body = serde_json::to_string(&Body { kind, timestamp, data })
         .map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
-    let random = random_hex(16).map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
-    let uid = format!("msg_{random}");
+    let uid = message_id().map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
     let now = now.naive_utc();
-    let event: i64 = diesel::insert_into(webhook_events::table)
+    let event: i64 = native!(conn, |c| diesel::insert_into(webhook_events::table)
         .values((
             webhook_events::uid.eq(&uid),
             webhook_events::kind.eq(kind),
             webhook_events::subject.eq(subject),
-            webhook_events::body.eq(body),
+            webhook_events::body.eq(&body),
             webhook_events::created_at.eq(now),
         ))
         .returning(webhook_events::id)
-        .get_result(conn)?;
+        .get_result(c))?;
     // Row by row: multi-row inserts are not portable across diesel's backends.
-    targets
-        .iter()
-        .map(|&webhook| {
-            diesel::insert_into(webhook_deliveries::table)
-                .values((
-                    webhook_deliveries::webhook_id.eq(webhook),
-                    webhook_deliveries::event_id.eq(event),
-                    webhook_deliveries::subject.eq(subject),
-                    webhook_deliveries::state.eq(State::Pending.as_str()),
-                    webhook_deliveries::attempts.eq(0),
-                    webhook_deliveries::next_attempt_at.eq(now),
-                    webhook_deliveries::created_at.eq(now),
-                    webhook_deliveries::updated_at.eq(now),
-                ))
-                .returning(webhook_deliveries::id)
-                .get_result(conn)
-        })
-        .collect()
+    for &webhook in targets {
+        native!(conn, |c| diesel::insert_into(webhook_deliveries::table)
+            .values((
+                webhook_deliveries::webhook_id.eq(webhook),
+                webhook_deliveries::event_id.eq(event),
+                webhook_deliveries::subject.eq(subject),
+                webhook_deliveries::state.eq(State::Pending.as_str()),
+                webhook_deliveries::attempts.eq(0),
+                webhook_deliveries::next_attempt_at.eq(now),
+                webhook_deliveries::created_at.eq(now),
+                webhook_deliveries::updated_at.eq(now),
+            ))
+            .execute(c))?;
+    }
+    Ok(event)
 }
 
 /// Where a delivery is.
@@ -524,6 +520,15 @@ pub fn deliveries(
         })
         .collect();
     Ok((logs, has_more))
+}
+
+/// The delivery of `event` to the webhook.
+pub fn delivery_of(conn: &mut DbConn, webhook: WebhookId, event: i64) -> QueryResult<DeliveryId> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::webhook_id.eq(webhook))
+        .filter(webhook_deliveries::event_id.eq(event))
+        .select(webhook_deliveries::id)
+        .first(conn)
 }
 
 /// One delivery of a webhook.

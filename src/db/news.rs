@@ -22,7 +22,7 @@ use crate::domain::slug::Key;
 use crate::domain::webhooks::{EventType, Subject};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
-#[diesel(table_name = news_items, check_for_backend(Backend))]
+#[diesel(table_name = news_items, check_for_backend(Backend), treat_none_as_null = true)]
 pub struct NewsRow {
     pub id: NewsId,
     pub slug: String,

@@ -173,17 +173,28 @@ async fn a_bad_export_imports_nothing() {
     let text = std::fs::read_to_string(&good).unwrap();
     let cut = text.lines().take(30).collect::<Vec<_>>().join("\n");
     let garbled = text.replacen(r#""table":"news_items""#, r#""table":"news_itemz""#, 1);
+    // Rows are inserted a hundred at a time: a row that cannot be read is named by its line,
+    // a statement the database refuses by the lines of its rows.
+    let lines: Vec<&str> = text.lines().collect();
+    let first_item = lines.iter().position(|l| l.starts_with(r#"{"table":"news_items""#)).unwrap();
+    let mistyped =
+        text.replacen(r#""table":"news_items","row":{"id":"#, r#""table":"news_items","row":{"id":"seven","was":"#, 1);
+    let mut twice = lines.clone();
+    twice.insert(first_item + 1, lines[first_item]);
+    let twice = twice.join("\n");
     for (name, content, says) in [
-        ("empty", String::new(), "not a newsdesk export"),
-        ("foreign", "{\"a\": 1}\n".into(), "not a newsdesk export"),
-        ("cut", cut, "incomplete"),
-        ("garbled", garbled, "unknown table `news_itemz`"),
+        ("empty", String::new(), "not a newsdesk export".to_owned()),
+        ("foreign", "{\"a\": 1}\n".into(), "not a newsdesk export".to_owned()),
+        ("cut", cut, "incomplete".to_owned()),
+        ("garbled", garbled, "unknown table `news_itemz`".to_owned()),
+        ("mistyped", mistyped, format!("line {}: invalid type: string \"seven\"", first_item + 1)),
+        ("twice", twice, format!("lines {}-", first_item + 1)),
     ] {
         let path = files.path().join(name);
         std::fs::write(&path, content).unwrap();
         let target = TestDb::new();
         let (ok, out) = run("import", &path, &target.url());
-        assert!(!ok && out.contains(says), "{name}: {out}");
+        assert!(!ok && out.contains(&says), "{name}: {out}");
         let empty = TestApp::builder().on(target).seed(Seed::None).start().await;
         assert_eq!(empty.get("/api/v1/news").await.json()["total"], 0, "{name}: nothing was imported");
     }

@@ -3,6 +3,10 @@
 //! that version, and never past its own `max-age` or the next scheduled publication (which
 //! changes what anonymous readers see without any write).
 //!
+//! Identical requests that find no answer at the same moment wait for the first one's answer
+//! instead of each computing it (no stampede after a write): the cache holds a placeholder
+//! for the answer being made.
+//!
 //! It sits inside the conditional-request middleware: that one hashes the body for the
 //! `ETag` and answers `304`, the same for a kept answer as for a new one.
 
@@ -28,30 +32,48 @@ use crate::{db, domain};
 /// A typical answer (a page of headlines), to size the cache's index.
 const TYPICAL_ANSWER: u64 = 32 * 1024;
 
-/// Anonymous answers by path and query, bounded in bytes.
+/// Anonymous answers by content version, path and query, bounded in bytes. Answers of an
+/// older version are never asked for again, and leave as new ones come in.
 pub struct ResponseCache {
-    answers: Cache<String, Arc<Kept>, Size>,
+    answers: Cache<Key, Arc<Entry>, Size>,
     /// Larger answers are not kept: a few of them would push out everything else.
     largest: usize,
 }
 
+/// The content version and the path with its query.
+type Key = (i64, String);
+
+/// What the cache knows of a request until `expires`.
+struct Entry {
+    expires: Instant,
+    /// `None`: the answer is not one to keep (not public, an error, too large). Requests that
+    /// waited for it compute their own, at once, and so do later ones until `expires`.
+    answer: Option<Kept>,
+}
+
 /// An answer as the handler gave it, before the `ETag` and the default `Cache-Control`.
 struct Kept {
-    version: i64,
     stored: Instant,
-    expires: Instant,
     headers: HeaderMap,
     body: Bytes,
 }
 
+/// How long a request is known to give an answer not to keep: long enough that identical
+/// requests arriving together do not queue behind one another, short enough that one which
+/// becomes public soon is kept again soon.
+const NOT_KEPT_FOR: Duration = Duration::from_secs(1);
+
 #[derive(Clone)]
 struct Size;
 
-impl Weighter<String, Arc<Kept>> for Size {
-    fn weight(&self, path: &String, kept: &Arc<Kept>) -> u64 {
-        let headers: usize = kept.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+impl Weighter<Key, Arc<Entry>> for Size {
+    fn weight(&self, (_, path): &Key, entry: &Arc<Entry>) -> u64 {
+        let answer = entry.answer.as_ref().map_or(0, |kept| {
+            let headers: usize = kept.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+            headers + kept.body.len()
+        });
         // The entry's own bookkeeping (instants, header map, reference counts) is about this.
-        (path.len() + headers + kept.body.len() + 256) as u64
+        (path.len() + answer + 256) as u64
     }
 }
 
@@ -101,23 +123,38 @@ pub async fn serve_cached(
     let Ok(version) = state.content_version().await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let key = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
+    let path = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
+    let key = (version, path);
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let count = |outcome| metrics.as_ref().map(|m| m.cache_lookup(outcome));
-    if let Some(kept) = cache.answers.get(&key).filter(|k| k.version == version && started < k.expires) {
-        count("hit");
-        let (req, _) = req.into_parts();
-        return Ok(ServiceResponse::new(req, kept.response(started)));
-    }
+    // Waits while an identical request is making the answer.
+    let placeholder = loop {
+        match cache.answers.get_value_or_guard_async(&key).await {
+            Ok(entry) if started < entry.expires => {
+                count(if entry.answer.is_some() { "hit" } else { "miss" });
+                let Some(kept) = &entry.answer else { return Ok(next.call(req).await?.map_into_boxed_body()) };
+                let (req, _) = req.into_parts();
+                return Ok(ServiceResponse::new(req, kept.response(Instant::now())));
+            }
+            // Expired: the first request to find it so makes the answer again.
+            Ok(_) => drop(cache.answers.remove_if(&key, |entry| entry.expires <= started)),
+            Err(placeholder) => break placeholder,
+        }
+    };
     count("miss");
+    let not_kept = || Arc::new(Entry { expires: started + NOT_KEPT_FOR, answer: None });
 
     // Taken before the handler reads: an item that it saw as scheduled is still scheduled after
     // `now`, so the kept answer ends when that item comes out.
     let now = domain::dates::now();
     let res = next.call(req).await?;
-    let Some(max_age) = public_max_age(&res) else { return Ok(res.map_into_boxed_body()) };
+    let Some(max_age) = public_max_age(&res) else {
+        _ = placeholder.insert(not_kept());
+        return Ok(res.map_into_boxed_body());
+    };
     let Ok(next_publication) = state.db(move |c| Ok(db::news::next_publication(c, now)?)).await else {
+        _ = placeholder.insert(not_kept());
         return Ok(res.map_into_boxed_body());
     };
     let until_publication =
@@ -126,16 +163,14 @@ pub async fn serve_cached(
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
     let bytes = body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
-    if !lifetime.is_zero() && bytes.len() <= cache.largest {
-        let kept = Kept {
-            version,
-            stored: started,
-            expires: started + lifetime,
-            headers: head.headers().clone(),
-            body: bytes.clone(),
-        };
-        cache.answers.insert(key, Arc::new(kept));
-    }
+    let entry = if !lifetime.is_zero() && bytes.len() <= cache.largest {
+        let kept = Kept { stored: started, headers: head.headers().clone(), body: bytes.clone() };
+        Arc::new(Entry { expires: started + lifetime, answer: Some(kept) })
+    } else {
+        not_kept()
+    };
+    // Refused only when the cache has no room for it: the waiting requests then make their own.
+    _ = placeholder.insert(entry);
     Ok(ServiceResponse::new(req, head.set_body(bytes).map_into_boxed_body()))
 }
 

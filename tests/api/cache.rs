@@ -35,6 +35,39 @@ async fn a_kept_answer_is_served_until_a_write_changes_what_it_shows() {
 }
 
 #[actix_web::test]
+async fn identical_requests_arriving_together_are_answered_by_one_computation() {
+    let app = TestApp::empty().await;
+    for day in 1..=9 {
+        app.news(&format!("Day {day}"), Some(&format!("2024-01-0{day}T00:00:00Z")), json!({"status": "published"}))
+            .await;
+    }
+    let misses = lookups(&app, "miss").await;
+    // Each request waits for the store at least once, so all 16 are in flight together.
+    let answers = futures_util::future::join_all((0..16).map(|_| app.get("/api/v1/news?limit=5"))).await;
+    for answer in &answers {
+        answer.assert_status(200);
+        assert_eq!(answer.body, answers[0].body);
+    }
+    // The second scrape of the metrics is a miss of its own.
+    assert_eq!(lookups(&app, "miss").await - misses, 2, "one request computed the answer, 15 waited for it");
+    assert_eq!(answers.iter().filter(|a| a.header("age").is_none()).count(), 1);
+
+    // An answer not to keep is made by each request, none waiting for another's.
+    let missing = futures_util::future::join_all((0..4).map(|_| app.get("/api/v1/news/999"))).await;
+    for answer in &missing {
+        answer.assert_status(404);
+        assert_eq!(answer.header("age"), None);
+    }
+}
+
+/// How many lookups of the response cache had `outcome`, by `/metrics`.
+async fn lookups(app: &TestApp, outcome: &str) -> u64 {
+    let metrics = String::from_utf8(app.get("/metrics").await.body.to_vec()).unwrap();
+    let prefix = format!(r#"newsdesk_response_cache_lookups_total{{outcome="{outcome}"}} "#);
+    metrics.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(0, |n| n.parse().unwrap())
+}
+
+#[actix_web::test]
 async fn signed_in_readers_and_errors_are_never_served_from_the_cache() {
     let app = TestApp::empty().await;
     app.news("Public", Some("2024-01-01T00:00:00Z"), json!({"status": "published"})).await;

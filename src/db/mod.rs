@@ -249,6 +249,11 @@ where
     let _turn = matches!(conn, DbConn::Sqlite(_)).then(|| WRITERS.lock().unwrap_or_else(|e| e.into_inner()));
     conn.transaction(|conn| {
         stamp_clock(conn, usize::from(content))?;
+        if content && is_postgres(conn) {
+            // Delivered to the other replicas as the transaction commits (`db::version`).
+            diesel::sql_query(format!("SELECT pg_notify('{}', version::text) FROM content_clock", version::CHANNEL))
+                .execute(conn)?;
+        }
         let outcome = f(conn)?;
         search::index_queued(conn)?;
         Ok(outcome)

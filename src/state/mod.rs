@@ -64,7 +64,11 @@ impl AppState {
             trash_retention: settings.trash_retention(),
             audit_retention: settings.audit_retention(),
             committer,
-            content: Arc::new(db::version::ContentVersion::new(shared)),
+            content: Arc::new(if shared {
+                db::version::ContentVersion::notified(&settings.database_url)
+            } else {
+                db::version::ContentVersion::process()
+            }),
             totals: Totals::new(settings.cache_mb).map(Arc::new),
             revisions_keep: settings.revisions_keep,
             keys: Arc::new(KeyState::new(shared)),
@@ -107,13 +111,25 @@ impl AppState {
             Ok(value)
         };
         let outcome = match &self.committer {
-            Some(committer) => committer.write(content, write).await,
-            None => self.db(move |c| db::write(c, content, write)).await,
+            Some(committer) => committer.write(content, write).await.map(|value| (value, None)),
+            None => {
+                self.db(move |c| {
+                    let value = db::write(c, content, write)?;
+                    // The version this write made, or a later one: this replica's readers
+                    // need not wait for the notification of their own write.
+                    let made = if content { Some(db::content_version(c)?) } else { None };
+                    Ok((value, made))
+                })
+                .await
+            }
         };
         // Before the writer hears back: from now on, nothing kept shows the old content.
-        if content {
-            self.content.changed();
-        }
+        let outcome = outcome.map(|(value, made)| {
+            if content {
+                self.content.changed(made);
+            }
+            value
+        });
         self.outbox.notify_one();
         outcome
     }
@@ -144,10 +160,11 @@ impl AppState {
         }
     }
 
-    /// Polls the database's content version for ever, where this process counts its own
-    /// changes, to notice what other processes write. Returns at once elsewhere.
+    /// Notices what other processes write, for ever: on SQLite by polling the database's
+    /// content version; on PostgreSQL by listening on a thread of its own (this returns then).
     pub async fn watch_other_processes(self) {
-        if !self.content.needs_polling() {
+        if self.is_shared() {
+            db::version::ContentVersion::listen(&self.content);
             return;
         }
         let mut every = actix_web::rt::time::interval(db::version::POLL_INTERVAL);

@@ -1,15 +1,17 @@
-//! Group commit for SQLite. Writers of one database take turns anyway (SQLite has one write
-//! lock), and much of a small write's cost is its commit: the pages it touched (the item, its
-//! indexes, the search index, the clock row) go to the log again for every transaction. So one
-//! thread, with a connection of its own, runs every write queued while it was busy in one
-//! transaction, each in its own savepoint (a refused write rolls back alone), commits once, and
-//! only then gives each its answer: what is acknowledged is committed, as with one transaction
-//! each. Writers wait for their answer without holding a thread or a connection, so as many
-//! writes as there are clients can share a commit.
+//! Group commit. Writers of one database take turns anyway (SQLite has one write lock; on
+//! PostgreSQL every content write locks the clock's row), and much of a small write's cost is
+//! its commit: on SQLite the pages it touched (the item, its indexes, the search index, the
+//! clock row) go to the log again for every transaction, on PostgreSQL each commit waits for
+//! its log to reach the disk. So one thread per process, with a connection of its own, runs
+//! every write queued while it was busy in one transaction, each in its own savepoint (a
+//! refused write rolls back alone), commits once, and only then gives each its answer: what
+//! is acknowledged is committed, as with one transaction each. Writers wait for their answer
+//! without holding a thread or a connection, so as many writes as there are clients can share
+//! a commit. (Replicas on PostgreSQL each have theirs; their batches take turns on the clock.)
 //!
-//! Another thread copies the log into the database file (a checkpoint) soon after each commit.
-//! A checkpoint waits for the disk (it syncs both files), and when the writer ran it the writes
-//! queued meanwhile waited too.
+//! On SQLite another thread copies the log into the database file (a checkpoint) soon after
+//! each commit. A checkpoint waits for the disk (it syncs both files), and when the writer ran
+//! it the writes queued meanwhile waited too.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
@@ -33,7 +35,7 @@ struct Job {
 type Run = Box<dyn FnOnce(Option<&mut DbConn>) -> (bool, Answer) + Send>;
 type Answer = Box<dyn FnOnce(Option<&diesel::result::Error>) + Send>;
 
-/// The write queue of one SQLite database.
+/// The write queue of a process.
 pub struct Committer {
     queue: mpsc::Sender<Job>,
 }
@@ -46,15 +48,17 @@ const CHECKPOINT_AFTER: Duration = Duration::from_millis(20);
 
 impl Committer {
     /// Starts the thread that runs the queued writes, on a connection of the pool's that it
-    /// keeps, and the one that checkpoints after them.
-    pub fn start(pool: DbPool) -> std::io::Result<Self> {
+    /// keeps, and on SQLite the one that checkpoints after them.
+    pub fn start(pool: DbPool, sqlite: bool) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::channel();
         // One pending signal is enough: the pass it asks for copies every commit before it.
         let (committed, commits) = mpsc::sync_channel(1);
-        let checkpointer_pool = pool.clone();
-        std::thread::Builder::new()
-            .name("newsdesk-checkpointer".into())
-            .spawn(move || checkpoint_after_commits(&checkpointer_pool, &commits))?;
+        if sqlite {
+            let checkpointer_pool = pool.clone();
+            std::thread::Builder::new()
+                .name("newsdesk-checkpointer".into())
+                .spawn(move || checkpoint_after_commits(&checkpointer_pool, &commits))?;
+        }
         std::thread::Builder::new().name("newsdesk-writer".into()).spawn(move || serve(&pool, &jobs, &committed))?;
         Ok(Self { queue })
     }
@@ -124,6 +128,9 @@ fn serve(pool: &DbPool, jobs: &mpsc::Receiver<Job>, committed: &mpsc::SyncSender
 fn connect(pool: &DbPool) -> super::PooledConn {
     loop {
         match pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+            if super::is_postgres(&conn) {
+                return Ok(conn);
+            }
             // Each write's savepoint copies the pages it changes to a statement journal, which
             // SQLite spills to a temporary file past 64 KiB: keep it in memory. The writer
             // checkpoints itself only once the log holds 64 MiB (SQLite's default is 4): the
@@ -183,6 +190,9 @@ fn run(conn: &mut DbConn, batch: Vec<Job>) -> bool {
         if refused_changes > 0 {
             super::unstamp_clock(conn, refused_changes)?;
         }
+        if changes > refused_changes {
+            super::notify_replicas(conn)?;
+        }
         super::search::index_queued(conn)
     });
     // Jobs left when the batch could not start (the write lock stayed busy, say) never ran.
@@ -235,7 +245,7 @@ mod tests {
     fn writes_queued_together_commit_together_and_a_refused_one_rolls_back_alone() {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::db::open(&format!("sqlite://{}", dir.path().join("commit.db").display())).unwrap();
-        let committer = Arc::new(Committer::start(pool.clone()).unwrap());
+        let committer = Arc::new(Committer::start(pool.clone(), true).unwrap());
         let writers = 8;
         let start = Arc::new(Barrier::new(writers));
         let threads: Vec<_> = (0..writers)
@@ -267,7 +277,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("checkpoint.db");
         let pool = crate::db::open(&format!("sqlite://{}", path.display())).unwrap();
-        let committer = Committer::start(pool).unwrap();
+        let committer = Committer::start(pool, true).unwrap();
         let before = std::fs::metadata(&path).unwrap().len();
         // 2 MiB: far less than the log holds before the writer would checkpoint it itself.
         let description = "x".repeat(2 << 20);
@@ -286,7 +296,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("busy.db").display());
         let pool = crate::db::open(&url).unwrap();
-        let committer = Committer::start(pool.clone()).unwrap();
+        let committer = Committer::start(pool.clone(), true).unwrap();
         let write = |slug: &'static str| {
             actix_web::rt::System::new().block_on(committer.write(true, move |c| insert_topic(c, slug, "")))
         };

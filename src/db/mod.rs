@@ -232,37 +232,11 @@ impl Drop for StartupLock {
     }
 }
 
-/// Runs `f` in a write transaction that first stamps the content clock (counting one change
-/// when `content`: the write changes what readers are shown). That first statement is a
-/// write, so SQLite takes the write lock before reading anything (two writers queue on the
-/// busy timeout instead of failing on a lock upgrade), and PostgreSQL locks the clock's row:
-/// writers take turns, and change numbers follow commit order.
-pub fn write<T, E>(conn: &mut DbConn, content: bool, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
-where
-    E: From<diesel::result::Error>,
-{
-    // SQLite has one writer at a time anyway. Queueing this process's writers here hands the
-    // lock straight to the next one; waiting inside SQLite's busy handler sleeps in growing
-    // steps and left some writes waiting most of a second under load. (Not reentrant: a
-    // `write` never runs another `write`.)
-    static WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _turn = matches!(conn, DbConn::Sqlite(_)).then(|| WRITERS.lock().unwrap_or_else(|e| e.into_inner()));
-    conn.transaction(|conn| {
-        stamp_clock(conn, usize::from(content))?;
-        if content && is_postgres(conn) {
-            // Delivered to the other replicas as the transaction commits (`db::version`).
-            diesel::sql_query(format!("SELECT pg_notify('{}', version::text) FROM content_clock", version::CHANNEL))
-                .execute(conn)?;
-        }
-        let outcome = f(conn)?;
-        search::index_queued(conn)?;
-        Ok(outcome)
-    })
-}
-
-/// The first statement of every write: `writes` more changes, and when anything last changed
-/// (unless `writes` is 0: the write changes nothing readers are shown, but it still takes
-/// the clock's lock).
+/// The first statement of every write transaction: `writes` more changes, and when anything
+/// last changed (unless `writes` is 0: the writes change nothing readers are shown, but they
+/// still take the clock's lock). Being a write, it makes SQLite take the write lock before
+/// anything is read, and PostgreSQL lock the clock's row: writers take turns across replicas,
+/// and change numbers follow commit order.
 fn stamp_clock(conn: &mut DbConn, writes: usize) -> diesel::QueryResult<()> {
     use schema::content_clock::{changed_at, table, version};
     if writes == 0 {
@@ -270,6 +244,17 @@ fn stamp_clock(conn: &mut DbConn, writes: usize) -> diesel::QueryResult<()> {
     }
     let now = crate::domain::dates::now().naive_utc();
     native!(conn, |c| diesel::update(table).set((changed_at.eq(now), version.eq(version + count(writes)))).execute(c))
+        .map(drop)
+}
+
+/// The last statement of a write transaction that changed content, on PostgreSQL: tells the
+/// other replicas the version it made, as it commits (`db::version`).
+fn notify_replicas(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    if !is_postgres(conn) {
+        return Ok(());
+    }
+    diesel::sql_query(format!("SELECT pg_notify('{}', version::text) FROM content_clock", version::CHANNEL))
+        .execute(conn)
         .map(drop)
 }
 

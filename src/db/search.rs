@@ -142,7 +142,11 @@ mod tests {
         let pool = crate::db::open(&format!("sqlite://{}", dir.path().join("search.db").display())).unwrap();
         let mut conn = pool.get().unwrap();
         let write = |conn: &mut DbConn, sql: &str| {
-            crate::db::write(conn, true, |c| c.batch_execute(sql)).unwrap();
+            conn.transaction(|c| {
+                c.batch_execute(sql)?;
+                crate::db::search::index_queued(c)
+            })
+            .unwrap();
         };
         // Created and changed twice in one transaction, beside an item created alone.
         write(

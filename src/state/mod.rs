@@ -30,8 +30,10 @@ pub struct AppState {
     pub trash_retention: Option<chrono::Duration>,
     /// How long audit entries are kept; `None`: for ever.
     pub audit_retention: Option<chrono::Duration>,
-    /// Commits queued writes together (SQLite); `None` where replicas share the database.
-    committer: Option<Arc<db::commit::Committer>>,
+    /// Commits queued writes together.
+    committer: Arc<db::commit::Committer>,
+    /// Whether other processes (replicas) serve the same database: PostgreSQL.
+    shared: bool,
     /// The version of the stored content, for what is kept while it stays the same.
     content: Arc<db::version::ContentVersion>,
     /// Listing totals kept per filter; `None` when caching is off.
@@ -57,13 +59,14 @@ impl AppState {
     pub fn open(settings: &Settings) -> Result<Self, db::OpenError> {
         let pool = db::open(&settings.database_url)?;
         let shared = db::is_postgres(&*pool.get()?);
-        let committer = if shared { None } else { Some(Arc::new(db::commit::Committer::start(pool.clone())?)) };
+        let committer = Arc::new(db::commit::Committer::start(pool.clone(), !shared)?);
         Ok(Self {
             pool,
             public_url: settings.public_url(),
             trash_retention: settings.trash_retention(),
             audit_retention: settings.audit_retention(),
             committer,
+            shared,
             content: Arc::new(if shared {
                 db::version::ContentVersion::notified(&settings.database_url)
             } else {
@@ -92,10 +95,9 @@ impl AppState {
     }
 
     /// The one write path: every change to what is stored (from a request, the demo data, the
-    /// command line or a timer) runs here, in one transaction that `db::write` opens and
-    /// stamps (the content clock, the search index). On SQLite the transaction is shared with
-    /// the writes queued beside it; on PostgreSQL each runs alone on the blocking thread pool
-    /// (replicas cannot share a transaction). What every write must record is recorded here:
+    /// command line or a timer) runs here, in a transaction that the committer opens and
+    /// stamps (the content clock, the search index), shared with the writes queued beside it
+    /// in this process (`db::commit`). What every write must record is recorded here:
     /// `entry` goes to the audit trail in the same transaction, once `f` has named what it
     /// wrote (`Entry::on`); a write `f` refuses leaves no entry.
     pub async fn write<T: Send + 'static>(
@@ -110,28 +112,17 @@ impl AppState {
             db::audit::append(c, &entry, crate::domain::dates::now().naive_utc())?;
             Ok(value)
         };
-        let outcome = match &self.committer {
-            Some(committer) => committer.write(content, write).await.map(|value| (value, None)),
-            None => {
-                self.db(move |c| {
-                    let value = db::write(c, content, write)?;
-                    // The version this write made, or a later one: this replica's readers
-                    // need not wait for the notification of their own write.
-                    let made = if content { Some(db::content_version(c)?) } else { None };
-                    Ok((value, made))
-                })
-                .await
-            }
-        };
+        let value: T = self.committer.write::<T, ApiError>(content, write).await?;
         // Before the writer hears back: from now on, nothing kept shows the old content.
-        let outcome = outcome.map(|(value, made)| {
-            if content {
-                self.content.changed(made);
-            }
-            value
-        });
+        if content {
+            // Where replicas share the database: the version this write made, or a later one,
+            // so that this replica's readers need not wait for the notification of its own write.
+            // (Committed whatever this read says: if it fails, the notification will do.)
+            let made = if self.shared { self.db(|c| Ok(db::content_version(c)?)).await.ok() } else { None };
+            self.content.changed(made);
+        }
         self.outbox.notify_one();
-        outcome
+        Ok(value)
     }
 
     /// Writes what the service keeps for itself and no one audits (how deliveries went), in
@@ -141,15 +132,12 @@ impl AppState {
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        match &self.committer {
-            Some(committer) => committer.write(false, f).await,
-            None => self.db(move |c| c.transaction(f)).await,
-        }
+        if self.shared { self.db(move |c| c.transaction(f)).await } else { self.committer.write(false, f).await }
     }
 
     /// Whether other processes (replicas) serve the same database: PostgreSQL.
     pub fn is_shared(&self) -> bool {
-        self.committer.is_none()
+        self.shared
     }
 
     /// The version of the stored content now (a query only where replicas share the database).

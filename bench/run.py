@@ -86,6 +86,19 @@ class Workload:
                         self.document)
 
 
+class Notes(list):
+    """What a size's section ends with; `fault` marks what a correct server never does (a
+    wrong status, a lost write), which fails a `--strict` run."""
+
+    def __init__(self):
+        super().__init__()
+        self.faults = 0
+
+    def fault(self, note):
+        self.faults += 1
+        self.append(note)
+
+
 def query(path, **params):
     return f"{path}?{urllib.parse.urlencode(params)}"
 
@@ -143,7 +156,7 @@ def prepare(server, token, workdir, walk_seconds, notes):
     by_number = query("/api/v1/news", limit=PAGE_SIZE, page=page)
     ids = [[item["id"] for item in server.get_json(p)["items"]] for p in (by_cursor, by_number)]
     if ids[0] != ids[1]:
-        notes.append(f"page {page} by cursor and by number differ: ids {ids[0][:3]}... vs {ids[1][:3]}...")
+        notes.fault(f"page {page} by cursor and by number differ: ids {ids[0][:3]}... vs {ids[1][:3]}...")
     # A partner key with the read scope and a quota no run reaches: keyed reads are measured
     # against the same requests sent anonymously (Q1, Q3).
     status, _, made = server.request("POST", "/api/v1/keys", headers={"Authorization": f"Bearer {token}"},
@@ -215,14 +228,14 @@ def load(server, workloads, token, wrk, notes):
     for workload in workloads:
         status, length = check_once(server, workload, token)
         if status != workload.expect:
-            notes.append(f"{workload.key} ({workload.label}) answered {status} to a single request, "
+            notes.fault(f"{workload.key} ({workload.label}) answered {status} to a single request, "
                          f"expected {workload.expect}")
         before = server.get_json(query("/api/v1/news", limit=1))["total"] if workload.document else None
         result = loadgen.run(server.base + workload.path, headers=workload.headers, script=workload.script, **wrk)
         if workload.script is not None:
             unexpected = {s: n for s, n in result.statuses.items() if s != workload.expect}
             if unexpected:
-                notes.append(f"{workload.key} ({workload.label}): statuses other than {workload.expect}: "
+                notes.fault(f"{workload.key} ({workload.label}): statuses other than {workload.expect}: "
                              f"{unexpected} of {result.requests}")
         if workload.document:
             created = server.get_json(query("/api/v1/news", limit=1))["total"] - before
@@ -230,17 +243,18 @@ def load(server, workloads, token, wrk, notes):
             # wrk does not count the answers still in flight when it stops: one per connection
             # at most.
             if not answered <= created <= answered + wrk["connections"]:
-                notes.append(f"Q7: wrk counted {answered} answers 201, but the listing grew by {created}")
+                notes.fault(f"Q7: wrk counted {answered} answers 201, but the listing grew by {created}")
         if result.non_2xx_3xx or result.socket_errors:
-            notes.append(f"{workload.key} ({workload.label}): {result.non_2xx_3xx} non-2xx/3xx answers, "
+            notes.fault(f"{workload.key} ({workload.label}): {result.non_2xx_3xx} non-2xx/3xx answers, "
                          f"{result.socket_errors} socket errors; wrk said:\n\n```\n{result.output.strip()}\n```")
         measured.append((workload, status, length, result, server.peak_memory_kib()))
     return measured, created
 
 
 def bench_size(size, args, binary, template):
-    """Everything for one archive size; returns its markdown section."""
-    notes = []
+    """Everything for one archive size; returns its markdown section and how many faults it
+    noted."""
+    notes = Notes()
     path, generated = ensure_dataset(size, args.seed)
     database = service.Database(size, template)
     server = service.Server(binary, database.url)
@@ -309,7 +323,7 @@ def bench_size(size, args, binary, template):
     section = header + lines
     if notes:
         section += ["", "Notes:", ""] + [f"- {note}" for note in notes]
-    return "\n".join(section) + "\n"
+    return "\n".join(section) + "\n", notes.faults
 
 
 def database_template(args):
@@ -346,6 +360,8 @@ def main():
                          help="database per size, {size} replaced, e.g. sqlite://target/bench/bench-{size}.db or "
                               "postgres://USER:PASSWORD@127.0.0.1:5432/newsdesk_bench_{size}; it is DROPPED and "
                               "re-created, so its name must contain 'bench' (default: a temporary SQLite file)")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a workload got an answer a correct server never gives (a smoke run)")
     parser.add_argument("--uncached", action="store_true",
                         help="run the reads again on a server with its response cache off (--cache-mb 0)")
     backend.add_argument("--postgres", metavar="SERVER_URL",
@@ -368,10 +384,12 @@ def main():
         "the server, nginx and wrk share the machine",
         "",
     ]
+    faults = 0
     for size in sizes:
         print(f"== {size:,} items", file=sys.stderr)
         try:
-            section = bench_size(size, args, binary, template)
+            section, found = bench_size(size, args, binary, template)
+            faults += found
         except service.BenchError as e:
             sys.exit(f"run.py: {size:,} items: {e}")
         print(section, flush=True)
@@ -379,6 +397,8 @@ def main():
         with open(os.path.join(OUTPUT, "results.md"), "w", encoding="utf-8") as f:
             f.write("\n".join(report))
     print(f"written to {os.path.relpath(os.path.join(OUTPUT, 'results.md'))}", file=sys.stderr)
+    if args.strict and faults:
+        sys.exit(f"run.py: {faults} faults (see the notes above)")
 
 
 if __name__ == "__main__":

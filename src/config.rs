@@ -22,6 +22,7 @@
 //! | `NEWSDESK_WEBHOOK_RETRY_BASE` | `--webhook-retry-base` | `5s` before a failed delivery's first retry |
 //! | `NEWSDESK_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `3d` of failing deliveries disable a webhook |
 //! | `NEWSDESK_WEBSUB_HUB` | `--websub-hub` | none: feeds name this service's own hub only |
+//! | `NEWSDESK_LANGUAGES` | `--languages` | `en`: the site's languages (BCP 47 tags), in fallback order |
 //! | `RUST_LOG` | | `info` |
 
 use std::net::IpAddr;
@@ -32,6 +33,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
+use crate::domain::language::Languages;
 use crate::domain::webhooks::{Policy, Retries};
 
 /// newsdesk: a headless news and organization-profile service.
@@ -186,6 +188,10 @@ pub struct Settings {
     /// (`hub.mode=publish`) when they change.
     #[arg(long, env = "NEWSDESK_WEBSUB_HUB", value_parser = parse_http_url, global = true)]
     pub websub_hub: Option<String>,
+    /// The site's languages as BCP 47 tags, in fallback order (`en,fr,es,ar`); the first is
+    /// the language of an item that names none.
+    #[arg(long, env = "NEWSDESK_LANGUAGES", default_value = "en", value_parser = Languages::parse, global = true)]
+    pub languages: Languages,
 }
 
 /// The defaults of every flag, as `newsdesk` without flags or environment would start.
@@ -215,6 +221,7 @@ impl Default for Settings {
             webhook_retry_base: Duration::from_secs(5),
             webhook_disable_after: Duration::from_secs(3 * 86_400),
             websub_hub: None,
+            languages: Languages::default(),
         }
     }
 }

@@ -85,6 +85,9 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
         return Ok(false);
     }
     let action = Action(Resource::Demo, Verb::Load);
+    let site = state.languages.clone();
+    // The demo headlines are English: so they are filed where the site has English.
+    let lang = site.site("en").unwrap_or(site.first()).to_owned();
     state
         .write(Actor::service().did(action), move |conn, _| {
             if !db::is_empty(conn)? {
@@ -142,8 +145,10 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     organization: Some(organization.slug.clone()),
                     status: Some(NewsStatus::Published),
                     published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| Instant::from(t.and_utc())),
+                    lang: Some(lang.clone()),
+                    translation_of: None,
                 };
-                news::store(conn, None, write.validate()?, &Origin::default(), unlisted)?;
+                news::store(conn, None, write.validate(&site)?, &site, &Origin::default(), unlisted)?;
             }
             Ok(true)
         })

@@ -58,7 +58,7 @@ pub async fn json_feed(state: State, req: HttpRequest) -> Result<HttpResponse, A
 }
 
 async fn feed(state: State, req: HttpRequest, format: Format) -> Result<HttpResponse, ApiError> {
-    let request = FeedRequest::parse(format, req.query_string())?;
+    let request = FeedRequest::parse(format, req.query_string(), &state.languages)?;
     let doc = document::render(&state, &request).await?;
     let last_modified =
         SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(doc.changed_at.and_utc().timestamp()).unwrap_or(0));

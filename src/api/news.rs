@@ -10,13 +10,13 @@ use crate::auth::{NewsWriter, Reader};
 use crate::db;
 use crate::domain::dates::{self, Granularity};
 use crate::domain::ids::{NewsId, OrganizationId};
-use crate::domain::listing::{FilterParams, NewsFilter, NewsQuery, PageParams, Paging};
+use crate::domain::listing::{FilterParams, NewsQuery, PageParams, Paging};
 use crate::domain::news::NewsItem;
 use crate::domain::news::{RESERVED_SLUGS, Visibility};
 use crate::domain::params::{self, once};
 use crate::domain::slug::Key;
 use crate::error::ApiError;
-use crate::http::{IfMatch, Json};
+use crate::http::{IfMatch, Json, language};
 use crate::service::news::{self, NewsPatch, NewsWrite, find};
 
 /// One page of a listing.
@@ -85,8 +85,9 @@ pub struct ArchiveParams {
 /// One page of news items, newest first unless `sort` says otherwise, with `total` and
 /// `next_cursor`; `Link: rel="next"` points to the next page and `rel="alternate"` to the
 /// matching feeds. Dates (`on`, `from`, `to`) are read in `tz`; filters take comma lists; `q`
-/// searches title, summary and body (best match first). A parameter of the wrong form is 400
-/// naming it. Anyone may call it; a valid bearer token also shows drafts and scheduled items
+/// searches title, summary and body (best match first). `lang` (or else `Accept-Language`)
+/// shows each story once, in the best language it has (`fallback=none`: only those asked for),
+/// said in `Content-Language`. A parameter of the wrong form is 400 naming it. Anyone may call it; a valid bearer token also shows drafts and scheduled items
 /// (answered `private`), and an invalid one is refused with 401. The answer carries an `ETag`:
 /// send it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(
@@ -110,7 +111,7 @@ pub async fn list(
     organization: Option<OrganizationId>,
 ) -> Result<HttpResponse, ApiError> {
     let (filter, paging) = params::read_both::<FilterParams, PageParams>(req.query_string())?;
-    let mut query = NewsQuery::new(&filter, &paging)?;
+    let mut query = NewsQuery::new(language::negotiated_filter(&state, &req, &filter)?, &paging)?;
     query.filter.organization = organization;
     let page = page_with_total(&state, &query, reader.visibility).await?;
 
@@ -123,6 +124,7 @@ pub async fn list(
         query.next_cursor((value, last.row.id), offset + page.items.len() as u64).encode()
     });
     let mut res = HttpResponse::Ok();
+    language::declare(&mut res, &query.filter);
     if let Some(cursor) = &next_cursor {
         let next = match query.page {
             Some(page) => ("page", (page + 1).to_string()),
@@ -223,18 +225,21 @@ fn project(item: NewsItem, fields: Option<&[String]>) -> serde_json::Value {
 #[get("/news/archive")]
 pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let (filter, archive) = params::read_both::<FilterParams, ArchiveParams>(req.query_string())?;
-    let filter = NewsFilter::new(&filter)?;
+    let filter = language::negotiated_filter(&state, &req, &filter)?;
     let granularity = params::parsed("granularity", archive.granularity.as_deref(), Granularity::parse)?
         .unwrap_or(Granularity::Month);
+    let mut res = HttpResponse::Ok();
+    language::declare(&mut res, &filter);
     let counts = state.db(move |c| news::archive(c, &filter, granularity, reader.visibility)).await?;
     let periods = counts.into_iter().map(|(period, count)| PeriodCount { period, count }).collect();
-    Ok(HttpResponse::Ok().json(Archive { periods }))
+    Ok(res.json(Archive { periods }))
 }
 
 /// Get one news item by id or slug
 ///
-/// One news item by numeric id or slug. Drafts, scheduled and trashed items are 404 to
-/// anonymous readers. Anyone may call it; a valid bearer token also shows drafts and scheduled
+/// One news item by numeric id or slug, its language in `Content-Language` and each of its
+/// translations in a `Link: rel="alternate"; hreflang` header. Drafts, scheduled and trashed
+/// items are 404 to anonymous readers. Anyone may call it; a valid bearer token also shows drafts and scheduled
 /// items (answered `private`), and an invalid one is refused with 401. The answer carries an
 /// `ETag`: send it in `If-None-Match` to get 304 while nothing changed.
 #[utoipa::path(
@@ -249,14 +254,20 @@ pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Res
 pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
     let view = state.db(move |c| find(c, &key, reader.visibility)).await?;
-    Ok(HttpResponse::Ok().json(NewsItem::from(view)))
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_LANGUAGE, view.row.lang.as_str()));
+    for translation in &view.translations {
+        let url = state.url(&format!("/api/v1/news/{}", translation.slug));
+        res.append_header((header::LINK, format!("<{url}>; rel=\"alternate\"; hreflang=\"{}\"", translation.lang)));
+    }
+    Ok(res.json(NewsItem::from(view)))
 }
 
 /// Create a news item
 ///
 /// Creates a news item and answers 201 with `Location` and the item. A published item needs
 /// `published_at`; a future one is scheduled and appears to readers, feeds and the changes feed
-/// when its time comes. A slug already taken is 409; a topic, region, author or organization
+/// when its time comes. A slug already taken, or a second item of one story in one language (`translation_of`), is 409; a topic, region, author or organization
 /// that does not exist is 422. Editors, admins and partner keys with the `write` scope only
 /// (401 without a valid bearer token, 403 with too low a role or scope). A body that is not JSON is 415, malformed JSON 400, a field that fails
 /// validation 422 naming it in `errors`; a body over 1 MiB is 413.

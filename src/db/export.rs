@@ -251,6 +251,10 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         if content_clock::table.count().get_result::<i64>(conn)? != 1 {
             return Err(bad(0, "the export is incomplete: it has no content_clock row".into()));
         }
+        // Items exported before there were groups each tell a story of their own.
+        diesel::update(news_items::table.filter(news_items::group_id.eq(super::news::NO_GROUP)))
+            .set(news_items::group_id.eq(news_items::id))
+            .execute(conn)?;
         // Exports made before the audit trail existed start one.
         if audit_head::table.count().get_result::<i64>(conn)? == 0 {
             diesel::insert_into(audit_head::table).values(&HeadRow::genesis()).execute(conn)?;

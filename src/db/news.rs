@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::IntoSql;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
 use super::authors::{self, AuthorRow};
 use super::revisions::{self, Entity};
@@ -16,8 +16,9 @@ use super::search::{self, Search};
 use super::{Backend, DbConn, next_change, organizations, webhooks};
 use crate::domain::dates::utc;
 use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
+use crate::domain::language::{Choice, direction};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
-use crate::domain::news::{AuthorSummary, LANGUAGE, NewsItem, NewsStatus, Visibility};
+use crate::domain::news::{AuthorSummary, NewsItem, NewsStatus, Translation, Visibility};
 use crate::domain::slug::Key;
 use crate::domain::webhooks::{EventType, Subject};
 
@@ -41,6 +42,24 @@ pub struct NewsRow {
     /// Set while the item is in the trash.
     pub deleted_at: Option<NaiveDateTime>,
     pub deleted_by: Option<String>,
+    /// One of the site's languages (exports made before there were several hold English).
+    #[serde(default = "english")]
+    pub lang: String,
+    /// The story the item tells: the id of one item of its group (of itself when alone).
+    /// Exports made before there were groups hold none (0): `import` makes each item its own.
+    #[serde(default = "no_group")]
+    pub group_id: NewsId,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+/// The group of an item exported before there were groups.
+pub const NO_GROUP: NewsId = NewsId(0);
+
+fn no_group() -> NewsId {
+    NO_GROUP
 }
 
 impl NewsRow {
@@ -59,6 +78,8 @@ pub struct NewsView {
     pub author: Option<AuthorRow>,
     pub organization: Option<String>,
     pub tags: Vec<String>,
+    /// The other items of its group that the reader may see.
+    pub translations: Vec<Translation>,
 }
 
 /// What an item references, as the caller found it: the ids go in the form, these in the view.
@@ -90,16 +111,55 @@ impl From<NewsView> for NewsItem {
             reading_time_seconds: row.reading_time_seconds,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
+            dir: direction(&row.lang),
+            lang: row.lang,
+            translations: view.translations,
         }
     }
 }
 
 impl NewsView {
-    /// A stored row with what it references, without reading them again.
-    fn new(row: NewsRow, references: References, tags: &[String]) -> Self {
+    /// A stored row with what it references, without reading them again, and the other
+    /// items of its group that editors see.
+    fn new(conn: &mut DbConn, row: NewsRow, references: References, tags: &[String]) -> QueryResult<Self> {
         let References { topic, region, author, organization } = references;
-        Self { row, topic, region, author, organization, tags: tags.to_vec() }
+        let translations =
+            translations(conn, &[&row], Visibility::Everything, crate::domain::dates::now())?.remove(&row.group_id);
+        let mut view = Self { row, topic, region, author, organization, tags: tags.to_vec(), translations: Vec::new() };
+        view.translations = others(translations.unwrap_or_default(), view.row.id);
+        Ok(view)
     }
+}
+
+/// The other items of the groups of `rows` that `seen_by` may see, per group, by language.
+fn translations(
+    conn: &mut DbConn,
+    rows: &[&NewsRow],
+    seen_by: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<HashMap<NewsId, Vec<(NewsId, Translation)>>> {
+    let groups: Vec<NewsId> = rows.iter().map(|r| r.group_id).collect();
+    let mut query = news_items::table
+        .filter(news_items::group_id.eq_any(groups))
+        .filter(news_items::deleted_at.is_null())
+        .select((news_items::group_id, news_items::id, news_items::lang, news_items::slug))
+        .order((news_items::group_id, news_items::lang))
+        .into_boxed();
+    if seen_by == Visibility::Public {
+        query = query
+            .filter(news_items::status.eq(NewsStatus::Published))
+            .filter(news_items::published_at.le(now.naive_utc()));
+    }
+    let mut found: HashMap<NewsId, Vec<(NewsId, Translation)>> = HashMap::new();
+    for (group, id, lang, slug) in query.load::<(NewsId, NewsId, String, String)>(conn)? {
+        found.entry(group).or_default().push((id, Translation { lang, id, slug }));
+    }
+    Ok(found)
+}
+
+/// The items of a group but `id`.
+fn others(group: Vec<(NewsId, Translation)>, id: NewsId) -> Vec<Translation> {
+    group.into_iter().filter(|(other, _)| *other != id).map(|(_, t)| t).collect()
 }
 
 /// The stored fields of an item, references resolved to ids.
@@ -118,6 +178,7 @@ pub struct NewsForm<'a> {
     pub published_at: Option<NaiveDateTime>,
     pub reading_time_seconds: i32,
     pub updated_at: NaiveDateTime,
+    pub lang: &'a str,
 }
 
 /// One page of a listing.
@@ -132,20 +193,34 @@ type Condition = Box<dyn BoxableExpression<news_items::table, Backend, SqlType =
 /// A condition on columns that may be null (`published_at`, the references).
 type Clause = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = Nullable<Bool>>>;
 
-/// Items matching the filter that `visibility` may see, unordered (`search` made ready for
-/// the filter's search words, if any).
+/// Items matching the filter that `visibility` may see at `now`, unordered (`search` made ready
+/// for the filter's search words, if any).
 fn filtered(
     filter: &NewsFilter,
     visibility: Visibility,
-    now: DateTime<Utc>,
+    now: Now,
     search: Option<Search>,
 ) -> news_items::BoxedQuery<'static, Backend> {
     news_items::table.filter(conditions(filter, visibility, now, search)).into_boxed()
 }
 
+/// The instant a listing is read at, and the latest publication time it shows to anonymous
+/// readers: `now`, or earlier past a cursor.
+#[derive(Debug, Clone, Copy)]
+struct Now {
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+}
+
+impl From<DateTime<Utc>> for Now {
+    fn from(now: DateTime<Utc>) -> Self {
+        Self { now, until: now }
+    }
+}
+
 /// What `filtered` selects, as one condition (a grouped query, which diesel cannot box, takes
 /// it too).
-fn conditions(filter: &NewsFilter, visibility: Visibility, now: DateTime<Utc>, search: Option<Search>) -> Clause {
+fn conditions(filter: &NewsFilter, visibility: Visibility, Now { now, until }: Now, search: Option<Search>) -> Clause {
     use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
     // Trashed items are seen only through the trash.
     let mut all: Vec<Clause> = vec![Box::new(news_items::deleted_at.is_null().nullable())];
@@ -164,12 +239,15 @@ fn conditions(filter: &NewsFilter, visibility: Visibility, now: DateTime<Utc>, s
     }
     // One upper bound, the tighter of the range's end and (for anonymous readers) now: given
     // both, SQLite bounds its index walk by either, and walked years past a month's end.
-    let now = now.naive_utc();
+    let until = until.naive_utc();
     match (filter.range.end.map(|end| end.naive_utc()), visibility) {
-        (Some(end), Visibility::Public) if end > now => all.push(Box::new(published_at.le(now))),
+        (Some(end), Visibility::Public) if end > until => all.push(Box::new(published_at.le(until))),
         (Some(end), _) => all.push(Box::new(published_at.lt(end))),
-        (None, Visibility::Public) => all.push(Box::new(published_at.le(now))),
+        (None, Visibility::Public) => all.push(Box::new(published_at.le(until))),
         (None, Visibility::Everything) => {}
+    }
+    if let Some(choice) = &filter.languages {
+        all.push(best_translation(choice, visibility, now));
     }
     if let Some(since) = filter.updated_since {
         all.push(Box::new(updated_at.gt(since.naive_utc()).nullable()));
@@ -205,6 +283,35 @@ fn conditions(filter: &NewsFilter, visibility: Visibility, now: DateTime<Utc>, s
     all.into_iter()
         .reduce(|both, next| Box::new(both.and(next)))
         .unwrap_or_else(|| Box::new(true.into_sql::<Nullable<Bool>>()))
+}
+
+/// True of the item a story shows in `choice`: the one in the first of its languages that the
+/// reader may see. The choice holds only site languages (letters, digits and hyphens), which
+/// are written into the SQL as they are. Correlated, so that only the rows a page reads are
+/// looked up (by the group's index), at any archive size.
+fn best_translation(choice: &Choice, visibility: Visibility, now: DateTime<Utc>) -> Clause {
+    let quoted: Vec<String> = choice.order().iter().map(|tag| format!("'{tag}'")).collect();
+    let Some(best) = quoted.first() else { return Box::new(false.into_sql::<Nullable<Bool>>()) };
+    let rank = |column: &str| {
+        let cases: String = quoted.iter().enumerate().map(|(i, tag)| format!(" WHEN {tag} THEN {i}")).collect();
+        format!("CASE {column}{cases} END")
+    };
+    let list = quoted.join(", ");
+    let head = format!(
+        "news_items.lang IN ({list}) AND (news_items.lang = {best} OR NOT EXISTS (SELECT 1 FROM news_items better \
+         WHERE better.group_id = news_items.group_id AND better.deleted_at IS NULL AND better.lang IN ({list}) \
+         AND {} < {}",
+        rank("better.lang"),
+        rank("news_items.lang"),
+    );
+    match visibility {
+        Visibility::Everything => Box::new(sql::<Nullable<Bool>>(&format!("{head}))"))),
+        Visibility::Public => Box::new(
+            sql::<Nullable<Bool>>(&format!("{head} AND better.status = 'published' AND better.published_at <= "))
+                .bind::<Timestamp, _>(now.naive_utc())
+                .sql("))"),
+        ),
+    }
 }
 
 /// Rows after the cursor position in `order`. Anonymous readers see only dated items, so
@@ -299,7 +406,7 @@ pub fn list(
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     let total = match known {
         Some(total) => total,
-        None => filtered(&query.filter, visibility, now, search).count().get_result(conn)?,
+        None => filtered(&query.filter, visibility, now.into(), search).count().get_result(conn)?,
     };
     let (items, has_more) = page_of(conn, query, visibility, now, search)?;
     Ok(Page { items, total, has_more })
@@ -332,7 +439,7 @@ fn page_of(
     // Past a cursor in a newest-first public listing, nothing newer than the cursor shows, so
     // the cursor is the upper bound (SQLite bounds its index walk by one: with `now`, it
     // walked from the newest item down to the cursor, 40,000 entries for page 2000).
-    let now = match (&query.paging, query.order, visibility) {
+    let until = match (&query.paging, query.order, visibility) {
         (
             Paging::After { value: SortValue::Time(Some(cursor)), .. },
             Order::By { key: SortKey::PublishedAt, descending: true },
@@ -340,8 +447,13 @@ fn page_of(
         ) => now.min(*cursor),
         _ => now,
     };
-    let mut page =
-        ordered(filtered(&query.filter, visibility, now, search), query.order, &query.filter, search, visibility);
+    let mut page = ordered(
+        filtered(&query.filter, visibility, Now { now, until }, search),
+        query.order,
+        &query.filter,
+        search,
+        visibility,
+    );
     match &query.paging {
         Paging::Offset(offset) => page = page.offset(i64::try_from(*offset).unwrap_or(i64::MAX)),
         Paging::After { value, id } => {
@@ -357,7 +469,7 @@ fn page_of(
     let mut rows: Vec<NewsRow> = page.limit(limit + 1).select(NewsRow::as_select()).load(conn)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(query.limit as usize);
-    Ok((hydrate(conn, rows)?, has_more))
+    Ok((hydrate(conn, rows, visibility, now)?, has_more))
 }
 
 /// Counts of the matching items per span of `span_seconds` of publication time: each span's
@@ -379,7 +491,7 @@ pub fn published_per_span(
     let start = format!("({seconds} - (({seconds} % {span_seconds}) + {span_seconds}) % {span_seconds})");
     let search = prepare(conn, filter, false)?;
     news_items::table
-        .filter(conditions(filter, visibility, now, search))
+        .filter(conditions(filter, visibility, now.into(), search))
         .filter(news_items::published_at.is_not_null())
         .group_by(sql::<BigInt>(&start))
         .select((sql::<BigInt>(&start), sql::<BigInt>("count(*)")))
@@ -396,7 +508,7 @@ pub fn published_between(
     (from, until): (NaiveDateTime, NaiveDateTime),
 ) -> QueryResult<Vec<NaiveDateTime>> {
     let search = prepare(conn, filter, false)?;
-    filtered(filter, visibility, now, search)
+    filtered(filter, visibility, now.into(), search)
         .filter(news_items::published_at.ge(from))
         .filter(news_items::published_at.lt(until))
         .select(news_items::published_at.assume_not_null())
@@ -417,7 +529,7 @@ pub fn find(conn: &mut DbConn, key: &Key<NewsId>, visibility: Visibility, now: D
             .filter(news_items::published_at.le(now.naive_utc()));
     }
     let row = query.first(conn)?;
-    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+    hydrate(conn, vec![row], visibility, now)?.pop().ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<NewsId>) -> QueryResult<bool> {
@@ -432,15 +544,27 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<NewsId>) -> Q
     Ok(found.is_some())
 }
 
-/// Stores a new item under the next unused id: ids of purged items are never given again.
-pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: &[String]) -> QueryResult<NewsView> {
+/// Stores a new item under the next unused id (ids of purged items are never given again), in
+/// `group`, or as a story of its own.
+pub fn insert(
+    conn: &mut DbConn,
+    form: &NewsForm,
+    group: Option<NewsId>,
+    references: References,
+    tags: &[String],
+) -> QueryResult<NewsView> {
     use diesel::dsl::max;
     let last_item: Option<NewsId> = native!(conn, |c| news_items::table.select(max(news_items::id)).first(c))?;
     let last_known: Option<NewsId> =
         native!(conn, |c| news_changes::table.select(max(news_changes::news_id)).first(c))?;
     let id = NewsId(last_item.max(last_known).map_or(0, |id| id.0) + 1);
     let row: NewsRow = native!(conn, |c| diesel::insert_into(news_items::table)
-        .values((news_items::id.eq(id), form, news_items::created_at.eq(form.updated_at)))
+        .values((
+            news_items::id.eq(id),
+            news_items::group_id.eq(group.unwrap_or(id)),
+            form,
+            news_items::created_at.eq(form.updated_at),
+        ))
         .returning(NewsRow::as_returning())
         .get_result(c))?;
     replace_tags(conn, row.id, tags)?;
@@ -456,30 +580,74 @@ pub fn insert(conn: &mut DbConn, form: &NewsForm, references: References, tags: 
             news_changes::ever_public.eq(public),
         ))
         .execute(c))?;
-    let view = NewsView::new(row, references, tags);
+    let view = NewsView::new(conn, row, references, tags)?;
     if public {
         push(conn, id, EventType::NewsPublished, seq, Some(&view), None)?;
     }
     Ok(view)
 }
 
+/// Stores an item over the one with that id, in `group`.
 pub fn update(
     conn: &mut DbConn,
     id: NewsId,
     form: &NewsForm,
+    group: NewsId,
     references: References,
     tags: &[String],
 ) -> QueryResult<NewsView> {
     // What the item was filed under: a webhook filtered by it hears that it moved away.
     let before = news_items::table.find(id).select((news_items::topic_id, news_items::region_id)).first(conn)?;
     let row: NewsRow = diesel::update(news_items::table.find(id))
-        .set(form)
+        .set((form, news_items::group_id.eq(group)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     replace_tags(conn, id, tags)?;
-    let view = NewsView::new(row, references, tags);
+    let view = NewsView::new(conn, row, references, tags)?;
     log_change(conn, &view, view.row.updated_at, Some(before))?;
     Ok(view)
+}
+
+/// The group of a live item.
+pub fn group_of(conn: &mut DbConn, id: NewsId) -> QueryResult<Option<NewsId>> {
+    news_items::table
+        .find(id)
+        .filter(news_items::deleted_at.is_null())
+        .select(news_items::group_id)
+        .first(conn)
+        .optional()
+}
+
+/// The live item of `group` in `lang`, other than `except`.
+pub fn translation_in(
+    conn: &mut DbConn,
+    group: NewsId,
+    lang: &str,
+    except: Option<NewsId>,
+) -> QueryResult<Option<NewsId>> {
+    native!(conn, |c| news_items::table
+        .filter(news_items::group_id.eq(group))
+        .filter(news_items::lang.eq(lang))
+        .filter(news_items::deleted_at.is_null())
+        .filter(news_items::id.ne(except.unwrap_or(NewsId(-1))))
+        .select(news_items::id)
+        .first(c)
+        .optional())
+}
+
+/// Before item `id` leaves `group`: a group is named by one of its items, so when it is named
+/// by this one, the others take the name of the first of them. The item's own id is then free
+/// to name a group of its own.
+pub fn leave_group(conn: &mut DbConn, id: NewsId, group: NewsId) -> QueryResult<()> {
+    if group != id {
+        return Ok(());
+    }
+    let others = || news_items::table.filter(news_items::group_id.eq(group)).filter(news_items::id.ne(id));
+    let first: Option<NewsId> = others().select(diesel::dsl::min(news_items::id)).first(conn)?;
+    if let Some(first) = first {
+        diesel::update(others()).set(news_items::group_id.eq(first)).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// An item's topic and region before a write.
@@ -554,21 +722,27 @@ fn push(
     before: Option<Filed>,
 ) -> QueryResult<()> {
     webhooks::enqueue(conn, event, &format!("news:{id}"), |conn| {
+        let now = crate::domain::dates::now();
         let view = match view {
-            Some(view) => view.clone(),
+            // Partners see the translations anonymous readers see.
+            Some(view) => {
+                let group = translations(conn, &[&view.row], Visibility::Public, now)?.remove(&view.row.group_id);
+                NewsView { translations: others(group.unwrap_or_default(), id), ..view.clone() }
+            }
             None => {
                 let row = news_items::table.find(id).select(NewsRow::as_select()).first(conn)?;
-                hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)?
+                hydrate(conn, vec![row], Visibility::Public, now)?.pop().ok_or(diesel::result::Error::NotFound)?
             }
         };
-        let mut about = vec![Subject { topic: view.topic.clone(), region: view.region.clone(), lang: LANGUAGE.into() }];
+        let lang = &view.row.lang;
+        let mut about = vec![Subject { topic: view.topic.clone(), region: view.region.clone(), lang: lang.clone() }];
         if let Some((topic, region)) = before.filter(|&b| b != (view.row.topic_id, view.row.region_id)) {
             let slugs: HashMap<TermId, String> =
                 super::terms::slugs(conn, &[topic, region].into_iter().flatten().collect::<Vec<_>>())?
                     .into_iter()
                     .collect();
             let slug = |id: Option<TermId>| id.and_then(|id| slugs.get(&id).cloned());
-            about.push(Subject { topic: slug(topic), region: slug(region), lang: LANGUAGE.into() });
+            about.push(Subject { topic: slug(topic), region: slug(region), lang: lang.clone() });
         }
         let public = matches!(event, EventType::NewsPublished | EventType::NewsUpdated);
         let item = public.then(|| NewsItem::from(view));
@@ -599,7 +773,9 @@ pub fn untrash(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
         .set((news_items::deleted_at.eq(None::<NaiveDateTime>), news_items::deleted_by.eq(None::<String>)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
-    let view = hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)?;
+    let view = hydrate(conn, vec![row], Visibility::Everything, crate::domain::dates::now())?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)?;
     log_change(conn, &view, crate::domain::dates::now().naive_utc(), None)?;
     Ok(view)
 }
@@ -611,7 +787,9 @@ pub fn find_trashed(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
         .filter(news_items::deleted_at.is_not_null())
         .select(NewsRow::as_select())
         .first(conn)?;
-    hydrate(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+    hydrate(conn, vec![row], Visibility::Everything, crate::domain::dates::now())?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// A page of the trash, most recently trashed first, and how many items it holds.
@@ -624,7 +802,7 @@ pub fn trashed(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<N
         .offset(offset)
         .select(NewsRow::as_select())
         .load(conn)?;
-    Ok((hydrate(conn, rows)?, total))
+    Ok((hydrate(conn, rows, Visibility::Everything, crate::domain::dates::now())?, total))
 }
 
 /// Deletes a trashed item for good, with its revisions. Its entry in the change feed stays:
@@ -708,7 +886,11 @@ pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Ch
         let public_ids: Vec<NewsId> = entries.iter().filter(|e| e.3).map(|e| e.1).collect();
         let rows =
             news_items::table.filter(news_items::id.eq_any(&public_ids)).select(NewsRow::as_select()).load(conn)?;
-        let mut items: HashMap<NewsId, NewsView> = hydrate(conn, rows)?.into_iter().map(|v| (v.row.id, v)).collect();
+        let mut items: HashMap<NewsId, NewsView> =
+            hydrate(conn, rows, Visibility::Public, crate::domain::dates::now())?
+                .into_iter()
+                .map(|v| (v.row.id, v))
+                .collect();
         let changes = entries
             .into_iter()
             .map(|(seq, id, at, public)| Change { seq, id, at, item: if public { items.remove(&id) } else { None } })
@@ -728,8 +910,14 @@ fn replace_tags(conn: &mut DbConn, id: NewsId, tags: &[String]) -> QueryResult<(
     Ok(())
 }
 
-/// Loads what the rows reference, with one query per kind of reference.
-fn hydrate(conn: &mut DbConn, rows: Vec<NewsRow>) -> QueryResult<Vec<NewsView>> {
+/// Loads what the rows reference, with one query per kind of reference, and the other items
+/// of their groups that `seen_by` may see at `now`.
+fn hydrate(
+    conn: &mut DbConn,
+    rows: Vec<NewsRow>,
+    seen_by: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<NewsView>> {
     let ids: Vec<NewsId> = rows.iter().map(|r| r.id).collect();
     let mut tags: HashMap<NewsId, Vec<String>> = HashMap::new();
     let tag_rows: Vec<(NewsId, String)> = news_tags::table
@@ -746,6 +934,7 @@ fn hydrate(conn: &mut DbConn, rows: Vec<NewsRow>) -> QueryResult<Vec<NewsView>> 
         authors::by_ids(conn, &author_ids)?.into_iter().map(|a| (a.id, a)).collect();
     let org_ids: Vec<OrganizationId> = rows.iter().filter_map(|r| r.organization_id).collect();
     let orgs: HashMap<OrganizationId, String> = organizations::slugs(conn, &org_ids)?.into_iter().collect();
+    let groups = translations(conn, &rows.iter().collect::<Vec<_>>(), seen_by, now)?;
     Ok(rows
         .into_iter()
         .map(|row| NewsView {
@@ -754,6 +943,7 @@ fn hydrate(conn: &mut DbConn, rows: Vec<NewsRow>) -> QueryResult<Vec<NewsView>> 
             author: row.author_id.and_then(|id| authors.get(&id).cloned()),
             organization: row.organization_id.and_then(|id| orgs.get(&id).cloned()),
             tags: tags.remove(&row.id).unwrap_or_default(),
+            translations: groups.get(&row.group_id).map(|g| others(g.clone(), row.id)).unwrap_or_default(),
             row,
         })
         .collect())

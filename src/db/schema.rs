@@ -88,6 +88,8 @@ diesel::table! {
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
         deleted_by -> Nullable<Text>,
+        lang -> Text,
+        group_id -> BigInt,
     }
 }
 

@@ -151,9 +151,9 @@ mod tests {
         // Created and changed twice in one transaction, beside an item created alone.
         write(
             &mut conn,
-            "INSERT INTO news_items (id, slug, title, summary, body, status, reading_time_seconds, created_at, updated_at)
-             VALUES (1, 'a', 'alpha', 'shared', '', 'published', 1, '2024-01-01', '2024-01-01'),
-                    (2, 'b', 'bravo', 'shared', '', 'published', 1, '2024-01-01', '2024-01-01');
+            "INSERT INTO news_items (id, group_id, slug, title, summary, body, status, reading_time_seconds, created_at, updated_at)
+             VALUES (1, 1, 'a', 'alpha', 'shared', '', 'published', 1, '2024-01-01', '2024-01-01'),
+                    (2, 2, 'b', 'bravo', 'shared', '', 'published', 1, '2024-01-01', '2024-01-01');
              UPDATE news_items SET title = 'charlie' WHERE id = 1;
              UPDATE news_items SET title = 'delta' WHERE id = 1;",
         );

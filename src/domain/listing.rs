@@ -10,9 +10,10 @@ use utoipa::IntoParams;
 
 use super::dates::{self, DateOrInstant, Period, TimeRange};
 use super::ids::{AuthorId, NewsId, OrganizationId};
+use super::language::{self, Choice, Languages};
 use super::news::{FIELDS, NewsStatus};
 use super::params::{any_of, bounded, once, parsed};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
@@ -112,6 +113,17 @@ pub struct FilterParams {
     #[param(example = "trafficking", pattern = r"\S")]
     #[serde(default, deserialize_with = "once")]
     pub q: Option<String>,
+    /// Languages to show, best first (`fr`, or `fr,en`): each story once, in the first of them
+    /// it is written in, then in the site's fallback order. Without it, the `Accept-Language`
+    /// header chooses (not for feeds); without either, every item in every language.
+    #[param(example = "fr", pattern = r"^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$")]
+    #[serde(default, deserialize_with = "once")]
+    pub lang: Option<String>,
+    /// `none`: only the languages asked for, no fallback to the site's others; `site` (default)
+    /// falls back.
+    #[param(example = "none", default = "site", pattern = r"^(none|site)$")]
+    #[serde(default, deserialize_with = "once")]
+    pub fallback: Option<String>,
 }
 
 /// Ordering and paging of the listing, as sent (`NewsQuery::new` reads them).
@@ -138,7 +150,7 @@ pub struct PageParams {
     /// Comma list of fields to return.
     #[param(
         example = "id,title,published_at",
-        pattern = r"^(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at)(,(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at))*$"
+        pattern = r"^(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at|lang|dir|translations)(,(id|slug|title|summary|body|topic|region|tags|author|organization|status|published_at|reading_time_seconds|created_at|updated_at|lang|dir|translations))*$"
     )]
     #[serde(default, deserialize_with = "once")]
     pub fields: Option<String>,
@@ -159,11 +171,49 @@ pub struct NewsFilter {
     pub tz: Tz,
     /// Only this organization's items (set by the organization's own listing).
     pub organization: Option<OrganizationId>,
+    /// The languages shown, best first, each story once; `None`: every item.
+    pub languages: Option<Choice>,
+    /// Who chose the languages.
+    pub asked: Asked,
+}
+
+/// Who chose the languages of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Asked {
+    /// The `lang` parameter: the URL alone decides.
+    Param,
+    /// The `Accept-Language` header.
+    Header,
+    /// Nobody: every language.
+    Nobody,
 }
 
 impl NewsFilter {
-    /// Reads the filters a client sent.
-    pub fn new(p: &FilterParams) -> Result<Self, ApiError> {
+    /// Reads the filters a client sent; `accept_language` holds the ranges of its
+    /// `Accept-Language` header, best first, where that header may choose.
+    pub fn new(p: &FilterParams, site: &Languages, accept_language: Option<&[String]>) -> Result<Self, ApiError> {
+        let fallback = parsed("fallback", p.fallback.as_deref(), |s| match s {
+            "none" => Ok(false),
+            "site" => Ok(true),
+            _ => Err("expected none or site".to_owned()),
+        })?
+        .unwrap_or(true);
+        let asked = parsed("lang", p.lang.as_deref(), language::ranges)?;
+        let (languages, asked) = match (asked, accept_language) {
+            (Some(ranges), _) => match site.choose(&ranges, fallback) {
+                Some(choice) => (Some(choice), Asked::Param),
+                None => {
+                    return Err(ApiError::invalid_fields(vec![FieldError::new(
+                        "lang",
+                        format!("names no language of this site ({})", site.all().join(", ")),
+                    )]));
+                }
+            },
+            (None, Some(ranges)) if !ranges.is_empty() => {
+                (Some(site.choose(ranges, fallback).unwrap_or_else(|| site.fallback(fallback))), Asked::Header)
+            }
+            (None, _) => (None, Asked::Nobody),
+        };
         let tz = parsed("tz", p.tz.as_deref(), dates::parse_tz)?.unwrap_or(Tz::UTC);
         let from = parsed("from", p.from.as_deref(), DateOrInstant::parse)?;
         let to = parsed("to", p.to.as_deref(), DateOrInstant::parse)?;
@@ -182,6 +232,8 @@ impl NewsFilter {
             search: parsed("q", p.q.as_deref(), SearchTerms::parse)?,
             tz,
             organization: None,
+            languages,
+            asked,
         })
     }
 }
@@ -305,9 +357,8 @@ pub struct NewsQuery {
 }
 
 impl NewsQuery {
-    /// Reads a listing request: its filters, then how it is ordered and paged.
-    pub fn new(filter: &FilterParams, p: &PageParams) -> Result<Self, ApiError> {
-        let filter = NewsFilter::new(filter)?;
+    /// Reads how a listing of the items `filter` chooses is ordered and paged.
+    pub fn new(filter: NewsFilter, p: &PageParams) -> Result<Self, ApiError> {
         let sort = parsed("sort", p.sort.as_deref(), Order::parse)?;
         let order = match (sort, &filter.search) {
             (Some(order), _) => order,
@@ -357,7 +408,7 @@ mod tests {
 
     fn query(q: &str) -> Result<NewsQuery, ApiError> {
         let (filter, page) = super::super::params::read_both::<FilterParams, PageParams>(q)?;
-        NewsQuery::new(&filter, &page)
+        NewsQuery::new(NewsFilter::new(&filter, &Languages::default(), None)?, &page)
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod audit;
 pub mod dates;
 pub mod ids;
 pub mod keys;
+pub mod language;
 pub mod listing;
 pub mod news;
 pub mod organization;

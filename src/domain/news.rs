@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::ids::{AuthorId, NewsId};
+use super::language::Direction;
 use super::slug::Slug;
 use super::text::{self, Article, Summary, Tag, Title};
 
@@ -46,6 +47,23 @@ pub struct NewsItem {
     pub reading_time_seconds: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The item's language: one of the site's (`NEWSDESK_LANGUAGES`), as a BCP 47 tag.
+    #[schema(example = "en")]
+    pub lang: String,
+    /// How the item's language is written.
+    pub dir: Direction,
+    /// The same story in the site's other languages: the other items of its group that the
+    /// caller may see (written with `translation_of`).
+    pub translations: Vec<Translation>,
+}
+
+/// Another language's item of the same story.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Translation {
+    #[schema(example = "fr")]
+    pub lang: String,
+    pub id: NewsId,
+    pub slug: String,
 }
 
 /// The author of an item.
@@ -66,7 +84,9 @@ impl NewsItem {
             "body": "Fourteen terror suspects were arrested ...", "topic": "terrorism", "region": "africa",
             "tags": ["operation"], "author": {"id": 1, "name": "Robert Williams", "title": "Editor in Chief"},
             "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
-            "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z"
+            "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z",
+            "lang": "en", "dir": "ltr",
+            "translations": [{"lang": "fr", "id": 8, "slug": "arrestation-de-14-suspects-de-terrorisme-en-afrique"}]
         })
     }
 }
@@ -79,7 +99,7 @@ pub enum Visibility {
 }
 
 /// The names a client may ask for with `fields`, in the order of the representation.
-pub const FIELDS: [&str; 15] = [
+pub const FIELDS: [&str; 18] = [
     "id",
     "slug",
     "title",
@@ -95,10 +115,10 @@ pub const FIELDS: [&str; 15] = [
     "reading_time_seconds",
     "created_at",
     "updated_at",
+    "lang",
+    "dir",
+    "translations",
 ];
-
-/// The language every item is written in: the site has one, English, until it has several.
-pub const LANGUAGE: &str = "en";
 
 /// Path segments under `/news/` that name other resources, never an item.
 pub const RESERVED_SLUGS: [&str; 2] = ["archive", "changes"];
@@ -122,6 +142,21 @@ pub struct NewsDraft {
     pub organization: Option<String>,
     pub status: NewsStatus,
     pub published_at: Option<DateTime<Utc>>,
+    /// One of the site's languages; `None`: the current one (on update) or the site's first.
+    pub lang: Option<String>,
+    /// The story the item is a translation of, as written.
+    pub translation_of: Link,
+}
+
+/// What a write says of the story an item belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Nothing: a new item tells a story of its own, a stored one stays where it is.
+    Keep,
+    /// `null`: the item leaves its group and tells a story of its own.
+    Alone,
+    /// The item is a translation of this one, in its group.
+    To(NewsId),
 }
 
 impl NewsDraft {

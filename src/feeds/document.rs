@@ -9,6 +9,7 @@ use super::{ATOM_TYPE, Entry, Feed, JSON_FEED_TYPE, RSS_TYPE, markdown};
 use crate::db;
 use crate::db::news::NewsView;
 use crate::domain::dates::{self, utc};
+use crate::domain::language::Languages;
 use crate::domain::listing::{FilterParams, NewsFilter, NewsQuery, Order, Paging, SortKey};
 use crate::domain::news::Visibility;
 use crate::domain::params::{self, bounded, once};
@@ -68,10 +69,12 @@ pub struct FeedRequest {
 }
 
 impl FeedRequest {
-    /// The feed of `format` with these parameters; a parameter of the wrong form is 400.
-    pub fn parse(format: Format, query_string: &str) -> Result<Self, ApiError> {
+    /// The feed of `format` with these parameters; a parameter of the wrong form is 400. Its
+    /// URL alone says what it holds (a WebSub topic is a URL): `lang` chooses its language,
+    /// never a header.
+    pub fn parse(format: Format, query_string: &str, site: &Languages) -> Result<Self, ApiError> {
         let (filter, shape) = params::read_both::<FilterParams, FeedParams>(query_string)?;
-        let filter = NewsFilter::new(&filter)?;
+        let filter = NewsFilter::new(&filter, site, None)?;
         let limit = params::parsed("limit", shape.limit.as_deref(), |s| bounded(s, 1, 100))?.unwrap_or(50);
         let full = params::parsed("content", shape.content.as_deref(), |s| match s {
             "summary" => Ok(false),
@@ -97,7 +100,7 @@ impl FeedRequest {
             .into_iter()
             .find(|f| path == state.url(f.path()))
             .ok_or_else(|| format!("is not a feed of this service (such as {})", state.url(Format::Rss.path())))?;
-        Self::parse(format, query).map_err(|err| format!("names a feed with a bad parameter: {err}"))
+        Self::parse(format, query, &state.languages).map_err(|err| format!("names a feed with a bad parameter: {err}"))
     }
 
     pub fn format(&self) -> Format {
@@ -155,6 +158,11 @@ pub async fn render(state: &AppState, request: &FeedRequest) -> Result<Document,
         hubs: state.hubs(),
         home_url: state.url("/api/v1/news"),
         updated,
+        language: match (&request.query.filter.languages, state.languages.all()) {
+            (Some(choice), _) => choice.best().map(str::to_owned),
+            (None, [only]) => Some(only.clone()),
+            (None, _) => None,
+        },
         entries,
     };
     let body = match request.format {
@@ -187,5 +195,6 @@ fn entry(state: &AppState, view: NewsView, full: bool) -> Entry {
         updated: utc(row.updated_at),
         author: view.author.as_ref().map(|a| a.name.clone()),
         categories,
+        language: row.lang.clone(),
     }
 }

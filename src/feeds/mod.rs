@@ -24,6 +24,8 @@ pub struct Feed {
     pub home_url: String,
     /// The latest change of any entry.
     pub updated: DateTime<Utc>,
+    /// The feed's language (BCP 47), when it has one.
+    pub language: Option<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -42,6 +44,8 @@ pub struct Entry {
     pub author: Option<String>,
     /// `(scheme, term)`: topics, regions and tags.
     pub categories: Vec<(String, String)>,
+    /// The item's language (BCP 47).
+    pub language: String,
 }
 
 pub const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
@@ -72,6 +76,7 @@ pub fn rss(feed: &Feed) -> String {
     channel.set_description(feed.description.as_str());
     channel.set_last_build_date(feed.updated.to_rfc2822());
     channel.set_generator("newsdesk".to_owned());
+    channel.set_language(feed.language.clone());
     let mut atom_ext = rss::extension::atom::AtomExtension::default();
     atom_ext.set_links(self_and_hubs(feed, "application/rss+xml"));
     channel.set_atom_ext(atom_ext);
@@ -99,11 +104,10 @@ pub fn rss(feed: &Feed) -> String {
                 })
                 .collect::<Vec<_>>(),
         );
-        if let Some(author) = &entry.author {
-            let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
-            dc.set_creators(vec![author.clone()]);
-            item.set_dublin_core_ext(dc);
-        }
+        let mut dc = rss::extension::dublincore::DublinCoreExtension::default();
+        dc.set_creators(entry.author.iter().cloned().collect::<Vec<_>>());
+        dc.set_languages(vec![entry.language.clone()]);
+        item.set_dublin_core_ext(dc);
         item
     });
     channel.set_items(items.collect::<Vec<_>>());
@@ -117,7 +121,14 @@ pub fn atom(feed: &Feed) -> String {
         person.set_name(name);
         person
     };
+    // Text in the item's language, said with `xml:lang`.
+    let text = |value: &str, lang: &str| {
+        let mut text = atom::Text::plain(value);
+        text.lang = Some(lang.to_owned());
+        text
+    };
     let mut out = atom::Feed::default();
+    out.set_lang(feed.language.clone());
     out.set_title(feed.title.as_str());
     out.set_subtitle(atom::Text::plain(feed.description.as_str()));
     out.set_id(feed.self_url.as_str());
@@ -132,12 +143,12 @@ pub fn atom(feed: &Feed) -> String {
     let entries = feed.entries.iter().map(|entry| {
         let mut out = atom::Entry::default();
         out.set_id(entry.id.as_str());
-        out.set_title(atom::Text::plain(entry.title.as_str()));
+        out.set_title(text(&entry.title, &entry.language));
         out.set_updated(entry.updated.fixed_offset());
         out.set_published(entry.published.fixed_offset());
         out.set_links(vec![link(&entry.url, "alternate", Some("application/json"))]);
         out.set_authors(entry.author.iter().map(|name| person(name)).collect::<Vec<_>>());
-        out.set_summary(atom::Text::plain(entry.summary.as_str()));
+        out.set_summary(text(&entry.summary, &entry.language));
         if let Some(html) = &entry.content_html {
             let mut content = atom::Content::default();
             content.set_content_type("html".to_owned());
@@ -171,6 +182,8 @@ pub fn json(feed: &Feed) -> String {
         description: &'a str,
         home_page_url: &'a str,
         feed_url: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        language: Option<&'a str>,
         authors: [Author<'a>; 1],
         #[serde(skip_serializing_if = "Vec::is_empty")]
         hubs: Vec<Hub<'a>>,
@@ -201,6 +214,7 @@ pub fn json(feed: &Feed) -> String {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         authors: Vec<Author<'a>>,
         tags: Vec<&'a str>,
+        language: &'a str,
     }
     let items = feed
         .entries
@@ -217,6 +231,7 @@ pub fn json(feed: &Feed) -> String {
             date_modified: entry.updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             authors: entry.author.iter().map(|name| Author { name }).collect(),
             tags: entry.categories.iter().map(|(_, term)| term.as_str()).collect(),
+            language: &entry.language,
         })
         .collect();
     let doc = JsonFeed {
@@ -225,6 +240,7 @@ pub fn json(feed: &Feed) -> String {
         description: &feed.description,
         home_page_url: &feed.home_url,
         feed_url: &feed.self_url,
+        language: feed.language.as_deref(),
         authors: [Author { name: &feed.author }],
         hubs: feed.hubs.iter().map(|url| Hub { kind: "WebSub", url }).collect(),
         items,
@@ -246,6 +262,7 @@ mod tests {
             hubs: vec!["http://x.test/websub".into()],
             home_url: "http://x.test/api/v1/news".into(),
             updated: t,
+            language: Some("ar".into()),
             entries: vec![Entry {
                 id: "http://x.test/api/v1/news/1".into(),
                 url: "http://x.test/api/v1/news/a".into(),
@@ -256,6 +273,7 @@ mod tests {
                 updated: t,
                 author: Some("Robert Williams".into()),
                 categories: vec![("http://x.test/api/v1/topics".into(), "terrorism".into())],
+                language: "ar".into(),
             }],
         }
     }
@@ -270,6 +288,8 @@ mod tests {
         assert_eq!(item.content(), Some("<p>x &amp; y</p>"));
         assert_eq!(item.description(), Some("s &lt; t"), "the summary is text, shown as written");
         assert_eq!(item.dublin_core_ext().unwrap().creators(), ["Robert Williams"]);
+        assert_eq!(channel.language(), Some("ar"));
+        assert_eq!(item.dublin_core_ext().unwrap().languages(), ["ar"]);
         let links = channel.atom_ext().unwrap().links();
         assert_eq!(links[0].href(), "http://x.test/feeds/news.atom?topic=a&region=b");
         assert_eq!((links[1].rel(), links[1].href()), ("hub", "http://x.test/websub"));
@@ -283,6 +303,8 @@ mod tests {
         assert_eq!(entry.title().as_str(), "“Quotes” & <tags> 日本語");
         assert_eq!(entry.content().unwrap().value(), Some("<p>x &amp; y</p>"));
         assert_eq!(entry.categories()[0].term(), "terrorism");
+        assert_eq!(parsed.lang(), Some("ar"));
+        assert_eq!(entry.title().lang.as_deref(), Some("ar"));
         let hub = parsed.links().iter().find(|l| l.rel() == "hub").unwrap();
         assert_eq!(hub.href(), "http://x.test/websub");
     }
@@ -294,6 +316,7 @@ mod tests {
         assert_eq!(doc["items"][0]["title"], "“Quotes” & <tags> 日本語");
         assert_eq!(doc["items"][0]["content_html"], "<p>x &amp; y</p>");
         assert_eq!(doc["items"][0]["date_published"], "2023-06-09T00:00:00Z");
+        assert_eq!((&doc["language"], &doc["items"][0]["language"]), (&"ar".into(), &"ar".into()));
         assert_eq!(doc["hubs"][0], serde_json::json!({"type": "WebSub", "url": "http://x.test/websub"}));
     }
 }

@@ -123,7 +123,12 @@ pub async fn serve_cached(
     let Ok(version) = state.content_version().await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let path = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
+    let mut path = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
+    // Listings answer in the languages this header asks for, when the URL names none.
+    if let Some(languages) = req.headers().get(header::ACCEPT_LANGUAGE) {
+        path.push('\n');
+        path.push_str(&String::from_utf8_lossy(languages.as_bytes()));
+    }
     let key = (version, path);
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();

@@ -94,11 +94,18 @@ fn compressible(headers: &HeaderMap) -> bool {
         || essence == "application/javascript"
 }
 
-/// Says what an answer that could be coded varies with, in one header.
+/// Says what an answer that could be coded varies with, in one header (after what the
+/// handler said it varies with, such as `Accept-Language`).
 pub fn vary(headers: &mut HeaderMap) {
-    if compressible(headers) {
-        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding, Authorization"));
+    if !compressible(headers) {
+        return;
     }
+    const CODED: &str = "Accept-Encoding, Authorization";
+    let value = match headers.get(header::VARY).and_then(|v| v.to_str().ok()) {
+        Some(own) => HeaderValue::from_str(&format!("{CODED}, {own}")).unwrap_or(HeaderValue::from_static(CODED)),
+        None => HeaderValue::from_static(CODED),
+    };
+    headers.insert(header::VARY, value);
 }
 
 /// An answer that carries no ETag (an error, say), coded if it is worth it.

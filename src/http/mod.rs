@@ -1,5 +1,5 @@
 //! HTTP plumbing shared by every route: the JSON body extractor, conditional requests
-//! (ETag, If-None-Match, If-Match), content codings, HEAD, the cache of anonymous answers, problem bodies for errors raised outside handlers,
+//! (ETag, If-None-Match, If-Match), language negotiation, content codings, HEAD, the cache of anonymous answers, problem bodies for errors raised outside handlers,
 //! rate limiting, security headers and metrics.
 
 pub mod body_deadline;
@@ -9,6 +9,7 @@ pub mod conditional;
 pub mod encoding;
 pub mod head;
 pub mod json;
+pub mod language;
 pub mod metrics;
 pub mod problems;
 pub mod rate_limit;

@@ -15,8 +15,9 @@ use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, Granularity, Instant, utc};
 use crate::domain::ids::{AuthorId, NewsId, TermId};
+use crate::domain::language::Languages;
 use crate::domain::listing::NewsFilter;
-use crate::domain::news::{MAX_TAGS, NewsDraft, NewsItem, NewsStatus, RESERVED_SLUGS, Visibility};
+use crate::domain::news::{Link, MAX_TAGS, NewsDraft, NewsItem, NewsStatus, RESERVED_SLUGS, Visibility};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::{Key, Slug};
 use crate::domain::text::{Article, Summary, Tag, Title};
@@ -73,11 +74,22 @@ pub struct NewsWrite {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime, example = "2023-06-09T00:00:00Z")]
     pub published_at: Option<Instant>,
+    /// One of the site's languages (`NEWSDESK_LANGUAGES`). Default: the site's first on create;
+    /// on PUT, absent keeps the current one.
+    #[serde(default)]
+    #[schema(example = "en")]
+    pub lang: Option<String>,
+    /// Id of an item telling the same story in another language: this item joins its group
+    /// (one item per language). `null` takes the item out of its group; absent leaves it where
+    /// it is.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NewsId>, example = json!(null))]
+    pub translation_of: Option<Option<NewsId>>,
 }
 
 impl NewsWrite {
     /// Checks every rule, reporting each field at fault; tags are deduplicated and sorted.
-    pub fn validate(self) -> Result<NewsDraft, ApiError> {
+    pub fn validate(self, site: &Languages) -> Result<NewsDraft, ApiError> {
         let published_at = self.published_at.map(|t| t.0);
         let default_status = if published_at.is_some() { NewsStatus::Published } else { NewsStatus::Draft };
         let status = self.status.unwrap_or(default_status);
@@ -101,6 +113,22 @@ impl NewsWrite {
         if status == NewsStatus::Published && published_at.is_none() {
             fields.refuse("published_at", "is required when status is published");
         }
+        let lang = match self.lang {
+            Some(tag) => match site.site(&tag) {
+                Some(tag) => Some(Some(tag.to_owned())),
+                None => {
+                    let all = site.all().join(", ");
+                    fields.refuse("lang", format!("is not one of this site's languages ({all})"));
+                    None
+                }
+            },
+            None => Some(None),
+        };
+        let translation_of = match self.translation_of {
+            None => Link::Keep,
+            Some(None) => Link::Alone,
+            Some(Some(id)) => Link::To(id),
+        };
         fields.finish(|| {
             Some(NewsDraft {
                 slug: slug?,
@@ -114,6 +142,8 @@ impl NewsWrite {
                 organization: self.organization,
                 status,
                 published_at,
+                lang: lang?,
+                translation_of,
             })
         })
     }
@@ -157,6 +187,13 @@ pub struct NewsPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub published_at: Option<Option<Instant>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false, example = "fr")]
+    pub lang: Option<String>,
+    /// Id of an item of the story in another language to join; `null` leaves the group.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<NewsId>)]
+    pub translation_of: Option<Option<NewsId>>,
 }
 
 impl NewsPatch {
@@ -175,6 +212,8 @@ impl NewsPatch {
             organization: self.organization.unwrap_or_else(|| current.organization.clone()),
             status: Some(self.status.unwrap_or(row.status)),
             published_at: self.published_at.unwrap_or(row.published_at.map(|t| Instant(utc(t)))),
+            lang: Some(self.lang.unwrap_or_else(|| row.lang.clone())),
+            translation_of: self.translation_of,
         }
     }
 }
@@ -208,10 +247,11 @@ pub fn archive(
 }
 
 pub async fn create(state: &AppState, actor: &Actor, write: NewsWrite) -> Result<NewsItem, ApiError> {
-    let draft = write.validate()?;
+    let draft = write.validate(&state.languages)?;
     let origin = state.origin(actor);
     let entry = actor.did(Action(Resource::News, Verb::Create));
-    let view = state.write(entry, move |c, entry| store(c, None, draft, &origin, entry)).await?;
+    let site = state.languages.clone();
+    let view = state.write(entry, move |c, entry| store(c, None, draft, &site, &origin, entry)).await?;
     Ok(NewsItem::from(view))
 }
 
@@ -223,13 +263,14 @@ pub async fn replace(
     write: NewsWrite,
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
-    let draft = write.validate()?;
+    let draft = write.validate(&state.languages)?;
     let origin = state.origin(actor);
+    let site = state.languages.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Replace)), move |c, entry| {
             let current = find(c, &key, Visibility::Everything)?;
             precondition(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &origin, entry)
+            store(c, Some(&current), draft, &site, &origin, entry)
         })
         .await?;
     Ok(NewsItem::from(view))
@@ -245,12 +286,13 @@ pub async fn update(
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
     let origin = state.origin(actor);
+    let site = state.languages.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Update)), move |c, entry| {
             let current = find(c, &key, Visibility::Everything)?;
-            let draft = patch.apply(&current).validate()?;
+            let draft = patch.apply(&current).validate(&site)?;
             precondition(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &origin, entry)
+            store(c, Some(&current), draft, &site, &origin, entry)
         })
         .await?;
     Ok(NewsItem::from(view))
@@ -311,12 +353,14 @@ pub fn find(conn: &mut DbConn, key: &Key<NewsId>, visibility: Visibility) -> Res
         .ok_or_else(|| ApiError::NotFound(format!("no news item {key}")))
 }
 
-/// Resolves the draft's references, chooses its slug and stores it (as a new item, or over
-/// `current`), keeping the result as the item's next revision. Runs inside the write transaction.
+/// Resolves the draft's references, chooses its slug, places it in its story's group and stores
+/// it (as a new item, or over `current`), keeping the result as the item's next revision. Runs
+/// inside the write transaction.
 pub fn store(
     conn: &mut DbConn,
     current: Option<&NewsView>,
     draft: NewsDraft,
+    site: &Languages,
     origin: &Origin,
     entry: &mut Entry,
 ) -> Result<NewsView, ApiError> {
@@ -351,11 +395,40 @@ pub fn store(
         }
         None => None,
     };
+    let group = match (draft.translation_of, current) {
+        (Link::Keep, Some(current)) => Some(current.row.group_id),
+        (Link::Keep | Link::Alone, None) => None,
+        (Link::Alone, Some(current)) => Some(current.row.id),
+        (Link::To(of), _) => {
+            let group = db::news::group_of(conn, of)?;
+            if group.is_none() {
+                errors.push(FieldError::new("translation_of", format!("no news item with id {of}")));
+            }
+            group
+        }
+    };
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
 
     let current_id = current.map(|c| c.row.id);
+    let lang = match (&draft.lang, current) {
+        (Some(lang), _) => lang.clone(),
+        (None, Some(current)) => current.row.lang.clone(),
+        (None, None) => site.first().to_owned(),
+    };
+    if let Some(group) = group
+        && let Some(other) = db::news::translation_in(conn, group, &lang, current_id)?
+    {
+        return Err(ApiError::Conflict(format!(
+            "news item {other} already tells this story in `{lang}`: a story has one item per language"
+        )));
+    }
+    if let Some(current) = current
+        && (draft.translation_of == Link::Alone || group != Some(current.row.group_id))
+    {
+        db::news::leave_group(conn, current.row.id, current.row.group_id)?;
+    }
     let slug = match (&draft.slug, current) {
         (Some(slug), _) if db::news::slug_taken(conn, slug.as_str(), current_id)? => {
             return Err(ApiError::Conflict(format!("slug `{slug}` is already taken by another news item")));
@@ -377,6 +450,7 @@ pub fn store(
         published_at: draft.published_at.map(|t| t.naive_utc()),
         reading_time_seconds: draft.reading_time_seconds(),
         updated_at: dates::now().naive_utc(),
+        lang: &lang,
     };
     // Each found by exactly the slug the draft names.
     let references = References {
@@ -387,8 +461,8 @@ pub fn store(
     };
     let tags: Vec<String> = draft.tags.iter().map(|tag| tag.as_str().to_owned()).collect();
     let view = match current_id {
-        Some(id) => db::news::update(conn, id, &form, references, &tags)?,
-        None => db::news::insert(conn, &form, references, &tags)?,
+        Some(id) => db::news::update(conn, id, &form, group.unwrap_or(id), references, &tags)?,
+        None => db::news::insert(conn, &form, group, references, &tags)?,
     };
     let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
     revisions::record(conn, Entity::News(view.row.id), origin, &snapshot, view.row.updated_at)?;
@@ -419,7 +493,9 @@ mod tests {
 
     #[test]
     fn a_valid_item_is_normalized() {
-        let draft = write(serde_json::json!({"title": " A title ", "tags": ["b", " a", "b"]})).validate().unwrap();
+        let draft = write(serde_json::json!({"title": " A title ", "tags": ["b", " a", "b"]}))
+            .validate(&Languages::default())
+            .unwrap();
         assert_eq!(draft.title.as_str(), "A title");
         assert_eq!(draft.tags.iter().map(Tag::as_str).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(draft.status, NewsStatus::Draft);
@@ -427,10 +503,13 @@ mod tests {
 
     #[test]
     fn every_fault_is_reported() {
-        let bad =
-            write(serde_json::json!({"slug": "Not A Slug", "title": "\u{7}", "tags": [""], "status": "published"}));
-        let Err(ApiError::Unprocessable { errors, .. }) = bad.validate() else { panic!("accepted") };
+        let bad = write(
+            serde_json::json!({"slug": "Not A Slug", "title": "\u{7}", "tags": [""], "status": "published", "lang": "fr"}),
+        );
+        let Err(ApiError::Unprocessable { errors, .. }) = bad.validate(&Languages::default()) else {
+            panic!("accepted")
+        };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["slug", "title", "tags[0]", "published_at"]);
+        assert_eq!(fields, ["slug", "title", "tags[0]", "published_at", "lang"]);
     }
 }

@@ -59,7 +59,9 @@ fn find_revision(conn: &mut DbConn, entity: Entity, segment: &str) -> Result<(i6
 fn as_write<T: serde::de::DeserializeOwned>(snapshot: &str, rename: &[(&str, &str)]) -> Result<T, ApiError> {
     let mut value: serde_json::Value = serde_json::from_str(snapshot).map_err(ApiError::internal)?;
     if let Some(fields) = value.as_object_mut() {
-        for field in ["id", "reading_time_seconds", "created_at", "updated_at"] {
+        // Derived fields, and a news item's translations (a revision keeps the item's language,
+        // its group stays as it is now).
+        for field in ["id", "reading_time_seconds", "created_at", "updated_at", "dir", "translations"] {
             fields.remove(field);
         }
         for (from, to) in rename {
@@ -154,6 +156,7 @@ pub async fn restore_news(
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<NewsItem, ApiError> {
     let origin = state.origin(actor);
+    let site = state.languages.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Revert)), move |c, entry| {
             let current = news::find(c, &news_key(&segment)?, Visibility::Everything)?;
@@ -161,8 +164,8 @@ pub async fn restore_news(
             let restoring = Restoring { entity: Entity::News(current.row.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
                 let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
-                let draft = write.validate()?;
-                news::store(c, Some(&current), draft, origin, entry)
+                let draft = write.validate(&site)?;
+                news::store(c, Some(&current), draft, &site, origin, entry)
             })
         })
         .await?;

@@ -23,8 +23,16 @@ pub async fn restore(state: &AppState, actor: &Actor, segment: String) -> Result
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Restore)), move |c, entry| {
             let view = find(c, &segment)?;
-            entry.on(view.row.id);
-            Ok(db::news::untrash(c, view.row.id)?)
+            let row = &view.row;
+            if let Some(other) = db::news::translation_in(c, row.group_id, &row.lang, Some(row.id))? {
+                return Err(ApiError::Conflict(format!(
+                    "news item {other} now tells this story in `{}`: move it to the trash, or give it another \
+                     language, before restoring this one",
+                    row.lang
+                )));
+            }
+            entry.on(row.id);
+            Ok(db::news::untrash(c, row.id)?)
         })
         .await?;
     Ok(NewsItem::from(view))

@@ -13,7 +13,7 @@ use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::{DeliveryId, WebhookId};
-use crate::domain::news::LANGUAGE;
+use crate::domain::language::Languages;
 use crate::domain::params::{bounded, once, parsed};
 use crate::domain::patch::not_null;
 use crate::domain::slug::Key;
@@ -145,7 +145,7 @@ struct ValidWebhook {
 }
 
 impl WebhookWrite {
-    fn validate(self) -> Result<ValidWebhook, ApiError> {
+    fn validate(mut self, site: &Languages) -> Result<ValidWebhook, ApiError> {
         let mut fields = Fields::default();
         let url = fields.read("url", target::parse(&self.url));
         if self.events.is_empty() {
@@ -161,9 +161,13 @@ impl WebhookWrite {
                 fields.refuse(format!("filters.{name}"), format!("must list at most {MAX_FILTER_VALUES} values"));
             }
         }
-        for (i, lang) in self.filters.lang.iter().enumerate() {
-            if !lang.eq_ignore_ascii_case(LANGUAGE) {
-                fields.refuse(format!("filters.lang[{i}]"), format!("is not a language of this site ({LANGUAGE})"));
+        for (i, lang) in self.filters.lang.iter_mut().enumerate() {
+            match site.site(lang) {
+                Some(tag) => *lang = tag.to_owned(),
+                None => fields.refuse(
+                    format!("filters.lang[{i}]"),
+                    format!("is not one of this site's languages ({})", site.all().join(", ")),
+                ),
             }
         }
         fields.finish(|| {
@@ -249,7 +253,7 @@ pub async fn get(state: &AppState, segment: String) -> Result<Webhook, ApiError>
 
 /// Makes a webhook; the answer holds its secret, this once.
 pub async fn create(state: &AppState, actor: &Actor, write: WebhookWrite) -> Result<Webhook, ApiError> {
-    let valid = write.validate()?;
+    let valid = write.validate(&state.languages)?;
     resolve(state, &valid.url).await?;
     let secret = webhooks::new_secret().map_err(ApiError::internal)?;
     let stored_secret = secret.clone();
@@ -279,10 +283,11 @@ pub async fn update(
             target::parse(url).map_err(|message| ApiError::invalid_fields(vec![FieldError::new("url", message)]))?;
         resolve(state, &url).await?;
     }
+    let site = state.languages.clone();
     let row = state
         .write(actor.did(Action(Resource::Webhook, Verb::Update)), move |c, entry| {
             let current = find(c, &segment)?;
-            let valid = patch.apply(&current)?.validate()?;
+            let valid = patch.apply(&current)?.validate(&site)?;
             valid.check_filters(c)?;
             let filters = serde_json::to_string(&valid.filters).map_err(ApiError::internal)?;
             entry.on(current.id);

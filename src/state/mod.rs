@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::db::revisions::Origin;
 use crate::db::{self, DbConn, DbPool};
 use crate::domain::audit::{Actor, Entry};
+use crate::domain::language::Languages;
 use crate::domain::webhooks::Policy;
 use crate::error::ApiError;
 use keys::KeyState;
@@ -49,6 +50,8 @@ pub struct AppState {
     /// An external WebSub hub that feeds name beside this service's own, and that is told
     /// when they change.
     pub external_hub: Option<String>,
+    /// The site's languages, in fallback order.
+    pub languages: Arc<Languages>,
 }
 
 /// The state as handlers extract it.
@@ -78,6 +81,7 @@ impl AppState {
             push: settings.push_policy(),
             outbox: Arc::new(Notify::new()),
             external_hub: settings.websub_hub.clone(),
+            languages: Arc::new(settings.languages.clone()),
         })
     }
 

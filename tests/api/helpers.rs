@@ -143,6 +143,12 @@ impl Builder {
         self
     }
 
+    /// The site's languages, in fallback order (`en,fr,es,ar`).
+    pub fn languages(mut self, list: &str) -> Self {
+        self.settings.languages = newsdesk::domain::language::Languages::parse(list).unwrap();
+        self
+    }
+
     /// Over this database (default: a new one) instead.
     pub fn on(mut self, db: TestDb) -> Self {
         self.db = Some(db);

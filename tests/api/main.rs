@@ -17,6 +17,7 @@ mod feeds;
 mod fuzz;
 mod helpers;
 mod keys;
+mod languages;
 mod listing;
 mod migrations;
 mod news;

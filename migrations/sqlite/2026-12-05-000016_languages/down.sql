@@ -1,0 +1,3 @@
+DROP INDEX news_items_group_lang;
+ALTER TABLE news_items DROP COLUMN group_id;
+ALTER TABLE news_items DROP COLUMN lang;

@@ -65,7 +65,8 @@ for path in ["/feeds/news.json", "/feeds/news.json?content=full&on=2023-07"]:
     print("feed ok: %s (json feed 1.1, %d items)" % (path, len(doc["items"])))
 
 for path in ["/feeds/news.rss", "/feeds/news.atom", "/feeds/news.atom?content=full",
-             "/feeds/news.rss?content=full&topic=policing", "/feeds/news.rss?region=global&on=2023-07"]:
+             "/feeds/news.rss?content=full&topic=policing", "/feeds/news.rss?region=global&on=2023-07",
+             "/feeds/news.rss?lang=en", "/feeds/news.atom?lang=en"]:
     status, headers, body = get(path)
     assert status == 200, (path, status, body)
     feed = feedparser.parse(body, response_headers={k.lower(): v for k, v in headers.items()})
@@ -73,5 +74,16 @@ for path in ["/feeds/news.rss", "/feeds/news.atom", "/feeds/news.atom?content=fu
     titles = [entry.title for entry in feed.entries]
     assert titles and titles[0] == tricky, (path, titles[:2])
     assert feed.feed.title == "INTERPOL news", (path, feed.feed.get("title"))
+    # The demo site has one language: every feed declares it.
+    assert feed.feed.get("language") == "en", (path, feed.feed.get("language"))
     print("feed ok: %s (%s, %d entries)" % (path, feed.version, len(feed.entries)))
+# Languages: the header chooses, the answer says which, and a language the site lacks is 422.
+req = urllib.request.Request(base + "/api/v1/news?on=2023-06", headers={"accept-language": "fr-CA, en;q=0.5"})
+with urllib.request.urlopen(req) as r:
+    assert r.headers["content-language"] == "en" and "Accept-Language" in r.headers["vary"], dict(r.headers)
+    assert json.loads(r.read())["total"] == june["total"]
+status, headers, body = get("/api/v1/news?lang=de")
+assert status == 422 and headers["content-type"] == "application/problem+json", (status, headers, body)
+assert json.loads(body)["errors"][0]["field"] == "lang", body
+print("languages ok: Accept-Language, Content-Language, Vary, 422 for lang=de")
 print("smoke: ok (%d June headlines, newest %s)" % (june["total"], dates[0]))

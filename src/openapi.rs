@@ -169,7 +169,8 @@ pub struct PayloadTooLarge(pub Problem);
 #[response(content_type = "application/problem+json")]
 pub struct UnsupportedMediaType(pub Problem);
 
-/// Well-formed JSON that fails validation; `errors` names every field at fault.
+/// Well-formed input that fails validation (a JSON field, or a query value such as a `lang`
+/// that names none of the site's languages); `errors` names every field at fault.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct Unprocessable(pub Problem);
@@ -183,6 +184,8 @@ pub enum ListErrors {
     BadRequest(#[ref_response] BadRequest),
     #[response(status = 401)]
     Unauthorized(#[ref_response] Unauthorized),
+    #[response(status = 422)]
+    Unprocessable(#[ref_response] Unprocessable),
     #[response(status = 429)]
     TooManyRequests(#[ref_response] TooManyRequests),
 }

@@ -97,6 +97,11 @@ impl Service {
         let keys = Keys::new(secret.as_deref(), settings.token_ttl())?;
         let state = AppState::open(settings)?;
         let lock = db::StartupLock::take(&state.pool)?;
+        match news::make_missing_words(&state).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("made the search words of {n} news items stored without them"),
+            Err(err) => return Err(StartError::Seed(err)),
+        }
         if settings.seed == Seed::Demo && seed::load_demo(&state).await.map_err(StartError::Seed)? {
             log::warn!(
                 "loaded the DEMO data into an empty database; a production database starts with NEWSDESK_SEED=none \

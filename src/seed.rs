@@ -2,6 +2,8 @@
 //! bodies and offices, its author, and the twelve dated headlines with their topics and
 //! regions), stored through the same request types and functions the API writes with.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -16,6 +18,7 @@ use crate::error::ApiError;
 use crate::service::bodies::Body;
 use crate::service::news::NewsWrite;
 use crate::service::offices::Office;
+use crate::service::translations::{self, ProfileTranslation};
 use crate::service::{news, organizations, parts};
 use crate::state::AppState;
 
@@ -38,6 +41,8 @@ struct Profile {
     profile: serde_json::Value,
     bodies: Vec<serde_json::Value>,
     offices: Vec<serde_json::Value>,
+    /// Its official names in its other official languages, by language.
+    translations: BTreeMap<String, ProfileTranslation>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +128,12 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     serde_json::from_value(office.clone()).map_err(ApiError::internal)?,
                     unlisted,
                 )?;
+            }
+            // Into those of its languages the site has.
+            for (lang, translation) in &demo.organization.translations {
+                if let Ok(lang) = translations::translated_language(&site, lang) {
+                    translations::store(conn, organization.id, lang, translation.clone())?;
+                }
             }
             let author = AuthorForm {
                 name: &demo.author.name,

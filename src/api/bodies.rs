@@ -1,16 +1,19 @@
 //! An organization's governing and working bodies: `/api/v1/organizations/{slug}/bodies`.
 
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::translations::{self, ProfileParams};
 use super::{State, changed, created};
 use crate::auth::{Editor, Reader};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
 use crate::service::bodies::{Body, BodyPatch, BodyWrite};
-use crate::service::parts;
+use crate::service::translations::Localized;
+use crate::service::{self, parts};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_bodies)
@@ -23,7 +26,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BodyList {
-    pub items: Vec<Body>,
+    #[schema(value_type = Vec<Localized<Body>>)]
+    pub items: Vec<Value>,
 }
 
 /// List an organization's bodies
@@ -32,11 +36,17 @@ pub struct BodyList {
 /// Assembly), in their display order; 404 for an unknown organization. Anyone may call it; an
 /// invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
 /// `If-None-Match` to get 304 while nothing changed.
-#[utoipa::path(operation_id = "list_bodies", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol")), responses((status = 200, description = "The bodies, by sort order", body = BodyList), crate::openapi::GetErrors))]
+#[utoipa::path(operation_id = "list_bodies", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol"), ProfileParams), responses((status = 200, description = "The bodies, by sort order", body = BodyList), crate::openapi::GetErrors, crate::openapi::ListErrors))]
 #[get("/organizations/{slug}/bodies")]
-pub async fn list_bodies(state: State, _: Reader, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let items = parts::list::<Body>(&state, slug.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(BodyList { items }))
+pub async fn list_bodies(
+    state: State,
+    _: Reader,
+    slug: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (reading, asked) = translations::reading(&state, &req)?;
+    let items = service::translations::parts::<Body>(&state, slug.into_inner(), reading.clone()).await?;
+    Ok(translations::answer(&state, &reading, asked, &BodyList { items }))
 }
 
 /// Get one body of an organization
@@ -44,11 +54,18 @@ pub async fn list_bodies(state: State, _: Reader, slug: web::Path<String>) -> Re
 /// One body of the organization by numeric id; 404 if the organization has none such. Anyone
 /// may call it; an invalid bearer token is refused with 401. The answer carries an `ETag`: send
 /// it in `If-None-Match` to get 304 while nothing changed.
-#[utoipa::path(operation_id = "get_body", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, description = "The body", body = Body), crate::openapi::GetErrors))]
+#[utoipa::path(operation_id = "get_body", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ProfileParams), responses((status = 200, description = "The body", body = Localized<Body>), crate::openapi::GetErrors, crate::openapi::ListErrors))]
 #[get("/organizations/{slug}/bodies/{id}")]
-pub async fn get_body(state: State, _: Reader, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_body(
+    state: State,
+    _: Reader,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(parts::get::<Body>(&state, slug, id).await?))
+    let (reading, asked) = translations::reading(&state, &req)?;
+    let part = service::translations::part::<Body>(&state, slug, id, reading.clone()).await?;
+    Ok(translations::answer(&state, &reading, asked, &part))
 }
 
 /// Add a body to an organization

@@ -41,6 +41,10 @@ pub struct Change {
     pub id: NewsId,
     /// When the change happened (for a scheduled item, its publication).
     pub at: DateTime<Utc>,
+    /// The item's language (for `delete` too, while the item is in the trash; `null` once it
+    /// is purged).
+    #[schema(example = "en")]
+    pub lang: Option<String>,
     /// The item as it is now; `null` for `delete`.
     pub item: Option<NewsItem>,
 }
@@ -95,6 +99,7 @@ pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse
             op: if change.item.is_some() { Op::Upsert } else { Op::Delete },
             id: change.id,
             at: utc(change.at),
+            lang: change.lang,
             item: change.item.map(NewsItem::from),
         })
         .collect();
@@ -109,7 +114,7 @@ pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse
 impl Change {
     /// The example of the schema: an upsert carrying the item's own example.
     fn example() -> serde_json::Value {
-        serde_json::json!({"cursor": "42", "op": "upsert", "id": 7, "at": "2026-11-28T10:00:00Z", "item": NewsItem::example()})
+        serde_json::json!({"cursor": "42", "op": "upsert", "id": 7, "at": "2026-11-28T10:00:00Z", "lang": "en", "item": NewsItem::example()})
     }
 }
 

@@ -17,6 +17,7 @@ pub mod preview;
 pub mod revisions;
 pub mod service;
 pub mod taxonomy;
+pub mod translations;
 pub mod trash;
 pub mod users;
 pub mod webhooks;
@@ -61,6 +62,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(organizations::routes)
             .configure(bodies::routes)
             .configure(offices::routes)
+            .configure(translations::routes)
             .configure(auth::routes)
             .configure(users::routes)
             .configure(revisions::routes)

@@ -124,7 +124,7 @@ pub async fn list(
         query.next_cursor((value, last.row.id), offset + page.items.len() as u64).encode()
     });
     let mut res = HttpResponse::Ok();
-    language::declare(&mut res, &query.filter);
+    language::declare_filter(&mut res, &query.filter);
     if let Some(cursor) = &next_cursor {
         let next = match query.page {
             Some(page) => ("page", (page + 1).to_string()),
@@ -229,7 +229,7 @@ pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Res
     let granularity = params::parsed("granularity", archive.granularity.as_deref(), Granularity::parse)?
         .unwrap_or(Granularity::Month);
     let mut res = HttpResponse::Ok();
-    language::declare(&mut res, &filter);
+    language::declare_filter(&mut res, &filter);
     let counts = state.db(move |c| news::archive(c, &filter, granularity, reader.visibility)).await?;
     let periods = counts.into_iter().map(|(period, count)| PeriodCount { period, count }).collect();
     Ok(res.json(Archive { periods }))

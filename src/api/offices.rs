@@ -1,16 +1,19 @@
 //! An organization's offices: `/api/v1/organizations/{slug}/offices`.
 
-use actix_web::{HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::translations::{self, ProfileParams};
 use super::{State, changed, created};
 use crate::auth::{Editor, Reader};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
 use crate::service::offices::{Office, OfficePatch, OfficeWrite};
-use crate::service::parts;
+use crate::service::translations::Localized;
+use crate::service::{self, parts};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_offices)
@@ -23,7 +26,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OfficeList {
-    pub items: Vec<Office>,
+    #[schema(value_type = Vec<Localized<Office>>)]
+    pub items: Vec<Value>,
 }
 
 /// List an organization's offices
@@ -32,11 +36,17 @@ pub struct OfficeList {
 /// cities), in their display order; 404 for an unknown organization. Anyone may call it; an
 /// invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
 /// `If-None-Match` to get 304 while nothing changed.
-#[utoipa::path(operation_id = "list_offices", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol")), responses((status = 200, description = "The offices, by sort order", body = OfficeList), crate::openapi::GetErrors))]
+#[utoipa::path(operation_id = "list_offices", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol"), ProfileParams), responses((status = 200, description = "The offices, by sort order", body = OfficeList), crate::openapi::GetErrors, crate::openapi::ListErrors))]
 #[get("/organizations/{slug}/offices")]
-pub async fn list_offices(state: State, _: Reader, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let items = parts::list::<Office>(&state, slug.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(OfficeList { items }))
+pub async fn list_offices(
+    state: State,
+    _: Reader,
+    slug: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (reading, asked) = translations::reading(&state, &req)?;
+    let items = service::translations::parts::<Office>(&state, slug.into_inner(), reading.clone()).await?;
+    Ok(translations::answer(&state, &reading, asked, &OfficeList { items }))
 }
 
 /// Get one office of an organization
@@ -44,11 +54,18 @@ pub async fn list_offices(state: State, _: Reader, slug: web::Path<String>) -> R
 /// One office of the organization by numeric id; 404 if the organization has none such. Anyone
 /// may call it; an invalid bearer token is refused with 401. The answer carries an `ETag`: send
 /// it in `If-None-Match` to get 304 while nothing changed.
-#[utoipa::path(operation_id = "get_office", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path)), responses((status = 200, description = "The office", body = Office), crate::openapi::GetErrors))]
+#[utoipa::path(operation_id = "get_office", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path), ("id" = i64, Path), ProfileParams), responses((status = 200, description = "The office", body = Localized<Office>), crate::openapi::GetErrors, crate::openapi::ListErrors))]
 #[get("/organizations/{slug}/offices/{id}")]
-pub async fn get_office(state: State, _: Reader, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_office(
+    state: State,
+    _: Reader,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    Ok(HttpResponse::Ok().json(parts::get::<Office>(&state, slug, id).await?))
+    let (reading, asked) = translations::reading(&state, &req)?;
+    let part = service::translations::part::<Office>(&state, slug, id, reading.clone()).await?;
+    Ok(translations::answer(&state, &reading, asked, &part))
 }
 
 /// Add an office to an organization

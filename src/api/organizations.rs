@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::news::list;
+use super::translations::{self, ProfileParams};
 use super::{State, changed, created};
 use crate::auth::{Editor, Reader};
 use crate::db;
@@ -14,6 +15,7 @@ use crate::domain::listing::{FilterParams, PageParams};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
 use crate::service::organizations::{self, Organization, OrganizationPatch, OrganizationWrite, find};
+use crate::service::translations::Localized;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_organizations)
@@ -45,14 +47,19 @@ pub async fn list_organizations(state: State, _: Reader) -> Result<HttpResponse,
 /// Get an organization's profile
 ///
 /// An organization's profile by slug: its names, kind, tagline, description, member count,
-/// website and headquarters. Its bodies and offices have routes of their own. Anyone may call
+/// website and headquarters; in a language with `lang` or `Accept-Language` (each field says
+/// in `field_languages` where it came from), or as it was with `as_of`. Its bodies and offices have routes of their own. Anyone may call
 /// it; an invalid bearer token is refused with 401. The answer carries an `ETag`: send it in
 /// `If-None-Match` to get 304 while nothing changed.
-#[utoipa::path(operation_id = "get_organization", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol")), responses((status = 200, description = "The profile", body = Organization), crate::openapi::GetErrors))]
+#[utoipa::path(operation_id = "get_organization", tag = "organizations", security((), ("bearer" = [])), params(("slug" = String, Path, example = "interpol"), ProfileParams), responses((status = 200, description = "The profile", body = Localized<Organization>), crate::openapi::GetErrors, crate::openapi::ListErrors))]
 #[get("/organizations/{slug}")]
-pub async fn get_organization(state: State, _: Reader, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let row = state.db(move |c| find(c, &slug)).await?;
-    Ok(HttpResponse::Ok().json(Organization::from(row)))
+pub async fn get_organization(
+    state: State,
+    _: Reader,
+    slug: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    translations::profile(&state, &req, slug.into_inner()).await
 }
 
 /// Create an organization

@@ -40,7 +40,7 @@ pub mod news;
 pub mod organizations;
 pub mod revisions;
 pub mod schema;
-mod search;
+pub mod search;
 pub mod terms;
 pub mod users;
 pub mod version;

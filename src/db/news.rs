@@ -179,6 +179,9 @@ pub struct NewsForm<'a> {
     pub reading_time_seconds: i32,
     pub updated_at: NaiveDateTime,
     pub lang: &'a str,
+    /// What search matches of the title, and of the summary and body (`domain::words`).
+    pub search_title: &'a str,
+    pub search_text: &'a str,
 }
 
 /// One page of a listing.
@@ -838,6 +841,8 @@ pub struct Change {
     pub seq: i64,
     pub id: NewsId,
     pub at: NaiveDateTime,
+    /// The item's language, while it is stored.
+    pub lang: Option<String>,
     pub item: Option<NewsView>,
 }
 
@@ -886,14 +891,23 @@ pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Ch
         let public_ids: Vec<NewsId> = entries.iter().filter(|e| e.3).map(|e| e.1).collect();
         let rows =
             news_items::table.filter(news_items::id.eq_any(&public_ids)).select(NewsRow::as_select()).load(conn)?;
+        let now = crate::domain::dates::now();
         let mut items: HashMap<NewsId, NewsView> =
-            hydrate(conn, rows, Visibility::Public, crate::domain::dates::now())?
-                .into_iter()
-                .map(|v| (v.row.id, v))
-                .collect();
+            hydrate(conn, rows, Visibility::Public, now)?.into_iter().map(|v| (v.row.id, v)).collect();
+        let gone: Vec<NewsId> = entries.iter().filter(|e| !e.3).map(|e| e.1).collect();
+        let mut langs: HashMap<NewsId, String> = news_items::table
+            .filter(news_items::id.eq_any(&gone))
+            .select((news_items::id, news_items::lang))
+            .load::<(NewsId, String)>(conn)?
+            .into_iter()
+            .collect();
         let changes = entries
             .into_iter()
-            .map(|(seq, id, at, public)| Change { seq, id, at, item: if public { items.remove(&id) } else { None } })
+            .map(|(seq, id, at, public)| {
+                let item = if public { items.remove(&id) } else { None };
+                let lang = item.as_ref().map(|view| view.row.lang.clone()).or_else(|| langs.remove(&id));
+                Change { seq, id, at, lang, item }
+            })
             .collect();
         Ok((changes, has_more))
     })

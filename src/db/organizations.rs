@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{organization_bodies, organization_offices, organizations};
+use super::schema::{organization_bodies, organization_offices, organization_translations, organizations};
 use super::{Backend, DbConn};
 use crate::domain::ids::{BodyId, OfficeId, OrganizationId, TermId};
 use crate::domain::organization::{BodyKind, OfficeKind};
@@ -220,4 +220,46 @@ pub fn update_office(conn: &mut DbConn, id: OfficeId, form: &OfficeForm) -> Quer
 
 pub fn delete_office(conn: &mut DbConn, id: OfficeId) -> QueryResult<usize> {
     diesel::delete(organization_offices::table.find(id)).execute(conn)
+}
+
+/// An organization's profile in one more language (the document as the API takes it, JSON).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = organization_translations, check_for_backend(Backend))]
+pub struct TranslationRow {
+    pub organization_id: OrganizationId,
+    pub lang: String,
+    pub document: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The organization's translations, by language.
+pub fn translations(conn: &mut DbConn, organization_id: OrganizationId) -> QueryResult<Vec<TranslationRow>> {
+    organization_translations::table
+        .filter(organization_translations::organization_id.eq(organization_id))
+        .order(organization_translations::lang)
+        .select(TranslationRow::as_select())
+        .load(conn)
+}
+
+pub fn translation(
+    conn: &mut DbConn,
+    organization_id: OrganizationId,
+    lang: &str,
+) -> QueryResult<Option<TranslationRow>> {
+    organization_translations::table
+        .find((organization_id, lang))
+        .select(TranslationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a translation over any in its language; `true` when there was none.
+pub fn put_translation(conn: &mut DbConn, row: &TranslationRow) -> QueryResult<bool> {
+    let replaced = delete_translation(conn, row.organization_id, &row.lang)?;
+    diesel::insert_into(organization_translations::table).values(row).execute(conn)?;
+    Ok(replaced == 0)
+}
+
+pub fn delete_translation(conn: &mut DbConn, organization_id: OrganizationId, lang: &str) -> QueryResult<usize> {
+    diesel::delete(organization_translations::table.find((organization_id, lang))).execute(conn)
 }

@@ -1,17 +1,20 @@
-//! Every stored version of a news item or an organization profile, as the API showed it.
+//! Every stored version of a news item, an organization profile, or one of its bodies or
+//! offices, as the API showed it.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::revisions;
 use super::{Backend, DbConn};
-use crate::domain::ids::{NewsId, OrganizationId};
+use crate::domain::ids::{BodyId, NewsId, OfficeId, OrganizationId};
 
 /// The thing a revision is a version of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
     News(NewsId),
     Organization(OrganizationId),
+    Body(BodyId),
+    Office(OfficeId),
 }
 
 impl Entity {
@@ -20,6 +23,8 @@ impl Entity {
         match self {
             Self::News(id) => ("news", id.0),
             Self::Organization(id) => ("organization", id.0),
+            Self::Body(id) => ("body", id.0),
+            Self::Office(id) => ("office", id.0),
         }
     }
 }
@@ -106,4 +111,45 @@ pub fn forget(conn: &mut DbConn, entity: Entity) -> QueryResult<usize> {
     let (kind, id) = entity.key();
     diesel::delete(revisions::table.filter(revisions::entity.eq(kind)).filter(revisions::entity_id.eq(id)))
         .execute(conn)
+}
+
+/// The thing as it was at `at` (JSON): its newest version made by then, if any.
+pub fn as_of(conn: &mut DbConn, entity: Entity, at: NaiveDateTime) -> QueryResult<Option<String>> {
+    of(entity)
+        .filter(revisions::created_at.le(at))
+        .order(revisions::revision.desc())
+        .select(revisions::snapshot)
+        .first(conn)
+        .optional()
+}
+
+/// Every thing of a kind (`Entity::Body`'s, say: the id is not read) as it was at `at`: the
+/// newest version of each made by then, by id.
+pub fn all_as_of(conn: &mut DbConn, kind: Entity, at: NaiveDateTime) -> QueryResult<Vec<(i64, String)>> {
+    let (kind, _) = kind.key();
+    let rows: Vec<(i64, i64, String)> = revisions::table
+        .filter(revisions::entity.eq(kind))
+        .filter(revisions::created_at.le(at))
+        .order((revisions::entity_id, revisions::revision))
+        .select((revisions::entity_id, revisions::revision, revisions::snapshot))
+        .load(conn)?;
+    let mut newest: Vec<(i64, String)> = Vec::new();
+    for (id, _, snapshot) in rows {
+        match newest.last_mut() {
+            Some((last, kept)) if *last == id => *kept = snapshot,
+            _ => newest.push((id, snapshot)),
+        }
+    }
+    Ok(newest)
+}
+
+/// Which of these things have any version kept.
+pub fn recorded(conn: &mut DbConn, kind: Entity, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    let (kind, _) = kind.key();
+    revisions::table
+        .filter(revisions::entity.eq(kind))
+        .filter(revisions::entity_id.eq_any(ids))
+        .select(revisions::entity_id)
+        .distinct()
+        .load(conn)
 }

@@ -90,6 +90,8 @@ diesel::table! {
         deleted_by -> Nullable<Text>,
         lang -> Text,
         group_id -> BigInt,
+        search_title -> Text,
+        search_text -> Text,
     }
 }
 
@@ -121,6 +123,15 @@ diesel::table! {
         meeting_cadence -> Nullable<Text>,
         sort_order -> Integer,
         created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organization_translations (organization_id, lang) {
+        organization_id -> BigInt,
+        lang -> Text,
+        document -> Text,
         updated_at -> Timestamp,
     }
 }
@@ -281,6 +292,7 @@ diesel::joinable!(news_items -> organizations (organization_id));
 diesel::joinable!(news_tags -> news_items (news_id));
 diesel::joinable!(organization_bodies -> organizations (organization_id));
 diesel::joinable!(organization_offices -> organizations (organization_id));
+diesel::joinable!(organization_translations -> organizations (organization_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
@@ -297,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     news_tags,
     organization_bodies,
     organization_offices,
+    organization_translations,
     organizations,
     revisions,
     terms,

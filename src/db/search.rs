@@ -1,6 +1,8 @@
 //! Full-text search, the one place with backend-specific SQL: SQLite's FTS5 index `news_fts`
 //! ranked by BM25, or PostgreSQL's `search` tsvector column (GIN-indexed) ranked by
-//! `ts_rank`. Both stem English words and need every word to match.
+//! `ts_rank`. Both index the words the service made of each item (`domain::words`: stemmed in
+//! the item's language, diacritics folded) as they are, so both match the same items: those
+//! that have every search word as their own language stems it.
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -11,6 +13,7 @@ use super::Backend;
 use super::schema::news_items;
 use crate::domain::ids::NewsId;
 use crate::domain::listing::SearchTerms;
+use crate::domain::words;
 
 type NewsExpression<T> = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = T>>;
 
@@ -27,15 +30,40 @@ pub enum Search {
     Tsquery,
 }
 
-/// Every word quoted, so that nothing reads as an FTS5 operator.
+/// For each language, its items that have every word as it stems them. Words are letters and
+/// digits only (`SearchTerms`), and each is quoted, so that nothing reads as an FTS5 operator.
 fn fts5_query(terms: &SearchTerms) -> String {
-    terms.words().iter().map(|w| format!("\"{}\"", w.replace('"', ""))).collect::<Vec<_>>().join(" ")
+    let quoted = |words: &[String]| words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" AND ");
+    let per_language: Vec<String> = terms
+        .by_language()
+        .iter()
+        .map(|(lang, words)| format!("(lang : \"{lang}\" AND {{search_title search_text}} : ({}))", quoted(words)))
+        .collect();
+    per_language.join(" OR ")
 }
 
-/// Every word required; tsquery words are already letters and digits only (`SearchTerms`
-/// keeps nothing else), so none reads as an operator.
-fn tsquery(terms: &SearchTerms) -> String {
-    terms.words().join(" & ")
+/// The same on PostgreSQL: the item's language, and its words (letters and digits only, and
+/// site language tags letters, digits and hyphens: nothing to escape, nothing that reads as a
+/// tsquery operator).
+fn tsquery_condition(terms: &SearchTerms) -> String {
+    let per_language: Vec<String> = terms
+        .by_language()
+        .iter()
+        .map(|(lang, words)| {
+            format!(
+                "(news_items.lang = '{lang}' AND news_items.search @@ to_tsquery('simple', '{}'))",
+                words.join(" & ")
+            )
+        })
+        .collect();
+    format!("({})", per_language.join(" OR "))
+}
+
+/// Every language's words at once, for ranking on PostgreSQL.
+fn tsquery_any(terms: &SearchTerms) -> String {
+    let per_language: Vec<String> =
+        terms.by_language().iter().map(|(_, words)| format!("({})", words.join(" & "))).collect();
+    per_language.join(" | ")
 }
 
 /// Makes a search ready on this connection. On SQLite it finds every match once (with its
@@ -70,9 +98,7 @@ impl Search {
     pub fn matches(self, terms: &SearchTerms) -> NewsExpression<Bool> {
         match self {
             Self::Fts5 { .. } => Box::new(sql::<Bool>("news_items.id IN (SELECT id FROM temp.search_rank)")),
-            Self::Tsquery => Box::new(
-                sql::<Bool>("news_items.search @@ to_tsquery('english', ").bind::<Text, _>(tsquery(terms)).sql(")"),
-            ),
+            Self::Tsquery => Box::new(sql::<Bool>(&tsquery_condition(terms))),
         }
     }
 
@@ -89,8 +115,8 @@ impl Search {
                 Box::new(sql::<Double>("(SELECT rank FROM temp.search_rank WHERE id = news_items.id)"))
             }
             Self::Tsquery => Box::new(
-                sql::<Double>("-ts_rank(news_items.search, to_tsquery('english', ")
-                    .bind::<Text, _>(tsquery(terms))
+                sql::<Double>("-ts_rank(news_items.search, to_tsquery('simple', ")
+                    .bind::<Text, _>(tsquery_any(terms))
                     .sql("))::float8"),
             ),
         }
@@ -99,17 +125,48 @@ impl Search {
 
 /// Indexes the items changed in the open transaction, each once as it now is, and empties the
 /// queue the triggers fill (SQLite; see migration 000009 for why the index is not written by
-/// the triggers themselves). Runs last in every transaction that writes news items. Nothing to
-/// do on PostgreSQL, whose search column is computed with the row.
+/// the triggers themselves). Runs last in every transaction that writes news items. An item
+/// whose words are not made yet (`search_title` empty) is not in the index. Nothing to do on
+/// PostgreSQL, whose search column is computed with the row.
 pub fn index_queued(conn: &mut super::DbConn) -> QueryResult<()> {
     let super::DbConn::Sqlite(conn) = conn else { return Ok(()) };
     conn.batch_execute(
-        "INSERT INTO news_fts (news_fts, rowid, title, summary, body) \
-             SELECT 'delete', item_id, title, summary, body FROM news_search_queue WHERE indexed; \
-         INSERT INTO news_fts (rowid, title, summary, body) \
-             SELECT n.id, n.title, n.summary, n.body FROM news_search_queue q JOIN news_items n ON n.id = q.item_id; \
+        "INSERT INTO news_fts (news_fts, rowid, lang, search_title, search_text) \
+             SELECT 'delete', item_id, lang, search_title, search_text FROM news_search_queue WHERE indexed; \
+         INSERT INTO news_fts (rowid, lang, search_title, search_text) \
+             SELECT n.id, n.lang, n.search_title, n.search_text FROM news_search_queue q \
+             JOIN news_items n ON n.id = q.item_id WHERE n.search_title <> ''; \
          DELETE FROM news_search_queue;",
     )
+}
+
+/// Items stored before their words were made (by an older version, or an import): up to
+/// `limit` of them, with what the words are made from.
+#[derive(Debug, Queryable)]
+struct Unmade {
+    id: NewsId,
+    lang: String,
+    title: String,
+    summary: String,
+    body: String,
+}
+
+/// Makes the search words of up to `limit` items that have none yet, in the open transaction;
+/// returns how many it made.
+pub fn make_missing_words(conn: &mut super::DbConn, limit: i64) -> QueryResult<usize> {
+    let unmade: Vec<Unmade> = news_items::table
+        .filter(news_items::search_title.eq(""))
+        .order(news_items::id)
+        .limit(limit)
+        .select((news_items::id, news_items::lang, news_items::title, news_items::summary, news_items::body))
+        .load(conn)?;
+    for item in &unmade {
+        let (title, text) = words::item_words(&item.lang, &item.title, &item.summary, &item.body);
+        native!(conn, |c| diesel::update(news_items::table.find(item.id))
+            .set((news_items::search_title.eq(&title), news_items::search_text.eq(&text)))
+            .execute(c))?;
+    }
+    Ok(unmade.len())
 }
 
 #[cfg(test)]
@@ -151,11 +208,12 @@ mod tests {
         // Created and changed twice in one transaction, beside an item created alone.
         write(
             &mut conn,
-            "INSERT INTO news_items (id, group_id, slug, title, summary, body, status, reading_time_seconds, created_at, updated_at)
-             VALUES (1, 1, 'a', 'alpha', 'shared', '', 'published', 1, '2024-01-01', '2024-01-01'),
-                    (2, 2, 'b', 'bravo', 'shared', '', 'published', 1, '2024-01-01', '2024-01-01');
-             UPDATE news_items SET title = 'charlie' WHERE id = 1;
-             UPDATE news_items SET title = 'delta' WHERE id = 1;",
+            "INSERT INTO news_items (id, group_id, slug, title, summary, body, status, reading_time_seconds, created_at, updated_at, search_title, search_text)
+             VALUES (1, 1, 'a', 'A', '', '', 'published', 1, '2024-01-01', '2024-01-01', 'alpha', 'shared'),
+                    (2, 2, 'b', 'B', '', '', 'published', 1, '2024-01-01', '2024-01-01', 'bravo', 'shared'),
+                    (3, 3, 'c', 'C', '', '', 'published', 1, '2024-01-01', '2024-01-01', '', '');
+             UPDATE news_items SET search_title = 'charlie' WHERE id = 1;
+             UPDATE news_items SET search_title = 'delta' WHERE id = 1;",
         );
         assert_eq!(found(&mut conn, "alpha"), [] as [i64; 0]);
         assert_eq!(found(&mut conn, "charlie"), [] as [i64; 0]);
@@ -164,15 +222,18 @@ mod tests {
         // Indexed items changed twice, and one deleted after a change, in one transaction.
         write(
             &mut conn,
-            "UPDATE news_items SET title = 'echo' WHERE id = 2;
-             UPDATE news_items SET summary = 'foxtrot' WHERE id = 2;
-             UPDATE news_items SET title = 'golf' WHERE id = 1;
-             DELETE FROM news_items WHERE id = 1;",
+            "UPDATE news_items SET search_title = 'echo' WHERE id = 2;
+             UPDATE news_items SET search_text = 'foxtrot' WHERE id = 2;
+             UPDATE news_items SET search_title = 'golf' WHERE id = 1;
+             DELETE FROM news_items WHERE id = 1;
+             UPDATE news_items SET search_title = 'hotel', lang = 'fr' WHERE id = 3;",
         );
         assert_eq!(found(&mut conn, "bravo"), [] as [i64; 0]);
         assert_eq!(found(&mut conn, "echo"), [2]);
         assert_eq!(found(&mut conn, "foxtrot"), [2]);
         assert_eq!(found(&mut conn, "shared OR delta OR golf"), [] as [i64; 0]);
+        // Words made for an item that had none: indexed then, never taken out before.
+        assert_eq!(found(&mut conn, "hotel AND lang : fr"), [3]);
         // FTS5's own check, against the items (an index given wrong text to delete fails it).
         conn.batch_execute("INSERT INTO news_fts (news_fts, rank) VALUES ('integrity-check', 1)").unwrap();
         let queued: i64 = diesel::sql_query("SELECT count(*) AS rowid FROM news_search_queue")

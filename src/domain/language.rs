@@ -6,6 +6,9 @@ use language_tags::LanguageTag;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::params::parsed;
+use crate::error::{ApiError, FieldError};
+
 /// The site's languages in fallback order; the first is the language of an item that names
 /// none. Each is a well-formed BCP 47 tag in its canonical case (`pt-BR`), so it is made of
 /// letters, digits and hyphens only.
@@ -122,6 +125,48 @@ impl Choice {
     /// The language the answer is meant for; none when no language may be shown.
     pub fn best(&self) -> Option<&str> {
         self.order.first().map(String::as_str)
+    }
+}
+
+/// Who chose the languages of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Asked {
+    /// The `lang` parameter: the URL alone decides.
+    Param,
+    /// The `Accept-Language` header.
+    Header,
+    /// Nobody: every language, or the one the content is written in.
+    Nobody,
+}
+
+/// The languages a request chooses: its `lang` parameter (one tag or a list, best first), or
+/// else `accept_language` (the header's ranges, best first, where the header may choose), then
+/// the site's others unless `fallback` is `none`. A `lang` naming none of the site's languages
+/// is 422; a header naming none of them gets the site's order (or nothing, without fallback).
+pub fn negotiate(
+    site: &Languages,
+    lang: Option<&str>,
+    fallback: Option<&str>,
+    accept_language: Option<&[String]>,
+) -> Result<(Option<Choice>, Asked), ApiError> {
+    let fallback = parsed("fallback", fallback, |s| match s {
+        "none" => Ok(false),
+        "site" => Ok(true),
+        _ => Err("expected none or site".to_owned()),
+    })?
+    .unwrap_or(true);
+    match (parsed("lang", lang, ranges)?, accept_language) {
+        (Some(ranges), _) => match site.choose(&ranges, fallback) {
+            Some(choice) => Ok((Some(choice), Asked::Param)),
+            None => Err(ApiError::invalid_fields(vec![FieldError::new(
+                "lang",
+                format!("names no language of this site ({})", site.all().join(", ")),
+            )])),
+        },
+        (None, Some(ranges)) if !ranges.is_empty() => {
+            Ok((Some(site.choose(ranges, fallback).unwrap_or_else(|| site.fallback(fallback))), Asked::Header))
+        }
+        (None, _) => Ok((None, Asked::Nobody)),
     }
 }
 

@@ -10,10 +10,11 @@ use utoipa::IntoParams;
 
 use super::dates::{self, DateOrInstant, Period, TimeRange};
 use super::ids::{AuthorId, NewsId, OrganizationId};
-use super::language::{self, Choice, Languages};
+use super::language::{self, Asked, Choice, Languages};
 use super::news::{FIELDS, NewsStatus};
 use super::params::{any_of, bounded, once, parsed};
-use crate::error::{ApiError, FieldError};
+use super::words::Analyzer;
+use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: u64 = 20;
 pub const MAX_LIMIT: u64 = 100;
@@ -177,43 +178,11 @@ pub struct NewsFilter {
     pub asked: Asked,
 }
 
-/// Who chose the languages of an answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Asked {
-    /// The `lang` parameter: the URL alone decides.
-    Param,
-    /// The `Accept-Language` header.
-    Header,
-    /// Nobody: every language.
-    Nobody,
-}
-
 impl NewsFilter {
     /// Reads the filters a client sent; `accept_language` holds the ranges of its
     /// `Accept-Language` header, best first, where that header may choose.
     pub fn new(p: &FilterParams, site: &Languages, accept_language: Option<&[String]>) -> Result<Self, ApiError> {
-        let fallback = parsed("fallback", p.fallback.as_deref(), |s| match s {
-            "none" => Ok(false),
-            "site" => Ok(true),
-            _ => Err("expected none or site".to_owned()),
-        })?
-        .unwrap_or(true);
-        let asked = parsed("lang", p.lang.as_deref(), language::ranges)?;
-        let (languages, asked) = match (asked, accept_language) {
-            (Some(ranges), _) => match site.choose(&ranges, fallback) {
-                Some(choice) => (Some(choice), Asked::Param),
-                None => {
-                    return Err(ApiError::invalid_fields(vec![FieldError::new(
-                        "lang",
-                        format!("names no language of this site ({})", site.all().join(", ")),
-                    )]));
-                }
-            },
-            (None, Some(ranges)) if !ranges.is_empty() => {
-                (Some(site.choose(ranges, fallback).unwrap_or_else(|| site.fallback(fallback))), Asked::Header)
-            }
-            (None, _) => (None, Asked::Nobody),
-        };
+        let (languages, asked) = language::negotiate(site, p.lang.as_deref(), p.fallback.as_deref(), accept_language)?;
         let tz = parsed("tz", p.tz.as_deref(), dates::parse_tz)?.unwrap_or(Tz::UTC);
         let from = parsed("from", p.from.as_deref(), DateOrInstant::parse)?;
         let to = parsed("to", p.to.as_deref(), DateOrInstant::parse)?;
@@ -229,7 +198,7 @@ impl NewsFilter {
             })?,
             tags: any_of("tag", &p.tag, |s| super::text::Tag::parse(s.to_owned()).map(super::text::Tag::into_string))?,
             statuses: any_of("status", &p.status, super::one_of::<NewsStatus>)?,
-            search: parsed("q", p.q.as_deref(), SearchTerms::parse)?,
+            search: parsed("q", p.q.as_deref(), |q| SearchTerms::parse(q, site))?,
             tz,
             organization: None,
             languages,
@@ -248,21 +217,28 @@ fn slug_shaped(s: &str) -> Result<String, String> {
 }
 
 /// The words of a full-text search, stripped of any query syntax so that user input can
-/// never be read as operators.
+/// never be read as operators, as each of the site's languages stems them: an item matches
+/// when it has every word as its own language stems it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SearchTerms(Vec<String>);
+pub struct SearchTerms(Vec<(String, Vec<String>)>);
 
 impl SearchTerms {
-    pub fn parse(q: &str) -> Result<Self, String> {
-        let words: Vec<String> =
-            q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(16).map(str::to_lowercase).collect();
+    pub fn parse(q: &str, site: &Languages) -> Result<Self, String> {
+        let words: Vec<&str> = q.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(16).collect();
         if words.is_empty() {
             return Err("expected at least one word to search for".into());
         }
-        Ok(Self(words))
+        let stemmed = |lang: &String| {
+            let analyzer = Analyzer::new(lang);
+            let mut stems: Vec<String> = words.iter().map(|w| analyzer.word(w)).collect();
+            stems.dedup();
+            (lang.clone(), stems)
+        };
+        Ok(Self(site.all().iter().map(stemmed).collect()))
     }
 
-    pub fn words(&self) -> &[String] {
+    /// Each site language, with the words as it stems them (letters and digits only).
+    pub fn by_language(&self) -> &[(String, Vec<String>)] {
         &self.0
     }
 }
@@ -507,7 +483,12 @@ mod tests {
 
     #[test]
     fn search_terms_drop_syntax() {
-        let terms = SearchTerms::parse("\"cyber\" OR NEAR(crime*)").unwrap();
-        assert_eq!(terms.words(), ["cyber", "or", "near", "crime"]);
+        let site = Languages::parse("en,fr").unwrap();
+        let terms = SearchTerms::parse("\"Cyber\" OR NEAR(crimes*)", &site).unwrap();
+        assert_eq!(
+            terms.by_language()[0],
+            ("en".to_owned(), ["cyber", "or", "near", "crime"].map(String::from).to_vec())
+        );
+        assert_eq!(terms.by_language()[1].0, "fr");
     }
 }

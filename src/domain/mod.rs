@@ -32,6 +32,7 @@ pub mod slug;
 pub mod text;
 pub mod users;
 pub mod webhooks;
+pub mod words;
 
 /// A value of a closed set (an enum named as in JSON) from its name, or which names it has.
 pub fn one_of<T: std::str::FromStr + strum::VariantNames>(name: &str) -> Result<T, String> {

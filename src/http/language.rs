@@ -4,7 +4,8 @@
 use actix_web::http::header::{self, AcceptLanguage, Header, Preference, Quality};
 use actix_web::{HttpRequest, HttpResponseBuilder};
 
-use crate::domain::listing::{Asked, FilterParams, NewsFilter};
+use crate::domain::language::{Asked, Choice};
+use crate::domain::listing::{FilterParams, NewsFilter};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -33,11 +34,16 @@ pub fn negotiated_filter(state: &AppState, req: &HttpRequest, params: &FilterPar
 
 /// Says which language the answer is meant for, and that the same URL answers in other
 /// languages to other `Accept-Language` headers unless `lang` fixed it.
-pub fn declare(res: &mut HttpResponseBuilder, filter: &NewsFilter) {
-    if let Some(best) = filter.languages.as_ref().and_then(|choice| choice.best()) {
-        res.insert_header((header::CONTENT_LANGUAGE, best));
+pub fn declare(res: &mut HttpResponseBuilder, lang: Option<&str>, asked: Asked) {
+    if let Some(lang) = lang {
+        res.insert_header((header::CONTENT_LANGUAGE, lang));
     }
-    if filter.asked != Asked::Param {
+    if asked != Asked::Param {
         res.append_header((header::VARY, "Accept-Language"));
     }
+}
+
+/// `declare` for a listing of news items.
+pub fn declare_filter(res: &mut HttpResponseBuilder, filter: &NewsFilter) {
+    declare(res, filter.languages.as_ref().and_then(Choice::best), filter.asked);
 }

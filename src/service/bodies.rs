@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::parts::Part;
 use crate::db::organizations::{BodyForm, BodyRow};
+use crate::db::revisions::Entity;
 use crate::db::{self, DbConn};
 use crate::domain::audit::Resource;
 use crate::domain::dates::{self, utc};
@@ -118,8 +119,18 @@ impl Part for Body {
     type Id = BodyId;
     type Valid = ValidBody;
 
+    const TRANSLATED: &'static [&'static str] = &["name", "description"];
+
     fn id(&self) -> BodyId {
         self.id
+    }
+
+    fn id_number(&self) -> i64 {
+        self.id.0
+    }
+
+    fn entity(id: i64) -> Entity {
+        Entity::Body(BodyId(id))
     }
 
     fn validate(write: BodyWrite) -> Result<ValidBody, ApiError> {

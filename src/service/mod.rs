@@ -13,6 +13,7 @@ pub mod organizations;
 pub mod parts;
 pub mod revisions;
 pub mod terms;
+pub mod translations;
 pub mod trash;
 pub mod users;
 pub mod webhooks;

@@ -21,6 +21,7 @@ use crate::domain::news::{Link, MAX_TAGS, NewsDraft, NewsItem, NewsStatus, RESER
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::{Key, Slug};
 use crate::domain::text::{Article, Summary, Tag, Title};
+use crate::domain::words;
 use crate::error::{ApiError, FieldError, Fields};
 use crate::state::AppState;
 
@@ -329,6 +330,20 @@ pub async fn preview(state: &AppState, actor: &Actor, key: Key<NewsId>) -> Resul
         .await
 }
 
+/// Makes the search words of the items stored without them (by an older version), a batch
+/// at a time; returns how many.
+pub async fn make_missing_words(state: &AppState) -> Result<usize, ApiError> {
+    const BATCH: i64 = 500;
+    let mut made = 0;
+    loop {
+        let batch = state.bookkeep(|c| Ok(db::search::make_missing_words(c, BATCH)?)).await?;
+        made += batch;
+        if (batch as i64) < BATCH {
+            return Ok(made);
+        }
+    }
+}
+
 /// Records in the change feed each scheduled item whose time has come (a read alone while
 /// none has), so that the feed announces it although nothing was written then.
 pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {
@@ -437,6 +452,8 @@ pub fn store(
         (None, Some(current)) => current.row.slug.clone(),
         (None, None) => unique_slug(conn, &Slug::derive(draft.title.as_str(), "news"))?,
     };
+    let (search_title, search_text) =
+        words::item_words(&lang, draft.title.as_str(), draft.summary.as_str(), draft.body.as_str());
     let form = NewsForm {
         slug: &slug,
         title: draft.title.as_str(),
@@ -451,6 +468,8 @@ pub fn store(
         reading_time_seconds: draft.reading_time_seconds(),
         updated_at: dates::now().naive_utc(),
         lang: &lang,
+        search_title: &search_title,
+        search_text: &search_text,
     };
     // Each found by exactly the slug the draft names.
     let references = References {

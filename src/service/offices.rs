@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::parts::Part;
 use crate::db::organizations::{OfficeForm, OfficeRow};
+use crate::db::revisions::Entity;
 use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::audit::Resource;
@@ -137,8 +138,18 @@ impl Part for Office {
     type Id = OfficeId;
     type Valid = ValidOffice;
 
+    const TRANSLATED: &'static [&'static str] = &["name"];
+
     fn id(&self) -> OfficeId {
         self.id
+    }
+
+    fn id_number(&self) -> i64 {
+        self.id.0
+    }
+
+    fn entity(id: i64) -> Entity {
+        Entity::Office(OfficeId(id))
     }
 
     fn validate(write: OfficeWrite) -> Result<ValidOffice, ApiError> {

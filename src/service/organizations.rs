@@ -6,6 +6,9 @@ use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::bodies::Body;
+use super::offices::Office;
+use super::parts::Part;
 use crate::db::organizations::{OrganizationForm, OrganizationRow};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
@@ -318,7 +321,8 @@ pub async fn update(
         .await
 }
 
-/// Deletes an organization that has no news items, with its bodies, offices and revisions.
+/// Deletes an organization that has no news items, with its bodies, offices, translations and
+/// revisions.
 pub async fn delete(
     state: &AppState,
     actor: &Actor,
@@ -330,12 +334,16 @@ pub async fn delete(
             let current = find(c, &slug)?;
             precondition(&Organization::from(current.clone()))?;
             entry.on(current.id);
+            let bodies: Vec<Entity> = Body::list(c, current.id)?.iter().map(|b| Entity::Body(b.id)).collect();
+            let offices: Vec<Entity> = Office::list(c, current.id)?.iter().map(|o| Entity::Office(o.id)).collect();
             db::organizations::delete(c, current.id).map_err(|err| {
                 ApiError::from(err).in_the_way(|| {
                     format!("organization `{slug}` still has news items (the trash included); move or purge them first")
                 })
             })?;
-            db::revisions::forget(c, Entity::Organization(current.id))?;
+            for entity in [Entity::Organization(current.id)].into_iter().chain(bodies).chain(offices) {
+                db::revisions::forget(c, entity)?;
+            }
             push_changed(c, current.id)
         })
         .await

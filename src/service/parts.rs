@@ -6,11 +6,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::db::DbConn;
+use crate::db::revisions::{self, Entity, Origin};
 use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
+use crate::domain::dates;
 use crate::domain::ids::OrganizationId;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::service::organizations;
+use crate::service::translations::PartRevision;
 use crate::state::AppState;
 
 /// A kind of part: its representation, what a client sends, and how it is stored.
@@ -27,8 +30,14 @@ pub trait Part: Serialize + Clone + Send + Sized + 'static {
     type Id: Copy + std::str::FromStr + std::fmt::Display + Send + 'static;
     /// A complete part, every field valid.
     type Valid: Send + 'static;
+    /// The fields that translations of the profile give, as the API names them.
+    const TRANSLATED: &'static [&'static str];
 
     fn id(&self) -> Self::Id;
+    /// Its id as a number, as JSON and revisions hold it.
+    fn id_number(&self) -> i64;
+    /// What the revisions of the part with this id are kept under.
+    fn entity(id: i64) -> Entity;
     /// Checks every field, reporting each at fault.
     fn validate(write: Self::Write) -> Result<Self::Valid, ApiError>;
     /// The complete part that results from applying `patch` to `current`.
@@ -56,39 +65,44 @@ fn find<P: Part>(conn: &mut DbConn, slug: &str, segment: &str) -> Result<(Organi
     Ok((organization, part))
 }
 
-pub async fn list<P: Part>(state: &AppState, slug: String) -> Result<Vec<P>, ApiError> {
-    state
-        .db(move |c| {
-            let organization = organizations::find(c, &slug)?.id;
-            P::list(c, organization)
-        })
-        .await
-}
-
-pub async fn get<P: Part>(state: &AppState, slug: String, segment: String) -> Result<P, ApiError> {
-    state.db(move |c| find(c, &slug, &segment).map(|(_, part)| part)).await
-}
-
-/// Stores a part (see `Part::save`), naming it in the write's audit entry.
+/// Stores a part (see `Part::save`), keeping it as its next revision and naming it in the
+/// write's audit entry.
 fn save<P: Part>(
     conn: &mut DbConn,
     part: &P::Valid,
     organization_id: OrganizationId,
     current: Option<P::Id>,
+    origin: &Origin,
     entry: &mut Entry,
 ) -> Result<P, ApiError> {
     let saved = P::save(conn, part, organization_id, current)?;
+    keep(conn, organization_id, saved.id_number(), Some(&saved), origin)?;
     organizations::push_changed(conn, organization_id)?;
     entry.on(saved.id());
     Ok(saved)
 }
 
+/// Keeps a part as it now is (`None`: deleted) as its next revision, so that the profile can
+/// be read as it was (`as_of`).
+fn keep<P: Part>(
+    conn: &mut DbConn,
+    organization_id: OrganizationId,
+    id: i64,
+    part: Option<&P>,
+    origin: &Origin,
+) -> Result<(), ApiError> {
+    let snapshot = serde_json::to_string(&PartRevision { organization_id, part }).map_err(ApiError::internal)?;
+    revisions::record(conn, P::entity(id), origin, &snapshot, dates::now().naive_utc())?;
+    Ok(())
+}
+
 pub async fn create<P: Part>(state: &AppState, actor: &Actor, slug: String, write: P::Write) -> Result<P, ApiError> {
     let part = P::validate(write)?;
+    let origin = state.origin(actor);
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Create)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;
-            save(c, &part, organization, None, entry)
+            save(c, &part, organization, None, &origin, entry)
         })
         .await
 }
@@ -100,7 +114,7 @@ pub fn add<P: Part>(
     write: P::Write,
     entry: &mut Entry,
 ) -> Result<P, ApiError> {
-    save(conn, &P::validate(write)?, organization_id, None, entry)
+    save(conn, &P::validate(write)?, organization_id, None, &Origin::default(), entry)
 }
 
 /// Replaces a part; `precondition` sees the current one first (`If-Match`).
@@ -113,11 +127,12 @@ pub async fn replace<P: Part>(
     precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<P, ApiError> {
     let part = P::validate(write)?;
+    let origin = state.origin(actor);
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Replace)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             precondition(&current)?;
-            save(c, &part, organization, Some(current.id()), entry)
+            save(c, &part, organization, Some(current.id()), &origin, entry)
         })
         .await
 }
@@ -132,12 +147,13 @@ pub async fn update<P: Part>(
     patch: P::Patch,
     precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<P, ApiError> {
+    let origin = state.origin(actor);
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Update)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             let part = P::validate(P::apply(patch, current.clone()))?;
             precondition(&current)?;
-            save(c, &part, organization, Some(current.id()), entry)
+            save(c, &part, organization, Some(current.id()), &origin, entry)
         })
         .await
 }
@@ -149,12 +165,14 @@ pub async fn delete<P: Part>(
     segment: String,
     precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
+    let origin = state.origin(actor);
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Delete)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             precondition(&current)?;
             entry.on(current.id());
             P::delete(c, current.id())?;
+            keep::<P>(c, organization, current.id_number(), None, &origin)?;
             organizations::push_changed(c, organization)
         })
         .await

@@ -260,6 +260,12 @@ async fn the_changes_feed_carries_every_language() {
     for (id, lang) in [(en, "en"), (fr, "fr"), (ar, "ar")] {
         assert!(seen.contains(&(id, lang.to_owned())), "{seen:?}");
     }
+    // A deletion says which language left.
+    let cursor = changes["next_cursor"].as_str().unwrap().to_owned();
+    app.delete(&format!("/api/v1/news/{fr}")).await.assert_status(204);
+    let after = app.get(&format!("/api/v1/news/changes?since={cursor}")).await.json();
+    let tombstone = &after["changes"][0];
+    assert_eq!((&tombstone["op"], &tombstone["id"], &tombstone["lang"]), (&json!("delete"), &json!(fr), &json!("fr")));
 }
 
 #[actix_web::test]
@@ -275,4 +281,173 @@ async fn webhooks_filter_by_the_site_languages() {
     res.assert_status(201);
     assert_eq!(res.json()["filters"]["lang"], json!(["fr"]));
     assert_eq!(app.post("/api/v1/webhooks", &hook("de")).await.error_fields(), ["filters.lang[0]"]);
+}
+
+async fn demo_site() -> TestApp {
+    TestApp::builder().languages("en,fr,es,ar").start().await
+}
+
+#[actix_web::test]
+async fn the_profile_reads_field_by_field_in_the_readers_language() {
+    let app = demo_site().await;
+    let french = app.get("/api/v1/organizations/interpol?lang=fr").await;
+    french.assert_status(200);
+    assert_eq!(french.header("content-language"), Some("fr"));
+    let body = french.json();
+    assert_eq!(body["full_name"], "Organisation internationale de police criminelle");
+    assert_eq!(body["name"], "INTERPOL");
+    assert_eq!(body["lang"], "fr");
+    assert_eq!(body["field_languages"], json!({"name": "en", "full_name": "fr", "tagline": "en", "description": "en"}));
+
+    let arabic = app
+        .send(TestRequest::get().uri("/api/v1/organizations/interpol").insert_header(("accept-language", "ar")))
+        .await;
+    assert_eq!(arabic.json()["full_name"], "المنظمة الدولية للشرطة الجنائية");
+    assert!(arabic.header("vary").unwrap().contains("Accept-Language"));
+    let spanish = app.get("/api/v1/organizations/interpol?lang=es-MX").await.json();
+    assert_eq!(spanish["full_name"], "Organización Internacional de Policía Criminal");
+    // As written: English, and no word of languages (the representation writes are checked
+    // against with If-Match).
+    let written = app.get("/api/v1/organizations/interpol").await.json();
+    assert_eq!(written["full_name"], "International Criminal Police Organization");
+    assert_eq!((&written["lang"], &written["field_languages"]), (&Value::Null, &Value::Null));
+    // A language that only has some fields falls back to the next one that has them.
+    let list = app.get("/api/v1/organizations/interpol?lang=ar,fr").await.json();
+    assert_eq!(list["field_languages"]["full_name"], "ar");
+}
+
+#[actix_web::test]
+async fn a_translation_covers_the_bodies_and_offices_and_is_checked() {
+    let app = demo_site().await;
+    let bodies = app.get("/api/v1/organizations/interpol/bodies").await.json();
+    let assembly = bodies["items"][0]["id"].as_i64().unwrap();
+    let offices = app.get("/api/v1/organizations/interpol/offices").await.json();
+    let headquarters = offices["items"][0]["id"].as_i64().unwrap();
+    let translation = json!({
+        "full_name": "Organisation internationale de police criminelle",
+        "tagline": "Nous aidons la police de tous nos pays membres à travailler ensemble.",
+        "bodies": [{"id": assembly, "name": "Assemblée générale"}],
+        "offices": [{"id": headquarters, "name": "Siège"}],
+    });
+    let put = app.put("/api/v1/organizations/interpol/translations/fr", &translation).await;
+    put.assert_status(200);
+    assert_eq!(put.json()["lang"], "fr");
+    assert_eq!(app.put("/api/v1/organizations/interpol/translations/fr", &translation).await.status, 200);
+
+    let body = app.get(&format!("/api/v1/organizations/interpol/bodies/{assembly}?lang=fr")).await.json();
+    assert_eq!(body["name"], "Assemblée générale");
+    assert_eq!(body["field_languages"], json!({"name": "fr", "description": "en"}));
+    let listed = app.get("/api/v1/organizations/interpol/offices?lang=fr").await.json();
+    assert_eq!(listed["items"][0]["name"], "Siège");
+    assert_eq!(listed["items"][1]["field_languages"]["name"], "en");
+    let profile = app.get("/api/v1/organizations/interpol?lang=fr").await.json();
+    assert_eq!(profile["field_languages"]["tagline"], "fr");
+    let stored = app.get("/api/v1/organizations/interpol/translations").await.json();
+    let langs: Vec<&str> = stored["items"].as_array().unwrap().iter().map(|t| t["lang"].as_str().unwrap()).collect();
+    assert_eq!(langs, ["ar", "es", "fr"]);
+
+    let bad = json!({"name": "", "bodies": [{"id": 999, "name": "X"}], "offices": [{"id": headquarters, "description": "non"}]});
+    let refused = app.put("/api/v1/organizations/interpol/translations/es", &bad).await;
+    assert_eq!(refused.error_fields(), ["name", "bodies[0].id", "offices[0].description"]);
+    assert_eq!(
+        app.get("/api/v1/organizations/interpol/translations/es").await.json()["full_name"],
+        "Organización Internacional de Policía Criminal",
+        "a refused translation changes nothing"
+    );
+    let own = app.put("/api/v1/organizations/interpol/translations/en", &json!({"name": "X"})).await;
+    assert_eq!(own.error_fields(), ["lang"]);
+    let german = app.put("/api/v1/organizations/interpol/translations/de", &json!({"name": "X"})).await;
+    assert_eq!(german.error_fields(), ["lang"]);
+    app.get("/api/v1/organizations/interpol?lang=xx").await.problem(422);
+
+    app.delete("/api/v1/organizations/interpol/translations/fr").await.assert_status(204);
+    app.delete("/api/v1/organizations/interpol/translations/fr").await.problem(404);
+    let after = app.get("/api/v1/organizations/interpol?lang=fr").await.json();
+    assert_eq!(after["full_name"], "International Criminal Police Organization");
+    let created = app.put("/api/v1/organizations/interpol/translations/fr", &json!({"name": "INTERPOL"})).await;
+    assert_eq!(created.status, 201);
+}
+
+#[actix_web::test]
+async fn the_profile_reads_as_it_was_at_an_instant() {
+    let app = demo_site().await;
+    let pause = || actix_web::rt::time::sleep(std::time::Duration::from_millis(20));
+    let before_any = "2000-01-01T00:00:00Z";
+    pause().await;
+    let first = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    pause().await;
+    app.patch("/api/v1/organizations/interpol", &json!({"tagline": "A new tagline"})).await.assert_status(200);
+    let bodies = app.get("/api/v1/organizations/interpol/bodies").await.json();
+    let assembly = bodies["items"][0]["id"].as_i64().unwrap();
+    app.delete(&format!("/api/v1/organizations/interpol/bodies/{assembly}")).await.assert_status(204);
+    let added = app
+        .post("/api/v1/organizations/interpol/offices", &json!({"name": "Liaison office", "kind": "liaison_office"}))
+        .await;
+    added.assert_status(201);
+    pause().await;
+    let second = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+
+    let then = app.get(&format!("/api/v1/organizations/interpol?as_of={first}")).await;
+    then.assert_status(200);
+    assert_eq!(
+        then.json()["tagline"],
+        "We help police in all our member countries to work together to make the world a safer place."
+    );
+    let again = app.get(&format!("/api/v1/organizations/interpol?as_of={first}")).await;
+    assert_eq!(then.header("etag"), again.header("etag"), "an answer about the past never changes");
+    assert_eq!(
+        app.get(&format!("/api/v1/organizations/interpol?as_of={second}")).await.json()["tagline"],
+        "A new tagline"
+    );
+    app.get(&format!("/api/v1/organizations/interpol?as_of={before_any}")).await.problem(404);
+    app.get("/api/v1/organizations/interpol?as_of=yesterday").await.problem(400);
+
+    let bodies_then = app.get(&format!("/api/v1/organizations/interpol/bodies?as_of={first}")).await.json();
+    assert!(ids(&bodies_then).contains(&assembly));
+    let bodies_now = app.get(&format!("/api/v1/organizations/interpol/bodies?as_of={second}")).await.json();
+    assert!(!ids(&bodies_now).contains(&assembly));
+    app.get(&format!("/api/v1/organizations/interpol/bodies/{assembly}?as_of={first}")).await.assert_status(200);
+    app.get(&format!("/api/v1/organizations/interpol/bodies/{assembly}?as_of={second}")).await.problem(404);
+    let offices_then = app.get(&format!("/api/v1/organizations/interpol/offices?as_of={first}")).await.json();
+    let offices_now = app.get(&format!("/api/v1/organizations/interpol/offices?as_of={second}")).await.json();
+    assert_eq!(ids(&offices_now).len(), ids(&offices_then).len() + 1);
+}
+
+/// The ids of the items a search finds, in order.
+async fn found(app: &TestApp, q: &str) -> Vec<i64> {
+    let mut found = ids(&app.get(&format!("/api/v1/news?q={q}")).await.json());
+    found.sort_unstable();
+    found
+}
+
+#[actix_web::test]
+async fn search_stems_each_item_in_its_own_language() {
+    let app = site().await;
+    let at = "2024-03-01T00:00:00Z";
+    let en =
+        id(&app.news("Arrests in a trafficking case", Some(at), json!({"body": "Police arrested suspects."})).await);
+    let fr = id(&app
+        .news(
+            "Arrestation de trafiquants",
+            Some(at),
+            json!({"lang": "fr", "translation_of": en, "body": "L'État a agi."}),
+        )
+        .await);
+    let es = id(&app
+        .news("Detenciones en la operación", Some(at), json!({"lang": "es", "body": "La policía actuó."}))
+        .await);
+    let ar = id(&app.news("الشرطة الدولية", Some(at), json!({"lang": "ar", "body": "اعتقال المشتبه بهم"})).await);
+
+    // French stems: `arrestations` finds the French item about an `arrestation` (and English
+    // stems find the English item about arrests: each language reads the words its way).
+    assert!(found(&app, "arrestations").await.contains(&fr));
+    // Diacritics folded where the language does: `etat` finds `État`.
+    assert_eq!(found(&app, "etat").await, [fr]);
+    assert_eq!(found(&app, "trafficking").await, [en]);
+    assert_eq!(found(&app, "detencion").await, [es]);
+    assert_eq!(found(&app, "operacion").await, [es]);
+    assert_eq!(found(&app, "%D8%B4%D8%B1%D8%B7%D8%A9").await, [ar], "شرطة finds الشرطة");
+    // With a language chosen, a search agrees with the choice: one item per story.
+    let french = app.get("/api/v1/news?lang=fr&q=trafiquant").await.json();
+    assert_eq!((ids(&french), &french["total"]), (vec![fr], &json!(1)));
 }

@@ -69,7 +69,8 @@ impl Drive {
 
 #[actix_web::test]
 async fn every_write_endpoint_commits_once_through_the_one_write_path() {
-    let mut d = Drive { app: TestApp::demo().await, driven: BTreeSet::new() };
+    let app = TestApp::builder().languages("en,fr").start().await;
+    let mut d = Drive { app, driven: BTreeSet::new() };
 
     for kind in ["topics", "regions"] {
         let path = format!("/api/v1/{kind}");
@@ -111,6 +112,10 @@ async fn every_write_endpoint_commits_once_through_the_one_write_path() {
     )
     .await;
     d.write("update_organization", "organization.update", "PATCH", &org, Some(json!({"tagline": "Two."}))).await;
+    let french = format!("{org}/translations/fr");
+    d.write("put_organization_translation", "organization.update", "PUT", &french, Some(json!({"tagline": "Un."})))
+        .await;
+    d.write("delete_organization_translation", "organization.update", "DELETE", &french, None).await;
     d.write(
         "restore_organization_revision",
         "organization.revert",

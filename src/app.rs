@@ -39,6 +39,8 @@ pub enum StartError {
     Open(#[from] db::OpenError),
     #[error("cannot load the demo data: {0}")]
     Seed(ApiError),
+    #[error("cannot make the search words of the news items stored without them: {0}")]
+    SearchWords(ApiError),
     #[error(transparent)]
     Keys(#[from] KeyError),
     #[error("cannot create the admin from NEWSDESK_ADMIN_USERNAME: {0}")]
@@ -97,11 +99,7 @@ impl Service {
         let keys = Keys::new(secret.as_deref(), settings.token_ttl())?;
         let state = AppState::open(settings)?;
         let lock = db::StartupLock::take(&state.pool)?;
-        match news::make_missing_words(&state).await {
-            Ok(0) => {}
-            Ok(n) => log::info!("made the search words of {n} news items stored without them"),
-            Err(err) => return Err(StartError::Seed(err)),
-        }
+        news::make_missing_words(&state).await.map_err(StartError::SearchWords)?;
         if settings.seed == Seed::Demo && seed::load_demo(&state).await.map_err(StartError::Seed)? {
             log::warn!(
                 "loaded the DEMO data into an empty database; a production database starts with NEWSDESK_SEED=none \

@@ -12,8 +12,8 @@ use crate::auth::{Editor, Reader};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
 use crate::service::bodies::{Body, BodyPatch, BodyWrite};
+use crate::service::parts;
 use crate::service::translations::Localized;
-use crate::service::{self, parts};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_bodies)
@@ -44,9 +44,8 @@ pub async fn list_bodies(
     slug: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (reading, asked) = translations::reading(&state, &req)?;
-    let items = service::translations::parts::<Body>(&state, slug.into_inner(), reading.clone()).await?;
-    Ok(translations::answer(&state, &reading, asked, &BodyList { items }))
+    let (items, mut answer) = translations::parts::<Body>(&state, &req, slug.into_inner()).await?;
+    Ok(answer.json(BodyList { items }))
 }
 
 /// Get one body of an organization
@@ -62,10 +61,7 @@ pub async fn get_body(
     path: web::Path<(String, String)>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (slug, id) = path.into_inner();
-    let (reading, asked) = translations::reading(&state, &req)?;
-    let part = service::translations::part::<Body>(&state, slug, id, reading.clone()).await?;
-    Ok(translations::answer(&state, &reading, asked, &part))
+    translations::part::<Body>(&state, &req, path.into_inner()).await
 }
 
 /// Add a body to an organization

@@ -12,8 +12,8 @@ use crate::auth::{Editor, Reader};
 use crate::error::ApiError;
 use crate::http::{IfMatch, Json};
 use crate::service::offices::{Office, OfficePatch, OfficeWrite};
+use crate::service::parts;
 use crate::service::translations::Localized;
-use crate::service::{self, parts};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_offices)
@@ -44,9 +44,8 @@ pub async fn list_offices(
     slug: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (reading, asked) = translations::reading(&state, &req)?;
-    let items = service::translations::parts::<Office>(&state, slug.into_inner(), reading.clone()).await?;
-    Ok(translations::answer(&state, &reading, asked, &OfficeList { items }))
+    let (items, mut answer) = translations::parts::<Office>(&state, &req, slug.into_inner()).await?;
+    Ok(answer.json(OfficeList { items }))
 }
 
 /// Get one office of an organization
@@ -62,10 +61,7 @@ pub async fn get_office(
     path: web::Path<(String, String)>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (slug, id) = path.into_inner();
-    let (reading, asked) = translations::reading(&state, &req)?;
-    let part = service::translations::part::<Office>(&state, slug, id, reading.clone()).await?;
-    Ok(translations::answer(&state, &reading, asked, &part))
+    translations::part::<Office>(&state, &req, path.into_inner()).await
 }
 
 /// Add an office to an organization

@@ -3,8 +3,9 @@
 //! (`lang`, `Accept-Language`, `as_of`).
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, put, web};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -16,6 +17,7 @@ use crate::domain::params::{self, once};
 use crate::error::ApiError;
 use crate::http::Json;
 use crate::http::language::{accept_language, declare};
+use crate::service::parts::Part;
 use crate::service::translations::{self, ProfileTranslation, Reading, StoredTranslation};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -54,20 +56,42 @@ pub(super) fn reading(state: &State, req: &HttpRequest) -> Result<(Reading, Aske
     Ok((Reading { choice, as_of }, asked))
 }
 
-/// An answer read as the request asks: its `Content-Language`, and `Vary` unless `lang`
-/// decided.
-pub(super) fn answer(state: &State, reading: &Reading, asked: Asked, body: &impl Serialize) -> HttpResponse {
+/// An answer read as the request asks, its headers said: `Content-Language`, and `Vary`
+/// unless `lang` decided.
+fn answer(state: &State, reading: &Reading, asked: Asked) -> HttpResponseBuilder {
     let mut res = HttpResponse::Ok();
     let lang = if reading.as_of.is_some() { state.languages.first() } else { reading.lang(&state.languages) };
     declare(&mut res, Some(lang), asked);
-    res.json(body)
+    res
 }
 
-/// The profile read in a language or as it was.
+/// The profile read as the request asks.
 pub(super) async fn profile(state: &State, req: &HttpRequest, slug: String) -> Result<HttpResponse, ApiError> {
     let (reading, asked) = reading(state, req)?;
     let body = translations::profile(state, slug, reading.clone()).await?;
-    Ok(answer(state, &reading, asked, &body))
+    Ok(answer(state, &reading, asked).json(body))
+}
+
+/// An organization's parts of one kind read as the request asks, and the answer to send them in.
+pub(super) async fn parts<P: Part>(
+    state: &State,
+    req: &HttpRequest,
+    slug: String,
+) -> Result<(Vec<Value>, HttpResponseBuilder), ApiError> {
+    let (reading, asked) = reading(state, req)?;
+    let items = translations::parts::<P>(state, slug, reading.clone()).await?;
+    Ok((items, answer(state, &reading, asked)))
+}
+
+/// One of an organization's parts read as the request asks.
+pub(super) async fn part<P: Part>(
+    state: &State,
+    req: &HttpRequest,
+    (slug, id): (String, String),
+) -> Result<HttpResponse, ApiError> {
+    let (reading, asked) = reading(state, req)?;
+    let part = translations::part::<P>(state, slug, id, reading.clone()).await?;
+    Ok(answer(state, &reading, asked).json(part))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

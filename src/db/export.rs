@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{AuditRow, HeadRow};
 use super::authors::AuthorRow;
 use super::keys::KeyRow;
-use super::news::NewsRow;
+use super::news::ExportedNews;
 use super::organizations::{BodyRow, OfficeRow, OrganizationRow, TranslationRow};
 use super::schema::{
     api_keys, audit_head, audit_log, authors, content_clock, news_changes, news_items, news_tags, organization_bodies,
@@ -183,7 +183,7 @@ tables! {
     organization_bodies => BodyRow,
     organization_offices => OfficeRow,
     organization_translations => TranslationRow,
-    news_items => NewsRow,
+    news_items => ExportedNews,
     news_tags => TagRow,
     news_changes => ChangeRow,
     revisions => RevisionRecord,
@@ -270,8 +270,6 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
                 .execute(conn)?;
             }
         }
-        // Exports carry no search words: they are made from the text.
-        while super::search::make_missing_words(conn, 1_000)? > 0 {}
         for definition in set_aside {
             diesel::sql_query(definition).execute(conn)?;
         }

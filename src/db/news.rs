@@ -21,6 +21,7 @@ use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, Sort
 use crate::domain::news::{AuthorSummary, NewsItem, NewsStatus, Translation, Visibility};
 use crate::domain::slug::Key;
 use crate::domain::webhooks::{EventType, Subject};
+use crate::domain::words;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = news_items, check_for_backend(Backend), treat_none_as_null = true)]
@@ -53,6 +54,28 @@ pub struct NewsRow {
 
 fn english() -> String {
     "en".into()
+}
+
+/// An item as exports hold it: the row without its search words, which are made again from
+/// the text when it is imported.
+#[derive(Debug, Selectable, Insertable, Queryable, serde::Serialize)]
+#[diesel(table_name = news_items, check_for_backend(Backend))]
+pub struct ExportedNews {
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub row: NewsRow,
+    #[serde(skip)]
+    pub search_title: String,
+    #[serde(skip)]
+    pub search_text: String,
+}
+
+impl<'de> serde::Deserialize<'de> for ExportedNews {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let row = NewsRow::deserialize(de)?;
+        let (search_title, search_text) = words::item_words(&row.lang, &row.title, &row.summary, &row.body);
+        Ok(Self { row, search_title, search_text })
+    }
 }
 
 /// The group of an item exported before there were groups.

@@ -126,8 +126,9 @@ impl Search {
 /// Indexes the items changed in the open transaction, each once as it now is, and empties the
 /// queue the triggers fill (SQLite; see migration 000009 for why the index is not written by
 /// the triggers themselves). Runs last in every transaction that writes news items. An item
-/// whose words are not made yet (`search_title` empty) is not in the index. Nothing to do on
-/// PostgreSQL, whose search column is computed with the row.
+/// whose words are not made yet (`search_title` empty) is not in the index. (`CROSS JOIN`
+/// keeps SQLite to the queue's few rows: with the condition on the items, it scanned them all.)
+/// Nothing to do on PostgreSQL, whose search column is computed with the row.
 pub fn index_queued(conn: &mut super::DbConn) -> QueryResult<()> {
     let super::DbConn::Sqlite(conn) = conn else { return Ok(()) };
     conn.batch_execute(
@@ -135,13 +136,13 @@ pub fn index_queued(conn: &mut super::DbConn) -> QueryResult<()> {
              SELECT 'delete', item_id, lang, search_title, search_text FROM news_search_queue WHERE indexed; \
          INSERT INTO news_fts (rowid, lang, search_title, search_text) \
              SELECT n.id, n.lang, n.search_title, n.search_text FROM news_search_queue q \
-             JOIN news_items n ON n.id = q.item_id WHERE n.search_title <> ''; \
+             CROSS JOIN news_items n ON n.id = q.item_id WHERE n.search_title <> ''; \
          DELETE FROM news_search_queue;",
     )
 }
 
-/// Items stored before their words were made (by an older version, or an import): up to
-/// `limit` of them, with what the words are made from.
+/// An item stored before its words were made (by an older version, or an import), with what
+/// they are made from.
 #[derive(Debug, Queryable)]
 struct Unmade {
     id: NewsId,
@@ -151,11 +152,13 @@ struct Unmade {
     body: String,
 }
 
-/// Makes the search words of up to `limit` items that have none yet, in the open transaction;
-/// returns how many it made.
-pub fn make_missing_words(conn: &mut super::DbConn, limit: i64) -> QueryResult<usize> {
+/// Makes the search words of up to `limit` items after `after` that have none yet, in the open
+/// transaction; returns the last it made (`None`: none was left). Found by their own index
+/// (empty when every item has its words), so a start with nothing to do reads nothing.
+pub fn make_missing_words(conn: &mut super::DbConn, after: NewsId, limit: i64) -> QueryResult<Option<NewsId>> {
     let unmade: Vec<Unmade> = news_items::table
         .filter(news_items::search_title.eq(""))
+        .filter(news_items::id.gt(after))
         .order(news_items::id)
         .limit(limit)
         .select((news_items::id, news_items::lang, news_items::title, news_items::summary, news_items::body))
@@ -166,7 +169,7 @@ pub fn make_missing_words(conn: &mut super::DbConn, limit: i64) -> QueryResult<u
             .set((news_items::search_title.eq(&title), news_items::search_text.eq(&text)))
             .execute(c))?;
     }
-    Ok(unmade.len())
+    Ok(unmade.last().map(|item| item.id))
 }
 
 #[cfg(test)]

@@ -3,17 +3,31 @@
 //! its language (Snowball). Items are indexed and searches read by this one function, so SQLite
 //! and PostgreSQL match exactly the same items.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use rust_stemmers::{Algorithm, Stemmer};
+
+/// Words stemmed lately on this thread, by language and word as written: text repeats its
+/// words, and stemming them again was most of the cost of indexing an item.
+const REMEMBERED: usize = 50_000;
+
+/// Stems by word as written, for one language.
+type Stems = HashMap<Box<str>, Box<str>>;
+
+thread_local! {
+    static STEMS: RefCell<HashMap<u8, Stems>> = RefCell::new(HashMap::new());
+}
 
 /// Cuts and stems text of one language.
 pub struct Analyzer {
-    stemmer: Option<Stemmer>,
+    algorithm: Option<Algorithm>,
 }
 
 impl Analyzer {
     /// For a BCP 47 language tag; a language without a Snowball stemmer is only folded.
     pub fn new(lang: &str) -> Self {
-        Self { stemmer: algorithm(lang).map(Stemmer::create) }
+        Self { algorithm: algorithm(lang) }
     }
 
     /// Each word of `text` as search matches it, in order.
@@ -25,11 +39,22 @@ impl Analyzer {
     /// readers type words without their accents, and the stemmers' rules for accented endings
     /// would stem the two spellings apart (`operación`, `operacion`).
     pub fn word(&self, word: &str) -> String {
-        let folded = fold(&word.to_lowercase());
-        match &self.stemmer {
-            Some(stemmer) => stemmer.stem(&folded).into_owned(),
-            None => folded,
+        let Some(algorithm) = self.algorithm else { return fold(&word.to_lowercase()) };
+        let language = algorithm as u8;
+        let known = STEMS.with(|stems| stems.borrow().get(&language).and_then(|known| known.get(word)).cloned());
+        if let Some(stem) = known {
+            return stem.into_string();
         }
+        let stem = Stemmer::create(algorithm).stem(&fold(&word.to_lowercase())).into_owned();
+        STEMS.with(|stems| {
+            let mut stems = stems.borrow_mut();
+            let known = stems.entry(language).or_default();
+            if known.len() >= REMEMBERED {
+                known.clear();
+            }
+            known.insert(word.into(), stem.as_str().into());
+        });
+        stem
     }
 }
 

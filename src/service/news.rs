@@ -331,17 +331,13 @@ pub async fn preview(state: &AppState, actor: &Actor, key: Key<NewsId>) -> Resul
 }
 
 /// Makes the search words of the items stored without them (by an older version), a batch
-/// at a time; returns how many.
-pub async fn make_missing_words(state: &AppState) -> Result<usize, ApiError> {
-    const BATCH: i64 = 500;
-    let mut made = 0;
-    loop {
-        let batch = state.bookkeep(|c| Ok(db::search::make_missing_words(c, BATCH)?)).await?;
-        made += batch;
-        if (batch as i64) < BATCH {
-            return Ok(made);
-        }
+/// at a time.
+pub async fn make_missing_words(state: &AppState) -> Result<(), ApiError> {
+    let mut after = NewsId(0);
+    while let Some(last) = state.bookkeep(move |c| Ok(db::search::make_missing_words(c, after, 500)?)).await? {
+        after = last;
     }
+    Ok(())
 }
 
 /// Records in the change feed each scheduled item whose time has come (a read alone while

@@ -1,3 +1,4 @@
+DROP INDEX news_items_unmade_words;
 DROP INDEX news_items_search;
 ALTER TABLE news_items DROP COLUMN search, DROP COLUMN search_title, DROP COLUMN search_text;
 ALTER TABLE news_items ADD COLUMN search tsvector GENERATED ALWAYS AS (

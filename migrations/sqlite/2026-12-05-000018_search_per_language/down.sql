@@ -1,3 +1,4 @@
+DROP INDEX news_items_unmade_words;
 DROP TRIGGER news_items_search_insert;
 DROP TRIGGER news_items_search_delete;
 DROP TRIGGER news_items_search_update;

@@ -1,7 +1,8 @@
 -- Search in each item's language. The words search matches are made by the service (stemmed
 -- in the item's language, diacritics folded) and kept with the item: `search_title` and
 -- `search_text` (summary and body), so that both backends match the same items. Items stored
--- before have none yet: the service makes them at start (an empty `search_title`).
+-- before have none yet: the service makes them at start (an empty `search_title`), finding
+-- them by an index that holds only them.
 ALTER TABLE news_items ADD COLUMN search_title TEXT NOT NULL DEFAULT '';
 ALTER TABLE news_items ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 
@@ -40,3 +41,4 @@ CREATE TRIGGER news_items_search_update AFTER UPDATE OF lang, search_title, sear
     INSERT OR IGNORE INTO news_search_queue (item_id, indexed, lang, search_title, search_text)
     VALUES (old.id, old.search_title <> '', old.lang, old.search_title, old.search_text);
 END;
+CREATE INDEX news_items_unmade_words ON news_items (id) WHERE search_title = '';

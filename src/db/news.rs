@@ -155,6 +155,8 @@ impl NewsView {
 }
 
 /// The other items of the groups of `rows` that `seen_by` may see, per group, by language.
+/// Looked up by the group's index alone, then sorted out here: with the conditions of public
+/// view in the query, SQLite's planner walked the public index instead (every published item).
 fn translations(
     conn: &mut DbConn,
     rows: &[&NewsRow],
@@ -162,20 +164,25 @@ fn translations(
     now: DateTime<Utc>,
 ) -> QueryResult<HashMap<NewsId, Vec<(NewsId, Translation)>>> {
     let groups: Vec<NewsId> = rows.iter().map(|r| r.group_id).collect();
-    let mut query = news_items::table
+    let members: Vec<(NewsId, NewsId, String, String, NewsStatus, Option<NaiveDateTime>)> = news_items::table
         .filter(news_items::group_id.eq_any(groups))
         .filter(news_items::deleted_at.is_null())
-        .select((news_items::group_id, news_items::id, news_items::lang, news_items::slug))
+        .select((
+            news_items::group_id,
+            news_items::id,
+            news_items::lang,
+            news_items::slug,
+            news_items::status,
+            news_items::published_at,
+        ))
         .order((news_items::group_id, news_items::lang))
-        .into_boxed();
-    if seen_by == Visibility::Public {
-        query = query
-            .filter(news_items::status.eq(NewsStatus::Published))
-            .filter(news_items::published_at.le(now.naive_utc()));
-    }
+        .load(conn)?;
     let mut found: HashMap<NewsId, Vec<(NewsId, Translation)>> = HashMap::new();
-    for (group, id, lang, slug) in query.load::<(NewsId, NewsId, String, String)>(conn)? {
-        found.entry(group).or_default().push((id, Translation { lang, id, slug }));
+    for (group, id, lang, slug, status, published_at) in members {
+        let public = status == NewsStatus::Published && published_at.is_some_and(|t| t <= now.naive_utc());
+        if seen_by == Visibility::Everything || public {
+            found.entry(group).or_default().push((id, Translation { lang, id, slug }));
+        }
     }
     Ok(found)
 }
@@ -332,10 +339,14 @@ fn best_translation(choice: &Choice, visibility: Visibility, now: DateTime<Utc>)
     );
     match visibility {
         Visibility::Everything => Box::new(sql::<Nullable<Bool>>(&format!("{head}))"))),
+        // Written as expressions, not plain columns: given the columns, SQLite's planner walked
+        // the public index (every published item) for each row instead of the story's few.
         Visibility::Public => Box::new(
-            sql::<Nullable<Bool>>(&format!("{head} AND better.status = 'published' AND better.published_at <= "))
-                .bind::<Timestamp, _>(now.naive_utc())
-                .sql("))"),
+            sql::<Nullable<Bool>>(&format!(
+                "{head} AND better.status || '' = 'published' AND COALESCE(better.published_at, NULL) <= "
+            ))
+            .bind::<Timestamp, _>(now.naive_utc())
+            .sql("))"),
         ),
     }
 }

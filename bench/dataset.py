@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A synthetic newsroom archive for benchmarking newsdesk, in the format `newsdesk import` reads.
 
-    python3 bench/dataset.py N OUT.jsonl [--seed S]
+    python3 bench/dataset.py N OUT.jsonl [--seed S] [--languages fr,en,...]
 
 writes N news items spread over ten years (2016-01-01 .. 2025-12-31), with a dozen topics,
 six regions, twenty authors, one organization and 0-4 tags per item from forty. Texts are made
@@ -10,6 +10,11 @@ realistic share of matching items (from nearly all for common words to about 1% 
 rarest). The same N and seed always give the same bytes, and memory stays constant whatever N:
 the tag and change rows, which the format wants after all the items, are spooled to temporary
 files next to OUT while the items are written, then appended.
+
+With --languages, items come in stories of one item per language, in consecutive ids, each
+with its `lang` and the story's `group_id` (the texts stay the generator's own words: what is
+measured is the choice of a language, not the stemming of real French). Without it, rows have
+neither field, as exports made before there were languages.
 """
 import argparse
 import datetime
@@ -293,10 +298,10 @@ def _reference_rows():
     return rows
 
 
-def item(rng, item_id, count):
+def item(rng, item_id, count, languages=None):
     """News item `item_id` of `count`: its row, its tags and its change row. Items come in
     publication order, each in its own slot of the ten years, so ids grow with dates as in a
-    real archive."""
+    real archive. With `languages`, item `item_id` is its story's item in one of them."""
     span = (END - START).total_seconds()
     slot = START + datetime.timedelta(seconds=int((item_id - 1 + rng.random()) * span / count))
     draw = rng.random()
@@ -319,15 +324,19 @@ def item(rng, item_id, count):
         "reading_time_seconds": reading_time_seconds(text),
         "created_at": _timestamp(created), "updated_at": _timestamp(updated), "deleted_at": None, "deleted_by": None,
     }
+    if languages:
+        position = (item_id - 1) % len(languages)
+        row["lang"], row["group_id"] = languages[position], item_id - position
     # Every date is before the benchmark runs, so a published item is public.
     change = {"news_id": item_id, "change_seq": item_id, "change_at": _timestamp(updated),
               "public": status == "published", "ever_public": status != "draft"}
     return row, tags, change, updated
 
 
-def generate(count, out, seed=1):
+def generate(count, out, seed=1, languages=None):
     """Writes the export for `count` items to the path `out` (atomically: a half-written file
-    never takes its name). Returns the number of bytes written."""
+    never takes its name), in stories of one item per language of `languages` if given.
+    Returns the number of bytes written."""
     rng = random.Random(seed)
     directory = os.path.dirname(os.path.abspath(out))
     os.makedirs(directory, exist_ok=True)
@@ -340,7 +349,7 @@ def generate(count, out, seed=1):
                 main.write(_line(table, row))
             last_change = datetime.datetime(1970, 1, 1)
             for item_id in range(1, count + 1):
-                row, tags, change, updated = item(rng, item_id, count)
+                row, tags, change, updated = item(rng, item_id, count, languages)
                 main.write(_line("news_items", row))
                 for tag in tags:
                     tag_file.write(_line("news_tags", {"news_id": item_id, "tag": tag}))
@@ -361,11 +370,12 @@ def main():
     parser.add_argument("count", type=int, help="number of news items")
     parser.add_argument("out", help="the JSON-lines file to write")
     parser.add_argument("--seed", type=int, default=1, help="same seed and count, same bytes (default 1)")
+    parser.add_argument("--languages", help="comma list: stories of one item per language")
     args = parser.parse_args()
     if args.count < 1:
         parser.error("count must be at least 1")
     started = time.monotonic()
-    size = generate(args.count, args.out, args.seed)
+    size = generate(args.count, args.out, args.seed, args.languages.split(",") if args.languages else None)
     print(f"wrote {args.count} items, {size / 1e6:.1f} MB, in {time.monotonic() - started:.1f} s: {args.out}",
           file=sys.stderr)
 

@@ -364,9 +364,9 @@ pub async fn get(state: &AppState, slug: String, lang: String) -> Result<StoredT
     state
         .db(move |c| {
             let organization = organizations::find(c, &slug)?.id;
-            let lang = translated_language(&site, &lang)?;
-            let row = db::organizations::translation(c, organization, &lang)?
-                .ok_or_else(|| ApiError::NotFound(format!("organization `{slug}` has no `{lang}` translation")))?;
+            let missing = || ApiError::NotFound(format!("organization `{slug}` has no `{lang}` translation"));
+            let lang = translated_language(&site, &lang).map_err(|_| missing())?;
+            let row = db::organizations::translation(c, organization, &lang)?.ok_or_else(missing)?;
             StoredTranslation::try_from(row)
         })
         .await
@@ -427,9 +427,11 @@ pub fn store(
     Ok((StoredTranslation::try_from(row)?, new))
 }
 
-/// Removes the profile's translation into `lang`; 404 if it has none.
+/// Removes the profile's translation into `lang`; 404 if it has none (in a language the site
+/// has not, it has none).
 pub async fn delete(state: &AppState, actor: &Actor, slug: String, lang: String) -> Result<(), ApiError> {
-    let lang = translated_language(&state.languages, &lang)?;
+    let missing = ApiError::NotFound(format!("organization `{slug}` has no `{lang}` translation"));
+    let lang = translated_language(&state.languages, &lang).map_err(|_| missing)?;
     state
         .write(actor.did(Action(Resource::Organization, Verb::Update)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;

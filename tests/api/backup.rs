@@ -97,10 +97,12 @@ async fn a_backup_never_overwrites_a_file() {
     assert_eq!(std::fs::read(&path).unwrap(), b"precious");
 }
 
-/// Moves a populated database (with revisions, trash, a purge, accounts, odd text) from
-/// `source` to the empty `target` by export and import, and checks that nothing changed.
+/// Moves a populated database (with revisions, trash, a purge, accounts, odd text, stories in
+/// several languages, right-to-left text, profile translations) from `source` to the empty
+/// `target` by export and import, and checks that nothing changed.
 async fn moves_with_every_row(source: TestDb, target: TestDb) {
-    let app = TestApp::builder().on(source).start().await;
+    const LANGUAGES: &str = "en,fr,es,ar";
+    let app = TestApp::builder().on(source).languages(LANGUAGES).start().await;
     app.user("eve", "editor").await;
     app.post("/api/v1/keys", &json!({"name": "Partner", "scopes": ["read", "preview"]})).await.assert_status(201);
     let hook =
@@ -112,12 +114,14 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
     app.delete("/api/v1/news/3").await.assert_status(204);
     app.delete("/api/v1/trash/3").await.assert_status(204);
     app.news("Zürich — 東京 ✓ \"quoted\"", None, json!({"body": "line\nbreaks and \u{1F600}"})).await;
+    let arabic = json!({"lang": "ar", "translation_of": 1, "body": "تعاون الشرطة الدولية"});
+    app.news("الإنتربول يدعم التعاون الشرطي", Some("2023-07-10T00:00:00Z"), arabic).await;
 
     let files = TempDir::new().unwrap();
     let first = files.path().join("first.jsonl");
     let (ok, out) = run("export", &first, &app.database_url());
     assert!(ok, "{out}");
-    assert!(out.contains("12 news_items") && out.contains("2 users"), "{out}");
+    assert!(out.contains("13 news_items") && out.contains("2 users"), "{out}");
     assert_private(&first);
 
     let (ok, out) = run("import", &first, &target.url());
@@ -132,7 +136,7 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
     let (ok, out) = run("import", &first, &target.url());
     assert!(!ok && out.contains("empty"), "a second import is refused: {out}");
 
-    let copy = TestApp::builder().on(target).seed(Seed::None).start().await;
+    let copy = TestApp::builder().on(target).seed(Seed::None).languages(LANGUAGES).start().await;
     for uri in [
         "/api/v1/news?limit=100",
         // Relevance ranks differ between backends (BM25, ts_rank); matches do not.
@@ -145,10 +149,16 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
         "/api/v1/keys",
         "/api/v1/webhooks",
         "/feeds/news.json",
+        "/feeds/news.json?lang=ar",
+        "/api/v1/news?lang=ar&limit=100",
+        "/api/v1/news?q=%D8%A7%D9%84%D8%B4%D8%B1%D8%B7%D8%A9&sort=-published_at",
+        "/api/v1/news/1",
+        "/api/v1/organizations/interpol?lang=ar",
+        "/api/v1/organizations/interpol/translations",
     ] {
         assert_eq!(copy.get_authed(uri).await.json(), app.get_authed(uri).await.json(), "{uri}");
     }
-    assert!(copy.news("After the move", None, json!({})).await["id"].as_i64().unwrap() > 13, "ids are not reused");
+    assert!(copy.news("After the move", None, json!({})).await["id"].as_i64().unwrap() > 14, "ids are not reused");
     copy.post("/api/v1/topics", &json!({"name": "New after the move"})).await.assert_status(201);
 }
 

@@ -359,6 +359,8 @@ async fn a_translation_covers_the_bodies_and_offices_and_is_checked() {
     let german = app.put("/api/v1/organizations/interpol/translations/de", &json!({"name": "X"})).await;
     assert_eq!(german.error_fields(), ["lang"]);
     app.get("/api/v1/organizations/interpol?lang=xx").await.problem(422);
+    app.get("/api/v1/organizations/interpol/translations/de").await.problem(404);
+    app.delete("/api/v1/organizations/interpol/translations/de").await.problem(404);
 
     app.delete("/api/v1/organizations/interpol/translations/fr").await.assert_status(204);
     app.delete("/api/v1/organizations/interpol/translations/fr").await.problem(404);

@@ -215,7 +215,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         {
             return Err(TransferError::NotEmpty);
         }
-        let set_aside = set_aside_indexes(conn)?;
+        let search_indexes = set_aside_search_indexes(conn)?;
         let mut counts = Counts::new();
         let mut lines = input.lines().enumerate();
         let bad = |line: usize, message: String| TransferError::Line { line: line + 1, message };
@@ -270,7 +270,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
                 .execute(conn)?;
             }
         }
-        for definition in set_aside {
+        for definition in search_indexes {
             diesel::sql_query(definition).execute(conn)?;
         }
         super::search::index_queued(conn)?;
@@ -278,35 +278,30 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
     })
 }
 
-/// Drops, for the import's transaction, indexes of `news_items` that the import builds again
-/// once every row is in, and returns their definitions. On PostgreSQL the search indexes: built
-/// from all rows at once a GIN index takes a fraction of the time it takes kept up to date row
-/// by row, which was most of an import's time (on SQLite the search index is built at the end
-/// anyway). On both, the index that keeps a story to one item per language: items exported
-/// before there were stories name none, and each becomes a story of its own only once all are in.
-fn set_aside_indexes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+/// On PostgreSQL, drops the search indexes of `news_items` for the import's transaction and
+/// returns their definitions, to build them again once every row is in. Built from all rows at
+/// once a GIN index takes a fraction of the time it takes kept up to date row by row, which
+/// was most of an import's time. On SQLite the search index is built at the end anyway.
+fn set_aside_search_indexes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
     struct Index {
         #[diesel(sql_type = diesel::sql_types::Text)]
-        name: String,
+        indexname: String,
         #[diesel(sql_type = diesel::sql_types::Text)]
-        definition: String,
+        indexdef: String,
     }
-    let postgres = super::is_postgres(conn);
-    let find = if postgres {
-        "SELECT indexname AS name, indexdef AS definition FROM pg_indexes \
-         WHERE schemaname = current_schema() AND tablename = 'news_items' \
-         AND (indexdef LIKE '%USING gin%' OR indexname = 'news_items_group_lang')"
-    } else {
-        "SELECT name, sql AS definition FROM sqlite_master WHERE type = 'index' AND name = 'news_items_group_lang'"
-    };
-    let indexes: Vec<Index> = diesel::sql_query(find).load(conn)?;
-    if postgres {
-        // Building one sorts every entry: in memory rather than in temporary files.
-        diesel::sql_query("SET LOCAL maintenance_work_mem = '256MB'").execute(conn)?;
+    if !super::is_postgres(conn) {
+        return Ok(Vec::new());
     }
+    let indexes: Vec<Index> = diesel::sql_query(
+        "SELECT indexname, indexdef FROM pg_indexes \
+         WHERE schemaname = current_schema() AND tablename = 'news_items' AND indexdef LIKE '%USING gin%'",
+    )
+    .load(conn)?;
+    // Building one sorts every entry: in memory rather than in temporary files.
+    diesel::sql_query("SET LOCAL maintenance_work_mem = '256MB'").execute(conn)?;
     for index in &indexes {
-        diesel::sql_query(format!("DROP INDEX \"{}\"", index.name)).execute(conn)?;
+        diesel::sql_query(format!("DROP INDEX \"{}\"", index.indexname)).execute(conn)?;
     }
-    Ok(indexes.into_iter().map(|index| index.definition).collect())
+    Ok(indexes.into_iter().map(|index| index.indexdef).collect())
 }

@@ -1,2 +1,2 @@
-DROP INDEX news_items_group_lang;
+DROP INDEX news_items_story;
 ALTER TABLE news_items DROP COLUMN group_id, DROP COLUMN lang;

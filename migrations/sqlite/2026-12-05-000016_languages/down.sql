@@ -1,3 +1,3 @@
-DROP INDEX news_items_group_lang;
+DROP INDEX news_items_story;
 ALTER TABLE news_items DROP COLUMN group_id;
 ALTER TABLE news_items DROP COLUMN lang;

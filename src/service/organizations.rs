@@ -6,9 +6,6 @@ use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::bodies::Body;
-use super::offices::Office;
-use super::parts::Part;
 use crate::db::organizations::{OrganizationForm, OrganizationRow};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
@@ -334,14 +331,15 @@ pub async fn delete(
             let current = find(c, &slug)?;
             precondition(&Organization::from(current.clone()))?;
             entry.on(current.id);
-            let bodies: Vec<Entity> = Body::list(c, current.id)?.iter().map(|b| Entity::Body(b.id)).collect();
-            let offices: Vec<Entity> = Office::list(c, current.id)?.iter().map(|o| Entity::Office(o.id)).collect();
+            let bodies = db::organizations::bodies(c, current.id)?.into_iter().map(|b| Entity::Body(b.id));
+            let offices = db::organizations::offices(c, current.id)?.into_iter().map(|o| Entity::Office(o.id));
+            let parts: Vec<Entity> = bodies.chain(offices).collect();
             db::organizations::delete(c, current.id).map_err(|err| {
                 ApiError::from(err).in_the_way(|| {
                     format!("organization `{slug}` still has news items (the trash included); move or purge them first")
                 })
             })?;
-            for entity in [Entity::Organization(current.id)].into_iter().chain(bodies).chain(offices) {
+            for entity in [Entity::Organization(current.id)].into_iter().chain(parts) {
                 db::revisions::forget(c, entity)?;
             }
             push_changed(c, current.id)

@@ -2,8 +2,8 @@
 //! offices): one set of rules for reading and writing both, under
 //! `/organizations/{slug}/{parts}/{id}`.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::db::DbConn;
 use crate::db::revisions::{self, Entity, Origin};
@@ -13,7 +13,6 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
 use crate::service::organizations;
-use crate::service::translations::PartRevision;
 use crate::state::AppState;
 
 /// A kind of part: its representation, what a client sends, and how it is stored.
@@ -80,6 +79,13 @@ fn save<P: Part>(
     organizations::push_changed(conn, organization_id)?;
     entry.on(saved.id());
     Ok(saved)
+}
+
+/// What a body's or an office's revision keeps: whose it is, and it (`None` once deleted).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PartRevision<P> {
+    pub organization_id: OrganizationId,
+    pub part: Option<P>,
 }
 
 /// Keeps a part as it now is (`None`: deleted) as its next revision, so that the profile can

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::bodies::Body;
 use super::offices::Office;
 use super::organizations;
-use super::parts::Part;
+use super::parts::{Part, PartRevision};
 use crate::db::organizations::TranslationRow;
 use crate::db::revisions::{self, Entity};
 use crate::db::{self, DbConn};
@@ -275,13 +275,6 @@ pub async fn profile(state: &AppState, slug: String, reading: Reading) -> Result
             Ok(localize(item, Entity::Organization(row.id), &PROFILE_FIELDS, &translations, &reading, &site))
         })
         .await
-}
-
-/// What a body's or an office's revision keeps: whose it is, and it (`None` once deleted).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct PartRevision<P> {
-    pub organization_id: OrganizationId,
-    pub part: Option<P>,
 }
 
 /// An organization's parts of one kind as `reading` asks, in their order.

@@ -41,6 +41,8 @@ pub enum StartError {
     Seed(ApiError),
     #[error("cannot make the search words of the news items stored without them: {0}")]
     SearchWords(ApiError),
+    #[error("cannot make the listing counts: {0}")]
+    Counts(ApiError),
     #[error(transparent)]
     Keys(#[from] KeyError),
     #[error("cannot create the admin from NEWSDESK_ADMIN_USERNAME: {0}")]
@@ -100,6 +102,10 @@ impl Service {
         let state = AppState::open(settings)?;
         let lock = db::StartupLock::take(&state.pool)?;
         news::make_missing_words(&state).await.map_err(StartError::SearchWords)?;
+        let started = std::time::Instant::now();
+        if news::prepare_counts(&state).await.map_err(StartError::Counts)? {
+            log::info!("made the listing counts in {} ms", started.elapsed().as_millis());
+        }
         if settings.seed == Seed::Demo && seed::load_demo(&state).await.map_err(StartError::Seed)? {
             log::warn!(
                 "loaded the DEMO data into an empty database; a production database starts with NEWSDESK_SEED=none \

@@ -257,6 +257,8 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         diesel::update(news_items::table.filter(news_items::group_id.eq(super::news::NO_GROUP)))
             .set(news_items::group_id.eq(news_items::id))
             .execute(conn)?;
+        // Counts are made by the next start, for its languages.
+        super::counts::forget(conn)?;
         // Exports made before the audit trail existed start one.
         if audit_head::table.count().get_result::<i64>(conn)? == 0 {
             diesel::insert_into(audit_head::table).values(&HeadRow::genesis()).execute(conn)?;

@@ -32,6 +32,7 @@ macro_rules! native {
 pub mod audit;
 pub mod authors;
 pub mod commit;
+pub mod counts;
 pub mod export;
 mod ids;
 pub mod keys;

@@ -10,11 +10,12 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
 use super::authors::{self, AuthorRow};
+use super::counts::{self, Cover, Days};
 use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
 use super::search::{self, Search};
 use super::{Backend, DbConn, next_change, organizations, webhooks};
-use crate::domain::dates::utc;
+use crate::domain::dates::{self, utc};
 use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
 use crate::domain::language::{Choice, direction};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
@@ -245,6 +246,11 @@ struct Now {
     until: DateTime<Utc>,
 }
 
+impl Now {
+    /// Once every scheduled item is public: as the kept counts count.
+    const EVENTUALLY: Self = Self { now: dates::EVENTUALLY, until: dates::EVENTUALLY };
+}
+
 impl From<DateTime<Utc>> for Now {
     fn from(now: DateTime<Utc>) -> Self {
         Self { now, until: now }
@@ -443,10 +449,62 @@ pub fn list(
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     let total = match known {
         Some(total) => total,
-        None => filtered(&query.filter, visibility, now.into(), search).count().get_result(conn)?,
+        None => total(conn, &query.filter, visibility, now, search)?,
     };
     let (items, has_more) = page_of(conn, query, visibility, now, search)?;
     Ok(Page { items, total, has_more })
+}
+
+/// How many items match the filter: from the kept counts where they cover it, else counted.
+fn total(
+    conn: &mut DbConn,
+    filter: &NewsFilter,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+    search: Option<Search>,
+) -> QueryResult<i64> {
+    if visibility == Visibility::Public
+        && let Some(cover) = Cover::of(filter)
+        && let Some(total) = kept_total(conn, filter, &cover, now)?
+    {
+        return Ok(total);
+    }
+    filtered(filter, visibility, now.into(), search).count().get_result(conn)
+}
+
+/// Stories with a scheduled item that a kept total corrects one by one; with more, it counts.
+const UNSETTLED_STORIES: i64 = 500;
+
+/// An anonymous listing's total from the kept counts (`counts`): the whole days before today
+/// summed, the rest of the range (today, and the parts of days at its edges) counted. A story
+/// whose best item is scheduled is kept as it will be: its count as it is now replaces that.
+/// `None` when the range has no whole day or the counts do not hold the listing's view.
+fn kept_total(conn: &mut DbConn, filter: &NewsFilter, cover: &Cover, now: DateTime<Utc>) -> QueryResult<Option<i64>> {
+    let Some(days) = Days::within(filter.range, now) else { return Ok(None) };
+    let unsettled = match cover.view().has_fallback() {
+        true => match counts::unsettled(conn, now, UNSETTLED_STORIES)? {
+            Some(groups) => groups,
+            None => return Ok(None),
+        },
+        false => Vec::new(),
+    };
+    let Some(mut total) = counts::sum(conn, cover, days)? else { return Ok(None) };
+    let count = |conn: &mut DbConn, range, now: Now, groups: Option<&[NewsId]>| -> QueryResult<i64> {
+        let part = NewsFilter { range, ..filter.clone() };
+        let mut query = filtered(&part, Visibility::Public, now, None);
+        if let Some(groups) = groups {
+            query = query.filter(news_items::group_id.eq_any(groups.to_vec()));
+        }
+        query.count().get_result(conn)
+    };
+    for range in days.outside(filter.range) {
+        total += count(conn, range, now.into(), None)?;
+    }
+    if !unsettled.is_empty() {
+        total += count(conn, days.range(), now.into(), Some(&unsettled))?;
+        total -= count(conn, days.range(), Now::EVENTUALLY, Some(&unsettled))?;
+    }
+    Ok(Some(total))
 }
 
 /// The items of one page, and whether more follow (no total: feeds need none).
@@ -605,6 +663,7 @@ pub fn insert(
         .returning(NewsRow::as_returning())
         .get_result(c))?;
     replace_tags(conn, row.id, tags)?;
+    counts::settle(conn, &[row.group_id])?;
     let public = row.is_public(crate::domain::dates::now().naive_utc());
     // An item nobody can see yet takes no number (see `announce`); 0 sorts before them all.
     let seq = if public { next_change(conn)? } else { 0 };
@@ -634,14 +693,18 @@ pub fn update(
     tags: &[String],
 ) -> QueryResult<NewsView> {
     // What the item was filed under: a webhook filtered by it hears that it moved away.
-    let before = news_items::table.find(id).select((news_items::topic_id, news_items::region_id)).first(conn)?;
+    let (topic, region, left): (Option<TermId>, Option<TermId>, NewsId) = news_items::table
+        .find(id)
+        .select((news_items::topic_id, news_items::region_id, news_items::group_id))
+        .first(conn)?;
     let row: NewsRow = diesel::update(news_items::table.find(id))
         .set((form, news_items::group_id.eq(group)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     replace_tags(conn, id, tags)?;
+    counts::settle(conn, &[left, group])?;
     let view = NewsView::new(conn, row, references, tags)?;
-    log_change(conn, &view, view.row.updated_at, Some(before))?;
+    log_change(conn, &view, view.row.updated_at, Some((topic, region)))?;
     Ok(view)
 }
 
@@ -683,6 +746,7 @@ pub fn leave_group(conn: &mut DbConn, id: NewsId, group: NewsId) -> QueryResult<
     let first: Option<NewsId> = others().select(diesel::dsl::min(news_items::id)).first(conn)?;
     if let Some(first) = first {
         diesel::update(others()).set(news_items::group_id.eq(first)).execute(conn)?;
+        counts::settle(conn, &[first])?;
     }
     Ok(())
 }
@@ -798,9 +862,11 @@ struct EventData {
 /// Moves an item to the trash.
 pub fn trash(conn: &mut DbConn, id: NewsId, by: &str) -> QueryResult<()> {
     let now = crate::domain::dates::now().naive_utc();
-    diesel::update(news_items::table.find(id))
+    let group = diesel::update(news_items::table.find(id))
         .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by)))
-        .execute(conn)?;
+        .returning(news_items::group_id)
+        .get_result(conn)?;
+    counts::settle(conn, &[group])?;
     announce(conn, id, now, false, Deed::Trashed, None, None)
 }
 
@@ -810,6 +876,7 @@ pub fn untrash(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
         .set((news_items::deleted_at.eq(None::<NaiveDateTime>), news_items::deleted_by.eq(None::<String>)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
+    counts::settle(conn, &[row.group_id])?;
     let view = hydrate(conn, vec![row], Visibility::Everything, crate::domain::dates::now())?
         .pop()
         .ok_or(diesel::result::Error::NotFound)?;

@@ -71,6 +71,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    news_count_views (id) {
+        id -> BigInt,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    news_counted (news_id) {
+        news_id -> BigInt,
+        views -> BigInt,
+        day -> BigInt,
+        topic_id -> Nullable<BigInt>,
+        region_id -> Nullable<BigInt>,
+        author_id -> Nullable<BigInt>,
+        organization_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    news_counts (view, facet, value, day) {
+        view -> BigInt,
+        facet -> BigInt,
+        value -> BigInt,
+        day -> BigInt,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     news_items (id) {
         id -> BigInt,
         slug -> Text,
@@ -289,6 +318,7 @@ diesel::table! {
 
 diesel::joinable!(news_items -> authors (author_id));
 diesel::joinable!(news_items -> organizations (organization_id));
+diesel::joinable!(news_counted -> news_items (news_id));
 diesel::joinable!(news_tags -> news_items (news_id));
 diesel::joinable!(organization_bodies -> organizations (organization_id));
 diesel::joinable!(organization_offices -> organizations (organization_id));
@@ -305,6 +335,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     authors,
     content_clock,
     news_changes,
+    news_count_views,
+    news_counted,
+    news_counts,
     news_items,
     news_tags,
     organization_bodies,

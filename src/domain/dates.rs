@@ -71,6 +71,13 @@ pub fn now() -> DateTime<Utc> {
     truncate_to_micros(Utc::now())
 }
 
+/// Later than any stored instant: once every scheduled item is public. (Not chrono's largest,
+/// which SQLite, comparing timestamps as text, would sort before the year 1000.)
+pub const EVENTUALLY: DateTime<Utc> = DateTime::from_naive_utc_and_offset(
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap().and_time(chrono::NaiveTime::MIN),
+    Utc,
+);
+
 /// A stored UTC timestamp as the API shows it.
 pub fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()

@@ -340,6 +340,13 @@ pub async fn make_missing_words(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Makes the kept listing counts anew when they are not for the site's languages (a first
+/// start, an import, another `NEWSDESK_LANGUAGES`).
+pub async fn prepare_counts(state: &AppState) -> Result<bool, ApiError> {
+    let site = state.languages.clone();
+    state.bookkeep(move |c| Ok(db::counts::prepare(c, &site)?)).await
+}
+
 /// Records in the change feed each scheduled item whose time has come (a read alone while
 /// none has), so that the feed announces it although nothing was written then.
 pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {

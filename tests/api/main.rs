@@ -11,6 +11,7 @@ mod backup;
 mod cache;
 mod changes;
 mod conformance;
+mod counts;
 mod database;
 mod errors;
 mod feeds;

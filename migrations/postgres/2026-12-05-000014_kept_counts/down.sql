@@ -1,0 +1,3 @@
+DROP TABLE news_counted;
+DROP TABLE news_counts;
+DROP TABLE news_count_views;

@@ -1,0 +1,562 @@
+//! How many items anonymous readers can list, counted per UTC day and kept up to date in the
+//! write transaction, so that a listing's total is a sum over days: it costs the same at ten
+//! thousand items and at a million.
+//!
+//! An item is counted while it is published and not trashed, on the day of its publication,
+//! scheduled or not: sums read only the days before today, and a listing counts today's items
+//! one by one. Counts are kept per view (every item, or each story once in an order of
+//! languages) and facet (every item, one topic, region, author or organization). A story whose
+//! best item is scheduled is counted as it will be once that item is public; `db::news`
+//! corrects the few such stories when it sums.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel::upsert::excluded;
+
+use super::schema::{news_count_views, news_counted, news_counts, news_items, terms};
+use super::{Backend, DbConn};
+use crate::domain::dates::TimeRange;
+use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
+use crate::domain::language::{Choice, Languages};
+use crate::domain::listing::NewsFilter;
+use crate::domain::news::NewsStatus;
+
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// Each counted item holds one bit per view.
+const MAX_VIEWS: usize = 63;
+
+/// Items read at a time while the counts are made anew, and counts summed in memory before
+/// they are written.
+const MAKE_MEMBERS: usize = 10_000;
+const MAKE_COUNTS: usize = 200_000;
+
+/// A way of listing: each listed item is counted once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum View {
+    /// Every item, whatever its language.
+    Every,
+    /// Each story once: its item in the first of these languages that it has.
+    Best(Vec<String>),
+}
+
+impl View {
+    /// The view a listing in `languages` shows (`NewsFilter::languages`).
+    pub fn of(languages: Option<&Choice>) -> Self {
+        languages.map_or(Self::Every, |choice| Self::Best(choice.order().to_vec()))
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Self::Every => "*".to_owned(),
+            Self::Best(order) => order.join(","),
+        }
+    }
+
+    fn parse(name: &str) -> Self {
+        match name {
+            "*" => Self::Every,
+            _ => Self::Best(name.split(',').map(str::to_owned).collect()),
+        }
+    }
+
+    /// Whether a story's item can be counted in this view today and another one later.
+    pub fn has_fallback(&self) -> bool {
+        matches!(self, Self::Best(order) if order.len() > 1)
+    }
+}
+
+/// The views counts are kept for on `site`: every item, each language alone
+/// (`lang=fr&fallback=none`), and each language before the site's others (`lang=fr`, or an
+/// `Accept-Language` that names one of them).
+pub fn views(site: &Languages) -> Vec<View> {
+    let mut views = vec![View::Every];
+    for fallback in [false, true] {
+        for lang in site.all() {
+            let view = View::of(site.choose(std::slice::from_ref(lang), fallback).as_ref());
+            if !views.contains(&view) {
+                views.push(view);
+            }
+        }
+    }
+    views.truncate(MAX_VIEWS);
+    views
+}
+
+/// What a count is kept under besides its view and day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i64)]
+enum Facet {
+    Every = 0,
+    Topic = 1,
+    Region = 2,
+    Author = 3,
+    Organization = 4,
+}
+
+/// The facet values a listing's filter keeps to, when one facet alone covers it.
+#[derive(Debug, Clone)]
+pub struct Cover {
+    view: View,
+    facet: Facet,
+    values: Values,
+}
+
+#[derive(Debug, Clone)]
+enum Values {
+    Every,
+    Terms(&'static str, Vec<String>),
+    Ids(Vec<i64>),
+}
+
+impl Cover {
+    /// The counts that answer an anonymous listing's total, if kept ones do: a filter by dates
+    /// and at most one of topic, region, author and organization (any of several values).
+    /// Tags, statuses, `updated_since`, search and two facets together are counted instead.
+    pub fn of(filter: &NewsFilter) -> Option<Self> {
+        if filter.search.is_some() || filter.updated_since.is_some() || !filter.tags.is_empty() {
+            return None;
+        }
+        if !filter.statuses.is_empty() {
+            return None;
+        }
+        let mut facets = Vec::new();
+        if !filter.topics.is_empty() {
+            facets.push((Facet::Topic, Values::Terms("topic", filter.topics.clone())));
+        }
+        if !filter.regions.is_empty() {
+            facets.push((Facet::Region, Values::Terms("region", filter.regions.clone())));
+        }
+        if !filter.authors.is_empty() {
+            facets.push((Facet::Author, Values::Ids(filter.authors.iter().map(|a| a.0).collect())));
+        }
+        if let Some(organization) = filter.organization {
+            facets.push((Facet::Organization, Values::Ids(vec![organization.0])));
+        }
+        let (facet, values) = match facets.len() {
+            0 => (Facet::Every, Values::Every),
+            1 => facets.pop()?,
+            _ => return None,
+        };
+        Some(Self { view: View::of(filter.languages.as_ref()), facet, values })
+    }
+
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+}
+
+/// Whole UTC days, `[first, end)` as day numbers (days since 1970-01-01); `first` is open when
+/// the range has no start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days {
+    first: Option<i64>,
+    end: i64,
+}
+
+impl Days {
+    /// The whole days of `range` before the day of `now`, if any.
+    pub fn within(range: TimeRange, now: DateTime<Utc>) -> Option<Self> {
+        let first = range.start.map(|start| {
+            let day = day_of(start);
+            if start == day_start(day) { day } else { day + 1 }
+        });
+        let end = range.end.map_or(day_of(now), |end| day_of(end).min(day_of(now)));
+        first.is_none_or(|first| first < end).then_some(Self { first, end })
+    }
+
+    /// The days as a range of instants.
+    pub fn range(self) -> TimeRange {
+        TimeRange { start: self.first.map(day_start), end: Some(day_start(self.end)) }
+    }
+
+    /// The parts of `range` outside these days (before them, after them), which are counted
+    /// item by item.
+    pub fn outside(self, range: TimeRange) -> impl Iterator<Item = TimeRange> {
+        let inner = self.range();
+        let before = match (range.start, inner.start) {
+            (Some(start), Some(first)) if start < first => Some(TimeRange { start: Some(start), end: Some(first) }),
+            _ => None,
+        };
+        let after = TimeRange { start: inner.end, end: range.end };
+        let after = (after.end.is_none() || after.start < after.end).then_some(after);
+        before.into_iter().chain(after)
+    }
+}
+
+fn day_of(t: DateTime<Utc>) -> i64 {
+    t.timestamp().div_euclid(SECONDS_PER_DAY)
+}
+
+fn day_start(day: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(day * SECONDS_PER_DAY, 0).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The kept count of `cover` over `days`; `None` when its view is not kept.
+pub fn sum(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<i64>> {
+    let view: Option<i64> = news_count_views::table
+        .filter(news_count_views::name.eq(cover.view.name()))
+        .select(news_count_views::id)
+        .first(conn)
+        .optional()?;
+    let Some(view) = view else { return Ok(None) };
+    let mut query = news_counts::table
+        .filter(news_counts::view.eq(view))
+        .filter(news_counts::facet.eq(cover.facet as i64))
+        .filter(news_counts::day.lt(days.end))
+        .into_boxed();
+    if let Some(first) = days.first {
+        query = query.filter(news_counts::day.ge(first));
+    }
+    query = match &cover.values {
+        Values::Every => query.filter(news_counts::value.eq(0)),
+        Values::Ids(ids) => query.filter(news_counts::value.eq_any(ids.clone())),
+        Values::Terms(kind, slugs) => query.filter(news_counts::value.eq_any(
+            terms::table.filter(terms::kind.eq(*kind)).filter(terms::slug.eq_any(slugs.clone())).select(terms::id),
+        )),
+    };
+    // SUM of a BIGINT is a NUMERIC on PostgreSQL.
+    query.select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn).map(Some)
+}
+
+/// The stories with a published item scheduled after `now` (their best item may change when it
+/// comes due), if there are at most `limit`.
+pub fn unsettled(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> QueryResult<Option<Vec<NewsId>>> {
+    let published: &str = NewsStatus::Published.into();
+    let groups: Vec<NewsId> = news_items::table
+        .filter(news_items::deleted_at.is_null())
+        .filter(news_items::status.eq(published))
+        .filter(news_items::published_at.gt(now.naive_utc()))
+        .select(news_items::group_id)
+        .distinct()
+        .limit(limit + 1)
+        .load(conn)?;
+    Ok((groups.len() as i64 <= limit).then_some(groups))
+}
+
+/// An item as the counts see it.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = news_items, check_for_backend(Backend))]
+struct Member {
+    id: NewsId,
+    group_id: NewsId,
+    lang: String,
+    status: NewsStatus,
+    published_at: Option<NaiveDateTime>,
+    deleted_at: Option<NaiveDateTime>,
+    topic_id: Option<TermId>,
+    region_id: Option<TermId>,
+    author_id: Option<AuthorId>,
+    organization_id: Option<OrganizationId>,
+}
+
+/// What one item adds: one to each of its `views` (a bit each, by view id) on `day`, under
+/// every facet value it has.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = news_counted, check_for_backend(Backend), treat_none_as_null = true)]
+struct Counted {
+    news_id: NewsId,
+    views: i64,
+    day: i64,
+    topic_id: Option<TermId>,
+    region_id: Option<TermId>,
+    author_id: Option<AuthorId>,
+    organization_id: Option<OrganizationId>,
+}
+
+/// One kept count, by view, facet, facet value and day.
+type Key = (i64, Facet, i64, i64);
+
+impl Counted {
+    fn facets(&self) -> impl Iterator<Item = (Facet, i64)> {
+        [
+            Some((Facet::Every, 0)),
+            self.topic_id.map(|id| (Facet::Topic, id.0)),
+            self.region_id.map(|id| (Facet::Region, id.0)),
+            self.author_id.map(|id| (Facet::Author, id.0)),
+            self.organization_id.map(|id| (Facet::Organization, id.0)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Adds `sign` to each count this item is in.
+    fn add_to(&self, counts: &mut HashMap<Key, i64>, sign: i64) {
+        for view in (0..MAX_VIEWS as i64).filter(|bit| self.views & (1 << bit) != 0) {
+            for (facet, value) in self.facets() {
+                *counts.entry((view, facet, value, self.day)).or_default() += sign;
+            }
+        }
+    }
+}
+
+/// What the items of one story add to the counts: in each view, the items it lists.
+fn count_story(members: &[&Member], views: &[View]) -> Vec<Counted> {
+    let counted: Vec<&Member> = members
+        .iter()
+        .copied()
+        .filter(|m| m.deleted_at.is_none() && m.status == NewsStatus::Published && m.published_at.is_some())
+        .collect();
+    let mut bits: HashMap<NewsId, i64> = HashMap::new();
+    for (bit, view) in views.iter().enumerate() {
+        let listed: Vec<&Member> = match view {
+            View::Every => counted.clone(),
+            View::Best(order) => counted
+                .iter()
+                .filter_map(|m| order.iter().position(|lang| *lang == m.lang).map(|rank| (rank, *m)))
+                .min_by_key(|(rank, _)| *rank)
+                .map(|(_, m)| m)
+                .into_iter()
+                .collect(),
+        };
+        for member in listed {
+            *bits.entry(member.id).or_default() |= 1 << bit;
+        }
+    }
+    counted
+        .into_iter()
+        .filter_map(|m| {
+            Some(Counted {
+                news_id: m.id,
+                views: *bits.get(&m.id)?,
+                day: day_of(m.published_at?.and_utc()),
+                topic_id: m.topic_id,
+                region_id: m.region_id,
+                author_id: m.author_id,
+                organization_id: m.organization_id,
+            })
+        })
+        .collect()
+}
+
+/// The views the kept counts are for, by id (none before `prepare` made them).
+fn kept_views(conn: &mut DbConn) -> QueryResult<Vec<View>> {
+    let names: Vec<String> =
+        native!(conn, |c| news_count_views::table.order(news_count_views::id).select(news_count_views::name).load(c))?;
+    Ok(names.iter().map(|name| View::parse(name)).collect())
+}
+
+/// Brings the counts up to date with what the stories `groups` hold now. Every write to an
+/// item runs it in its transaction, for the item's story (and the one it left).
+pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
+    let views = kept_views(conn)?;
+    if views.is_empty() {
+        // Made at the next start (`prepare`).
+        return Ok(());
+    }
+    let members: Vec<Member> =
+        news_items::table.filter(news_items::group_id.eq_any(groups)).select(Member::as_select()).load(conn)?;
+    let ids: Vec<NewsId> = members.iter().map(|m| m.id).collect();
+    let before: HashMap<NewsId, Counted> = news_counted::table
+        .filter(news_counted::news_id.eq_any(&ids))
+        .select(Counted::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|c| (c.news_id, c))
+        .collect();
+    let mut stories: HashMap<NewsId, Vec<&Member>> = HashMap::new();
+    for member in &members {
+        stories.entry(member.group_id).or_default().push(member);
+    }
+    let after: HashMap<NewsId, Counted> =
+        stories.values().flat_map(|story| count_story(story, &views)).map(|c| (c.news_id, c)).collect();
+    let mut counts = HashMap::new();
+    let mut gone = Vec::new();
+    let mut new = Vec::new();
+    for id in ids {
+        let (was, is) = (before.get(&id), after.get(&id));
+        if was == is {
+            continue;
+        }
+        if let Some(was) = was {
+            was.add_to(&mut counts, -1);
+            gone.push(id);
+        }
+        if let Some(is) = is {
+            is.add_to(&mut counts, 1);
+            new.push(is.clone());
+        }
+    }
+    if !gone.is_empty() {
+        diesel::delete(news_counted::table.filter(news_counted::news_id.eq_any(gone))).execute(conn)?;
+    }
+    if !new.is_empty() {
+        native!(conn, |c| diesel::insert_into(news_counted::table).values(&new).execute(c))?;
+    }
+    add(conn, counts)
+}
+
+/// Adds each of `counts` to the kept one.
+fn add(conn: &mut DbConn, counts: HashMap<Key, i64>) -> QueryResult<()> {
+    let rows: Vec<_> = counts
+        .into_iter()
+        .filter(|&(_, n)| n != 0)
+        .map(|((view, facet, value, day), n)| {
+            (
+                news_counts::view.eq(view),
+                news_counts::facet.eq(facet as i64),
+                news_counts::value.eq(value),
+                news_counts::day.eq(day),
+                news_counts::n.eq(n),
+            )
+        })
+        .collect();
+    // A statement binds at most 32,766 values on SQLite.
+    for rows in rows.chunks(5_000) {
+        native!(conn, |c| diesel::insert_into(news_counts::table)
+            .values(rows)
+            .on_conflict((news_counts::view, news_counts::facet, news_counts::value, news_counts::day))
+            .do_update()
+            .set(news_counts::n.eq(news_counts::n + excluded(news_counts::n)))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Forgets the counts (an import brings items without them): the next start makes them.
+pub fn forget(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::delete(news_counted::table).execute(conn)?;
+    diesel::delete(news_counts::table).execute(conn)?;
+    diesel::delete(news_count_views::table).execute(conn).map(drop)
+}
+
+/// Makes the counts anew for `site`'s views unless they are the ones kept (a first start, an
+/// import, another set of languages). Returns whether it did. Takes turns with content writes.
+pub fn prepare(conn: &mut DbConn, site: &Languages) -> QueryResult<bool> {
+    let views = views(site);
+    if kept_views(conn)? == views {
+        return Ok(false);
+    }
+    super::stamp_clock(conn, 0)?;
+    forget(conn)?;
+    let names: Vec<_> = views
+        .iter()
+        .enumerate()
+        .map(|(id, view)| (news_count_views::id.eq(id as i64), news_count_views::name.eq(view.name())))
+        .collect();
+    native!(conn, |c| diesel::insert_into(news_count_views::table).values(&names).execute(c))?;
+    // Story by story, a batch of stories at a time.
+    let published: &str = NewsStatus::Published.into();
+    let mut after = NewsId(i64::MIN);
+    let mut counts = HashMap::new();
+    loop {
+        let mut members: Vec<Member> = news_items::table
+            .filter(news_items::deleted_at.is_null())
+            .filter(news_items::status.eq(published))
+            .filter(news_items::published_at.is_not_null())
+            .filter(news_items::group_id.gt(after))
+            .order(news_items::group_id)
+            .limit(MAKE_MEMBERS as i64)
+            .select(Member::as_select())
+            .load(conn)?;
+        let Some(last) = members.last().map(|m| m.group_id) else { break };
+        // The last story may go on in the next batch: it is read whole there (a story has one
+        // item per language, far fewer than a batch).
+        if members.len() == MAKE_MEMBERS {
+            let whole = members.partition_point(|m| m.group_id < last);
+            if whole > 0 {
+                members.truncate(whole);
+            }
+        }
+        after = members.last().map_or(last, |m| m.group_id);
+        let mut counted = Vec::with_capacity(members.len());
+        for story in members.chunk_by(|a, b| a.group_id == b.group_id) {
+            counted.extend(count_story(&story.iter().collect::<Vec<_>>(), &views));
+        }
+        for item in &counted {
+            item.add_to(&mut counts, 1);
+        }
+        for rows in counted.chunks(1_000) {
+            native!(conn, |c| diesel::insert_into(news_counted::table).values(rows).execute(c))?;
+        }
+        if counts.len() > MAKE_COUNTS {
+            add(conn, std::mem::take(&mut counts))?;
+        }
+    }
+    add(conn, counts)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instant(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn member(id: i64, group: i64, lang: &str, published: Option<&str>) -> Member {
+        Member {
+            id: NewsId(id),
+            group_id: NewsId(group),
+            lang: lang.to_owned(),
+            status: NewsStatus::Published,
+            published_at: published.map(|t| instant(t).naive_utc()),
+            deleted_at: None,
+            topic_id: Some(TermId(7)),
+            region_id: None,
+            author_id: None,
+            organization_id: None,
+        }
+    }
+
+    #[test]
+    fn a_site_keeps_every_item_each_language_alone_and_each_language_first() {
+        let names: Vec<String> = views(&Languages::parse("en,fr,ar").unwrap()).iter().map(View::name).collect();
+        assert_eq!(names, ["*", "en", "fr", "ar", "en,fr,ar", "fr,en,ar", "ar,en,fr"]);
+        let names: Vec<String> = views(&Languages::parse("en").unwrap()).iter().map(View::name).collect();
+        assert_eq!(names, ["*", "en"]);
+    }
+
+    #[test]
+    fn a_story_is_counted_once_per_view_by_its_best_item() {
+        let site = Languages::parse("en,fr").unwrap();
+        let views = views(&site);
+        let en = member(1, 1, "en", Some("2026-01-02T10:00:00Z"));
+        let fr = member(2, 1, "fr", Some("2026-01-03T10:00:00Z"));
+        let mut draft = member(3, 1, "de", None);
+        draft.status = NewsStatus::Draft;
+        let counted = count_story(&[&en, &fr, &draft], &views);
+        // Views: *, en, fr, "en,fr", "fr,en".
+        assert_eq!(counted.len(), 2);
+        assert_eq!(counted[0].views, 0b01011);
+        assert_eq!(counted[1].views, 0b10101);
+        assert_eq!(counted[0].day, day_of(instant("2026-01-02T00:00:00Z")));
+        let mut counts = HashMap::new();
+        counted[1].add_to(&mut counts, 1);
+        // Three views, each under every item and its topic.
+        assert_eq!(counts.len(), 6);
+    }
+
+    #[test]
+    fn whole_days_are_those_before_today_and_the_edges_are_counted_item_by_item() {
+        let now = instant("2026-03-10T12:00:00Z");
+        let range = TimeRange { start: Some(instant("2026-02-01T06:00:00Z")), end: None };
+        let days = Days::within(range, now).unwrap();
+        assert_eq!(days.range().start, Some(instant("2026-02-02T00:00:00Z")));
+        assert_eq!(days.range().end, Some(instant("2026-03-10T00:00:00Z")));
+        let outside: Vec<TimeRange> = days.outside(range).collect();
+        assert_eq!(
+            outside,
+            [
+                TimeRange { start: range.start, end: Some(instant("2026-02-02T00:00:00Z")) },
+                TimeRange { start: Some(instant("2026-03-10T00:00:00Z")), end: None },
+            ]
+        );
+        // A month that ended: nothing outside it.
+        let month =
+            TimeRange { start: Some(instant("2026-01-01T00:00:00Z")), end: Some(instant("2026-02-01T00:00:00Z")) };
+        assert_eq!(Days::within(month, now).unwrap().outside(month).count(), 0);
+        // Today alone has no whole day before it.
+        let today = TimeRange { start: Some(instant("2026-03-10T00:00:00Z")), end: None };
+        assert_eq!(Days::within(today, now), None);
+        // Before 1970 too.
+        let old =
+            TimeRange { start: Some(instant("1969-12-31T00:00:00Z")), end: Some(instant("1970-01-01T00:00:00Z")) };
+        assert_eq!(Days::within(old, now).unwrap().range(), old);
+    }
+}

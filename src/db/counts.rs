@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Bool};
 use diesel::upsert::excluded;
 
 use super::schema::{news_count_views, news_counted, news_counts, news_items, terms};
@@ -25,7 +25,7 @@ use crate::domain::language::{Choice, Languages};
 use crate::domain::listing::NewsFilter;
 use crate::domain::news::NewsStatus;
 
-const SECONDS_PER_DAY: i64 = 86_400;
+pub const SECONDS_PER_DAY: i64 = 86_400;
 
 /// Each counted item holds one bit per view.
 const MAX_VIEWS: usize = 63;
@@ -174,17 +174,21 @@ impl Days {
         TimeRange { start: self.first.map(day_start), end: Some(day_start(self.end)) }
     }
 
-    /// The parts of `range` outside these days (before them, after them), which are counted
-    /// item by item.
+    /// The part of `range` before these days (the end of the day it starts in).
+    pub fn before(self, range: TimeRange) -> Option<TimeRange> {
+        let first = self.range().start?;
+        range.start.filter(|&start| start < first).map(|start| TimeRange { start: Some(start), end: Some(first) })
+    }
+
+    /// The part of `range` after these days (today, or the start of the day it ends in).
+    pub fn after(self, range: TimeRange) -> Option<TimeRange> {
+        let after = TimeRange { start: self.range().end, end: range.end };
+        (after.end.is_none() || after.start < after.end).then_some(after)
+    }
+
+    /// The parts of `range` outside these days, which are counted item by item.
     pub fn outside(self, range: TimeRange) -> impl Iterator<Item = TimeRange> {
-        let inner = self.range();
-        let before = match (range.start, inner.start) {
-            (Some(start), Some(first)) if start < first => Some(TimeRange { start: Some(start), end: Some(first) }),
-            _ => None,
-        };
-        let after = TimeRange { start: inner.end, end: range.end };
-        let after = (after.end.is_none() || after.start < after.end).then_some(after);
-        before.into_iter().chain(after)
+        self.before(range).into_iter().chain(self.after(range))
     }
 }
 
@@ -192,35 +196,54 @@ fn day_of(t: DateTime<Utc>) -> i64 {
     t.timestamp().div_euclid(SECONDS_PER_DAY)
 }
 
-fn day_start(day: i64) -> DateTime<Utc> {
+/// The instant day number `day` starts.
+pub fn day_start(day: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(day * SECONDS_PER_DAY, 0).single().unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-/// The kept count of `cover` over `days`; `None` when its view is not kept.
-pub fn sum(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<i64>> {
+type Condition = Box<dyn BoxableExpression<news_counts::table, Backend, SqlType = Bool>>;
+
+/// Which kept counts are `cover`'s over `days`; `None` when its view is not kept.
+fn counted(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<Condition>> {
     let view: Option<i64> = news_count_views::table
         .filter(news_count_views::name.eq(cover.view.name()))
         .select(news_count_views::id)
         .first(conn)
         .optional()?;
     let Some(view) = view else { return Ok(None) };
-    let mut query = news_counts::table
-        .filter(news_counts::view.eq(view))
-        .filter(news_counts::facet.eq(cover.facet as i64))
-        .filter(news_counts::day.lt(days.end))
-        .into_boxed();
-    if let Some(first) = days.first {
-        query = query.filter(news_counts::day.ge(first));
-    }
-    query = match &cover.values {
-        Values::Every => query.filter(news_counts::value.eq(0)),
-        Values::Ids(ids) => query.filter(news_counts::value.eq_any(ids.clone())),
-        Values::Terms(kind, slugs) => query.filter(news_counts::value.eq_any(
+    let first = days.first.unwrap_or(i64::MIN);
+    let kept = news_counts::view
+        .eq(view)
+        .and(news_counts::facet.eq(cover.facet as i64))
+        .and(news_counts::day.ge(first))
+        .and(news_counts::day.lt(days.end));
+    Ok(Some(match &cover.values {
+        Values::Every => Box::new(kept.and(news_counts::value.eq(0))),
+        Values::Ids(ids) => Box::new(kept.and(news_counts::value.eq_any(ids.clone()))),
+        Values::Terms(kind, slugs) => Box::new(kept.and(news_counts::value.eq_any(
             terms::table.filter(terms::kind.eq(*kind)).filter(terms::slug.eq_any(slugs.clone())).select(terms::id),
-        )),
-    };
+        ))),
+    }))
+}
+
+/// The kept count of `cover` over `days`; `None` when its view is not kept.
+pub fn sum(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<i64>> {
+    let Some(kept) = counted(conn, cover, days)? else { return Ok(None) };
     // SUM of a BIGINT is a NUMERIC on PostgreSQL.
-    query.select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn).map(Some)
+    news_counts::table.filter(kept).select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn).map(Some)
+}
+
+/// The kept counts of `cover` per day of `days` (day numbers, oldest first; days with none may
+/// be missing); `None` when its view is not kept.
+pub fn per_day(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<Vec<(i64, i64)>>> {
+    let Some(kept) = counted(conn, cover, days)? else { return Ok(None) };
+    let per_day: Vec<(i64, i64)> = news_counts::table
+        .filter(kept)
+        .group_by(news_counts::day)
+        .select((news_counts::day, sql::<BigInt>("CAST(SUM(n) AS BIGINT)")))
+        .order(news_counts::day)
+        .load(conn)?;
+    Ok(Some(per_day))
 }
 
 /// The stories with a published item scheduled after `now` (their best item may change when it

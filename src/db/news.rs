@@ -1,7 +1,7 @@
 //! Queries on news items: filtered, ordered and keyset-paged listings, archive counts, and
 //! writes that keep tags and the full-text index in step.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::IntoSql;
@@ -15,7 +15,7 @@ use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
 use super::search::{self, Search};
 use super::{Backend, DbConn, next_change, organizations, webhooks};
-use crate::domain::dates::{self, utc};
+use crate::domain::dates::{self, TimeRange, utc};
 use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
 use crate::domain::language::{Choice, direction};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
@@ -451,7 +451,10 @@ pub fn list(
         Some(total) => total,
         None => total(conn, &query.filter, visibility, now, search)?,
     };
-    let (items, has_more) = page_of(conn, query, visibility, now, search)?;
+    let (items, has_more) = match jump(conn, query, visibility, now)? {
+        Some(jumped) => page_of(conn, &jumped, visibility, now, search)?,
+        None => page_of(conn, query, visibility, now, search)?,
+    };
     Ok(Page { items, total, has_more })
 }
 
@@ -463,48 +466,149 @@ fn total(
     now: DateTime<Utc>,
     search: Option<Search>,
 ) -> QueryResult<i64> {
-    if visibility == Visibility::Public
-        && let Some(cover) = Cover::of(filter)
-        && let Some(total) = kept_total(conn, filter, &cover, now)?
+    if let Some(kept) = Kept::of(conn, filter, visibility, now)?
+        && let Some(total) = kept.total(conn, filter, now)?
     {
         return Ok(total);
     }
     filtered(filter, visibility, now.into(), search).count().get_result(conn)
 }
 
-/// Stories with a scheduled item that a kept total corrects one by one; with more, it counts.
+/// Stories with a scheduled item that kept counts correct one by one; with more, they count.
 const UNSETTLED_STORIES: i64 = 500;
 
-/// An anonymous listing's total from the kept counts (`counts`): the whole days before today
-/// summed, the rest of the range (today, and the parts of days at its edges) counted. A story
-/// whose best item is scheduled is kept as it will be: its count as it is now replaces that.
-/// `None` when the range has no whole day or the counts do not hold the listing's view.
-fn kept_total(conn: &mut DbConn, filter: &NewsFilter, cover: &Cover, now: DateTime<Utc>) -> QueryResult<Option<i64>> {
-    let Some(days) = Days::within(filter.range, now) else { return Ok(None) };
-    let unsettled = match cover.view().has_fallback() {
-        true => match counts::unsettled(conn, now, UNSETTLED_STORIES)? {
-            Some(groups) => groups,
-            None => return Ok(None),
-        },
-        false => Vec::new(),
-    };
-    let Some(mut total) = counts::sum(conn, cover, days)? else { return Ok(None) };
-    let count = |conn: &mut DbConn, range, now: Now, groups: Option<&[NewsId]>| -> QueryResult<i64> {
-        let part = NewsFilter { range, ..filter.clone() };
-        let mut query = filtered(&part, Visibility::Public, now, None);
-        if let Some(groups) = groups {
-            query = query.filter(news_items::group_id.eq_any(groups.to_vec()));
+/// Pages before this one by `page=` are read by walking the newer items: it costs less than
+/// reading the kept counts.
+const JUMP_FROM: u64 = 1_000;
+
+/// What the kept counts (`counts`) hold of an anonymous listing: its whole days before today.
+/// The rest of its range (today, and the parts of days at its edges) is counted item by item. A
+/// story whose best item is scheduled is kept as it will be: where it matters, its count as it
+/// is now replaces that.
+struct Kept {
+    cover: Cover,
+    days: Days,
+    /// The stories with a scheduled item, where the view falls back to other languages.
+    unsettled: Vec<NewsId>,
+}
+
+impl Kept {
+    /// `None` where kept counts cannot answer: readers who see drafts, filters no facet covers,
+    /// ranges without a whole day, or too many scheduled stories.
+    fn of(
+        conn: &mut DbConn,
+        filter: &NewsFilter,
+        visibility: Visibility,
+        now: DateTime<Utc>,
+    ) -> QueryResult<Option<Self>> {
+        if visibility != Visibility::Public {
+            return Ok(None);
         }
-        query.count().get_result(conn)
+        let (Some(cover), Some(days)) = (Cover::of(filter), Days::within(filter.range, now)) else { return Ok(None) };
+        let unsettled = match cover.view().has_fallback() {
+            true => match counts::unsettled(conn, now, UNSETTLED_STORIES)? {
+                Some(groups) => groups,
+                None => return Ok(None),
+            },
+            false => Vec::new(),
+        };
+        Ok(Some(Self { cover, days, unsettled }))
+    }
+
+    /// The listing's total; `None` when the counts do not hold its view.
+    fn total(&self, conn: &mut DbConn, filter: &NewsFilter, now: DateTime<Utc>) -> QueryResult<Option<i64>> {
+        let Some(mut total) = counts::sum(conn, &self.cover, self.days)? else { return Ok(None) };
+        let mut count = |clause: Clause| news_items::table.filter(clause).count().get_result::<i64>(conn);
+        for range in self.days.outside(filter.range) {
+            total += count(part(filter, range, now.into(), None))?;
+        }
+        if !self.unsettled.is_empty() {
+            total += count(part(filter, self.days.range(), now.into(), Some(&self.unsettled)))?;
+            total -= count(part(filter, self.days.range(), Now::EVENTUALLY, Some(&self.unsettled)))?;
+        }
+        Ok(Some(total))
+    }
+
+    /// The listing's counts per UTC day (the start of each, in seconds since the epoch, as
+    /// `published_per_span` answers), newest last; `None` when the counts do not hold its view.
+    fn per_day(
+        &self,
+        conn: &mut DbConn,
+        filter: &NewsFilter,
+        now: DateTime<Utc>,
+    ) -> QueryResult<Option<Vec<(i64, i64)>>> {
+        let Some(kept) = counts::per_day(conn, &self.cover, self.days)? else { return Ok(None) };
+        let mut per_day: BTreeMap<i64, i64> =
+            kept.into_iter().map(|(day, n)| (day * counts::SECONDS_PER_DAY, n)).collect();
+        let mut add = |spans: Vec<(i64, i64)>, sign: i64| {
+            for (start, n) in spans {
+                *per_day.entry(start).or_default() += sign * n;
+            }
+        };
+        for range in self.days.outside(filter.range) {
+            add(spans(conn, part(filter, range, now.into(), None), counts::SECONDS_PER_DAY)?, 1);
+        }
+        if !self.unsettled.is_empty() {
+            let range = self.days.range();
+            add(spans(conn, part(filter, range, now.into(), Some(&self.unsettled)), counts::SECONDS_PER_DAY)?, 1);
+            add(spans(conn, part(filter, range, Now::EVENTUALLY, Some(&self.unsettled)), counts::SECONDS_PER_DAY)?, -1);
+        }
+        Ok(Some(per_day.into_iter().filter(|&(_, n)| n != 0).collect()))
+    }
+}
+
+/// `filter`'s conditions for anonymous readers at `now`, over `range` instead of its own, and
+/// in `groups` only, if given.
+fn part(filter: &NewsFilter, range: TimeRange, now: Now, groups: Option<&[NewsId]>) -> Clause {
+    let clause = conditions(&NewsFilter { range, ..filter.clone() }, Visibility::Public, now, None);
+    match groups {
+        Some(groups) => Box::new(clause.and(news_items::group_id.eq_any(groups.to_vec()).nullable())),
+        None => clause,
+    }
+}
+
+/// A newest-first anonymous listing paged by `page=` far from its start, as the same page of
+/// the listing that ends with the day the page starts in: the kept counts of the days after it
+/// tell how many items to skip, so the query no longer walks every newer item. `None` where the
+/// kept counts cannot say, exactly, or the page is near the start.
+fn jump(
+    conn: &mut DbConn,
+    query: &NewsQuery,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<NewsQuery>> {
+    let newest_first = Order::By { key: SortKey::PublishedAt, descending: true };
+    let Paging::Offset(offset) = query.paging else { return Ok(None) };
+    if offset < JUMP_FROM || query.order != newest_first {
+        return Ok(None);
+    }
+    let filter = &query.filter;
+    let Some(kept) = Kept::of(conn, filter, visibility, now)? else { return Ok(None) };
+    if !kept.unsettled.is_empty() {
+        return Ok(None);
+    }
+    let Some(per_day) = counts::per_day(conn, &kept.cover, kept.days)? else { return Ok(None) };
+    let newer = match kept.days.after(filter.range) {
+        Some(range) => {
+            news_items::table.filter(part(filter, range, now.into(), None)).count().get_result::<i64>(conn)?
+        }
+        None => 0,
     };
-    for range in days.outside(filter.range) {
-        total += count(conn, range, now.into(), None)?;
+    let Some(mut skip) = i64::try_from(offset).ok().and_then(|offset| offset.checked_sub(newer)) else {
+        return Ok(None);
+    };
+    for (day, n) in per_day.into_iter().rev() {
+        if skip < n {
+            let range = TimeRange { start: filter.range.start, end: Some(counts::day_start(day + 1)) };
+            return Ok(Some(NewsQuery {
+                filter: NewsFilter { range, ..filter.clone() },
+                paging: Paging::Offset(skip.unsigned_abs()),
+                ..query.clone()
+            }));
+        }
+        skip -= n;
     }
-    if !unsettled.is_empty() {
-        total += count(conn, days.range(), now.into(), Some(&unsettled))?;
-        total -= count(conn, days.range(), Now::EVENTUALLY, Some(&unsettled))?;
-    }
-    Ok(Some(total))
+    Ok(None)
 }
 
 /// The items of one page, and whether more follow (no total: feeds need none).
@@ -577,6 +681,27 @@ pub fn published_per_span(
     now: DateTime<Utc>,
     span_seconds: i64,
 ) -> QueryResult<Vec<(i64, i64)>> {
+    let search = prepare(conn, filter, false)?;
+    spans(conn, conditions(filter, visibility, now.into(), search), span_seconds)
+}
+
+/// `published_per_span` for UTC days, from the kept counts where they cover the filter.
+pub fn published_per_day(
+    conn: &mut DbConn,
+    filter: &NewsFilter,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(i64, i64)>> {
+    if let Some(kept) = Kept::of(conn, filter, visibility, now)?
+        && let Some(per_day) = kept.per_day(conn, filter, now)?
+    {
+        return Ok(per_day);
+    }
+    published_per_span(conn, filter, visibility, now, counts::SECONDS_PER_DAY)
+}
+
+/// The items `clause` selects, counted per span of `span_seconds` of publication time.
+fn spans(conn: &mut DbConn, clause: Clause, span_seconds: i64) -> QueryResult<Vec<(i64, i64)>> {
     let seconds = if super::is_postgres(conn) {
         "CAST(extract(epoch FROM news_items.published_at) AS BIGINT)"
     } else {
@@ -584,9 +709,8 @@ pub fn published_per_span(
     };
     // The span's start, rounded down for instants before 1970 too (`%` keeps the sign).
     let start = format!("({seconds} - (({seconds} % {span_seconds}) + {span_seconds}) % {span_seconds})");
-    let search = prepare(conn, filter, false)?;
     news_items::table
-        .filter(conditions(filter, visibility, now.into(), search))
+        .filter(clause)
         .filter(news_items::published_at.is_not_null())
         .group_by(sql::<BigInt>(&start))
         .select((sql::<BigInt>(&start), sql::<BigInt>("count(*)")))

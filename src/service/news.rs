@@ -220,9 +220,9 @@ impl NewsPatch {
 }
 
 /// Counts of the items `filter` matches per period of `granularity` in the filter's time zone,
-/// newest first. The database counts per span of time (a UTC day, or a quarter hour, the
-/// finest step of any zone's offset, elsewhere); a span that a period's boundary crosses
-/// (offsets of another era) is counted item by item.
+/// newest first. The database counts per span of time (a UTC day, from the kept counts where
+/// they cover the filter, or a quarter hour, the finest step of any zone's offset, elsewhere); a
+/// span that a period's boundary crosses (offsets of another era) is counted item by item.
 pub fn archive(
     conn: &mut DbConn,
     filter: &NewsFilter,
@@ -230,10 +230,14 @@ pub fn archive(
     visibility: Visibility,
 ) -> Result<Vec<(String, u64)>, ApiError> {
     let now = dates::now();
-    let span: i64 = if filter.tz == chrono_tz::UTC { 86_400 } else { 900 };
+    let (span, spans) = if filter.tz == chrono_tz::UTC {
+        (db::counts::SECONDS_PER_DAY, db::news::published_per_day(conn, filter, visibility, now)?)
+    } else {
+        (900, db::news::published_per_span(conn, filter, visibility, now, 900)?)
+    };
     let label = |seconds: i64| DateTime::from_timestamp(seconds, 0).map(|t| granularity.label(t, filter.tz));
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for (start, count) in db::news::published_per_span(conn, filter, visibility, now, span)? {
+    for (start, count) in spans {
         let (Some(first), Some(last)) = (label(start), label(start + span - 1)) else { continue };
         if first == last {
             *counts.entry(first).or_default() += count.unsigned_abs();

@@ -30,12 +30,19 @@ fn listings(author: i64) -> Vec<String> {
     urls
 }
 
-/// Asserts that each listing's total is the number of items it shows.
+/// Asserts that each listing's total is the number of items it shows, and the sum of its
+/// archive's counts.
 async fn totals_agree(app: &TestApp, urls: &[String], step: &str) {
     for url in urls {
         let list = app.get(url).await.json();
         let shown = list["items"].as_array().unwrap().len();
         assert_eq!(list["total"], json!(shown), "{step}: {url}");
+        let archive_url =
+            url.replace("/api/v1/news?", "/api/v1/news/archive?granularity=day&").replace("&limit=100", "");
+        let archive = app.get(&archive_url).await.json();
+        let periods = archive["periods"].as_array().unwrap_or_else(|| panic!("{step}: {url}: {archive}"));
+        let counted: i64 = periods.iter().map(|p| p["count"].as_i64().unwrap()).sum();
+        assert_eq!(json!(counted), list["total"], "{step}: archive of {url}");
     }
 }
 
@@ -120,4 +127,34 @@ async fn kept_totals_follow_every_write_and_the_passing_of_time() {
     let counted = app.get("/api/v1/news?from=2026-01-02&to=2026-01-28&topic=cybercrime&region=europe").await.json();
     assert!(kept["total"].as_i64().unwrap() > 1000);
     assert!(counted["total"].as_i64().unwrap() < 1000);
+}
+
+#[actix_web::test]
+async fn pages_far_from_the_start_are_the_ones_a_cursor_reaches() {
+    let app = TestApp::builder().seed(Seed::None).start().await;
+    app.taxonomy().await;
+    let now = Utc::now().trunc_subsecs(0);
+    for n in 0..1_150 {
+        // Seventeen a day, the newest today, some at midnight.
+        let at = now - Duration::hours(i64::from(n / 17) * 24) - Duration::minutes(i64::from(n % 17) * 37 % 1440);
+        let topic = if n % 3 == 0 { "terrorism" } else { "cybercrime" };
+        app.news(&format!("Item {n}"), Some(&at.to_rfc3339()), json!({"topic": topic})).await;
+    }
+    for filter in ["", "topic=cybercrime&"] {
+        let mut by_cursor = Vec::new();
+        let mut url = format!("/api/v1/news?{filter}limit=100");
+        loop {
+            let page = app.get(&url).await.json();
+            by_cursor.extend(crate::helpers::ids(&page));
+            let Some(cursor) = page["next_cursor"].as_str() else { break };
+            url = format!("/api/v1/news?{filter}limit=100&cursor={cursor}");
+        }
+        let mut by_page = Vec::new();
+        for n in 1..=12 {
+            let page = app.get(&format!("/api/v1/news?{filter}limit=100&page={n}")).await.json();
+            assert_eq!(page["total"], json!(by_cursor.len()), "{filter}");
+            by_page.extend(crate::helpers::ids(&page));
+        }
+        assert_eq!(by_page, by_cursor, "{filter}");
+    }
 }

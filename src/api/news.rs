@@ -144,11 +144,12 @@ pub async fn list(
     Ok(res.json(NewsList { items, total: page.total, limit: query.limit, next_cursor }))
 }
 
-/// A page of the listing. Its total comes from `state.totals` when the content has not
-/// changed since it was counted; a new count is kept there, for anonymous readers until the
-/// next scheduled publication.
+/// A page of the listing. An anonymous listing's total comes from `state.totals` when the
+/// content has not changed since it was counted; a new count is kept there until the next
+/// scheduled publication. Editors' totals are counted each time: a draft's write leaves the
+/// content version as it was.
 async fn page_with_total(state: &State, query: &NewsQuery, visibility: Visibility) -> Result<db::news::Page, ApiError> {
-    let Some(totals) = state.totals.clone() else {
+    let Some(totals) = state.totals.clone().filter(|_| visibility == Visibility::Public) else {
         let run = query.clone();
         return state.db(move |c| Ok(db::news::list(c, &run, visibility, dates::now(), None)?)).await;
     };

@@ -364,15 +364,20 @@ fn kept_views(conn: &mut DbConn) -> QueryResult<Vec<View>> {
 }
 
 /// Brings the counts up to date with what the stories `groups` hold now. Every write to an
-/// item runs it in its transaction, for the item's story (and the one it left).
+/// item runs it in its transaction, for the item's story (and the one it left); an item
+/// trashed is `uncount`ed first.
 pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
     let views = kept_views(conn)?;
     if views.is_empty() {
         // Made at the next start (`prepare`).
         return Ok(());
     }
-    let members: Vec<Member> =
-        news_items::table.filter(news_items::group_id.eq_any(groups)).select(Member::as_select()).load(conn)?;
+    // Live items only: the stories' index holds no others.
+    let members: Vec<Member> = news_items::table
+        .filter(news_items::group_id.eq_any(groups))
+        .filter(news_items::deleted_at.is_null())
+        .select(Member::as_select())
+        .load(conn)?;
     let ids: Vec<NewsId> = members.iter().map(|m| m.id).collect();
     let before: HashMap<NewsId, Counted> = news_counted::table
         .filter(news_counted::news_id.eq_any(&ids))
@@ -410,6 +415,17 @@ pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
     if !new.is_empty() {
         native!(conn, |c| diesel::insert_into(news_counted::table).values(&new).execute(c))?;
     }
+    add(conn, counts)
+}
+
+/// Takes out what item `id` adds to the counts (it is going to the trash).
+pub fn uncount(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
+    let counted: Option<Counted> =
+        native!(conn, |c| news_counted::table.find(id).select(Counted::as_select()).first(c).optional())?;
+    let Some(counted) = counted else { return Ok(()) };
+    let mut counts = HashMap::new();
+    counted.add_to(&mut counts, -1);
+    diesel::delete(news_counted::table.find(id)).execute(conn)?;
     add(conn, counts)
 }
 

@@ -259,8 +259,9 @@ fn notify_replicas(conn: &mut DbConn) -> diesel::QueryResult<()> {
         .map(drop)
 }
 
-/// Takes back the changes `stamp_clock` counted for writes that were then refused.
-fn unstamp_clock(conn: &mut DbConn, refused: usize) -> diesel::QueryResult<()> {
+/// Takes back the changes `stamp_clock` counted for writes that were then refused, or that
+/// changed nothing anonymous readers see (inside the write's own transaction).
+pub fn unstamp_clock(conn: &mut DbConn, refused: usize) -> diesel::QueryResult<()> {
     use schema::content_clock::{table, version};
     diesel::update(table).set(version.eq(version - count(refused))).execute(conn).map(drop)
 }

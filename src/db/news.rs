@@ -990,6 +990,7 @@ pub fn trash(conn: &mut DbConn, id: NewsId, by: &str) -> QueryResult<()> {
         .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by)))
         .returning(news_items::group_id)
         .get_result(conn)?;
+    counts::uncount(conn, id)?;
     counts::settle(conn, &[group])?;
     announce(conn, id, now, false, Deed::Trashed, None, None)
 }

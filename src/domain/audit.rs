@@ -119,7 +119,7 @@ impl Actor {
 
     /// An entry for `action` by this actor, a success unless told otherwise.
     pub fn did(&self, action: Action) -> Entry {
-        Entry { actor: self.clone(), action, resource_ids: Vec::new(), outcome: Outcome::Success }
+        Entry { actor: self.clone(), action, resource_ids: Vec::new(), outcome: Outcome::Success, unseen: false }
     }
 }
 
@@ -131,12 +131,20 @@ pub struct Entry {
     pub action: Action,
     pub resource_ids: Vec<String>,
     pub outcome: Outcome,
+    /// The write changed nothing anonymous readers see, now or later (a draft's): the answers
+    /// kept for them stay.
+    pub unseen: bool,
 }
 
 impl Entry {
     /// Names a resource the action was done to (its id, or what the client named it by).
     pub fn on(&mut self, id: impl fmt::Display) {
         self.resource_ids.push(id.to_string());
+    }
+
+    /// Marks the write as one that changes nothing anonymous readers see.
+    pub fn unseen(&mut self) {
+        self.unseen = true;
     }
 
     /// The same entry, as a failure.

@@ -317,6 +317,9 @@ pub async fn trash(
             precondition(&NewsItem::from(current.clone()))?;
             db::news::trash(c, current.row.id, &by)?;
             entry.on(current.row.id);
+            if !readers_see(Some(current.row.status)) {
+                entry.unseen();
+            }
             Ok(())
         })
         .await
@@ -493,7 +496,16 @@ pub fn store(
     let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
     revisions::record(conn, Entity::News(view.row.id), origin, &snapshot, view.row.updated_at)?;
     entry.on(view.row.id);
+    if !readers_see(current.map(|c| c.row.status)) && !readers_see(Some(view.row.status)) {
+        entry.unseen();
+    }
     Ok(view)
+}
+
+/// Whether anonymous readers see an item of this status, now or once its time comes. (A
+/// scheduled item's write changes when the next publication is, which kept answers wait for.)
+pub fn readers_see(status: Option<NewsStatus>) -> bool {
+    status == Some(NewsStatus::Published)
 }
 
 /// The base slug, or the first free `base-N`.

@@ -32,6 +32,9 @@ pub async fn restore(state: &AppState, actor: &Actor, segment: String) -> Result
                 )));
             }
             entry.on(row.id);
+            if !super::news::readers_see(Some(row.status)) {
+                entry.unseen();
+            }
             Ok(db::news::untrash(c, row.id)?)
         })
         .await?;
@@ -44,6 +47,8 @@ pub async fn purge(state: &AppState, actor: &Actor, segment: String) -> Result<(
         .write(actor.did(Action(Resource::News, Verb::Purge)), move |c, entry| {
             let view = find(c, &segment)?;
             entry.on(view.row.id);
+            // Readers never see the trash.
+            entry.unseen();
             Ok(db::news::purge(c, view.row.id)?)
         })
         .await

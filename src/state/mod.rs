@@ -113,12 +113,17 @@ impl AppState {
         let write = move |c: &mut DbConn| {
             let mut entry = entry;
             let value = f(c, &mut entry)?;
+            // A draft's write leaves the version as it was: the answers kept for anonymous
+            // readers stay, on every replica.
+            if content && entry.unseen {
+                db::unstamp_clock(c, 1)?;
+            }
             db::audit::append(c, &entry, crate::domain::dates::now().naive_utc())?;
-            Ok(value)
+            Ok((value, entry.unseen))
         };
-        let value: T = self.committer.write::<T, ApiError>(content, write).await?;
+        let (value, unseen) = self.committer.write::<_, ApiError>(content, write).await?;
         // Before the writer hears back: from now on, nothing kept shows the old content.
-        if content {
+        if content && !unseen {
             // Where replicas share the database: the version this write made, or a later one,
             // so that this replica's readers need not wait for the notification of its own write.
             // (Committed whatever this read says: if it fails, the notification will do.)

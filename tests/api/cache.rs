@@ -90,6 +90,32 @@ async fn signed_in_readers_and_errors_are_never_served_from_the_cache() {
 }
 
 #[actix_web::test]
+async fn a_drafts_writes_keep_what_anonymous_readers_were_answered() {
+    let app = TestApp::empty().await;
+    app.news("Public", Some("2024-01-01T00:00:00Z"), json!({})).await;
+    for path in ["/api/v1/news", "/feeds/news.json"] {
+        app.get(path).await.assert_status(200);
+    }
+    // Created, edited, trashed, restored and purged as a draft: nothing readers see changes.
+    let draft = app.news("Draft", None, json!({})).await["id"].as_i64().unwrap();
+    app.patch(&format!("/api/v1/news/{draft}"), &json!({"title": "Still a draft"})).await.assert_status(200);
+    app.delete(&format!("/api/v1/news/{draft}")).await.assert_status(204);
+    app.post(&format!("/api/v1/trash/{draft}/restore"), &json!({})).await.assert_status(200);
+    for path in ["/api/v1/news", "/feeds/news.json"] {
+        assert!(app.get(path).await.header("age").is_some(), "{path} kept");
+    }
+    // Editors see their drafts at once, counted anew.
+    assert_eq!(app.get_authed("/api/v1/news").await.json()["total"], 2);
+    assert_eq!(app.get_authed("/api/v1/news?status=draft").await.json()["total"], 1);
+    // Published, it ends the kept answers.
+    let published = json!({"status": "published", "published_at": "2024-02-01T00:00:00Z"});
+    app.patch(&format!("/api/v1/news/{draft}"), &published).await.assert_status(200);
+    let after = app.get("/api/v1/news").await;
+    assert_eq!(after.header("age"), None);
+    assert_eq!(titles(&after.json()), ["Still a draft", "Public"]);
+}
+
+#[actix_web::test]
 async fn a_scheduled_item_appears_when_its_time_comes_though_nothing_was_written() {
     let app = TestApp::empty().await;
     app.news("Old", Some("2024-01-01T00:00:00Z"), json!({"status": "published"})).await;

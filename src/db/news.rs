@@ -447,31 +447,31 @@ pub fn list(
     known: Option<i64>,
 ) -> QueryResult<Page> {
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
-    let total = match known {
+    let filter = &query.filter;
+    let kept = Kept::of(conn, filter, visibility, now)?;
+    // A page far from the start by number reads the kept counts per day, which give the total
+    // too.
+    let per_day = match &kept {
+        Some(kept) if far_by_number(query) && kept.unsettled.is_empty() => {
+            counts::per_day(conn, &kept.cover, kept.days)?
+        }
+        _ => None,
+    };
+    let total = match (known, &kept) {
+        (Some(total), _) => Some(total),
+        (None, Some(kept)) => kept.total(conn, filter, now, per_day.as_deref())?,
+        (None, None) => None,
+    };
+    let total = match total {
         Some(total) => total,
-        None => total(conn, &query.filter, visibility, now, search)?,
+        None => filtered(filter, visibility, now.into(), search).count().get_result(conn)?,
     };
-    let (items, has_more) = match jump(conn, query, visibility, now)? {
-        Some(jumped) => page_of(conn, &jumped, visibility, now, search)?,
-        None => page_of(conn, query, visibility, now, search)?,
+    let jumped = match (&kept, &per_day) {
+        (Some(kept), Some(per_day)) => jump(conn, query, kept, per_day, now)?,
+        _ => None,
     };
+    let (items, has_more) = page_of(conn, jumped.as_ref().unwrap_or(query), visibility, now, search)?;
     Ok(Page { items, total, has_more })
-}
-
-/// How many items match the filter: from the kept counts where they cover it, else counted.
-fn total(
-    conn: &mut DbConn,
-    filter: &NewsFilter,
-    visibility: Visibility,
-    now: DateTime<Utc>,
-    search: Option<Search>,
-) -> QueryResult<i64> {
-    if let Some(kept) = Kept::of(conn, filter, visibility, now)?
-        && let Some(total) = kept.total(conn, filter, now)?
-    {
-        return Ok(total);
-    }
-    filtered(filter, visibility, now.into(), search).count().get_result(conn)
 }
 
 /// Stories with a scheduled item that kept counts correct one by one; with more, they count.
@@ -515,9 +515,20 @@ impl Kept {
         Ok(Some(Self { cover, days, unsettled }))
     }
 
-    /// The listing's total; `None` when the counts do not hold its view.
-    fn total(&self, conn: &mut DbConn, filter: &NewsFilter, now: DateTime<Utc>) -> QueryResult<Option<i64>> {
-        let Some(mut total) = counts::sum(conn, &self.cover, self.days)? else { return Ok(None) };
+    /// The listing's total (from `per_day`, its kept counts per day, when read already);
+    /// `None` when the counts do not hold its view.
+    fn total(
+        &self,
+        conn: &mut DbConn,
+        filter: &NewsFilter,
+        now: DateTime<Utc>,
+        per_day: Option<&[(i64, i64)]>,
+    ) -> QueryResult<Option<i64>> {
+        let kept = match per_day {
+            Some(per_day) => Some(per_day.iter().map(|&(_, n)| n).sum()),
+            None => counts::sum(conn, &self.cover, self.days)?,
+        };
+        let Some(mut total) = kept else { return Ok(None) };
         let mut count = |clause: Clause| news_items::table.filter(clause).count().get_result::<i64>(conn);
         for range in self.days.outside(filter.range) {
             total += count(part(filter, range, now.into(), None))?;
@@ -567,27 +578,25 @@ fn part(filter: &NewsFilter, range: TimeRange, now: Now, groups: Option<&[NewsId
     }
 }
 
-/// A newest-first anonymous listing paged by `page=` far from its start, as the same page of
-/// the listing that ends with the day the page starts in: the kept counts of the days after it
-/// tell how many items to skip, so the query no longer walks every newer item. `None` where the
-/// kept counts cannot say, exactly, or the page is near the start.
+/// Whether a listing is paged by number far from its start, newest first (where `jump` helps).
+fn far_by_number(query: &NewsQuery) -> bool {
+    let newest_first = Order::By { key: SortKey::PublishedAt, descending: true };
+    matches!(query.paging, Paging::Offset(offset) if offset >= JUMP_FROM) && query.order == newest_first
+}
+
+/// A newest-first anonymous listing paged by `page=` far from its start (`far_by_number`), as
+/// the same page of the listing that ends with the day the page starts in: `per_day`, the kept
+/// counts of the days, tell how many items to skip, so the query no longer walks every newer
+/// item. `None` when the page starts past the kept days.
 fn jump(
     conn: &mut DbConn,
     query: &NewsQuery,
-    visibility: Visibility,
+    kept: &Kept,
+    per_day: &[(i64, i64)],
     now: DateTime<Utc>,
 ) -> QueryResult<Option<NewsQuery>> {
-    let newest_first = Order::By { key: SortKey::PublishedAt, descending: true };
     let Paging::Offset(offset) = query.paging else { return Ok(None) };
-    if offset < JUMP_FROM || query.order != newest_first {
-        return Ok(None);
-    }
     let filter = &query.filter;
-    let Some(kept) = Kept::of(conn, filter, visibility, now)? else { return Ok(None) };
-    if !kept.unsettled.is_empty() {
-        return Ok(None);
-    }
-    let Some(per_day) = counts::per_day(conn, &kept.cover, kept.days)? else { return Ok(None) };
     let newer = match kept.days.after(filter.range) {
         Some(range) => {
             news_items::table.filter(part(filter, range, now.into(), None)).count().get_result::<i64>(conn)?
@@ -597,7 +606,7 @@ fn jump(
     let Some(mut skip) = i64::try_from(offset).ok().and_then(|offset| offset.checked_sub(newer)) else {
         return Ok(None);
     };
-    for (day, n) in per_day.into_iter().rev() {
+    for &(day, n) in per_day.iter().rev() {
         if skip < n {
             let range = TimeRange { start: filter.range.start, end: Some(counts::day_start(day + 1)) };
             return Ok(Some(NewsQuery {

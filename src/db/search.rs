@@ -156,8 +156,10 @@ struct Unmade {
 /// transaction; returns the last it made (`None`: none was left). Found by their own index
 /// (empty when every item has its words), so a start with nothing to do reads nothing.
 pub fn make_missing_words(conn: &mut super::DbConn, after: NewsId, limit: i64) -> QueryResult<Option<NewsId>> {
+    // Written out, not bound: SQLite uses a partial index only for the condition as it is written
+    // in the index (bound, it walked every row at each start: 1.2 s at a million items).
     let unmade: Vec<Unmade> = news_items::table
-        .filter(news_items::search_title.eq(""))
+        .filter(sql::<Bool>("news_items.search_title = ''"))
         .filter(news_items::id.gt(after))
         .order(news_items::id)
         .limit(limit)

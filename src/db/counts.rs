@@ -116,10 +116,11 @@ impl Cover {
     /// and at most one of topic, region, author and organization (any of several values).
     /// Tags, statuses, `updated_since`, search and two facets together are counted instead.
     pub fn of(filter: &NewsFilter) -> Option<Self> {
-        if filter.search.is_some() || filter.updated_since.is_some() || !filter.tags.is_empty() {
-            return None;
-        }
-        if !filter.statuses.is_empty() {
+        if filter.search.is_some()
+            || filter.updated_since.is_some()
+            || !filter.tags.is_empty()
+            || !filter.statuses.is_empty()
+        {
             return None;
         }
         let mut facets = Vec::new();

@@ -448,7 +448,11 @@ pub fn list(
 ) -> QueryResult<Page> {
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     let filter = &query.filter;
-    let kept = Kept::of(conn, filter, visibility, now)?;
+    // Read only where the kept counts serve: a total not known yet, or a far page by number.
+    let kept = match known.is_none() || far_by_number(query) {
+        true => Kept::of(conn, filter, visibility, now)?,
+        false => None,
+    };
     // A page far from the start by number reads the kept counts per day, which give the total
     // too.
     let per_day = match &kept {

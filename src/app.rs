@@ -28,7 +28,7 @@ use crate::http::rate_limit::{self, ClientLimiter, KeyLimiter};
 use crate::http::{body_deadline, conditional, head, json, problems, security};
 use crate::push::websub::Hub;
 use crate::push::{Pusher, target};
-use crate::service::{audit, keys, news, trash, users, webhooks};
+use crate::service::{audit, keys, media, news, trash, users, webhooks};
 use crate::state::AppState;
 use crate::{db, openapi, seed};
 
@@ -144,21 +144,31 @@ impl Service {
     }
 
     /// Once an hour, purges what has been in the trash longer than its retention period, cuts
-    /// the audit entries older than theirs, and forgets finished webhook deliveries older than
-    /// theirs and WebSub subscriptions whose lease ended.
+    /// the audit entries older than theirs, forgets finished webhook deliveries older than
+    /// theirs and WebSub subscriptions whose lease ended, and removes media files no image names.
     pub async fn expire_hourly(self) {
         let mut hourly = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;
-            report_purge(trash::purge_expired(&self.state).await);
-            report_cut(audit::prune_expired(&self.state).await);
-            if let Err(err) = webhooks::forget_finished(&self.state).await {
-                log::error!("cannot forget old webhook deliveries: {err}");
-            }
-            let now = dates::now().naive_utc();
-            if let Err(err) = self.state.bookkeep(move |c| Ok(db::websub::forget_expired(c, now)?)).await {
-                log::error!("cannot forget expired WebSub subscriptions: {err}");
-            }
+            self.expire_now().await;
+        }
+    }
+
+    /// The hourly work, once.
+    pub async fn expire_now(&self) {
+        report_purge(trash::purge_expired(&self.state).await);
+        report_cut(audit::prune_expired(&self.state).await);
+        if let Err(err) = webhooks::forget_finished(&self.state).await {
+            log::error!("cannot forget old webhook deliveries: {err}");
+        }
+        let now = dates::now().naive_utc();
+        if let Err(err) = self.state.bookkeep(move |c| Ok(db::websub::forget_expired(c, now)?)).await {
+            log::error!("cannot forget expired WebSub subscriptions: {err}");
+        }
+        match media::sweep(&self.state).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("removed {n} media files that no image names"),
+            Err(err) => log::error!("cannot sweep the media store: {err}"),
         }
     }
 

@@ -23,6 +23,11 @@
 //! | `NEWSDESK_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `3d` of failing deliveries disable a webhook |
 //! | `NEWSDESK_WEBSUB_HUB` | `--websub-hub` | none: feeds name this service's own hub only |
 //! | `NEWSDESK_LANGUAGES` | `--languages` | `en`: the site's languages (BCP 47 tags), in fallback order |
+//! | `NEWSDESK_MEDIA_STORE` | `--media-store` | `media/` beside the SQLite file (in the working directory on PostgreSQL) |
+//! | `NEWSDESK_MEDIA_PUBLIC_URL` | `--media-public-url` | none: media URLs point at this service |
+//! | `NEWSDESK_MEDIA_MAX_BYTES` | `--media-max-bytes` | `20971520` (20 MiB) per upload |
+//! | `NEWSDESK_MEDIA_MAX_PIXELS` | `--media-max-pixels` | `50000000` pixels per image |
+//! | `NEWSDESK_MEDIA_WIDTHS` | `--media-widths` | `320,640,960,1280,1920`: widths of the variants |
 //! | `RUST_LOG` | | `info` |
 
 use std::net::IpAddr;
@@ -192,6 +197,23 @@ pub struct Settings {
     /// the language of an item that names none.
     #[arg(long, env = "NEWSDESK_LANGUAGES", default_value = "en", value_parser = Languages::parse, global = true)]
     pub languages: Languages,
+    /// Where media files are kept: a directory. Default: `media/` beside the SQLite file (in
+    /// the working directory on PostgreSQL).
+    #[arg(long, env = "NEWSDESK_MEDIA_STORE", global = true)]
+    pub media_store: Option<String>,
+    /// Base of media URLs when a CDN or a public bucket serves the files
+    /// (`https://cdn.example.org`): every media URL in the API points there.
+    #[arg(long, env = "NEWSDESK_MEDIA_PUBLIC_URL", value_parser = parse_http_url, global = true)]
+    pub media_public_url: Option<String>,
+    /// Largest upload, in bytes (413 over it).
+    #[arg(long, env = "NEWSDESK_MEDIA_MAX_BYTES", default_value_t = 20 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=1 << 30), global = true)]
+    pub media_max_bytes: u64,
+    /// Most pixels an uploaded image may have (422 over it), checked before it is decoded.
+    #[arg(long, env = "NEWSDESK_MEDIA_MAX_PIXELS", default_value_t = 50_000_000, value_parser = clap::value_parser!(u64).range(1..=1 << 32), global = true)]
+    pub media_max_pixels: u64,
+    /// Widths of the variants made of every image (those not below its own width are skipped).
+    #[arg(long, env = "NEWSDESK_MEDIA_WIDTHS", default_value = "320,640,960,1280,1920", value_delimiter = ',', value_parser = clap::value_parser!(u32).range(16..=8192), global = true)]
+    pub media_widths: Vec<u32>,
 }
 
 /// The defaults of every flag, as `newsdesk` without flags or environment would start.
@@ -222,6 +244,11 @@ impl Default for Settings {
             webhook_disable_after: Duration::from_secs(3 * 86_400),
             websub_hub: None,
             languages: Languages::default(),
+            media_store: None,
+            media_public_url: None,
+            media_max_bytes: 20 * 1024 * 1024,
+            media_max_pixels: 50_000_000,
+            media_widths: vec![320, 640, 960, 1280, 1920],
         }
     }
 }
@@ -265,6 +292,25 @@ impl Settings {
             allow_private: self.webhook_allow_private,
             retries: Retries { base: self.webhook_retry_base },
             disable_after: chrono::Duration::from_std(self.webhook_disable_after).unwrap_or(chrono::Duration::MAX),
+        }
+    }
+
+    /// How uploads are made ready: the pixel limit and the variants' widths, ascending.
+    pub fn media_rules(&self) -> crate::media::process::Rules {
+        let mut widths = self.media_widths.clone();
+        widths.sort_unstable();
+        widths.dedup();
+        crate::media::process::Rules { max_pixels: self.media_max_pixels, widths }
+    }
+
+    /// The directory media files are kept in.
+    pub fn media_directory(&self) -> PathBuf {
+        if let Some(store) = &self.media_store {
+            return PathBuf::from(store);
+        }
+        match crate::db::Location::parse(&self.database_url) {
+            Ok(crate::db::Location::Sqlite(file)) => Path::new(&file).parent().unwrap_or(Path::new("")).join("media"),
+            _ => PathBuf::from("media"),
         }
     }
 

@@ -118,9 +118,9 @@ pub enum ApiError {
     /// 413: the body is over the limit.
     #[error("the request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
-    /// 415: the body is not JSON.
-    #[error("the request body must be JSON, sent with Content-Type: application/json")]
-    UnsupportedMediaType,
+    /// 415: the body is not of a type the route takes.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 422: well-formed JSON that fails validation.
     #[error("{detail}")]
     Unprocessable { detail: String, errors: Vec<FieldError> },
@@ -137,6 +137,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A 415 for a body that is not JSON.
+    pub fn not_json() -> Self {
+        Self::UnsupportedMediaType("the request body must be JSON, sent with Content-Type: application/json".into())
+    }
+
     /// A 400 about one query parameter, naming it and the accepted form.
     pub fn bad_param(param: &str, message: impl Into<String>) -> Self {
         let message = message.into();
@@ -238,7 +243,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Framework(status, _) => *status,

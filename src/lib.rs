@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod media;
 pub mod openapi;
 pub mod push;
 pub mod seed;

@@ -24,6 +24,7 @@ use crate::error::{FieldError, Problem};
         (name = "trash", description = "Deleted news items, restorable until purged (editors; purge: admins)"),
         (name = "taxonomy", description = "Topics and regions that classify news items"),
         (name = "authors", description = "People who write news items"),
+        (name = "media", description = "Images: uploads made ready for every screen, and their immutable files"),
         (name = "organizations", description = "Organization profiles: governing bodies, offices and their news"),
         (name = "feeds", description = "RSS, Atom and JSON Feed of the latest public news"),
         (name = "auth", description = "Sign-in: bearer tokens for writes"),
@@ -159,12 +160,12 @@ pub struct Conflict(pub Problem);
 #[response(content_type = "application/problem+json")]
 pub struct PreconditionFailed(pub Problem);
 
-/// The body is larger than 1 MiB.
+/// The body is larger than the limit: 1 MiB, or `NEWSDESK_MEDIA_MAX_BYTES` for an upload.
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct PayloadTooLarge(pub Problem);
 
-/// The body is not `application/json`.
+/// The body is not `application/json` (for an upload: not a JPEG, PNG, WebP or GIF).
 #[derive(ToResponse)]
 #[response(content_type = "application/problem+json")]
 pub struct UnsupportedMediaType(pub Problem);

@@ -10,6 +10,7 @@ pub mod bodies;
 pub mod changes;
 pub mod feeds;
 pub mod keys;
+pub mod media;
 pub mod news;
 pub mod offices;
 pub mod organizations;
@@ -67,10 +68,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(users::routes)
             .configure(revisions::routes)
             .configure(trash::routes)
+            .configure(media::routes)
             .configure(keys::routes)
             .configure(webhooks::routes)
             .configure(audit::routes),
     )
+    .configure(media::file_routes)
     .configure(feeds::routes)
     .configure(websub::routes)
     .configure(service::routes);

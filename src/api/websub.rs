@@ -32,7 +32,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[post("/websub")]
 pub async fn websub(hub: web::Data<Hub>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     if req.content_type() != "application/x-www-form-urlencoded" {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::UnsupportedMediaType(
+            "a WebSub request is sent with Content-Type: application/x-www-form-urlencoded".into(),
+        ));
     }
     let request: HubRequest = serde_html_form::from_bytes(&body)
         .map_err(|err| ApiError::BadRequest { detail: format!("not a WebSub request: {err}"), errors: Vec::new() })?;

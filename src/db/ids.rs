@@ -9,7 +9,7 @@ use diesel::sqlite::Sqlite;
 
 use super::Backend;
 use crate::domain::ids::{
-    AuthorId, BodyId, DeliveryId, KeyId, NewsId, OfficeId, OrganizationId, TermId, UserId, WebhookId,
+    AuthorId, BodyId, DeliveryId, KeyId, MediaId, NewsId, OfficeId, OrganizationId, TermId, UserId, WebhookId,
 };
 
 /// `ToSql` and `FromSql` of an id on each backend (the multi-backend connection binds through
@@ -33,5 +33,5 @@ macro_rules! as_bigint {
     )*};
 }
 
-stored_as!(BigInt: NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId, WebhookId, DeliveryId);
-as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId, WebhookId, DeliveryId);
+stored_as!(BigInt: NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId, WebhookId, DeliveryId, MediaId);
+as_bigint!(NewsId, OrganizationId, BodyId, OfficeId, AuthorId, TermId, UserId, KeyId, WebhookId, DeliveryId, MediaId);

@@ -36,6 +36,7 @@ pub mod counts;
 pub mod export;
 mod ids;
 pub mod keys;
+pub mod media;
 mod names;
 pub mod news;
 pub mod organizations;
@@ -98,6 +99,8 @@ pub enum OpenError {
     Check(String),
     #[error("cannot start the writer thread: {0}")]
     Writer(#[from] std::io::Error),
+    #[error("cannot open the media store: {0}")]
+    Media(#[from] crate::media::store::StoreError),
 }
 
 /// Where the store is, read from `NEWSDESK_DATABASE_URL`.

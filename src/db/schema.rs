@@ -125,6 +125,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    media (id) {
+        id -> BigInt,
+        hash -> Text,
+        mime -> Text,
+        width -> BigInt,
+        height -> BigInt,
+        bytes -> BigInt,
+        alt -> Text,
+        caption -> Nullable<Text>,
+        credit -> Nullable<Text>,
+        focal_x -> Double,
+        focal_y -> Double,
+        placeholder -> Text,
+        variants -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     news_changes (news_id) {
         news_id -> BigInt,
         change_seq -> BigInt,
@@ -334,6 +354,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     authors,
     content_clock,
+    media,
     news_changes,
     news_count_views,
     news_counted,

@@ -16,6 +16,8 @@ closed_set! {
         Topic,
         Region,
         Author,
+        /// An uploaded image.
+        Media,
         /// A user account.
         User,
         /// A partner key.

@@ -51,4 +51,5 @@ ids! {
     KeyId: "A partner key's id.";
     WebhookId: "A webhook's id.";
     DeliveryId: "A webhook delivery's id.";
+    MediaId: "An uploaded image's id.";
 }

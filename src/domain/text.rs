@@ -121,6 +121,12 @@ text_types! {
     BodyDescription: Lines, 10_000;
     /// An author's biography (markdown).
     Bio: Lines, 5_000;
+    /// What an image shows, for readers who cannot see it.
+    AltText: FilledLine, 300;
+    /// The caption shown with an image.
+    ImageCaption: Line, 1_000;
+    /// Who made an image (`Photo: INTERPOL`).
+    Credit: Line, 300;
 }
 
 /// Seconds an average reader needs for a text, rounded up.

@@ -116,7 +116,9 @@ pub async fn serve_cached(
     };
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let public = req.extensions().get::<Caller>().is_none_or(Caller::sees_public_only);
-    let (Some(state), true) = (state, req.method() == Method::GET && public) else {
+    // Media files stream from the store; clients and CDNs keep them (they never change).
+    let file = req.path().starts_with(crate::media::PREFIX);
+    let (Some(state), true) = (state, req.method() == Method::GET && public && !file) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     // A database that does not answer here is reported by the handler, which needs it too.

@@ -62,6 +62,10 @@ pub async fn tag_responses(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Media files carry their own tag and conditional handling, and stream: never read whole.
+    if req.path().starts_with(crate::media::PREFIX) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let is_get = req.method() == Method::GET;
     let signed_in = !req.extensions().get::<Caller>().is_none_or(Caller::sees_public_only);
     let coding = Coding::negotiate(&req);

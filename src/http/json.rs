@@ -29,19 +29,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
+                return Err(ApiError::not_json());
             }
             let bytes = body.await.map_err(|err| match err.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => ApiError::PayloadTooLarge(BODY_LIMIT),
-                Some(PayloadError::Io(io)) if io.kind() == std::io::ErrorKind::TimedOut => {
-                    ApiError::RequestTimeout(body_deadline::BODY_TIMEOUT.as_secs())
-                }
-                _ => {
+                Some(err) => unread(err, BODY_LIMIT),
+                None => {
                     ApiError::BadRequest { detail: format!("cannot read the request body: {err}"), errors: Vec::new() }
                 }
             })?;
             parse(&bytes).map(Json)
         })
+    }
+}
+
+/// Why a body of at most `limit` bytes could not be read.
+pub fn unread(err: &PayloadError, limit: usize) -> ApiError {
+    match err {
+        PayloadError::Overflow => ApiError::PayloadTooLarge(limit),
+        PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::RequestTimeout(body_deadline::BODY_TIMEOUT.as_secs())
+        }
+        _ => ApiError::BadRequest { detail: format!("cannot read the request body: {err}"), errors: Vec::new() },
     }
 }
 

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authors;
 pub mod bodies;
 pub mod keys;
+pub mod media;
 pub mod news;
 pub mod offices;
 pub mod organizations;

@@ -18,6 +18,7 @@ use crate::domain::audit::{Actor, Entry};
 use crate::domain::language::Languages;
 use crate::domain::webhooks::Policy;
 use crate::error::ApiError;
+use crate::media::Library;
 use keys::KeyState;
 use totals::Totals;
 
@@ -52,6 +53,8 @@ pub struct AppState {
     pub external_hub: Option<String>,
     /// The site's languages, in fallback order.
     pub languages: Arc<Languages>,
+    /// Where uploaded images are kept, and how they are made ready.
+    pub media: Library,
 }
 
 /// The state as handlers extract it.
@@ -82,6 +85,7 @@ impl AppState {
             outbox: Arc::new(Notify::new()),
             external_hub: settings.websub_hub.clone(),
             languages: Arc::new(settings.languages.clone()),
+            media: Library::open(settings)?,
         })
     }
 

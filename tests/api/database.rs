@@ -11,7 +11,12 @@ pub const POSTGRES_ENV: &str = "NEWSDESK_TEST_POSTGRES";
 
 pub enum TestDb {
     Sqlite(TempDir),
-    Postgres { server: String, name: String },
+    /// `files`: where its media files go.
+    Postgres {
+        server: String,
+        name: String,
+        files: TempDir,
+    },
 }
 
 impl TestDb {
@@ -31,7 +36,8 @@ impl TestDb {
     pub fn postgres(server: &str) -> Self {
         let name = format!("newsdesk_test_{:016x}", rand_u64());
         admin_sql(server, &format!("CREATE DATABASE {name}"));
-        Self::Postgres { server: server.trim_end_matches('/').to_owned(), name }
+        let files = TempDir::new().expect("temp dir");
+        Self::Postgres { server: server.trim_end_matches('/').to_owned(), name, files }
     }
 
     /// The PostgreSQL server of this run, if the suite runs on PostgreSQL.
@@ -47,7 +53,15 @@ impl TestDb {
     pub fn url(&self) -> String {
         match self {
             Self::Sqlite(dir) => format!("sqlite://{}", dir.path().join("newsdesk.db").display()),
-            Self::Postgres { server, name } => format!("{server}/{name}"),
+            Self::Postgres { server, name, .. } => format!("{server}/{name}"),
+        }
+    }
+
+    /// Where the app over this database keeps its media files.
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        match self {
+            Self::Sqlite(dir) => dir.path().join("media"),
+            Self::Postgres { files, .. } => files.path().to_owned(),
         }
     }
 
@@ -86,7 +100,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Self::Postgres { server, name } = self {
+        if let Self::Postgres { server, name, .. } = self {
             // FORCE: the app's pool may still hold connections. A database that cannot be
             // dropped is left behind with a word, not a panic in the middle of a test's end.
             if let Err(err) = try_admin_sql(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")) {

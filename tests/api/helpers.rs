@@ -143,6 +143,12 @@ impl Builder {
         self
     }
 
+    /// Any other setting.
+    pub fn settings(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+        change(&mut self.settings);
+        self
+    }
+
     /// The site's languages, in fallback order (`en,fr,es,ar`).
     pub fn languages(mut self, list: &str) -> Self {
         self.settings.languages = newsdesk::domain::language::Languages::parse(list).unwrap();
@@ -164,7 +170,8 @@ impl Builder {
 
     pub async fn start(self) -> TestApp {
         let db = self.db.unwrap_or_else(TestDb::new);
-        let settings = Settings { database_url: db.url(), ..self.settings };
+        let media_store = self.settings.media_store.clone().or_else(|| Some(db.media_dir().display().to_string()));
+        let settings = Settings { database_url: db.url(), media_store, ..self.settings };
         let service = Service::start(&settings).await.expect("service starts");
         if self.watch {
             actix_web::rt::spawn(service.clone().watch_other_processes());

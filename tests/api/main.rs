@@ -20,6 +20,7 @@ mod helpers;
 mod keys;
 mod languages;
 mod listing;
+mod media;
 mod migrations;
 mod news;
 mod organizations;

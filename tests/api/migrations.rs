@@ -44,6 +44,7 @@ fn columns(conn: &mut DbConn) -> BTreeSet<(String, String, &'static str, bool)> 
                 "integer" | "bigint" | "smallint" => "integer",
                 "text" | "character varying" => "text",
                 "boolean" | "bool" => "boolean",
+                "double" | "double precision" => "double",
                 "timestamp" | "timestamp without time zone" | "datetime" => "timestamp",
                 other => panic!("{}.{}: type {other} is not one both backends share", c.table_name, c.column_name),
             };

@@ -2,8 +2,8 @@
 //! each adds exactly one entry to the audit trail, naming its action. A write that changes
 //! what readers are shown also moves the database's content version by one and ends the kept
 //! answers of this process (the next anonymous read is computed anew); one that does not
-//! (accounts, partner keys, webhooks, signing in and out, a preview link, purging the trash)
-//! leaves both alone. (So does a draft's write: `cache.rs`.)
+//! (accounts, partner keys, webhooks, signing in and out, a preview link, purging the trash,
+//! an upload that nothing uses yet) leaves both alone. (So does a draft's write: `cache.rs`.)
 
 use std::collections::BTreeSet;
 
@@ -35,12 +35,6 @@ impl Drive {
     /// Sends one write and checks that it went through the one path exactly once, recorded
     /// as `action`.
     async fn write(&mut self, operation: &str, action: &str, method: &str, uri: &str, body: Option<Value>) -> Value {
-        let kept = "/api/v1/topics";
-        self.app.get(kept).await.assert_status(200);
-        assert!(self.app.get(kept).await.header("age").is_some(), "{operation}: a read is kept before the write");
-        let before = self.app.db.content_version();
-        let entries = self.app.db.audit_trail().len();
-
         let req = match method {
             "POST" => TestRequest::post(),
             "PUT" => TestRequest::put(),
@@ -52,6 +46,16 @@ impl Drive {
             Some(body) => req.set_json(body),
             None => req,
         };
+        self.drive(operation, action, req).await
+    }
+
+    async fn drive(&mut self, operation: &str, action: &str, req: TestRequest) -> Value {
+        let kept = "/api/v1/topics";
+        self.app.get(kept).await.assert_status(200);
+        assert!(self.app.get(kept).await.header("age").is_some(), "{operation}: a read is kept before the write");
+        let before = self.app.db.content_version();
+        let entries = self.app.db.audit_trail().len();
+
         let res: TestResponse = self.app.send(self.app.authed(req)).await;
         assert!(res.status.is_success(), "{operation}: {} {}", res.status, String::from_utf8_lossy(&res.body));
 
@@ -59,7 +63,7 @@ impl Drive {
         assert_eq!(trail.len(), entries + 1, "{operation}: one audit entry");
         assert_eq!(trail[0].action, action, "{operation}");
         let content = !["user.", "key.", "webhook.", "auth."].iter().any(|resource| action.starts_with(resource))
-            && !["news.preview", "news.purge"].contains(&action);
+            && !["news.preview", "news.purge", "media.create"].contains(&action);
         assert_eq!(self.app.db.content_version(), before + i64::from(content), "{operation}: content version");
         let recomputed = self.app.get(kept).await.header("age").is_none();
         assert_eq!(recomputed, content, "{operation}: kept answers end with a content write, and only then");
@@ -171,6 +175,12 @@ async fn every_write_endpoint_commits_once_through_the_one_write_path() {
     d.write("restore_trashed", "news.restore", "POST", &format!("/api/v1/trash/{id}/restore"), None).await;
     d.write("delete_news", "news.trash", "DELETE", &one, None).await;
     d.write("purge_trashed", "news.purge", "DELETE", &format!("/api/v1/trash/{id}"), None).await;
+
+    let upload = TestRequest::post().uri("/api/v1/media?alt=A%20test%20card").set_payload(crate::media::png(64, 48));
+    let image = d.drive("upload_media", "media.create", upload).await;
+    let image = format!("/api/v1/media/{}", image["id"]);
+    d.write("update_media", "media.update", "PATCH", &image, Some(json!({"credit": "Photo: the tests"}))).await;
+    d.write("delete_media", "media.delete", "DELETE", &image, None).await;
 
     let user = json!({"username": "writer", "password": "a long enough password", "role": "editor"});
     let user = d.write("create_user", "user.create", "POST", "/api/v1/users", Some(user)).await;

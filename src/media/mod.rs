@@ -1,0 +1,60 @@
+//! Images: how an upload is made ready for every screen (`process`), where the files are
+//! kept (`store`), and the library that does both for the service, a bounded number at a
+//! time and off the async workers.
+
+pub mod process;
+pub mod store;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use tokio::sync::Semaphore;
+
+use crate::config::Settings;
+use crate::domain::ids::MediaId;
+use process::{Prepared, Refusal, Rules};
+use store::{MediaStore, StoreError};
+
+/// Path of the media files, outside `/api/v1`: `/media/{id}/{file}`.
+pub const PREFIX: &str = "/media/";
+
+/// The media library: the store, how uploads are made ready, and where their URLs point.
+#[derive(Debug, Clone)]
+pub struct Library {
+    pub store: MediaStore,
+    pub rules: Arc<Rules>,
+    /// Largest upload, in bytes.
+    pub max_bytes: u64,
+    /// Base of media URLs, without a trailing slash.
+    base: String,
+    /// Uploads decoded and encoded at once: each takes a core's time and up to a few hundred
+    /// MiB, so a burst of uploads waits its turn instead of starving readers or memory.
+    working: Arc<Semaphore>,
+}
+
+impl Library {
+    pub fn open(settings: &Settings) -> Result<Self, StoreError> {
+        let base = settings.media_public_url.clone().unwrap_or_else(|| settings.public_url());
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(Self {
+            store: MediaStore::directory(&settings.media_directory())?,
+            rules: Arc::new(settings.media_rules()),
+            max_bytes: settings.media_max_bytes,
+            base: base.trim_end_matches('/').to_owned(),
+            // Each upload encodes on two threads (see `process::prepare`).
+            working: Arc::new(Semaphore::new(cores.div_ceil(2))),
+        })
+    }
+
+    /// The URL of the file `name` of image `id`.
+    pub fn url(&self, id: MediaId, name: &str) -> String {
+        format!("{}{PREFIX}{id}/{name}", self.base)
+    }
+
+    /// Makes an upload ready, on the blocking pool, once a turn is free.
+    pub async fn prepare(&self, bytes: web::Bytes) -> Result<Result<Prepared, Refusal>, crate::error::ApiError> {
+        let _turn = self.working.acquire().await.map_err(crate::error::ApiError::internal)?;
+        let rules = self.rules.clone();
+        Ok(web::block(move || process::prepare(&bytes, &rules)).await?)
+    }
+}

@@ -1,0 +1,413 @@
+//! Uploaded images: what clients see of one, the rules of what editors write about it, and
+//! the writes. An upload's files are made and stored before its row is written (see
+//! `media::store`); a deleted image's files go once no other image names them.
+
+use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::media::{MediaForm, MediaRow, NewMedia};
+use crate::db::{self, DbConn};
+use crate::domain::audit::{Action, Actor, Resource, Verb};
+use crate::domain::dates::{self, utc};
+use crate::domain::ids::MediaId;
+use crate::domain::params::once;
+use crate::domain::patch::{not_null, nullable};
+use crate::domain::slug::Key;
+use crate::domain::text::{AltText, Credit, ImageCaption};
+use crate::error::{ApiError, Fields};
+use crate::media::Library;
+use crate::media::process::{self, File, Kind, Prepared, Refusal};
+use crate::state::AppState;
+
+/// An uploaded image, with every variant made of it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 5, "type": "image/jpeg", "width": 4000, "height": 3000, "bytes": 2345678,
+    "url": "https://news.example.org/media/5/3f9a2c0d1e7b4a6f8c5d2e1f0a9b8c7d-4000.jpg",
+    "alt": "Officers at the Lyon headquarters", "caption": null, "credit": "Photo: INTERPOL",
+    "focal_point": {"x": 0.5, "y": 0.4}, "placeholder": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+    "variants": [{"width": 320, "height": 240, "type": "image/webp", "bytes": 14321,
+        "url": "https://news.example.org/media/5/3f9a2c0d1e7b4a6f8c5d2e1f0a9b8c7d-320.webp"}],
+    "created_at": "2026-12-05T10:00:00Z", "updated_at": "2026-12-05T10:00:00Z"
+}))]
+pub struct Media {
+    pub id: MediaId,
+    /// The format of the image at its own size: JPEG for photos, PNG for drawings and images
+    /// with transparency, whatever the upload was.
+    #[serde(rename = "type")]
+    #[schema(example = "image/jpeg")]
+    pub kind: String,
+    pub width: i64,
+    pub height: i64,
+    /// Size of the file at `url`.
+    pub bytes: i64,
+    /// The image at its own size, without any metadata; immutable.
+    pub url: String,
+    #[schema(value_type = AltText)]
+    pub alt: String,
+    #[schema(value_type = Option<ImageCaption>)]
+    pub caption: Option<String>,
+    #[schema(value_type = Option<Credit>)]
+    pub credit: Option<String>,
+    pub focal_point: FocalPoint,
+    /// A BlurHash of the image, to show while it loads.
+    pub placeholder: String,
+    /// Smaller copies, narrowest first, each in WebP and in the format of `type`.
+    pub variants: Vec<Variant>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where the subject of an image is, as fractions of its width and height from the top left:
+/// crops keep it in view.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FocalPoint {
+    #[schema(minimum = 0.0, maximum = 1.0, example = 0.5)]
+    pub x: f64,
+    #[schema(minimum = 0.0, maximum = 1.0, example = 0.4)]
+    pub y: f64,
+}
+
+impl FocalPoint {
+    const CENTRE: Self = Self { x: 0.5, y: 0.5 };
+
+    fn check(self) -> Result<Self, String> {
+        let within = |v: f64| (0.0..=1.0).contains(&v);
+        if within(self.x) && within(self.y) { Ok(self) } else { Err("x and y must each be from 0 to 1".into()) }
+    }
+
+    /// `x,y` as a query parameter or a form field gives it.
+    fn parse(text: &str) -> Result<Self, String> {
+        let form = || format!("`{text}` is not two numbers from 0 to 1 written x,y (such as 0.5,0.4)");
+        let (x, y) = text.split_once(',').ok_or_else(form)?;
+        let number = |v: &str| v.trim().parse::<f64>().map_err(|_| form());
+        Self { x: number(x)?, y: number(y)? }.check()
+    }
+}
+
+/// A smaller copy of an image.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Variant {
+    pub width: i64,
+    pub height: i64,
+    #[serde(rename = "type")]
+    #[schema(example = "image/webp")]
+    pub kind: String,
+    pub bytes: i64,
+    pub url: String,
+}
+
+/// A variant as its row keeps it (the URL is built when answering).
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredVariant {
+    width: u32,
+    height: u32,
+    #[serde(rename = "type")]
+    mime: String,
+    bytes: u64,
+}
+
+/// Every file of an image, by name: the image at its own size first.
+fn file_names(row: &MediaRow) -> Vec<String> {
+    let own = Kind::from_mime(&row.mime).map(|kind| name(&row.hash, row.width, kind));
+    own.into_iter().chain(stored_variants(row).iter().filter_map(|v| variant_name(&row.hash, v))).collect()
+}
+
+fn name(hash: &str, width: i64, kind: Kind) -> String {
+    process::file_name(hash, u32::try_from(width).unwrap_or_default(), kind)
+}
+
+fn variant_name(hash: &str, variant: &StoredVariant) -> Option<String> {
+    Kind::from_mime(&variant.mime).map(|kind| process::file_name(hash, variant.width, kind))
+}
+
+fn stored_variants(row: &MediaRow) -> Vec<StoredVariant> {
+    // Written only by `store_upload`, from the same type.
+    serde_json::from_str(&row.variants).unwrap_or_default()
+}
+
+impl Media {
+    pub fn new(row: MediaRow, library: &Library) -> Self {
+        let variants = stored_variants(&row)
+            .into_iter()
+            .filter_map(|v| {
+                let url = library.url(row.id, &variant_name(&row.hash, &v)?);
+                Some(Variant {
+                    width: v.width.into(),
+                    height: v.height.into(),
+                    kind: v.mime,
+                    bytes: v.bytes as i64,
+                    url,
+                })
+            })
+            .collect();
+        let own = Kind::from_mime(&row.mime).map(|kind| name(&row.hash, row.width, kind)).unwrap_or_default();
+        Self {
+            id: row.id,
+            url: library.url(row.id, &own),
+            kind: row.mime,
+            width: row.width,
+            height: row.height,
+            bytes: row.bytes,
+            alt: row.alt,
+            caption: row.caption,
+            credit: row.credit,
+            focal_point: FocalPoint { x: row.focal_x, y: row.focal_y },
+            placeholder: row.placeholder,
+            variants,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// What editors say of an image on upload: query parameters of a raw upload, or the fields
+/// beside the file of a multipart one.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MediaFields {
+    /// What the image shows, for readers who cannot see it (required).
+    #[param(value_type = Option<AltText>)]
+    #[serde(default, deserialize_with = "once")]
+    pub alt: Option<String>,
+    #[param(value_type = Option<ImageCaption>)]
+    #[serde(default, deserialize_with = "once")]
+    pub caption: Option<String>,
+    #[param(value_type = Option<Credit>)]
+    #[serde(default, deserialize_with = "once")]
+    pub credit: Option<String>,
+    /// `x,y`, each from 0 to 1 (default `0.5,0.5`, the centre).
+    #[param(value_type = Option<String>, example = "0.5,0.4")]
+    #[serde(default, deserialize_with = "once")]
+    pub focal_point: Option<String>,
+}
+
+/// A partial update: absent fields are kept, `null` clears `caption` or `credit`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaPatch {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Option<AltText>, nullable = false)]
+    pub alt: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<ImageCaption>)]
+    pub caption: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Credit>)]
+    pub credit: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
+    pub focal_point: Option<FocalPoint>,
+}
+
+/// What editors say of an image, every field valid.
+struct Described {
+    alt: AltText,
+    caption: Option<ImageCaption>,
+    credit: Option<Credit>,
+    focal_point: FocalPoint,
+}
+
+impl Described {
+    fn check(
+        alt: Option<String>,
+        caption: Option<String>,
+        credit: Option<String>,
+        focal_point: Result<FocalPoint, String>,
+    ) -> Result<Self, ApiError> {
+        let mut fields = Fields::default();
+        let alt = fields.read(
+            "alt",
+            alt.ok_or_else(|| "is required: say what the image shows".to_owned()).and_then(AltText::parse),
+        );
+        let filled = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
+        let caption = fields.read_optional("caption", filled(caption), ImageCaption::parse);
+        let credit = fields.read_optional("credit", filled(credit), Credit::parse);
+        let focal_point = fields.read("focal_point", focal_point);
+        fields.finish(|| Some(Self { alt: alt?, caption: caption?, credit: credit?, focal_point: focal_point? }))
+    }
+
+    fn form(&self) -> MediaForm<'_> {
+        MediaForm {
+            alt: self.alt.as_str(),
+            caption: self.caption.as_ref().map(ImageCaption::as_str),
+            credit: self.credit.as_ref().map(Credit::as_str),
+            focal_x: self.focal_point.x,
+            focal_y: self.focal_point.y,
+            updated_at: dates::now().naive_utc(),
+        }
+    }
+}
+
+impl MediaFields {
+    fn check(self) -> Result<Described, ApiError> {
+        let focal_point = self.focal_point.as_deref().map_or(Ok(FocalPoint::CENTRE), FocalPoint::parse);
+        Described::check(self.alt, self.caption, self.credit, focal_point)
+    }
+}
+
+/// The answer to an upload that cannot be made ready.
+fn refused(refusal: Refusal) -> ApiError {
+    match refusal {
+        Refusal::NotAnImage => ApiError::UnsupportedMediaType(refusal.to_string()),
+        _ => ApiError::Unprocessable { detail: refusal.to_string(), errors: Vec::new() },
+    }
+}
+
+fn find(conn: &mut DbConn, segment: &str) -> Result<MediaRow, ApiError> {
+    let missing = || ApiError::NotFound(format!("no image with id {segment}"));
+    match Key::parse(segment) {
+        Some(Key::Id(id)) => db::media::find(conn, id).optional()?.ok_or_else(missing),
+        _ => Err(missing()),
+    }
+}
+
+/// A page of images, newest first, and how many there are.
+pub async fn list(state: &AppState, limit: i64, offset: i64) -> Result<(Vec<Media>, i64), ApiError> {
+    let (rows, total) = state.db(move |c| Ok(db::media::page(c, limit, offset)?)).await?;
+    Ok((rows.into_iter().map(|row| Media::new(row, &state.media)).collect(), total))
+}
+
+pub async fn get(state: &AppState, segment: String) -> Result<Media, ApiError> {
+    let row = state.db(move |c| find(c, &segment)).await?;
+    Ok(Media::new(row, &state.media))
+}
+
+/// Stores an upload: refused before any work if it is not an image or its description is
+/// invalid; its files made and stored, then its row written.
+pub async fn upload(
+    state: &AppState,
+    actor: &Actor,
+    bytes: actix_web::web::Bytes,
+    fields: MediaFields,
+) -> Result<Media, ApiError> {
+    process::sniff(&bytes).map_err(refused)?;
+    let described = fields.check()?;
+    let prepared = state.media.prepare(bytes).await?.map_err(refused)?;
+    let Prepared { hash, original, variants, placeholder } = prepared;
+    let stored: Vec<StoredVariant> = variants
+        .iter()
+        .map(|f| StoredVariant {
+            width: f.width,
+            height: f.height,
+            mime: f.kind.mime().to_owned(),
+            bytes: f.bytes.len() as u64,
+        })
+        .collect();
+    let variants_json = serde_json::to_string(&stored).map_err(ApiError::internal)?;
+    let (mime, width, height, size) =
+        (original.kind.mime(), i64::from(original.width), i64::from(original.height), original.bytes.len() as i64);
+    for File { width, kind, bytes, .. } in std::iter::once(original).chain(variants) {
+        state.media.store.put(&process::file_name(&hash, width, kind), bytes).await.map_err(ApiError::internal)?;
+    }
+    let row = state
+        .write(actor.did(Action(Resource::Media, Verb::Create)), move |c, entry| {
+            let files = NewMedia {
+                hash: &hash,
+                mime,
+                width,
+                height,
+                bytes: size,
+                placeholder: &placeholder,
+                variants: &variants_json,
+                created_at: dates::now().naive_utc(),
+            };
+            let row = db::media::insert(c, &files, &described.form())?;
+            entry.on(row.id);
+            // Readers see an image once something they see uses it.
+            entry.unseen();
+            Ok(row)
+        })
+        .await?;
+    Ok(Media::new(row, &state.media))
+}
+
+/// Changes what editors say of an image; `precondition` sees the current one first.
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    segment: String,
+    patch: MediaPatch,
+    precondition: impl FnOnce(&Media) -> Result<(), ApiError> + Send + 'static,
+) -> Result<Media, ApiError> {
+    let library = state.media.clone();
+    let row = state
+        .write(actor.did(Action(Resource::Media, Verb::Update)), move |c, entry| {
+            let current = find(c, &segment)?;
+            let focal_point = patch.focal_point.unwrap_or(FocalPoint { x: current.focal_x, y: current.focal_y });
+            let described = Described::check(
+                Some(patch.alt.unwrap_or_else(|| current.alt.clone())),
+                patch.caption.unwrap_or_else(|| current.caption.clone()),
+                patch.credit.unwrap_or_else(|| current.credit.clone()),
+                focal_point.check(),
+            )?;
+            precondition(&Media::new(current.clone(), &library))?;
+            entry.on(current.id);
+            Ok(db::media::update(c, current.id, &described.form())?)
+        })
+        .await?;
+    Ok(Media::new(row, &state.media))
+}
+
+/// Deletes an image, then its files unless another image names them too.
+pub async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    segment: String,
+    precondition: impl FnOnce(&Media) -> Result<(), ApiError> + Send + 'static,
+) -> Result<(), ApiError> {
+    let library = state.media.clone();
+    let gone = state
+        .write(actor.did(Action(Resource::Media, Verb::Delete)), move |c, entry| {
+            let current = find(c, &segment)?;
+            precondition(&Media::new(current.clone(), &library))?;
+            entry.on(current.id);
+            db::media::delete(c, current.id)
+                .map_err(|err| ApiError::from(err).in_the_way(|| format!("image {} is still in use", current.id)))?;
+            Ok(current)
+        })
+        .await?;
+    let hash = gone.hash.clone();
+    if !state.db(move |c| Ok(db::media::hash_used(c, &hash)?)).await? {
+        for name in file_names(&gone) {
+            // What fails here is left to the sweep.
+            if let Err(err) = state.media.store.delete(&name).await {
+                log::warn!("cannot delete media file {name}: {err}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The type of the file `name` of image `segment`, if it is one of its files.
+pub async fn file_type(state: &AppState, segment: String, name: String) -> Result<&'static str, ApiError> {
+    let missing = || ApiError::NotFound(format!("image {segment} has no file {name}"));
+    let kind = name.rsplit_once('.').and_then(|(_, extension)| Kind::from_extension(extension)).ok_or_else(missing)?;
+    let Some(Key::Id(id)) = Key::<MediaId>::parse(&segment) else { return Err(missing()) };
+    let row = state.db(move |c| Ok(db::media::find(c, id).optional()?)).await?.ok_or_else(missing)?;
+    if file_names(&row).contains(&name) { Ok(kind.mime()) } else { Err(missing()) }
+}
+
+/// How long a file no image names is left alone: an upload on another replica may be
+/// between storing its files and writing its row.
+const ORPHAN_AGE: chrono::Duration = chrono::Duration::hours(1);
+
+/// Removes the files that no image names (left by a crash between storing an upload's files
+/// and writing its row, or by a failed delete); answers how many went.
+pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
+    let files = state.media.store.files().await.map_err(ApiError::internal)?;
+    let used: std::collections::HashSet<String> = state.db(|c| Ok(db::media::hashes(c)?)).await?.into_iter().collect();
+    let before = dates::now() - ORPHAN_AGE;
+    let mut swept = 0;
+    for (name, written) in files {
+        let hash = name.split_once('-').map_or(name.as_str(), |(hash, _)| hash);
+        if written < before && !used.contains(hash) {
+            state.media.store.delete(&name).await.map_err(ApiError::internal)?;
+            swept += 1;
+        }
+    }
+    Ok(swept)
+}

@@ -91,6 +91,7 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
     }
     let action = Action(Resource::Demo, Verb::Load);
     let site = state.languages.clone();
+    let urls = state.media.urls.clone();
     // The demo headlines are English: so they are filed where the site has English.
     let lang = site.site("en").unwrap_or(site.first()).to_owned();
     state
@@ -112,10 +113,11 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     db::terms::insert(conn, kind, &form)?;
                 }
             }
-            let organization = organizations::add(conn, demo.organization.profile.clone(), unlisted)?;
+            let organization = organizations::add(conn, &urls, demo.organization.profile.clone(), unlisted)?;
             for body in &demo.organization.bodies {
                 parts::add::<Body>(
                     conn,
+                    &urls,
                     organization.id,
                     serde_json::from_value(body.clone()).map_err(ApiError::internal)?,
                     unlisted,
@@ -124,6 +126,7 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
             for office in &demo.organization.offices {
                 parts::add::<Office>(
                     conn,
+                    &urls,
                     organization.id,
                     serde_json::from_value(office.clone()).map_err(ApiError::internal)?,
                     unlisted,
@@ -132,7 +135,7 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
             // Into those of its languages the site has.
             for (lang, translation) in &demo.organization.translations {
                 if let Ok(lang) = translations::translated_language(&site, lang) {
-                    translations::store(conn, organization.id, lang, translation.clone())?;
+                    translations::store(conn, &urls, organization.id, lang, translation.clone())?;
                 }
             }
             let author = AuthorForm {
@@ -158,8 +161,9 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| Instant::from(t.and_utc())),
                     lang: Some(lang.clone()),
                     translation_of: None,
+                    image_id: None,
                 };
-                news::store(conn, None, write.validate(&site)?, &site, &Origin::default(), unlisted)?;
+                news::store(conn, &urls, None, write.validate(&site)?, &site, &Origin::default(), unlisted)?;
             }
             Ok(true)
         })

@@ -100,7 +100,7 @@ pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse
             id: change.id,
             at: utc(change.at),
             lang: change.lang,
-            item: change.item.map(NewsItem::from),
+            item: change.item.map(|view| view.item(&state.media.urls)),
         })
         .collect();
     // A mirror polls for what is new: a cached answer would hide it.

@@ -13,11 +13,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::{State, changed, created};
 use crate::auth::{Editor, Reader};
 use crate::domain::listing::{OffsetParams, Page};
+use crate::domain::media::Media;
 use crate::domain::params;
 use crate::error::ApiError;
 use crate::http::json::unread;
 use crate::http::{IfMatch, Json};
-use crate::service::media::{self, Media, MediaFields, MediaPatch};
+use crate::service::media::{self, MediaFields, MediaPatch};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_media).service(upload_media).service(get_media).service(update_media).service(delete_media);

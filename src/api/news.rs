@@ -140,7 +140,8 @@ pub async fn list(
             res.append_header((header::LINK, link));
         }
     }
-    let items = page.items.into_iter().map(|view| project(NewsItem::from(view), query.fields.as_deref())).collect();
+    let items =
+        page.items.into_iter().map(|view| project(view.item(&state.media.urls), query.fields.as_deref())).collect();
     Ok(res.json(NewsList { items, total: page.total, limit: query.limit, next_cursor }))
 }
 
@@ -261,7 +262,7 @@ pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Re
         let url = state.url(&format!("/api/v1/news/{}", translation.slug));
         res.append_header((header::LINK, format!("<{url}>; rel=\"alternate\"; hreflang=\"{}\"", translation.lang)));
     }
-    Ok(res.json(NewsItem::from(view)))
+    Ok(res.json(view.item(&state.media.urls)))
 }
 
 /// Create a news item

@@ -40,8 +40,11 @@ pub struct OrganizationList {
 #[utoipa::path(operation_id = "list_organizations", tag = "organizations", security((), ("bearer" = [])), responses((status = 200, description = "Every organization, by slug", body = OrganizationList), crate::openapi::ListErrors))]
 #[get("/organizations")]
 pub async fn list_organizations(state: State, _: Reader) -> Result<HttpResponse, ApiError> {
-    let rows = state.db(|c| Ok(db::organizations::list(c)?)).await?;
-    Ok(HttpResponse::Ok().json(OrganizationList { items: rows.into_iter().map(Organization::from).collect() }))
+    let urls = state.media.urls.clone();
+    let items = state
+        .db(move |c| db::organizations::list(c)?.into_iter().map(|row| organizations::shown(c, row, &urls)).collect())
+        .await?;
+    Ok(HttpResponse::Ok().json(OrganizationList { items }))
 }
 
 /// Get an organization's profile

@@ -104,5 +104,5 @@ pub async fn get_preview(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex")))
-        .json(NewsItem::from(view)))
+        .json(view.item(&state.media.urls)))
 }

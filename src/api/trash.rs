@@ -49,7 +49,7 @@ fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
         deleted_by: view.row.deleted_by.clone(),
         purge_after: state.trash_retention.map(|retention| deleted_at + retention),
         deleted_at,
-        item: NewsItem::from(view),
+        item: view.item(&state.media.urls),
     }
 }
 

@@ -16,12 +16,13 @@ use serde::{Deserialize, Serialize};
 use super::audit::{AuditRow, HeadRow};
 use super::authors::AuthorRow;
 use super::keys::KeyRow;
+use super::media::MediaRow;
 use super::news::ExportedNews;
 use super::organizations::{BodyRow, OfficeRow, OrganizationRow, TranslationRow};
 use super::schema::{
-    api_keys, audit_head, audit_log, authors, content_clock, news_changes, news_items, news_tags, organization_bodies,
-    organization_offices, organization_translations, organizations, revisions, terms, users, webhooks,
-    websub_subscriptions,
+    api_keys, audit_head, audit_log, authors, content_clock, media, news_changes, news_items, news_tags,
+    organization_bodies, organization_offices, organization_translations, organizations, revisions, terms, users,
+    webhooks, websub_subscriptions,
 };
 use super::terms::TermRow;
 use super::users::UserRow;
@@ -179,6 +180,7 @@ tables! {
     api_keys => KeyRow,
     terms => TermRow,
     authors => AuthorRow,
+    media => MediaRow,
     organizations => OrganizationRow,
     organization_bodies => BodyRow,
     organization_offices => OfficeRow,
@@ -265,7 +267,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         }
         if super::is_postgres(conn) {
             // Rows came with their ids: the sequences must go on after the largest.
-            for table in ["users", "api_keys", "terms", "authors", "organizations", "organization_bodies", "organization_offices", "revisions", "webhooks", "websub_subscriptions"] {
+            for table in ["users", "api_keys", "terms", "authors", "media", "organizations", "organization_bodies", "organization_offices", "revisions", "webhooks", "websub_subscriptions"] {
                 diesel::sql_query(format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
                 ))

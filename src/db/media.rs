@@ -5,10 +5,14 @@ use diesel::prelude::*;
 
 use super::schema::media;
 use super::{Backend, DbConn};
+use crate::domain::dates::utc;
 use crate::domain::ids::MediaId;
+use crate::domain::media::{FocalPoint, Media, Variant};
+use crate::media::MediaUrls;
+use crate::media::process::{self, Kind};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = media, check_for_backend(Backend))]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
+#[diesel(table_name = media, check_for_backend(Backend), treat_none_as_null = true)]
 pub struct MediaRow {
     pub id: MediaId,
     pub hash: String,
@@ -54,6 +58,72 @@ pub struct MediaForm<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// A variant as its row keeps it (the URL is built when answering).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct StoredVariant {
+    pub width: u32,
+    pub height: u32,
+    #[serde(rename = "type")]
+    pub mime: String,
+    pub bytes: u64,
+}
+
+fn name(hash: &str, width: i64, kind: Kind) -> String {
+    process::file_name(hash, u32::try_from(width).unwrap_or_default(), kind)
+}
+
+fn variant_name(hash: &str, variant: &StoredVariant) -> Option<String> {
+    Kind::from_mime(&variant.mime).map(|kind| process::file_name(hash, variant.width, kind))
+}
+
+fn stored_variants(row: &MediaRow) -> Vec<StoredVariant> {
+    // Written only by `store_upload`, from the same type.
+    serde_json::from_str(&row.variants).unwrap_or_default()
+}
+
+impl MediaRow {
+    /// Every file of the image, by name: the image at its own size first.
+    pub fn file_names(&self) -> Vec<String> {
+        let own = Kind::from_mime(&self.mime).map(|kind| name(&self.hash, self.width, kind));
+        own.into_iter().chain(stored_variants(self).iter().filter_map(|v| variant_name(&self.hash, v))).collect()
+    }
+
+    /// The image as clients see it, its URLs pointing where `urls` say.
+    pub fn into_media(self, urls: &MediaUrls) -> Media {
+        let row = self;
+        let variants = stored_variants(&row)
+            .into_iter()
+            .filter_map(|v| {
+                let url = urls.file(row.id, &variant_name(&row.hash, &v)?);
+                Some(Variant {
+                    width: v.width.into(),
+                    height: v.height.into(),
+                    kind: v.mime,
+                    bytes: v.bytes as i64,
+                    url,
+                })
+            })
+            .collect();
+        let own = Kind::from_mime(&row.mime).map(|kind| name(&row.hash, row.width, kind)).unwrap_or_default();
+        Media {
+            id: row.id,
+            url: urls.file(row.id, &own),
+            kind: row.mime,
+            width: row.width,
+            height: row.height,
+            bytes: row.bytes,
+            alt: row.alt,
+            caption: row.caption,
+            credit: row.credit,
+            focal_point: FocalPoint { x: row.focal_x, y: row.focal_y },
+            placeholder: row.placeholder,
+            variants,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
 pub fn find(conn: &mut DbConn, id: MediaId) -> QueryResult<MediaRow> {
     media::table.find(id).select(MediaRow::as_select()).first(conn)
 }
@@ -82,6 +152,11 @@ pub fn update(conn: &mut DbConn, id: MediaId, form: &MediaForm) -> QueryResult<M
 
 pub fn delete(conn: &mut DbConn, id: MediaId) -> QueryResult<usize> {
     diesel::delete(media::table.find(id)).execute(conn)
+}
+
+/// The images of `ids`.
+pub fn by_ids(conn: &mut DbConn, ids: &[MediaId]) -> QueryResult<Vec<MediaRow>> {
+    media::table.filter(media::id.eq_any(ids)).select(MediaRow::as_select()).load(conn)
 }
 
 /// Whether any image's files are named by `hash`.

@@ -11,18 +11,20 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
 use super::authors::{self, AuthorRow};
 use super::counts::{self, Cover, Days};
+use super::media::MediaRow;
 use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
 use super::search::{self, Search};
 use super::{Backend, DbConn, next_change, organizations, webhooks};
 use crate::domain::dates::{self, TimeRange, utc};
-use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
+use crate::domain::ids::{AuthorId, MediaId, NewsId, OrganizationId, TermId};
 use crate::domain::language::{Choice, direction};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
 use crate::domain::news::{AuthorSummary, NewsItem, NewsStatus, Translation, Visibility};
 use crate::domain::slug::Key;
 use crate::domain::webhooks::{EventType, Subject};
 use crate::domain::words;
+use crate::media::MediaUrls;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = news_items, check_for_backend(Backend), treat_none_as_null = true)]
@@ -51,6 +53,9 @@ pub struct NewsRow {
     /// Exports made before there were groups hold none (0): `import` makes each item its own.
     #[serde(default = "no_group")]
     pub group_id: NewsId,
+    /// The featured image (exports made before there were images hold none).
+    #[serde(default)]
+    pub image_id: Option<MediaId>,
 }
 
 fn english() -> String {
@@ -104,6 +109,7 @@ pub struct NewsView {
     pub tags: Vec<String>,
     /// The other items of its group that the reader may see.
     pub translations: Vec<Translation>,
+    pub image: Option<MediaRow>,
 }
 
 /// What an item references, as the caller found it: the ids go in the form, these in the view.
@@ -113,13 +119,15 @@ pub struct References {
     pub region: Option<String>,
     pub author: Option<AuthorRow>,
     pub organization: Option<String>,
+    pub image: Option<MediaRow>,
 }
 
-/// The view as clients see it.
-impl From<NewsView> for NewsItem {
-    fn from(view: NewsView) -> Self {
+impl NewsView {
+    /// The view as clients see it, its image's URLs pointing where `urls` say.
+    pub fn item(self, urls: &MediaUrls) -> NewsItem {
+        let view = self;
         let row = view.row;
-        Self {
+        NewsItem {
             id: row.id,
             slug: row.slug,
             title: row.title,
@@ -138,18 +146,18 @@ impl From<NewsView> for NewsItem {
             dir: direction(&row.lang),
             lang: row.lang,
             translations: view.translations,
+            image: view.image.map(|image| image.into_media(urls)),
         }
     }
-}
 
-impl NewsView {
     /// A stored row with what it references, without reading them again, and the other
     /// items of its group that editors see.
     fn new(conn: &mut DbConn, row: NewsRow, references: References, tags: &[String]) -> QueryResult<Self> {
-        let References { topic, region, author, organization } = references;
+        let References { topic, region, author, organization, image } = references;
         let translations =
             translations(conn, &[&row], Visibility::Everything, crate::domain::dates::now())?.remove(&row.group_id);
-        let mut view = Self { row, topic, region, author, organization, tags: tags.to_vec(), translations: Vec::new() };
+        let tags = tags.to_vec();
+        let mut view = Self { row, topic, region, author, organization, tags, translations: Vec::new(), image };
         view.translations = others(translations.unwrap_or_default(), view.row.id);
         Ok(view)
     }
@@ -210,6 +218,7 @@ pub struct NewsForm<'a> {
     pub reading_time_seconds: i32,
     pub updated_at: NaiveDateTime,
     pub lang: &'a str,
+    pub image_id: Option<MediaId>,
     /// What search matches of the title, and of the summary and body (`domain::words`).
     pub search_title: &'a str,
     pub search_text: &'a str,
@@ -780,6 +789,7 @@ pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<NewsId>) -> Q
 /// `group`, or as a story of its own.
 pub fn insert(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     form: &NewsForm,
     group: Option<NewsId>,
     references: References,
@@ -815,7 +825,7 @@ pub fn insert(
         .execute(c))?;
     let view = NewsView::new(conn, row, references, tags)?;
     if public {
-        push(conn, id, EventType::NewsPublished, seq, Some(&view), None)?;
+        push(conn, urls, id, EventType::NewsPublished, seq, Some(&view), None)?;
     }
     Ok(view)
 }
@@ -823,6 +833,7 @@ pub fn insert(
 /// Stores an item over the one with that id, in `group`.
 pub fn update(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     id: NewsId,
     form: &NewsForm,
     group: NewsId,
@@ -841,7 +852,7 @@ pub fn update(
     replace_tags(conn, id, tags)?;
     counts::settle(conn, &[left, group])?;
     let view = NewsView::new(conn, row, references, tags)?;
-    log_change(conn, &view, view.row.updated_at, Some((topic, region)))?;
+    log_change(conn, urls, &view, view.row.updated_at, Some((topic, region)))?;
     Ok(view)
 }
 
@@ -892,9 +903,24 @@ pub fn leave_group(conn: &mut DbConn, id: NewsId, group: NewsId) -> QueryResult<
 type Filed = (Option<TermId>, Option<TermId>);
 
 /// Announces a change of the item, public or not as it is now.
-fn log_change(conn: &mut DbConn, view: &NewsView, at: NaiveDateTime, before: Option<Filed>) -> QueryResult<()> {
+fn log_change(
+    conn: &mut DbConn,
+    urls: &MediaUrls,
+    view: &NewsView,
+    at: NaiveDateTime,
+    before: Option<Filed>,
+) -> QueryResult<()> {
     let public = view.row.is_public(crate::domain::dates::now().naive_utc());
-    announce(conn, view.row.id, at, public, Deed::Wrote, Some(view), before)
+    let change = Announced { at, public, deed: Deed::Wrote };
+    announce(conn, urls, view.row.id, change, Some(view), before)
+}
+
+/// A change to announce: when, whether the item is public after it, and what did it.
+#[derive(Debug, Clone, Copy)]
+struct Announced {
+    at: NaiveDateTime,
+    public: bool,
+    deed: Deed,
 }
 
 /// What a write did to an item, as webhooks are told of it.
@@ -911,10 +937,9 @@ enum Deed {
 /// published, updated, unpublished, or deleted (trashed, once partners have seen it).
 fn announce(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     id: NewsId,
-    at: NaiveDateTime,
-    public: bool,
-    deed: Deed,
+    Announced { at, public, deed }: Announced,
     view: Option<&NewsView>,
     before: Option<Filed>,
 ) -> QueryResult<()> {
@@ -942,7 +967,7 @@ fn announce(
         (Deed::Wrote, false, false) => None,
     };
     match event {
-        Some(event) => push(conn, id, event, seq, view, before),
+        Some(event) => push(conn, urls, id, event, seq, view, before),
         None => Ok(()),
     }
 }
@@ -953,6 +978,7 @@ fn announce(
 /// their view), and the cursor of the change in the change feed.
 fn push(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     id: NewsId,
     event: EventType,
     seq: i64,
@@ -983,7 +1009,7 @@ fn push(
             about.push(Subject { topic: slug(topic), region: slug(region), lang: lang.clone() });
         }
         let public = matches!(event, EventType::NewsPublished | EventType::NewsUpdated);
-        let item = public.then(|| NewsItem::from(view));
+        let item = public.then(|| view.item(urls));
         Ok((Some(about), EventData { id, item, changes_cursor: seq.to_string() }))
     })
 }
@@ -997,7 +1023,7 @@ struct EventData {
 }
 
 /// Moves an item to the trash.
-pub fn trash(conn: &mut DbConn, id: NewsId, by: &str) -> QueryResult<()> {
+pub fn trash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId, by: &str) -> QueryResult<()> {
     let now = crate::domain::dates::now().naive_utc();
     let group = diesel::update(news_items::table.find(id))
         .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by)))
@@ -1005,11 +1031,11 @@ pub fn trash(conn: &mut DbConn, id: NewsId, by: &str) -> QueryResult<()> {
         .get_result(conn)?;
     counts::uncount(conn, id)?;
     counts::settle(conn, &[group])?;
-    announce(conn, id, now, false, Deed::Trashed, None, None)
+    announce(conn, urls, id, Announced { at: now, public: false, deed: Deed::Trashed }, None, None)
 }
 
 /// Brings an item back from the trash, unchanged.
-pub fn untrash(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
+pub fn untrash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId) -> QueryResult<NewsView> {
     let row: NewsRow = diesel::update(news_items::table.find(id))
         .set((news_items::deleted_at.eq(None::<NaiveDateTime>), news_items::deleted_by.eq(None::<String>)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
@@ -1018,7 +1044,7 @@ pub fn untrash(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
     let view = hydrate(conn, vec![row], Visibility::Everything, crate::domain::dates::now())?
         .pop()
         .ok_or(diesel::result::Error::NotFound)?;
-    log_change(conn, &view, crate::domain::dates::now().naive_utc(), None)?;
+    log_change(conn, urls, &view, crate::domain::dates::now().naive_utc(), None)?;
     Ok(view)
 }
 
@@ -1102,13 +1128,14 @@ fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {
 
 /// Announces the items that became public by the passing of time, in publication order;
 /// returns them.
-pub fn announce_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<NewsId>> {
+pub fn announce_due(conn: &mut DbConn, urls: &MediaUrls, now: DateTime<Utc>) -> QueryResult<Vec<NewsId>> {
     let items: Vec<(NewsId, Option<NaiveDateTime>)> = due(now)
         .order((news_items::published_at.asc(), news_items::id.asc()))
         .select((news_items::id, news_items::published_at))
         .load(conn)?;
     for &(id, published_at) in &items {
-        announce(conn, id, published_at.unwrap_or_else(|| now.naive_utc()), true, Deed::Wrote, None, None)?;
+        let at = published_at.unwrap_or_else(|| now.naive_utc());
+        announce(conn, urls, id, Announced { at, public: true, deed: Deed::Wrote }, None, None)?;
     }
     Ok(items.into_iter().map(|(id, _)| id).collect())
 }
@@ -1188,6 +1215,9 @@ fn hydrate(
     let org_ids: Vec<OrganizationId> = rows.iter().filter_map(|r| r.organization_id).collect();
     let orgs: HashMap<OrganizationId, String> = organizations::slugs(conn, &org_ids)?.into_iter().collect();
     let groups = translations(conn, &rows.iter().collect::<Vec<_>>(), seen_by, now)?;
+    let image_ids: Vec<MediaId> = rows.iter().filter_map(|r| r.image_id).collect();
+    let images: HashMap<MediaId, MediaRow> =
+        super::media::by_ids(conn, &image_ids)?.into_iter().map(|m| (m.id, m)).collect();
     Ok(rows
         .into_iter()
         .map(|row| NewsView {
@@ -1197,6 +1227,7 @@ fn hydrate(
             organization: row.organization_id.and_then(|id| orgs.get(&id).cloned()),
             tags: tags.remove(&row.id).unwrap_or_default(),
             translations: groups.get(&row.group_id).map(|g| others(g.clone(), row.id)).unwrap_or_default(),
+            image: row.image_id.and_then(|id| images.get(&id).cloned()),
             row,
         })
         .collect())

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{organization_bodies, organization_offices, organization_translations, organizations};
 use super::{Backend, DbConn};
-use crate::domain::ids::{BodyId, OfficeId, OrganizationId, TermId};
+use crate::domain::ids::{BodyId, MediaId, OfficeId, OrganizationId, TermId};
 use crate::domain::organization::{BodyKind, OfficeKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
@@ -24,6 +24,9 @@ pub struct OrganizationRow {
     pub website: Option<String>,
     pub headquarters_city: Option<String>,
     pub headquarters_country: Option<String>,
+    /// Exports made before there were logos hold none.
+    #[serde(default)]
+    pub logo_id: Option<MediaId>,
 }
 
 /// The fields a client writes.
@@ -40,6 +43,7 @@ pub struct OrganizationForm<'a> {
     pub website: Option<&'a str>,
     pub headquarters_city: Option<&'a str>,
     pub headquarters_country: Option<&'a str>,
+    pub logo_id: Option<MediaId>,
     pub updated_at: NaiveDateTime,
 }
 

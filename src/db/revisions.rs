@@ -6,7 +6,8 @@ use diesel::prelude::*;
 
 use super::schema::revisions;
 use super::{Backend, DbConn};
-use crate::domain::ids::{BodyId, NewsId, OfficeId, OrganizationId};
+use crate::domain::ids::{BodyId, MediaId, NewsId, OfficeId, OrganizationId};
+use crate::media::MediaUrls;
 
 /// The thing a revision is a version of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,14 @@ pub enum Entity {
 }
 
 impl Entity {
+    /// The field of its representation that holds an image.
+    pub fn image_field(self) -> &'static str {
+        match self {
+            Self::Organization(_) => "logo",
+            Self::News(_) | Self::Body(_) | Self::Office(_) => "image",
+        }
+    }
+
     /// How the thing is stored in a revision: its kind, by name, and its id.
     fn key(self) -> (&'static str, i64) {
         match self {
@@ -99,6 +108,28 @@ pub fn list(conn: &mut DbConn, entity: Entity, limit: i64, offset: i64) -> Query
 }
 
 /// One version: what is known of it, and the thing as it was (JSON).
+/// A representation as a revision keeps it, in JSON: its image (`field`) by id alone, since
+/// URLs are built when answering and the image may be changed or deleted meanwhile.
+pub fn snapshot(value: impl serde::Serialize, field: &str) -> Result<String, serde_json::Error> {
+    let mut value = serde_json::to_value(value)?;
+    if let Some(image) = value.get_mut(field)
+        && let Some(id) = image.get("id").cloned()
+    {
+        *image = serde_json::json!({ "id": id });
+    }
+    serde_json::to_string(&value)
+}
+
+/// A snapshot as clients see it: its image (`field`) as the image is now, `null` once deleted.
+pub fn shown(conn: &mut DbConn, snapshot: &str, field: &str, urls: &MediaUrls) -> QueryResult<String> {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(snapshot) else { return Ok(snapshot.to_owned()) };
+    let Some(image) = value.get_mut(field) else { return Ok(snapshot.to_owned()) };
+    let Some(id) = image.get("id").and_then(serde_json::Value::as_i64) else { return Ok(snapshot.to_owned()) };
+    let now = super::media::find(conn, MediaId(id)).optional()?;
+    *image = now.map_or(serde_json::Value::Null, |row| serde_json::json!(row.into_media(urls)));
+    Ok(value.to_string())
+}
+
 pub fn find(conn: &mut DbConn, entity: Entity, revision: i64) -> QueryResult<(RevisionRow, String)> {
     of(entity)
         .filter(revisions::revision.eq(revision))

@@ -121,6 +121,7 @@ diesel::table! {
         group_id -> BigInt,
         search_title -> Text,
         search_text -> Text,
+        image_id -> Nullable<BigInt>,
     }
 }
 
@@ -215,6 +216,7 @@ diesel::table! {
         website -> Nullable<Text>,
         headquarters_city -> Nullable<Text>,
         headquarters_country -> Nullable<Text>,
+        logo_id -> Nullable<BigInt>,
     }
 }
 

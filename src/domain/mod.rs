@@ -24,6 +24,7 @@ pub mod ids;
 pub mod keys;
 pub mod language;
 pub mod listing;
+pub mod media;
 pub mod news;
 pub mod organization;
 pub mod params;

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ids::{AuthorId, NewsId};
+use super::ids::{AuthorId, MediaId, NewsId};
 use super::language::Direction;
+use super::media::Media;
 use super::slug::Slug;
 use super::text::{self, Article, Summary, Tag, Title};
 
@@ -55,6 +56,8 @@ pub struct NewsItem {
     /// The same story in the site's other languages: the other items of its group that the
     /// caller may see (written with `translation_of`).
     pub translations: Vec<Translation>,
+    /// The featured image, with its variants (written with `image_id`).
+    pub image: Option<Media>,
 }
 
 /// Another language's item of the same story.
@@ -86,7 +89,8 @@ impl NewsItem {
             "organization": "interpol", "status": "published", "published_at": "2023-06-09T00:00:00Z",
             "reading_time_seconds": 21, "created_at": "2026-11-28T10:00:00Z", "updated_at": "2026-11-28T10:00:00Z",
             "lang": "en", "dir": "ltr",
-            "translations": [{"lang": "fr", "id": 8, "slug": "arrestation-de-14-suspects-de-terrorisme-en-afrique"}]
+            "translations": [{"lang": "fr", "id": 8, "slug": "arrestation-de-14-suspects-de-terrorisme-en-afrique"}],
+            "image": null
         })
     }
 }
@@ -99,7 +103,7 @@ pub enum Visibility {
 }
 
 /// The names a client may ask for with `fields`, in the order of the representation.
-pub const FIELDS: [&str; 18] = [
+pub const FIELDS: [&str; 19] = [
     "id",
     "slug",
     "title",
@@ -118,6 +122,7 @@ pub const FIELDS: [&str; 18] = [
     "lang",
     "dir",
     "translations",
+    "image",
 ];
 
 /// Path segments under `/news/` that name other resources, never an item.
@@ -146,6 +151,7 @@ pub struct NewsDraft {
     pub lang: Option<String>,
     /// The story the item is a translation of, as written.
     pub translation_of: Link,
+    pub image_id: Option<MediaId>,
 }
 
 /// What a write says of the story an item belongs to.

@@ -5,12 +5,13 @@ use chrono::NaiveDateTime;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{ATOM_TYPE, Entry, Feed, JSON_FEED_TYPE, RSS_TYPE, markdown};
+use super::{ATOM_TYPE, Entry, Feed, Image, JSON_FEED_TYPE, RSS_TYPE, markdown};
 use crate::db;
 use crate::db::news::NewsView;
 use crate::domain::dates::{self, utc};
 use crate::domain::language::Languages;
 use crate::domain::listing::{FilterParams, NewsFilter, NewsQuery, Order, Paging, SortKey};
+use crate::domain::media::Media;
 use crate::domain::news::Visibility;
 use crate::domain::params::{self, bounded, once};
 use crate::error::ApiError;
@@ -196,5 +197,19 @@ fn entry(state: &AppState, view: NewsView, full: bool) -> Entry {
         author: view.author.as_ref().map(|a| a.name.clone()),
         categories,
         language: row.lang.clone(),
+        image: view.image.clone().map(|image| feed_image(image.into_media(&state.media.urls))),
     }
+}
+
+/// The file of an image that feeds carry: the widest variant up to `FEED_WIDTH` in the image's
+/// own format (JPEG or PNG, which every reader shows, unlike WebP), or the image itself.
+fn feed_image(media: Media) -> Image {
+    const FEED_WIDTH: i64 = 1280;
+    let variant =
+        media.variants.iter().filter(|v| v.kind == media.kind && v.width <= FEED_WIDTH).max_by_key(|v| v.width);
+    let (url, bytes, width, height) = match variant {
+        Some(v) => (v.url.clone(), v.bytes, v.width, v.height),
+        None => (media.url.clone(), media.bytes, media.width, media.height),
+    };
+    Image { url, mime: media.kind, bytes: bytes.unsigned_abs(), width, height, alt: media.alt }
 }

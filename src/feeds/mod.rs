@@ -46,7 +46,23 @@ pub struct Entry {
     pub categories: Vec<(String, String)>,
     /// The item's language (BCP 47).
     pub language: String,
+    pub image: Option<Image>,
 }
+
+/// An item's image, as feeds carry it: one file in a format every reader shows.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub url: String,
+    pub mime: String,
+    pub bytes: u64,
+    pub width: i64,
+    pub height: i64,
+    /// What it shows, for readers who cannot see it.
+    pub alt: String,
+}
+
+/// Media RSS, for an image's size and text alternative (its `<enclosure>` has neither).
+const MEDIA_RSS: &str = "http://search.yahoo.com/mrss/";
 
 pub const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
 pub const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
@@ -80,6 +96,11 @@ pub fn rss(feed: &Feed) -> String {
     let mut atom_ext = rss::extension::atom::AtomExtension::default();
     atom_ext.set_links(self_and_hubs(feed, "application/rss+xml"));
     channel.set_atom_ext(atom_ext);
+    if feed.entries.iter().any(|entry| entry.image.is_some()) {
+        channel.set_namespaces(
+            [("media".to_owned(), MEDIA_RSS.to_owned())].into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+        );
+    }
     let items = feed.entries.iter().map(|entry| {
         let mut item = rss::Item::default();
         item.set_title(entry.title.clone());
@@ -108,10 +129,45 @@ pub fn rss(feed: &Feed) -> String {
         dc.set_creators(entry.author.iter().cloned().collect::<Vec<_>>());
         dc.set_languages(vec![entry.language.clone()]);
         item.set_dublin_core_ext(dc);
+        if let Some(image) = &entry.image {
+            let mut enclosure = rss::Enclosure::default();
+            enclosure.set_url(image.url.as_str());
+            enclosure.set_length(image.bytes.to_string());
+            enclosure.set_mime_type(image.mime.as_str());
+            item.set_enclosure(enclosure);
+            item.set_extensions(media_content(image));
+        }
         item
     });
     channel.set_items(items.collect::<Vec<_>>());
     channel.to_string()
+}
+
+/// `<media:content>` with the image's size and `<media:description>` with its text alternative.
+fn media_content(image: &Image) -> rss::extension::ExtensionMap {
+    use rss::extension::Extension;
+    let description = Extension {
+        name: "media:description".into(),
+        value: Some(image.alt.clone()),
+        attrs: [("type".to_owned(), "plain".to_owned())].into_iter().collect(),
+        children: Default::default(),
+    };
+    let attrs = [
+        ("url", image.url.clone()),
+        ("type", image.mime.clone()),
+        ("medium", "image".to_owned()),
+        ("fileSize", image.bytes.to_string()),
+        ("width", image.width.to_string()),
+        ("height", image.height.to_string()),
+    ];
+    let content = Extension {
+        name: "media:content".into(),
+        value: None,
+        attrs: attrs.into_iter().map(|(name, value)| (name.to_owned(), value)).collect(),
+        children: [("description".to_owned(), vec![description])].into_iter().collect(),
+    };
+    let by_name = [("content".to_owned(), vec![content])].into_iter().collect();
+    [("media".to_owned(), by_name)].into_iter().collect()
 }
 
 /// Atom 1.0 (RFC 4287).
@@ -146,7 +202,14 @@ pub fn atom(feed: &Feed) -> String {
         out.set_title(text(&entry.title, &entry.language));
         out.set_updated(entry.updated.fixed_offset());
         out.set_published(entry.published.fixed_offset());
-        out.set_links(vec![link(&entry.url, "alternate", Some("application/json"))]);
+        let mut links = vec![link(&entry.url, "alternate", Some("application/json"))];
+        if let Some(image) = &entry.image {
+            let mut enclosure = link(&image.url, "enclosure", Some(&image.mime));
+            enclosure.set_length(Some(image.bytes.to_string()));
+            enclosure.set_title(Some(image.alt.clone()));
+            links.push(enclosure);
+        }
+        out.set_links(links);
         out.set_authors(entry.author.iter().map(|name| person(name)).collect::<Vec<_>>());
         out.set_summary(text(&entry.summary, &entry.language));
         if let Some(html) = &entry.content_html {
@@ -215,6 +278,8 @@ pub fn json(feed: &Feed) -> String {
         authors: Vec<Author<'a>>,
         tags: Vec<&'a str>,
         language: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        image: Option<&'a str>,
     }
     let items = feed
         .entries
@@ -232,6 +297,7 @@ pub fn json(feed: &Feed) -> String {
             authors: entry.author.iter().map(|name| Author { name }).collect(),
             tags: entry.categories.iter().map(|(_, term)| term.as_str()).collect(),
             language: &entry.language,
+            image: entry.image.as_ref().map(|image| image.url.as_str()),
         })
         .collect();
     let doc = JsonFeed {
@@ -274,6 +340,14 @@ mod tests {
                 author: Some("Robert Williams".into()),
                 categories: vec![("http://x.test/api/v1/topics".into(), "terrorism".into())],
                 language: "ar".into(),
+                image: Some(Image {
+                    url: "http://x.test/media/5/ab-1280.jpg".into(),
+                    mime: "image/jpeg".into(),
+                    bytes: 12345,
+                    width: 1280,
+                    height: 960,
+                    alt: "Officers & <dogs>".into(),
+                }),
             }],
         }
     }
@@ -293,6 +367,15 @@ mod tests {
         let links = channel.atom_ext().unwrap().links();
         assert_eq!(links[0].href(), "http://x.test/feeds/news.atom?topic=a&region=b");
         assert_eq!((links[1].rel(), links[1].href()), ("hub", "http://x.test/websub"));
+        let enclosure = item.enclosure().unwrap();
+        assert_eq!(
+            (enclosure.url(), enclosure.length(), enclosure.mime_type()),
+            ("http://x.test/media/5/ab-1280.jpg", "12345", "image/jpeg")
+        );
+        let content = &item.extensions()["media"]["content"][0];
+        assert_eq!(content.attrs()["width"], "1280");
+        assert_eq!(content.children()["description"][0].value(), Some("Officers & <dogs>"));
+        assert_eq!(channel.namespaces()["media"], MEDIA_RSS);
     }
 
     #[test]
@@ -307,6 +390,12 @@ mod tests {
         assert_eq!(entry.title().lang.as_deref(), Some("ar"));
         let hub = parsed.links().iter().find(|l| l.rel() == "hub").unwrap();
         assert_eq!(hub.href(), "http://x.test/websub");
+        let enclosure = entry.links().iter().find(|l| l.rel() == "enclosure").unwrap();
+        assert_eq!(
+            (enclosure.href(), enclosure.mime_type()),
+            ("http://x.test/media/5/ab-1280.jpg", Some("image/jpeg"))
+        );
+        assert_eq!((enclosure.length(), enclosure.title()), (Some("12345"), Some("Officers & <dogs>")));
     }
 
     #[test]
@@ -318,5 +407,6 @@ mod tests {
         assert_eq!(doc["items"][0]["date_published"], "2023-06-09T00:00:00Z");
         assert_eq!((&doc["language"], &doc["items"][0]["language"]), (&"ar".into(), &"ar".into()));
         assert_eq!(doc["hubs"][0], serde_json::json!({"type": "WebSub", "url": "http://x.test/websub"}));
+        assert_eq!(doc["items"][0]["image"], "http://x.test/media/5/ab-1280.jpg");
     }
 }

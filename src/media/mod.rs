@@ -18,6 +18,21 @@ use store::{MediaStore, StoreError};
 /// Path of the media files, outside `/api/v1`: `/media/{id}/{file}`.
 pub const PREFIX: &str = "/media/";
 
+/// Where media URLs point: this service (`NEWSDESK_PUBLIC_URL`) or a CDN or public bucket
+/// (`NEWSDESK_MEDIA_PUBLIC_URL`). Rows keep names only; URLs are built when answering.
+#[derive(Debug, Clone)]
+pub struct MediaUrls {
+    /// Without a trailing slash.
+    base: Arc<str>,
+}
+
+impl MediaUrls {
+    /// The URL of the file `name` of image `id`.
+    pub fn file(&self, id: MediaId, name: &str) -> String {
+        format!("{}{PREFIX}{id}/{name}", self.base)
+    }
+}
+
 /// The media library: the store, how uploads are made ready, and where their URLs point.
 #[derive(Debug, Clone)]
 pub struct Library {
@@ -25,8 +40,8 @@ pub struct Library {
     pub rules: Arc<Rules>,
     /// Largest upload, in bytes.
     pub max_bytes: u64,
-    /// Base of media URLs, without a trailing slash.
-    base: String,
+    /// Where media URLs point.
+    pub urls: MediaUrls,
     /// Uploads decoded and encoded at once: each takes a core's time and up to a few hundred
     /// MiB, so a burst of uploads waits its turn instead of starving readers or memory.
     working: Arc<Semaphore>,
@@ -40,15 +55,10 @@ impl Library {
             store: MediaStore::directory(&settings.media_directory())?,
             rules: Arc::new(settings.media_rules()),
             max_bytes: settings.media_max_bytes,
-            base: base.trim_end_matches('/').to_owned(),
+            urls: MediaUrls { base: base.trim_end_matches('/').into() },
             // Each upload encodes on two threads (see `process::prepare`).
             working: Arc::new(Semaphore::new(cores.div_ceil(2))),
         })
-    }
-
-    /// The URL of the file `name` of image `id`.
-    pub fn url(&self, id: MediaId, name: &str) -> String {
-        format!("{}{PREFIX}{id}/{name}", self.base)
     }
 
     /// Makes an upload ready, on the blocking pool, once a turn is free.

@@ -2,167 +2,24 @@
 //! the writes. An upload's files are made and stored before its row is written (see
 //! `media::store`); a deleted image's files go once no other image names them.
 
-use chrono::{DateTime, Utc};
 use diesel::OptionalExtension;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::db::media::StoredVariant;
 use crate::db::media::{MediaForm, MediaRow, NewMedia};
 use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Resource, Verb};
-use crate::domain::dates::{self, utc};
+use crate::domain::dates;
 use crate::domain::ids::MediaId;
+use crate::domain::media::{FocalPoint, Media};
 use crate::domain::params::once;
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Key;
 use crate::domain::text::{AltText, Credit, ImageCaption};
 use crate::error::{ApiError, Fields};
-use crate::media::Library;
 use crate::media::process::{self, File, Kind, Prepared, Refusal};
 use crate::state::AppState;
-
-/// An uploaded image, with every variant made of it.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 5, "type": "image/jpeg", "width": 4000, "height": 3000, "bytes": 2345678,
-    "url": "https://news.example.org/media/5/3f9a2c0d1e7b4a6f8c5d2e1f0a9b8c7d-4000.jpg",
-    "alt": "Officers at the Lyon headquarters", "caption": null, "credit": "Photo: INTERPOL",
-    "focal_point": {"x": 0.5, "y": 0.4}, "placeholder": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
-    "variants": [{"width": 320, "height": 240, "type": "image/webp", "bytes": 14321,
-        "url": "https://news.example.org/media/5/3f9a2c0d1e7b4a6f8c5d2e1f0a9b8c7d-320.webp"}],
-    "created_at": "2026-12-05T10:00:00Z", "updated_at": "2026-12-05T10:00:00Z"
-}))]
-pub struct Media {
-    pub id: MediaId,
-    /// The format of the image at its own size: JPEG for photos, PNG for drawings and images
-    /// with transparency, whatever the upload was.
-    #[serde(rename = "type")]
-    #[schema(example = "image/jpeg")]
-    pub kind: String,
-    pub width: i64,
-    pub height: i64,
-    /// Size of the file at `url`.
-    pub bytes: i64,
-    /// The image at its own size, without any metadata; immutable.
-    pub url: String,
-    #[schema(value_type = AltText)]
-    pub alt: String,
-    #[schema(value_type = Option<ImageCaption>)]
-    pub caption: Option<String>,
-    #[schema(value_type = Option<Credit>)]
-    pub credit: Option<String>,
-    pub focal_point: FocalPoint,
-    /// A BlurHash of the image, to show while it loads.
-    pub placeholder: String,
-    /// Smaller copies, narrowest first, each in WebP and in the format of `type`.
-    pub variants: Vec<Variant>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Where the subject of an image is, as fractions of its width and height from the top left:
-/// crops keep it in view.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FocalPoint {
-    #[schema(minimum = 0.0, maximum = 1.0, example = 0.5)]
-    pub x: f64,
-    #[schema(minimum = 0.0, maximum = 1.0, example = 0.4)]
-    pub y: f64,
-}
-
-impl FocalPoint {
-    const CENTRE: Self = Self { x: 0.5, y: 0.5 };
-
-    fn check(self) -> Result<Self, String> {
-        let within = |v: f64| (0.0..=1.0).contains(&v);
-        if within(self.x) && within(self.y) { Ok(self) } else { Err("x and y must each be from 0 to 1".into()) }
-    }
-
-    /// `x,y` as a query parameter or a form field gives it.
-    fn parse(text: &str) -> Result<Self, String> {
-        let form = || format!("`{text}` is not two numbers from 0 to 1 written x,y (such as 0.5,0.4)");
-        let (x, y) = text.split_once(',').ok_or_else(form)?;
-        let number = |v: &str| v.trim().parse::<f64>().map_err(|_| form());
-        Self { x: number(x)?, y: number(y)? }.check()
-    }
-}
-
-/// A smaller copy of an image.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Variant {
-    pub width: i64,
-    pub height: i64,
-    #[serde(rename = "type")]
-    #[schema(example = "image/webp")]
-    pub kind: String,
-    pub bytes: i64,
-    pub url: String,
-}
-
-/// A variant as its row keeps it (the URL is built when answering).
-#[derive(Debug, Serialize, Deserialize)]
-struct StoredVariant {
-    width: u32,
-    height: u32,
-    #[serde(rename = "type")]
-    mime: String,
-    bytes: u64,
-}
-
-/// Every file of an image, by name: the image at its own size first.
-fn file_names(row: &MediaRow) -> Vec<String> {
-    let own = Kind::from_mime(&row.mime).map(|kind| name(&row.hash, row.width, kind));
-    own.into_iter().chain(stored_variants(row).iter().filter_map(|v| variant_name(&row.hash, v))).collect()
-}
-
-fn name(hash: &str, width: i64, kind: Kind) -> String {
-    process::file_name(hash, u32::try_from(width).unwrap_or_default(), kind)
-}
-
-fn variant_name(hash: &str, variant: &StoredVariant) -> Option<String> {
-    Kind::from_mime(&variant.mime).map(|kind| process::file_name(hash, variant.width, kind))
-}
-
-fn stored_variants(row: &MediaRow) -> Vec<StoredVariant> {
-    // Written only by `store_upload`, from the same type.
-    serde_json::from_str(&row.variants).unwrap_or_default()
-}
-
-impl Media {
-    pub fn new(row: MediaRow, library: &Library) -> Self {
-        let variants = stored_variants(&row)
-            .into_iter()
-            .filter_map(|v| {
-                let url = library.url(row.id, &variant_name(&row.hash, &v)?);
-                Some(Variant {
-                    width: v.width.into(),
-                    height: v.height.into(),
-                    kind: v.mime,
-                    bytes: v.bytes as i64,
-                    url,
-                })
-            })
-            .collect();
-        let own = Kind::from_mime(&row.mime).map(|kind| name(&row.hash, row.width, kind)).unwrap_or_default();
-        Self {
-            id: row.id,
-            url: library.url(row.id, &own),
-            kind: row.mime,
-            width: row.width,
-            height: row.height,
-            bytes: row.bytes,
-            alt: row.alt,
-            caption: row.caption,
-            credit: row.credit,
-            focal_point: FocalPoint { x: row.focal_x, y: row.focal_y },
-            placeholder: row.placeholder,
-            variants,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-        }
-    }
-}
 
 /// What editors say of an image on upload: query parameters of a raw upload, or the fields
 /// beside the file of a multipart one.
@@ -268,12 +125,12 @@ fn find(conn: &mut DbConn, segment: &str) -> Result<MediaRow, ApiError> {
 /// A page of images, newest first, and how many there are.
 pub async fn list(state: &AppState, limit: i64, offset: i64) -> Result<(Vec<Media>, i64), ApiError> {
     let (rows, total) = state.db(move |c| Ok(db::media::page(c, limit, offset)?)).await?;
-    Ok((rows.into_iter().map(|row| Media::new(row, &state.media)).collect(), total))
+    Ok((rows.into_iter().map(|row| row.into_media(&state.media.urls)).collect(), total))
 }
 
 pub async fn get(state: &AppState, segment: String) -> Result<Media, ApiError> {
     let row = state.db(move |c| find(c, &segment)).await?;
-    Ok(Media::new(row, &state.media))
+    Ok(row.into_media(&state.media.urls))
 }
 
 /// Stores an upload: refused before any work if it is not an image or its description is
@@ -322,7 +179,7 @@ pub async fn upload(
             Ok(row)
         })
         .await?;
-    Ok(Media::new(row, &state.media))
+    Ok(row.into_media(&state.media.urls))
 }
 
 /// Changes what editors say of an image; `precondition` sees the current one first.
@@ -333,7 +190,7 @@ pub async fn update(
     patch: MediaPatch,
     precondition: impl FnOnce(&Media) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Media, ApiError> {
-    let library = state.media.clone();
+    let urls = state.media.urls.clone();
     let row = state
         .write(actor.did(Action(Resource::Media, Verb::Update)), move |c, entry| {
             let current = find(c, &segment)?;
@@ -344,12 +201,12 @@ pub async fn update(
                 patch.credit.unwrap_or_else(|| current.credit.clone()),
                 focal_point.check(),
             )?;
-            precondition(&Media::new(current.clone(), &library))?;
+            precondition(&current.clone().into_media(&urls))?;
             entry.on(current.id);
             Ok(db::media::update(c, current.id, &described.form())?)
         })
         .await?;
-    Ok(Media::new(row, &state.media))
+    Ok(row.into_media(&state.media.urls))
 }
 
 /// Deletes an image, then its files unless another image names them too.
@@ -359,11 +216,11 @@ pub async fn delete(
     segment: String,
     precondition: impl FnOnce(&Media) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
-    let library = state.media.clone();
+    let urls = state.media.urls.clone();
     let gone = state
         .write(actor.did(Action(Resource::Media, Verb::Delete)), move |c, entry| {
             let current = find(c, &segment)?;
-            precondition(&Media::new(current.clone(), &library))?;
+            precondition(&current.clone().into_media(&urls))?;
             entry.on(current.id);
             db::media::delete(c, current.id)
                 .map_err(|err| ApiError::from(err).in_the_way(|| format!("image {} is still in use", current.id)))?;
@@ -372,7 +229,7 @@ pub async fn delete(
         .await?;
     let hash = gone.hash.clone();
     if !state.db(move |c| Ok(db::media::hash_used(c, &hash)?)).await? {
-        for name in file_names(&gone) {
+        for name in gone.file_names() {
             // What fails here is left to the sweep.
             if let Err(err) = state.media.store.delete(&name).await {
                 log::warn!("cannot delete media file {name}: {err}");
@@ -388,7 +245,7 @@ pub async fn file_type(state: &AppState, segment: String, name: String) -> Resul
     let kind = name.rsplit_once('.').and_then(|(_, extension)| Kind::from_extension(extension)).ok_or_else(missing)?;
     let Some(Key::Id(id)) = Key::<MediaId>::parse(&segment) else { return Err(missing()) };
     let row = state.db(move |c| Ok(db::media::find(c, id).optional()?)).await?.ok_or_else(missing)?;
-    if file_names(&row).contains(&name) { Ok(kind.mime()) } else { Err(missing()) }
+    if row.file_names().contains(&name) { Ok(kind.mime()) } else { Err(missing()) }
 }
 
 /// How long a file no image names is left alone: an upload on another replica may be

@@ -14,7 +14,7 @@ use crate::db::terms::TermKind;
 use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, Granularity, Instant, utc};
-use crate::domain::ids::{AuthorId, NewsId, TermId};
+use crate::domain::ids::{AuthorId, MediaId, NewsId, TermId};
 use crate::domain::language::Languages;
 use crate::domain::listing::NewsFilter;
 use crate::domain::news::{Link, MAX_TAGS, NewsDraft, NewsItem, NewsStatus, RESERVED_SLUGS, Visibility};
@@ -23,6 +23,7 @@ use crate::domain::slug::{Key, Slug};
 use crate::domain::text::{Article, Summary, Tag, Title};
 use crate::domain::words;
 use crate::error::{ApiError, FieldError, Fields};
+use crate::media::MediaUrls;
 use crate::state::AppState;
 
 /// A complete item to create (POST) or to replace one with (PUT). Server-owned fields
@@ -86,6 +87,10 @@ pub struct NewsWrite {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NewsId>, example = json!(null))]
     pub translation_of: Option<Option<NewsId>>,
+    /// Id of an uploaded image (`/api/v1/media`) to feature; `null` or absent: none.
+    #[serde(default)]
+    #[schema(value_type = Option<MediaId>, example = json!(null))]
+    pub image_id: Option<MediaId>,
 }
 
 impl NewsWrite {
@@ -145,6 +150,7 @@ impl NewsWrite {
                 published_at,
                 lang: lang?,
                 translation_of,
+                image_id: self.image_id,
             })
         })
     }
@@ -195,6 +201,10 @@ pub struct NewsPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NewsId>)]
     pub translation_of: Option<Option<NewsId>>,
+    /// Id of an uploaded image to feature; `null` takes the image away.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<MediaId>)]
+    pub image_id: Option<Option<MediaId>>,
 }
 
 impl NewsPatch {
@@ -215,6 +225,7 @@ impl NewsPatch {
             published_at: self.published_at.unwrap_or(row.published_at.map(|t| Instant(utc(t)))),
             lang: Some(self.lang.unwrap_or_else(|| row.lang.clone())),
             translation_of: self.translation_of,
+            image_id: self.image_id.unwrap_or(row.image_id),
         }
     }
 }
@@ -256,8 +267,9 @@ pub async fn create(state: &AppState, actor: &Actor, write: NewsWrite) -> Result
     let origin = state.origin(actor);
     let entry = actor.did(Action(Resource::News, Verb::Create));
     let site = state.languages.clone();
-    let view = state.write(entry, move |c, entry| store(c, None, draft, &site, &origin, entry)).await?;
-    Ok(NewsItem::from(view))
+    let urls = state.media.urls.clone();
+    let view = state.write(entry, move |c, entry| store(c, &urls, None, draft, &site, &origin, entry)).await?;
+    Ok(view.item(&state.media.urls))
 }
 
 /// Replaces an item; `precondition` sees the current one first (`If-Match`).
@@ -271,14 +283,15 @@ pub async fn replace(
     let draft = write.validate(&state.languages)?;
     let origin = state.origin(actor);
     let site = state.languages.clone();
+    let urls = state.media.urls.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Replace)), move |c, entry| {
             let current = find(c, &key, Visibility::Everything)?;
-            precondition(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &site, &origin, entry)
+            precondition(&current.clone().item(&urls))?;
+            store(c, &urls, Some(&current), draft, &site, &origin, entry)
         })
         .await?;
-    Ok(NewsItem::from(view))
+    Ok(view.item(&state.media.urls))
 }
 
 /// Changes some fields of an item. A bad request is reported as such before the
@@ -292,15 +305,16 @@ pub async fn update(
 ) -> Result<NewsItem, ApiError> {
     let origin = state.origin(actor);
     let site = state.languages.clone();
+    let urls = state.media.urls.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Update)), move |c, entry| {
             let current = find(c, &key, Visibility::Everything)?;
             let draft = patch.apply(&current).validate(&site)?;
-            precondition(&NewsItem::from(current.clone()))?;
-            store(c, Some(&current), draft, &site, &origin, entry)
+            precondition(&current.clone().item(&urls))?;
+            store(c, &urls, Some(&current), draft, &site, &origin, entry)
         })
         .await?;
-    Ok(NewsItem::from(view))
+    Ok(view.item(&state.media.urls))
 }
 
 /// Moves an item to the trash.
@@ -311,11 +325,12 @@ pub async fn trash(
     precondition: impl FnOnce(&NewsItem) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
     let by = actor.name.clone().unwrap_or_default();
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::News, Verb::Trash)), move |c, entry| {
             let current = find(c, &key, Visibility::Everything)?;
-            precondition(&NewsItem::from(current.clone()))?;
-            db::news::trash(c, current.row.id, &by)?;
+            precondition(&current.clone().item(&urls))?;
+            db::news::trash(c, &urls, current.row.id, &by)?;
             entry.on(current.row.id);
             if !readers_see(Some(current.row.status)) {
                 entry.unseen();
@@ -360,9 +375,10 @@ pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {
     let now = dates::now();
     if state.db(move |c| Ok(db::news::has_due(c, now)?)).await? {
         let entry = Actor::service().did(Action(Resource::News, Verb::Publish));
+        let urls = state.media.urls.clone();
         state
             .write(entry, move |c, entry| {
-                for id in db::news::announce_due(c, now)? {
+                for id in db::news::announce_due(c, &urls, now)? {
                     entry.on(id);
                 }
                 Ok(())
@@ -383,6 +399,7 @@ pub fn find(conn: &mut DbConn, key: &Key<NewsId>, visibility: Visibility) -> Res
 /// inside the write transaction.
 pub fn store(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     current: Option<&NewsView>,
     draft: NewsDraft,
     site: &Languages,
@@ -417,6 +434,16 @@ pub fn store(
                 errors.push(FieldError::new("organization", format!("no organization with slug `{slug}`")));
             }
             id
+        }
+        None => None,
+    };
+    let image = match draft.image_id {
+        Some(id) => {
+            let image = db::media::find(conn, id).optional()?;
+            if image.is_none() {
+                errors.push(FieldError::new("image_id", format!("no image with id {id}")));
+            }
+            image
         }
         None => None,
     };
@@ -478,6 +505,7 @@ pub fn store(
         reading_time_seconds: draft.reading_time_seconds(),
         updated_at: dates::now().naive_utc(),
         lang: &lang,
+        image_id: draft.image_id,
         search_title: &search_title,
         search_text: &search_text,
     };
@@ -487,13 +515,14 @@ pub fn store(
         region: draft.region.clone(),
         author,
         organization: draft.organization.clone(),
+        image,
     };
     let tags: Vec<String> = draft.tags.iter().map(|tag| tag.as_str().to_owned()).collect();
     let view = match current_id {
-        Some(id) => db::news::update(conn, id, &form, group.unwrap_or(id), references, &tags)?,
-        None => db::news::insert(conn, &form, group, references, &tags)?,
+        Some(id) => db::news::update(conn, urls, id, &form, group.unwrap_or(id), references, &tags)?,
+        None => db::news::insert(conn, urls, &form, group, references, &tags)?,
     };
-    let snapshot = serde_json::to_string(&NewsItem::from(view.clone())).map_err(ApiError::internal)?;
+    let snapshot = revisions::snapshot(view.clone().item(urls), "image").map_err(ApiError::internal)?;
     revisions::record(conn, Entity::News(view.row.id), origin, &snapshot, view.row.updated_at)?;
     entry.on(view.row.id);
     if !readers_see(current.map(|c| c.row.status)) && !readers_see(Some(view.row.status)) {

@@ -6,18 +6,21 @@ use diesel::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::db::media::MediaRow;
 use crate::db::organizations::{OrganizationForm, OrganizationRow};
 use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, utc};
-use crate::domain::ids::OrganizationId;
+use crate::domain::ids::{MediaId, OrganizationId};
+use crate::domain::media::Media;
 use crate::domain::organization::{CountryCode, Website};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Slug;
 use crate::domain::text::{Caption, Description, Label, Name};
 use crate::domain::webhooks::EventType;
-use crate::error::{ApiError, Fields};
+use crate::error::{ApiError, FieldError, Fields};
+use crate::media::MediaUrls;
 use crate::state::AppState;
 
 /// An organization's public profile.
@@ -44,6 +47,8 @@ pub struct Organization {
     pub headquarters: Option<Place>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The organization's logo, with its variants (written with `logo_id`).
+    pub logo: Option<Media>,
 }
 
 /// A city and its country.
@@ -73,12 +78,18 @@ impl<'de> Deserialize<'de> for Place {
     }
 }
 
-impl From<OrganizationRow> for Organization {
-    fn from(row: OrganizationRow) -> Self {
-        let has_headquarters = row.headquarters_city.is_some() || row.headquarters_country.is_some();
-        let headquarters =
-            has_headquarters.then_some(Place { city: row.headquarters_city, country: row.headquarters_country });
+/// A stored place, if it names anything.
+fn headquarters(row: &OrganizationRow) -> Option<Place> {
+    let has_headquarters = row.headquarters_city.is_some() || row.headquarters_country.is_some();
+    has_headquarters.then(|| Place { city: row.headquarters_city.clone(), country: row.headquarters_country.clone() })
+}
+
+impl Organization {
+    /// The profile as clients see it, with its logo (`logo`: the row `row.logo_id` names).
+    pub fn new(row: OrganizationRow, logo: Option<MediaRow>, urls: &MediaUrls) -> Self {
         Self {
+            headquarters: headquarters(&row),
+            logo: logo.map(|logo| logo.into_media(urls)),
             id: row.id,
             slug: row.slug,
             name: row.name,
@@ -88,7 +99,6 @@ impl From<OrganizationRow> for Organization {
             description: row.description,
             member_count: row.member_count,
             website: row.website,
-            headquarters,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }
@@ -130,6 +140,19 @@ pub struct OrganizationWrite {
     pub website: Option<String>,
     #[serde(default)]
     pub headquarters: Option<Place>,
+    /// Id of an uploaded image (`/api/v1/media`) to show as the logo; `null` or absent: none.
+    #[serde(default)]
+    #[schema(value_type = Option<MediaId>, example = json!(null))]
+    pub logo_id: Option<MediaId>,
+}
+
+/// The profile of `row` as clients see it, its logo read.
+pub fn shown(conn: &mut DbConn, row: OrganizationRow, urls: &MediaUrls) -> Result<Organization, ApiError> {
+    let logo = match row.logo_id {
+        Some(id) => db::media::find(conn, id).optional()?,
+        None => None,
+    };
+    Ok(Organization::new(row, logo, urls))
 }
 
 impl OrganizationWrite {
@@ -161,6 +184,7 @@ impl OrganizationWrite {
                 website: website?,
                 city: city?,
                 country: country?,
+                logo_id: self.logo_id,
             })
         })
     }
@@ -178,6 +202,7 @@ pub struct ValidOrganization {
     website: Option<Website>,
     city: Option<Name>,
     country: Option<CountryCode>,
+    logo_id: Option<MediaId>,
 }
 
 impl ValidOrganization {
@@ -185,10 +210,17 @@ impl ValidOrganization {
     pub fn save(
         &self,
         conn: &mut DbConn,
+        urls: &MediaUrls,
         current: Option<&OrganizationRow>,
         origin: &Origin,
         entry: &mut Entry,
     ) -> Result<Organization, ApiError> {
+        let logo = match self.logo_id {
+            Some(id) => Some(db::media::find(conn, id).optional()?.ok_or_else(|| {
+                ApiError::invalid_fields(vec![FieldError::new("logo_id", format!("no image with id {id}"))])
+            })?),
+            None => None,
+        };
         let slug = match (&self.slug, current) {
             (Some(slug), _) => slug.as_str().to_owned(),
             (None, Some(current)) => current.slug.clone(),
@@ -205,6 +237,7 @@ impl ValidOrganization {
             website: self.website.as_ref().map(Website::as_str),
             headquarters_city: self.city.as_ref().map(Name::as_str),
             headquarters_country: self.country.as_ref().map(CountryCode::as_str),
+            logo_id: self.logo_id,
             updated_at: dates::now().naive_utc(),
         };
         let row = match current {
@@ -212,10 +245,10 @@ impl ValidOrganization {
             None => db::organizations::insert(conn, &form)?,
         };
         let (id, at) = (row.id, row.updated_at);
-        let org = Organization::from(row);
-        let snapshot = serde_json::to_string(&org).map_err(ApiError::internal)?;
+        let org = Organization::new(row, logo, urls);
+        let snapshot = revisions::snapshot(&org, "logo").map_err(ApiError::internal)?;
         revisions::record(conn, Entity::Organization(id), origin, &snapshot, at)?;
-        push_changed(conn, id)?;
+        push_changed(conn, urls, id)?;
         entry.on(id);
         Ok(org)
     }
@@ -252,11 +285,15 @@ pub struct OrganizationPatch {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Place>)]
     pub headquarters: Option<Option<Place>>,
+    /// Id of an uploaded image to show as the logo; `null` takes the logo away.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<MediaId>)]
+    pub logo_id: Option<Option<MediaId>>,
 }
 
 impl OrganizationPatch {
     pub fn apply(self, current: &OrganizationRow) -> OrganizationWrite {
-        let current_hq = Organization::from(current.clone()).headquarters;
+        let current_hq = headquarters(current);
         OrganizationWrite {
             slug: self.slug,
             name: self.name.unwrap_or_else(|| current.name.clone()),
@@ -267,6 +304,7 @@ impl OrganizationPatch {
             member_count: self.member_count.unwrap_or(current.member_count),
             website: self.website.unwrap_or_else(|| current.website.clone()),
             headquarters: self.headquarters.unwrap_or(current_hq),
+            logo_id: self.logo_id.unwrap_or(current.logo_id),
         }
     }
 }
@@ -276,7 +314,8 @@ pub async fn create(state: &AppState, actor: &Actor, write: OrganizationWrite) -
     let org = write.validate()?;
     let origin = state.origin(actor);
     let entry = actor.did(Action(Resource::Organization, Verb::Create));
-    state.write(entry, move |c, entry| org.save(c, None, &origin, entry)).await
+    let urls = state.media.urls.clone();
+    state.write(entry, move |c, entry| org.save(c, &urls, None, &origin, entry)).await
 }
 
 /// Replaces a profile; `precondition` sees the current one first (`If-Match`).
@@ -289,11 +328,12 @@ pub async fn replace(
 ) -> Result<Organization, ApiError> {
     let org = write.validate()?;
     let origin = state.origin(actor);
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::Organization, Verb::Replace)), move |c, entry| {
             let current = find(c, &slug)?;
-            precondition(&Organization::from(current.clone()))?;
-            org.save(c, Some(&current), &origin, entry)
+            precondition(&shown(c, current.clone(), &urls)?)?;
+            org.save(c, &urls, Some(&current), &origin, entry)
         })
         .await
 }
@@ -308,12 +348,13 @@ pub async fn update(
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Organization, ApiError> {
     let origin = state.origin(actor);
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::Organization, Verb::Update)), move |c, entry| {
             let current = find(c, &slug)?;
             let org = patch.apply(&current).validate()?;
-            precondition(&Organization::from(current.clone()))?;
-            org.save(c, Some(&current), &origin, entry)
+            precondition(&shown(c, current.clone(), &urls)?)?;
+            org.save(c, &urls, Some(&current), &origin, entry)
         })
         .await
 }
@@ -326,10 +367,11 @@ pub async fn delete(
     slug: String,
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::Organization, Verb::Delete)), move |c, entry| {
             let current = find(c, &slug)?;
-            precondition(&Organization::from(current.clone()))?;
+            precondition(&shown(c, current.clone(), &urls)?)?;
             entry.on(current.id);
             let bodies = db::organizations::bodies(c, current.id)?.into_iter().map(|b| Entity::Body(b.id));
             let offices = db::organizations::offices(c, current.id)?.into_iter().map(|o| Entity::Office(o.id));
@@ -342,25 +384,36 @@ pub async fn delete(
             for entity in [Entity::Organization(current.id)].into_iter().chain(parts) {
                 db::revisions::forget(c, entity)?;
             }
-            push_changed(c, current.id)
+            push_changed(c, &urls, current.id)
         })
         .await
 }
 
 /// Tells webhooks, inside the write, that an organization's profile or one of its bodies or
 /// offices changed: `organization.updated` with the profile as it is now (`null` once deleted).
-pub fn push_changed(conn: &mut DbConn, id: OrganizationId) -> Result<(), ApiError> {
+pub fn push_changed(conn: &mut DbConn, urls: &MediaUrls, id: OrganizationId) -> Result<(), ApiError> {
     let subject = format!("organization:{id}");
     Ok(db::webhooks::enqueue(conn, EventType::OrganizationUpdated, &subject, |conn| {
-        let item = db::organizations::by_id(conn, id).optional()?.map(Organization::from);
+        let item = match db::organizations::by_id(conn, id).optional()? {
+            Some(row) => {
+                let logo = row.logo_id.map(|id| db::media::find(conn, id)).transpose()?;
+                Some(Organization::new(row, logo, urls))
+            }
+            None => None,
+        };
         Ok((None, serde_json::json!({"id": id, "item": item, "changes_cursor": null})))
     })?)
 }
 
 /// Adds an organization from a request body, inside a write (the demo data comes here).
-pub fn add(conn: &mut DbConn, body: serde_json::Value, entry: &mut Entry) -> Result<Organization, ApiError> {
+pub fn add(
+    conn: &mut DbConn,
+    urls: &MediaUrls,
+    body: serde_json::Value,
+    entry: &mut Entry,
+) -> Result<Organization, ApiError> {
     let write: OrganizationWrite = serde_json::from_value(body).map_err(ApiError::internal)?;
-    write.validate()?.save(conn, None, &Origin::default(), entry)
+    write.validate()?.save(conn, urls, None, &Origin::default(), entry)
 }
 
 /// The organization with this slug, or 404.

@@ -12,6 +12,7 @@ use crate::domain::dates;
 use crate::domain::ids::OrganizationId;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
+use crate::media::MediaUrls;
 use crate::service::organizations;
 use crate::state::AppState;
 
@@ -68,6 +69,7 @@ fn find<P: Part>(conn: &mut DbConn, slug: &str, segment: &str) -> Result<(Organi
 /// write's audit entry.
 fn save<P: Part>(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     part: &P::Valid,
     organization_id: OrganizationId,
     current: Option<P::Id>,
@@ -76,7 +78,7 @@ fn save<P: Part>(
 ) -> Result<P, ApiError> {
     let saved = P::save(conn, part, organization_id, current)?;
     keep(conn, organization_id, saved.id_number(), Some(&saved), origin)?;
-    organizations::push_changed(conn, organization_id)?;
+    organizations::push_changed(conn, urls, organization_id)?;
     entry.on(saved.id());
     Ok(saved)
 }
@@ -105,10 +107,11 @@ fn keep<P: Part>(
 pub async fn create<P: Part>(state: &AppState, actor: &Actor, slug: String, write: P::Write) -> Result<P, ApiError> {
     let part = P::validate(write)?;
     let origin = state.origin(actor);
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Create)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;
-            save(c, &part, organization, None, &origin, entry)
+            save(c, &urls, &part, organization, None, &origin, entry)
         })
         .await
 }
@@ -116,11 +119,12 @@ pub async fn create<P: Part>(state: &AppState, actor: &Actor, slug: String, writ
 /// Adds a valid part to an organization, inside a write (the demo data comes here too).
 pub fn add<P: Part>(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     organization_id: OrganizationId,
     write: P::Write,
     entry: &mut Entry,
 ) -> Result<P, ApiError> {
-    save(conn, &P::validate(write)?, organization_id, None, &Origin::default(), entry)
+    save(conn, urls, &P::validate(write)?, organization_id, None, &Origin::default(), entry)
 }
 
 /// Replaces a part; `precondition` sees the current one first (`If-Match`).
@@ -134,11 +138,12 @@ pub async fn replace<P: Part>(
 ) -> Result<P, ApiError> {
     let part = P::validate(write)?;
     let origin = state.origin(actor);
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Replace)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             precondition(&current)?;
-            save(c, &part, organization, Some(current.id()), &origin, entry)
+            save(c, &urls, &part, organization, Some(current.id()), &origin, entry)
         })
         .await
 }
@@ -154,12 +159,13 @@ pub async fn update<P: Part>(
     precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<P, ApiError> {
     let origin = state.origin(actor);
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Update)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             let part = P::validate(P::apply(patch, current.clone()))?;
             precondition(&current)?;
-            save(c, &part, organization, Some(current.id()), &origin, entry)
+            save(c, &urls, &part, organization, Some(current.id()), &origin, entry)
         })
         .await
 }
@@ -172,6 +178,7 @@ pub async fn delete<P: Part>(
     precondition: impl FnOnce(&P) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<(), ApiError> {
     let origin = state.origin(actor);
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Delete)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
@@ -179,7 +186,7 @@ pub async fn delete<P: Part>(
             entry.on(current.id());
             P::delete(c, current.id())?;
             keep::<P>(c, organization, current.id_number(), None, &origin)?;
-            organizations::push_changed(c, organization)
+            organizations::push_changed(c, &urls, organization)
         })
         .await
 }

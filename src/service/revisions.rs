@@ -137,12 +137,15 @@ pub async fn list(state: &AppState, locate: Locate, of: String, page: Page) -> R
     Ok((rows.into_iter().map(Revision::from).collect(), total))
 }
 
-/// One revision of what `locate` finds, as it was stored (JSON).
+/// One revision of what `locate` finds, as it was stored (JSON), with the image it names as
+/// that image is now.
 pub async fn get(state: &AppState, locate: Locate, of: String, revision: String) -> Result<String, ApiError> {
+    let urls = state.media.urls.clone();
     state
         .db(move |c| {
             let entity = locate(c, &of)?;
-            find_revision(c, entity, &revision).map(|(_, json)| json)
+            let (_, json) = find_revision(c, entity, &revision)?;
+            Ok(db::revisions::shown(c, &json, entity.image_field(), &urls)?)
         })
         .await
 }
@@ -157,19 +160,20 @@ pub async fn restore_news(
 ) -> Result<NewsItem, ApiError> {
     let origin = state.origin(actor);
     let site = state.languages.clone();
+    let urls = state.media.urls.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Revert)), move |c, entry| {
             let current = news::find(c, &news_key(&segment)?, Visibility::Everything)?;
-            let shown = NewsItem::from(current.clone());
+            let shown = current.clone().item(&urls);
             let restoring = Restoring { entity: Entity::News(current.row.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
-                let write: NewsWrite = as_write(json, &[("author", "author_id")])?;
+                let write: NewsWrite = as_write(json, &[("author", "author_id"), ("image", "image_id")])?;
                 let draft = write.validate(&site)?;
-                news::store(c, Some(&current), draft, &site, origin, entry)
+                news::store(c, &urls, Some(&current), draft, &site, origin, entry)
             })
         })
         .await?;
-    Ok(NewsItem::from(view))
+    Ok(view.item(&state.media.urls))
 }
 
 /// Stores an organization's profile again as it was at `revision`, by `actor`.
@@ -181,13 +185,15 @@ pub async fn restore_organization(
     precondition: impl FnOnce(&Organization) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Organization, ApiError> {
     let origin = state.origin(actor);
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::Organization, Verb::Revert)), move |c, entry| {
             let current = organizations::find(c, &slug)?;
-            let shown = Organization::from(current.clone());
+            let shown = organizations::shown(c, current.clone(), &urls)?;
             let restoring = Restoring { entity: Entity::Organization(current.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
-                as_write::<OrganizationWrite>(json, &[])?.validate()?.save(c, Some(&current), origin, entry)
+                let write = as_write::<OrganizationWrite>(json, &[("logo", "logo_id")])?;
+                write.validate()?.save(c, &urls, Some(&current), origin, entry)
             })
         })
         .await

@@ -25,6 +25,7 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::language::{Choice, Languages};
 use crate::domain::text::{BodyDescription, Caption, Description, Name};
 use crate::error::{ApiError, Fields};
+use crate::media::MediaUrls;
 use crate::state::AppState;
 
 /// The profile's fields that translations give, in the order they are shown.
@@ -258,6 +259,7 @@ fn json(item: &impl Serialize) -> Result<Value, ApiError> {
 /// The organization's profile as `reading` asks; as of an instant before it existed, 404.
 pub async fn profile(state: &AppState, slug: String, reading: Reading) -> Result<Value, ApiError> {
     let site = state.languages.clone();
+    let urls = state.media.urls.clone();
     state
         .db(move |c| {
             let row = organizations::find(c, &slug)?;
@@ -267,9 +269,10 @@ pub async fn profile(state: &AppState, slug: String, reading: Reading) -> Result
                     let snapshot = snapshot.ok_or_else(|| {
                         ApiError::NotFound(format!("organization `{slug}` did not exist at {}", at.to_rfc3339()))
                     })?;
+                    let snapshot = revisions::shown(c, &snapshot, "logo", &urls)?;
                     serde_json::from_str(&snapshot).map_err(ApiError::internal)?
                 }
-                None => json(&organizations::Organization::from(row.clone()))?,
+                None => json(&organizations::shown(c, row.clone(), &urls)?)?,
             };
             let translations = translations_for(c, row.id, &reading)?;
             Ok(localize(item, Entity::Organization(row.id), &PROFILE_FIELDS, &translations, &reading, &site))
@@ -387,10 +390,11 @@ pub async fn put(
     translation: ProfileTranslation,
 ) -> Result<(StoredTranslation, bool), ApiError> {
     let lang = translated_language(&state.languages, &lang)?;
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::Organization, Verb::Update)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;
-            let stored = store(c, organization, lang, translation)?;
+            let stored = store(c, &urls, organization, lang, translation)?;
             entry.on(organization);
             Ok(stored)
         })
@@ -402,6 +406,7 @@ pub async fn put(
 /// `true` when it is new.
 pub fn store(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     organization: OrganizationId,
     lang: String,
     translation: ProfileTranslation,
@@ -416,7 +421,7 @@ pub fn store(
         updated_at: dates::now().naive_utc(),
     };
     let new = db::organizations::put_translation(conn, &row)?;
-    organizations::push_changed(conn, organization)?;
+    organizations::push_changed(conn, urls, organization)?;
     Ok((StoredTranslation::try_from(row)?, new))
 }
 
@@ -425,13 +430,14 @@ pub fn store(
 pub async fn delete(state: &AppState, actor: &Actor, slug: String, lang: String) -> Result<(), ApiError> {
     let missing = ApiError::NotFound(format!("organization `{slug}` has no `{lang}` translation"));
     let lang = translated_language(&state.languages, &lang).map_err(|_| missing)?;
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::Organization, Verb::Update)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;
             if db::organizations::delete_translation(c, organization, &lang)? == 0 {
                 return Err(ApiError::NotFound(format!("organization `{slug}` has no `{lang}` translation")));
             }
-            organizations::push_changed(c, organization)?;
+            organizations::push_changed(c, &urls, organization)?;
             entry.on(organization);
             Ok(())
         })

@@ -20,6 +20,7 @@ fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {
 
 /// Brings an item back from the trash, unchanged.
 pub async fn restore(state: &AppState, actor: &Actor, segment: String) -> Result<NewsItem, ApiError> {
+    let urls = state.media.urls.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Restore)), move |c, entry| {
             let view = find(c, &segment)?;
@@ -35,10 +36,10 @@ pub async fn restore(state: &AppState, actor: &Actor, segment: String) -> Result
             if !super::news::readers_see(Some(row.status)) {
                 entry.unseen();
             }
-            Ok(db::news::untrash(c, row.id)?)
+            Ok(db::news::untrash(c, &urls, row.id)?)
         })
         .await?;
-    Ok(NewsItem::from(view))
+    Ok(view.item(&state.media.urls))
 }
 
 /// Purges an item from the trash, with its revisions, for good.

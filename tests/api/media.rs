@@ -339,3 +339,82 @@ async fn uploads_are_for_editors() {
     app.send(anonymous).await.problem(401);
     app.get("/api/v1/media").await.problem(401);
 }
+
+#[actix_web::test]
+async fn a_news_item_features_an_image_everywhere_it_is_shown() {
+    let app = TestApp::builder().settings(|s| s.media_widths = vec![32, 64]).start().await;
+    let image = upload(&app, "alt=Officers%20in%20Lyon", photo_with_exif(120, 80), "image/jpeg").await.json();
+    let id = image["id"].as_i64().unwrap();
+    let item =
+        json!({"title": "With a picture", "body": "Words.", "published_at": "2024-05-01T00:00:00Z", "image_id": id});
+    let created = app.post("/api/v1/news", &item).await;
+    created.assert_status(201);
+    let created = created.json();
+    assert_eq!(created["image"], image, "the image as the media API shows it");
+    let one = format!("/api/v1/news/{}", created["id"]);
+
+    let listed = app.get("/api/v1/news?on=2024-05-01").await.json();
+    assert_eq!(listed["items"][0]["image"]["variants"], image["variants"], "one request renders a card");
+    assert_eq!(
+        app.get("/api/v1/news?on=2024-05-01&fields=id,image").await.json()["items"][0]["image"]["alt"],
+        "Officers in Lyon"
+    );
+    assert_eq!(app.get(&one).await.json()["image"]["url"], image["url"]);
+    let changes = app.get("/api/v1/news/changes").await.json();
+    let change = changes["changes"].as_array().unwrap().iter().find(|c| c["id"] == created["id"]).unwrap().clone();
+    assert_eq!(change["item"]["image"]["id"], id);
+
+    let rss = String::from_utf8(app.get("/feeds/news.rss").await.body.to_vec()).unwrap();
+    let variant =
+        image["variants"].as_array().unwrap().iter().find(|v| v["type"] == "image/jpeg" && v["width"] == 64).unwrap();
+    let url = variant["url"].as_str().unwrap();
+    assert!(
+        rss.contains(&format!(r#"<enclosure url="{url}" length="{}" type="image/jpeg"/>"#, variant["bytes"])),
+        "{rss}"
+    );
+    assert!(rss.contains("<media:description type=\"plain\">Officers in Lyon</media:description>"), "{rss}");
+    let atom = String::from_utf8(app.get("/feeds/news.atom").await.body.to_vec()).unwrap();
+    assert!(atom.contains(&format!(r#"href="{url}" rel="enclosure" type="image/jpeg""#)), "{atom}");
+    let feed = app.get("/feeds/news.json").await.json();
+    let entry = feed["items"].as_array().unwrap().iter().find(|i| i["title"] == "With a picture").unwrap().clone();
+    assert_eq!(entry["image"], url);
+
+    let media = format!("/api/v1/media/{id}");
+    let in_use = app.delete(&media).await;
+    assert!(in_use.problem(409)["detail"].as_str().unwrap().contains("in use"));
+    app.get_authed(&media).await.assert_status(200);
+
+    // A revision keeps which image, shown as the image is now.
+    app.patch(&media, &json!({"alt": "Officers at the headquarters"})).await.assert_status(200);
+    let first = app.get_authed(&format!("{one}/revisions/1")).await.json();
+    assert_eq!(first["image"]["alt"], "Officers at the headquarters");
+    let without = app.patch(&one, &json!({"image_id": null})).await.json();
+    assert_eq!(without["image"], Value::Null);
+    let restored = app.post(&format!("{one}/revisions/1/restore"), &json!({})).await;
+    restored.assert_status(200);
+    assert_eq!(restored.json()["image"]["id"], id);
+
+    let unknown = app.patch(&one, &json!({"image_id": id + 100})).await;
+    unknown.problem(422);
+    assert_eq!(unknown.error_fields(), ["image_id"]);
+    app.patch(&one, &json!({"image_id": "five"})).await.problem(422);
+    assert_eq!(app.get(&one).await.json()["image"]["id"], id, "nothing refused was stored");
+}
+
+#[actix_web::test]
+async fn an_organization_shows_its_logo() {
+    let app = app().await;
+    let logo = upload(&app, "alt=The%20emblem", png(90, 90), "image/png").await.json();
+    let org = app.post("/api/v1/organizations", &json!({"name": "Europol", "logo_id": logo["id"]})).await;
+    org.assert_status(201);
+    assert_eq!(org.json()["logo"]["url"], logo["url"]);
+    let shown = app.get("/api/v1/organizations/europol").await.json();
+    assert_eq!(shown["logo"]["alt"], "The emblem");
+    assert_eq!(app.get("/api/v1/organizations").await.json()["items"][0]["logo"]["id"], logo["id"]);
+    app.delete(&format!("/api/v1/media/{}", logo["id"])).await.problem(409);
+    let bad = app.patch("/api/v1/organizations/europol", &json!({"logo_id": 999})).await;
+    assert_eq!(bad.error_fields(), ["logo_id"]);
+    let cleared = app.patch("/api/v1/organizations/europol", &json!({"logo_id": null})).await.json();
+    assert_eq!(cleared["logo"], Value::Null);
+    app.delete(&format!("/api/v1/media/{}", logo["id"])).await.assert_status(204);
+}

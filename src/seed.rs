@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::web;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -16,6 +17,7 @@ use crate::domain::dates::{self, Instant};
 use crate::domain::news::NewsStatus;
 use crate::error::ApiError;
 use crate::service::bodies::Body;
+use crate::service::media::{self, Described};
 use crate::service::news::NewsWrite;
 use crate::service::offices::Office;
 use crate::service::translations::{self, ProfileTranslation};
@@ -89,6 +91,15 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
     if !state.db(|c| Ok(db::is_empty(c)?)).await? {
         return Ok(false);
     }
+    // The images' files are stored before the transaction that names them.
+    let mut cards = BTreeMap::new();
+    for topic in &demo.topics {
+        cards.insert(
+            topic.slug.clone(),
+            (topic.name.clone(), media::store_files(state, title_card(&topic.slug)?).await?),
+        );
+    }
+    let emblem = media::store_files(state, emblem()?).await?;
     let action = Action(Resource::Demo, Verb::Load);
     let site = state.languages.clone();
     let urls = state.media.urls.clone();
@@ -113,7 +124,16 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     db::terms::insert(conn, kind, &form)?;
                 }
             }
-            let organization = organizations::add(conn, &urls, demo.organization.profile.clone(), unlisted)?;
+            let mut images = BTreeMap::new();
+            for (slug, (name, card)) in &cards {
+                let alt = format!("Title card of the topic {name}: a gradient in the topic's colours");
+                images.insert(slug.clone(), card.insert(conn, &Described::new(&alt, CREDIT)?)?.id);
+            }
+            let mut profile = demo.organization.profile.clone();
+            let logo =
+                emblem.insert(conn, &Described::new("The organization's emblem: a globe of blue rings", CREDIT)?)?;
+            profile["logo_id"] = serde_json::json!(logo.id);
+            let organization = organizations::add(conn, &urls, profile, unlisted)?;
             for body in &demo.organization.bodies {
                 parts::add::<Body>(
                     conn,
@@ -161,11 +181,62 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
                     published_at: headline.date.and_hms_opt(0, 0, 0).map(|t| Instant::from(t.and_utc())),
                     lang: Some(lang.clone()),
                     translation_of: None,
-                    image_id: None,
+                    image_id: images.get(&headline.topic).copied(),
                 };
                 news::store(conn, &urls, None, write.validate(&site)?, &site, &Origin::default(), unlisted)?;
             }
             Ok(true)
         })
         .await
+}
+
+/// Who made the demo's images.
+const CREDIT: &str = "Drawn by newsdesk for its demo";
+
+/// A title card for a topic, drawn from its slug alone: a diagonal gradient between two colours
+/// the slug chooses, with soft bands, as a photo (JPEG) of 800 x 450.
+fn title_card(slug: &str) -> Result<web::Bytes, ApiError> {
+    let seed = xxhash_rust::xxh3::xxh3_64(slug.as_bytes());
+    let hue = (seed % 360) as f32;
+    let (from, to) = (colour(hue, 0.65, 0.55), colour(hue + 50.0, 0.75, 0.30));
+    let (width, height) = (800, 450);
+    let card = image::RgbImage::from_fn(width, height, |x, y| {
+        let along = (x + y) as f32 / (width + height) as f32;
+        let band = 0.92 + 0.08 * ((x as f32 * 0.9 - y as f32) / 37.0).sin();
+        image::Rgb(std::array::from_fn(|i| ((from[i] * (1.0 - along) + to[i] * along) * band) as u8))
+    });
+    encode(image::DynamicImage::ImageRgb8(card), image::ImageFormat::Jpeg)
+}
+
+/// The demo organization's emblem: a globe of blue rings on nothing (PNG, 256 x 256).
+fn emblem() -> Result<web::Bytes, ApiError> {
+    let size = 256;
+    let centre = size as f32 / 2.0;
+    let logo = image::RgbaImage::from_fn(size, size, |x, y| {
+        let (dx, dy) = (x as f32 + 0.5 - centre, y as f32 + 0.5 - centre);
+        let r = (dx * dx + dy * dy).sqrt() / centre;
+        // The disc's edge, smoothed over one pixel; latitudes and a meridian lighter.
+        let alpha = ((1.0 - r) * centre).clamp(0.0, 1.0);
+        let line = |v: f32| (v.fract() - 0.5).abs() < 0.06;
+        let light =
+            line(dy / centre * 3.0) || line(dx / (centre * (1.0 - (dy / centre).powi(2)).sqrt().max(0.01)) * 1.5);
+        let [red, green, blue] = if light { [120, 170, 235] } else { [16, 62, 140] };
+        image::Rgba([red, green, blue, (alpha * 255.0) as u8])
+    });
+    encode(image::DynamicImage::ImageRgba8(logo), image::ImageFormat::Png)
+}
+
+fn encode(image: image::DynamicImage, format: image::ImageFormat) -> Result<web::Bytes, ApiError> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, format).map_err(ApiError::internal)?;
+    Ok(bytes.into_inner().into())
+}
+
+/// An RGB colour of `hue` (degrees), saturation and value (0 to 1).
+fn colour(hue: f32, saturation: f32, value: f32) -> [f32; 3] {
+    let channel = |n: f32| {
+        let k = (n + hue.rem_euclid(360.0) / 60.0) % 6.0;
+        255.0 * (value - value * saturation * k.min(4.0 - k).clamp(0.0, 1.0))
+    };
+    [channel(5.0), channel(3.0), channel(1.0)]
 }

@@ -61,7 +61,7 @@ pub struct MediaPatch {
 }
 
 /// What editors say of an image, every field valid.
-struct Described {
+pub struct Described {
     alt: AltText,
     caption: Option<ImageCaption>,
     credit: Option<Credit>,
@@ -69,6 +69,11 @@ struct Described {
 }
 
 impl Described {
+    /// What the service itself says of an image it made (the demo's).
+    pub fn new(alt: &str, credit: &str) -> Result<Self, ApiError> {
+        Self::check(Some(alt.to_owned()), None, Some(credit.to_owned()), Ok(FocalPoint::CENTRE))
+    }
+
     fn check(
         alt: Option<String>,
         caption: Option<String>,
@@ -143,9 +148,34 @@ pub async fn upload(
 ) -> Result<Media, ApiError> {
     process::sniff(&bytes).map_err(refused)?;
     let described = fields.check()?;
-    let prepared = state.media.prepare(bytes).await?.map_err(refused)?;
-    let Prepared { hash, original, variants, placeholder } = prepared;
-    let stored: Vec<StoredVariant> = variants
+    let stored = store_files(state, bytes).await?;
+    let row = state
+        .write(actor.did(Action(Resource::Media, Verb::Create)), move |c, entry| {
+            let row = stored.insert(c, &described)?;
+            entry.on(row.id);
+            // Readers see an image once something they see uses it.
+            entry.unseen();
+            Ok(row)
+        })
+        .await?;
+    Ok(row.into_media(&state.media.urls))
+}
+
+/// An image whose files are in the store, and whose row is still to write.
+pub struct Stored {
+    hash: String,
+    mime: &'static str,
+    width: i64,
+    height: i64,
+    bytes: i64,
+    placeholder: String,
+    variants: String,
+}
+
+/// Makes an image ready and stores its files (before any row names them).
+pub async fn store_files(state: &AppState, bytes: actix_web::web::Bytes) -> Result<Stored, ApiError> {
+    let Prepared { hash, original, variants, placeholder } = state.media.prepare(bytes).await?.map_err(refused)?;
+    let kept: Vec<StoredVariant> = variants
         .iter()
         .map(|f| StoredVariant {
             width: f.width,
@@ -154,32 +184,37 @@ pub async fn upload(
             bytes: f.bytes.len() as u64,
         })
         .collect();
-    let variants_json = serde_json::to_string(&stored).map_err(ApiError::internal)?;
-    let (mime, width, height, size) =
-        (original.kind.mime(), i64::from(original.width), i64::from(original.height), original.bytes.len() as i64);
+    let stored = Stored {
+        variants: serde_json::to_string(&kept).map_err(ApiError::internal)?,
+        mime: original.kind.mime(),
+        width: i64::from(original.width),
+        height: i64::from(original.height),
+        bytes: original.bytes.len() as i64,
+        placeholder,
+        hash,
+    };
     for File { width, kind, bytes, .. } in std::iter::once(original).chain(variants) {
-        state.media.store.put(&process::file_name(&hash, width, kind), bytes).await.map_err(ApiError::internal)?;
+        let name = process::file_name(&stored.hash, width, kind);
+        state.media.store.put(&name, bytes).await.map_err(ApiError::internal)?;
     }
-    let row = state
-        .write(actor.did(Action(Resource::Media, Verb::Create)), move |c, entry| {
-            let files = NewMedia {
-                hash: &hash,
-                mime,
-                width,
-                height,
-                bytes: size,
-                placeholder: &placeholder,
-                variants: &variants_json,
-                created_at: dates::now().naive_utc(),
-            };
-            let row = db::media::insert(c, &files, &described.form())?;
-            entry.on(row.id);
-            // Readers see an image once something they see uses it.
-            entry.unseen();
-            Ok(row)
-        })
-        .await?;
-    Ok(row.into_media(&state.media.urls))
+    Ok(stored)
+}
+
+impl Stored {
+    /// Writes the image's row, inside a write.
+    pub fn insert(&self, conn: &mut DbConn, described: &Described) -> Result<MediaRow, ApiError> {
+        let files = NewMedia {
+            hash: &self.hash,
+            mime: self.mime,
+            width: self.width,
+            height: self.height,
+            bytes: self.bytes,
+            placeholder: &self.placeholder,
+            variants: &self.variants,
+            created_at: dates::now().naive_utc(),
+        };
+        Ok(db::media::insert(conn, &files, &described.form())?)
+    }
 }
 
 /// Changes what editors say of an image; `precondition` sees the current one first.

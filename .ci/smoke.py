@@ -77,6 +77,43 @@ for path in ["/feeds/news.rss", "/feeds/news.atom", "/feeds/news.atom?content=fu
     # The demo site has one language: every feed declares it.
     assert feed.feed.get("language") == "en", (path, feed.feed.get("language"))
     print("feed ok: %s (%s, %d entries)" % (path, feed.version, len(feed.entries)))
+# Images: the demo's items feature one, every file answers, feedparser finds it in both feeds,
+# and an upload is made ready before its answer.
+status, _, body = get("/api/v1/news/1")
+image = json.loads(body)["image"]
+assert image["alt"] and image["placeholder"] and len(image["variants"]) >= 2, image
+for file in [image] + image["variants"]:
+    status, headers, body = get(file["url"][len(base):])
+    assert status == 200 and headers["content-type"] == file["type"] and len(body) == file["bytes"], (file, status)
+    assert headers["cache-control"] == "public, max-age=31536000, immutable" and headers["etag"], headers
+for path in ["/feeds/news.rss", "/feeds/news.atom"]:
+    feed = feedparser.parse(get(path)[2])
+    enclosures = [e for entry in feed.entries for e in entry.get("enclosures", [])]
+    assert enclosures and all(e["type"] == "image/jpeg" and int(e["length"]) > 0 for e in enclosures), (path, enclosures)
+    if path.endswith(".rss"):
+        assert all(entry.get("media_content") for entry in feed.entries[1:]), path
+print("images ok: the demo's title cards, their files, enclosures in RSS and Atom")
+
+
+def png(width, height):
+    """A PNG of a gradient, made with the standard library."""
+    import struct
+    import zlib
+    rows = b"".join(b"\0" + b"".join(bytes((x * 4 % 256, y * 4 % 256, 128)) for x in range(width))
+                    for y in range(height))
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+req = urllib.request.Request(base + "/api/v1/media?alt=A%20smoke%20test", method="POST", data=png(700, 300),
+                             headers={"content-type": "image/jpeg", "authorization": "Bearer " + token})
+with urllib.request.urlopen(req) as r:
+    assert r.status == 201, r.status
+    uploaded = json.loads(r.read())
+assert uploaded["type"] == "image/png" and (uploaded["width"], uploaded["height"]) == (700, 300), uploaded
+assert [v["width"] for v in uploaded["variants"]] == [320, 320, 640, 640], uploaded["variants"]
+print("upload ok: a PNG sent as image/jpeg is stored as the PNG it is, with its variants")
 # Languages: the header chooses, the answer says which, and a language the site lacks is 422.
 req = urllib.request.Request(base + "/api/v1/news?on=2023-06", headers={"accept-language": "fr-CA, en;q=0.5"})
 with urllib.request.urlopen(req) as r:

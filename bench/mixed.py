@@ -93,17 +93,6 @@ def load(base, url_list, seconds, workdir):
     return loadgen.run(base + "/", seconds=seconds, threads=2, connections=16, script=script)
 
 
-def reference_python():
-    """The reference's interpreter, in a virtual environment made once."""
-    venv = os.path.join(run.OUTPUT, "fastapi-venv")
-    python = os.path.join(venv, "bin", "python")
-    if not os.path.exists(python):
-        print("installing the FastAPI reference into target/bench/fastapi-venv ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
-        subprocess.run([python, "-m", "pip", "install", "-q", *REFERENCE_PACKAGES], check=True, timeout=900)
-    return python
-
-
 class Reference:
     """uvicorn serving bench/fastapi_app.py over `database`, a worker per core."""
 
@@ -112,7 +101,7 @@ class Reference:
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "NEWSDESK_REFERENCE_DB": database}
         self.proc = subprocess.Popen(
-            [reference_python(), "-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1", "--port", str(self.port),
+            [run.venv_python("fastapi-venv", REFERENCE_PACKAGES), "-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(os.cpu_count() or 2), "--log-level", "warning", "--no-access-log"],
             cwd=os.path.dirname(os.path.abspath(__file__)), env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -39,6 +39,18 @@ TOOLS = {"wrk": "wrk", "nginx": "nginx-light"}
 POSTGRES_TOOLS = {"psql": "postgresql-client"}
 
 
+def venv_python(name, packages):
+    """The interpreter of a virtual environment in target/bench/NAME, with `packages` from
+    PyPI installed, made the first time it is asked for."""
+    venv = os.path.join(OUTPUT, name)
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        print(f"installing {', '.join(packages)} into target/bench/{name} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
+        subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True, timeout=900)
+    return python
+
+
 def ensure_installed(tools):
     """Installs the Debian packages of missing commands, so that the suite runs from the
     project's own files on a fresh machine (with sudo when not root)."""

@@ -46,9 +46,10 @@ pub struct UploadForm {
     /// The image: JPEG, PNG, WebP or GIF, told from its bytes.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// What the image shows, for readers who cannot see it (required).
-    #[schema(value_type = crate::domain::text::AltText)]
-    alt: String,
+    /// What the image shows, for readers who cannot see it: required, here or as the query
+    /// parameter.
+    #[schema(value_type = Option<crate::domain::text::AltText>)]
+    alt: Option<String>,
     #[schema(value_type = Option<crate::domain::text::ImageCaption>)]
     caption: Option<String>,
     #[schema(value_type = Option<crate::domain::text::Credit>)]
@@ -242,7 +243,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
     operation_id = "get_media_file", security((), ("bearer" = [])), tag = "media",
     params(
         ("id" = i64, Path, description = "Image id", example = 5),
-        ("file" = String, Path, description = "File name, as a `url` of the image names it", example = "3f9a2c0d1e7b4a6f8c5d2e1f0a9b8c7d-320.webp")
+        ("file" = String, Path, description = "File name, as a `url` of the image names it", pattern = r"^[0-9a-f]{32}-[0-9]{1,5}\.(jpg|png|webp)$", example = "3f9a2c0d1e7b4a6f8c5d2e1f0a9b8c7d-320.webp")
     ),
     responses(
         (status = 200, description = "The file", content(("image/webp"), ("image/jpeg"), ("image/png"))),

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use actix_web::web;
 use tokio::sync::Semaphore;
 
-use crate::config::Settings;
 use crate::domain::ids::MediaId;
 use process::{Prepared, Refusal, Rules};
 use store::{MediaStore, StoreError};
@@ -48,13 +47,13 @@ pub struct Library {
 }
 
 impl Library {
-    pub fn open(settings: &Settings) -> Result<Self, StoreError> {
-        let base = settings.media_public_url.clone().unwrap_or_else(|| settings.public_url());
+    /// The library over the directory `store`, its URLs under `base` (without a trailing slash).
+    pub fn open(store: &std::path::Path, rules: Rules, max_bytes: u64, base: &str) -> Result<Self, StoreError> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
-            store: MediaStore::directory(&settings.media_directory())?,
-            rules: Arc::new(settings.media_rules()),
-            max_bytes: settings.media_max_bytes,
+            store: MediaStore::directory(store)?,
+            rules: Arc::new(rules),
+            max_bytes,
             urls: MediaUrls { base: base.trim_end_matches('/').into() },
             // Each upload encodes on two threads (see `process::prepare`).
             working: Arc::new(Semaphore::new(cores.div_ceil(2))),

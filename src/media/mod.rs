@@ -14,6 +14,9 @@ use crate::domain::ids::MediaId;
 use process::{Prepared, Refusal, Rules};
 use store::{MediaStore, StoreError};
 
+/// Images whose file names are kept (a few hundred bytes each).
+const NAMES_KEPT: usize = 10_000;
+
 /// Path of the media files, outside `/api/v1`: `/media/{id}/{file}`.
 pub const PREFIX: &str = "/media/";
 
@@ -41,6 +44,10 @@ pub struct Library {
     pub max_bytes: u64,
     /// Where media URLs point.
     pub urls: MediaUrls,
+    /// The file names of images served lately, so that serving a file does not read its row.
+    /// Names never change; a deleted image is forgotten here (another replica's entry only
+    /// answers for files that are gone, or that another image still names, until it is evicted).
+    names: Arc<quick_cache::sync::Cache<MediaId, Arc<[String]>>>,
     /// Uploads decoded and encoded at once: each takes a core's time and up to a few hundred
     /// MiB, so a burst of uploads waits its turn instead of starving readers or memory.
     working: Arc<Semaphore>,
@@ -55,9 +62,23 @@ impl Library {
             rules: Arc::new(rules),
             max_bytes,
             urls: MediaUrls { base: base.trim_end_matches('/').into() },
+            names: Arc::new(quick_cache::sync::Cache::new(NAMES_KEPT)),
             // Each upload encodes on two threads (see `process::prepare`).
             working: Arc::new(Semaphore::new(cores.div_ceil(2))),
         })
+    }
+
+    /// The file names of image `id`, if they are kept.
+    pub fn names(&self, id: MediaId) -> Option<Arc<[String]>> {
+        self.names.get(&id)
+    }
+
+    pub fn keep_names(&self, id: MediaId, names: Arc<[String]>) {
+        self.names.insert(id, names);
+    }
+
+    pub fn forget_names(&self, id: MediaId) {
+        self.names.remove(&id);
     }
 
     /// Makes an upload ready, on the blocking pool, once a turn is free.

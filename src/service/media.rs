@@ -262,6 +262,7 @@ pub async fn delete(
             Ok(current)
         })
         .await?;
+    state.media.forget_names(gone.id);
     let hash = gone.hash.clone();
     if !state.db(move |c| Ok(db::media::hash_used(c, &hash)?)).await? {
         for name in gone.file_names() {
@@ -279,8 +280,16 @@ pub async fn file_type(state: &AppState, segment: String, name: String) -> Resul
     let missing = || ApiError::NotFound(format!("image {segment} has no file {name}"));
     let kind = name.rsplit_once('.').and_then(|(_, extension)| Kind::from_extension(extension)).ok_or_else(missing)?;
     let Some(Key::Id(id)) = Key::<MediaId>::parse(&segment) else { return Err(missing()) };
-    let row = state.db(move |c| Ok(db::media::find(c, id).optional()?)).await?.ok_or_else(missing)?;
-    if row.file_names().contains(&name) { Ok(kind.mime()) } else { Err(missing()) }
+    let names = match state.media.names(id) {
+        Some(names) => names,
+        None => {
+            let row = state.db(move |c| Ok(db::media::find(c, id).optional()?)).await?.ok_or_else(missing)?;
+            let names: std::sync::Arc<[String]> = row.file_names().into();
+            state.media.keep_names(id, names.clone());
+            names
+        }
+    };
+    if names.contains(&name) { Ok(kind.mime()) } else { Err(missing()) }
 }
 
 /// How long a file no image names is left alone: an upload on another replica may be

@@ -52,8 +52,8 @@ impl MediaStore {
         }
     }
 
-    /// The file `name` (or `range` of it); `None` when there is no such file or the range
-    /// starts past its end.
+    /// The file `name`, or `range` of it (a range within the file: callers check it against
+    /// `size` first); `None` when there is no such file.
     pub async fn open(&self, name: &str, range: Option<Range<u64>>) -> Result<Option<Opened>, StoreError> {
         let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
         let found = match self.objects.get_opts(&Key::from(name), options).await {

@@ -7,12 +7,14 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+import zlib
 
 ADMIN_PASSWORD = "ci check password 123"
 JWT_SECRET = "ci-check-secret-at-least-32-bytes-long"
@@ -140,3 +142,13 @@ def call(port, method, path, body=None, token=None):
 def sign_in(port):
     """An access token for the admin the server was started with."""
     return call(port, "POST", "/api/v1/auth/token", {"username": "admin", "password": ADMIN_PASSWORD})["access_token"]
+
+
+def png(width, height):
+    """A PNG of a gradient, made with the standard library."""
+    rows = b"".join(b"\0" + b"".join(bytes((x * 4 % 256, y * 4 % 256, 128)) for x in range(width))
+                    for y in range(height))
+    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+

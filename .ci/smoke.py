@@ -9,6 +9,8 @@ import urllib.request
 
 import feedparser
 
+from harness import png
+
 base, admin_password = sys.argv[1], sys.argv[2]
 
 
@@ -94,16 +96,6 @@ for path in ["/feeds/news.rss", "/feeds/news.atom"]:
         assert all(entry.get("media_content") for entry in feed.entries[1:]), path
 print("images ok: the demo's title cards, their files, enclosures in RSS and Atom")
 
-
-def png(width, height):
-    """A PNG of a gradient, made with the standard library."""
-    import struct
-    import zlib
-    rows = b"".join(b"\0" + b"".join(bytes((x * 4 % 256, y * 4 % 256, 128)) for x in range(width))
-                    for y in range(height))
-    chunk = lambda kind, data: struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 req = urllib.request.Request(base + "/api/v1/media?alt=A%20smoke%20test", method="POST", data=png(700, 300),

@@ -37,15 +37,15 @@ use crate::{db, openapi, seed};
 pub enum StartError {
     #[error(transparent)]
     Open(#[from] db::OpenError),
-    #[error("cannot load the demo data: {0}")]
+    #[error("cannot load the demo data: {}", .0.logged())]
     Seed(ApiError),
-    #[error("cannot make the search words of the news items stored without them: {0}")]
+    #[error("cannot make the search words of the news items stored without them: {}", .0.logged())]
     SearchWords(ApiError),
-    #[error("cannot make the listing counts: {0}")]
+    #[error("cannot make the listing counts: {}", .0.logged())]
     Counts(ApiError),
     #[error(transparent)]
     Keys(#[from] KeyError),
-    #[error("cannot create the admin from NEWSDESK_ADMIN_USERNAME: {0}")]
+    #[error("cannot create the admin from NEWSDESK_ADMIN_USERNAME: {}", .0.logged())]
     Admin(ApiError),
     #[error("cannot set up metrics: {0}")]
     Metrics(#[from] prometheus::Error),
@@ -159,16 +159,16 @@ impl Service {
         report_purge(trash::purge_expired(&self.state).await);
         report_cut(audit::prune_expired(&self.state).await);
         if let Err(err) = webhooks::forget_finished(&self.state).await {
-            log::error!("cannot forget old webhook deliveries: {err}");
+            log::error!("cannot forget old webhook deliveries: {}", err.logged());
         }
         let now = dates::now().naive_utc();
         if let Err(err) = self.state.bookkeep(move |c| Ok(db::websub::forget_expired(c, now)?)).await {
-            log::error!("cannot forget expired WebSub subscriptions: {err}");
+            log::error!("cannot forget expired WebSub subscriptions: {}", err.logged());
         }
         match media::sweep(&self.state).await {
             Ok(0) => {}
             Ok(n) => log::info!("removed {n} media files that no image names"),
-            Err(err) => log::error!("cannot sweep the media store: {err}"),
+            Err(err) => log::error!("cannot sweep the media store: {}", err.logged()),
         }
     }
 
@@ -353,7 +353,7 @@ fn report_purge(outcome: Result<usize, ApiError>) {
     match outcome {
         Ok(0) => {}
         Ok(n) => log::info!("purged {n} news items whose time in the trash ran out"),
-        Err(err) => log::error!("cannot purge the trash: {err}"),
+        Err(err) => log::error!("cannot purge the trash: {}", err.logged()),
     }
 }
 
@@ -361,7 +361,7 @@ fn report_cut(outcome: Result<usize, ApiError>) {
     match outcome {
         Ok(0) => {}
         Ok(n) => log::info!("cut {n} audit entries older than the retention period"),
-        Err(err) => log::error!("cannot cut the audit trail: {err}"),
+        Err(err) => log::error!("cannot cut the audit trail: {}", err.logged()),
     }
 }
 

@@ -23,7 +23,7 @@
 //! | `NEWSDESK_WEBHOOK_DISABLE_AFTER` | `--webhook-disable-after` | `3d` of failing deliveries disable a webhook |
 //! | `NEWSDESK_WEBSUB_HUB` | `--websub-hub` | none: feeds name this service's own hub only |
 //! | `NEWSDESK_LANGUAGES` | `--languages` | `en`: the site's languages (BCP 47 tags), in fallback order |
-//! | `NEWSDESK_MEDIA_STORE` | `--media-store` | `media/` beside the SQLite file (in the working directory on PostgreSQL) |
+//! | `NEWSDESK_MEDIA_STORE` | `--media-store` | `media/` beside the SQLite file (in the working directory on PostgreSQL); or `s3://bucket/prefix` |
 //! | `NEWSDESK_MEDIA_PUBLIC_URL` | `--media-public-url` | none: media URLs point at this service |
 //! | `NEWSDESK_MEDIA_MAX_BYTES` | `--media-max-bytes` | `20971520` (20 MiB) per upload |
 //! | `NEWSDESK_MEDIA_MAX_PIXELS` | `--media-max-pixels` | `50000000` pixels per image |
@@ -40,6 +40,7 @@ use ipnet::IpNet;
 
 use crate::domain::language::Languages;
 use crate::domain::webhooks::{Policy, Retries};
+use crate::media::store::Location;
 
 /// newsdesk: a headless news and organization-profile service.
 #[derive(Debug, Parser)]
@@ -197,10 +198,11 @@ pub struct Settings {
     /// the language of an item that names none.
     #[arg(long, env = "NEWSDESK_LANGUAGES", default_value = "en", value_parser = Languages::parse, global = true)]
     pub languages: Languages,
-    /// Where media files are kept: a directory. Default: `media/` beside the SQLite file (in
+    /// Where media files are kept: a directory, or `s3://bucket/prefix` (S3-compatible storage,
+    /// configured by the standard AWS variables). Default: `media/` beside the SQLite file (in
     /// the working directory on PostgreSQL).
-    #[arg(long, env = "NEWSDESK_MEDIA_STORE", global = true)]
-    pub media_store: Option<String>,
+    #[arg(long, env = "NEWSDESK_MEDIA_STORE", value_parser = Location::parse, global = true)]
+    pub media_store: Option<Location>,
     /// Base of media URLs when a CDN or a public bucket serves the files
     /// (`https://cdn.example.org`): every media URL in the API points there.
     #[arg(long, env = "NEWSDESK_MEDIA_PUBLIC_URL", value_parser = parse_http_url, global = true)]
@@ -303,15 +305,15 @@ impl Settings {
         crate::media::process::Rules { max_pixels: self.media_max_pixels, widths }
     }
 
-    /// The directory media files are kept in.
-    pub fn media_directory(&self) -> PathBuf {
+    /// Where media files are kept.
+    pub fn media_location(&self) -> Location {
         if let Some(store) = &self.media_store {
-            return PathBuf::from(store);
+            return store.clone();
         }
-        match crate::db::Location::parse(&self.database_url) {
+        Location::Directory(match crate::db::Location::parse(&self.database_url) {
             Ok(crate::db::Location::Sqlite(file)) => Path::new(&file).parent().unwrap_or(Path::new("")).join("media"),
             _ => PathBuf::from("media"),
-        }
+        })
     }
 
     /// Allowed CORS origins; empty means any.

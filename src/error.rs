@@ -202,6 +202,15 @@ impl ApiError {
         }
     }
 
+    /// What the log says of this error: the client's words, and for a failure of ours its
+    /// causes, which clients are never sent.
+    pub fn logged(&self) -> String {
+        match self {
+            Self::Internal(cause) | Self::Unavailable(cause) => format!("{self}: {}", cause_chain(cause.as_ref())),
+            _ => self.to_string(),
+        }
+    }
+
     /// The problem document this error is answered with.
     pub fn problem(&self) -> Problem {
         let status = self.status_code();
@@ -252,11 +261,8 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            Self::Internal(cause) | Self::Unavailable(cause) => {
-                log::error!("{self}: {}", cause_chain(cause.as_ref()));
-            }
-            _ => {}
+        if matches!(self, Self::Internal(_) | Self::Unavailable(_)) {
+            log::error!("{}", self.logged());
         }
         let mut res = problem_response(self.status_code(), &self.problem());
         if let Self::MethodNotAllowed(allow) = self

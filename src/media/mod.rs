@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 
 use crate::domain::ids::MediaId;
 use process::{Prepared, Refusal, Rules};
-use store::{MediaStore, StoreError};
+use store::{Location, MediaStore, StoreError};
 
 /// Images whose file names are kept (a few hundred bytes each).
 const NAMES_KEPT: usize = 10_000;
@@ -54,11 +54,11 @@ pub struct Library {
 }
 
 impl Library {
-    /// The library over the directory `store`, its URLs under `base` (without a trailing slash).
-    pub fn open(store: &std::path::Path, rules: Rules, max_bytes: u64, base: &str) -> Result<Self, StoreError> {
+    /// The library over the store at `store`, its URLs under `base` (without a trailing slash).
+    pub fn open(store: &Location, rules: Rules, max_bytes: u64, base: &str) -> Result<Self, StoreError> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
-            store: MediaStore::directory(store)?,
+            store: MediaStore::at(store)?,
             rules: Arc::new(rules),
             max_bytes,
             urls: MediaUrls { base: base.trim_end_matches('/').into() },

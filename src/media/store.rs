@@ -1,23 +1,55 @@
-//! Where media files are kept, behind one interface (`object_store`): a directory by default.
+//! Where media files are kept, behind one interface (`object_store`): a directory by default,
+//! or S3-compatible object storage that replicas share.
 //! Files are named by their content and written before the row that names them commits, so
 //! a crash between the two leaves a file no row names, which `sweep` removes, and never a row
 //! that names no file.
 
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as Key;
-use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, PutMode, PutOptions};
+use object_store::prefix::PrefixStore;
+use object_store::{GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt};
 
 /// A failure of the store (a full disk, a refused request).
 #[derive(Debug, thiserror::Error)]
 #[error("the media store failed: {0}")]
 pub struct StoreError(#[from] object_store::Error);
+
+/// Where the files are (`NEWSDESK_MEDIA_STORE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Directory(PathBuf),
+    /// `s3://bucket/prefix`; credentials, region and endpoint come from the standard AWS
+    /// variables (`AWS_ACCESS_KEY_ID`, `AWS_REGION`, `AWS_ENDPOINT_URL`, …).
+    S3 {
+        bucket: String,
+        prefix: String,
+    },
+}
+
+impl Location {
+    /// `s3://bucket[/prefix]`, or else a directory.
+    pub fn parse(setting: &str) -> Result<Self, String> {
+        let Some(rest) = setting.strip_prefix("s3://") else {
+            return Ok(Self::Directory(PathBuf::from(setting)));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        // S3's rule for bucket names, so that a typo fails at start and not at the first upload.
+        let valid = (3..=63).contains(&bucket.len())
+            && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if !valid {
+            return Err(format!("`{bucket}` is not a bucket name (3 to 63 of a-z, 0-9, `.` and `-`)"));
+        }
+        Ok(Self::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_matches('/').to_owned() })
+    }
+}
 
 /// The media store.
 #[derive(Debug, Clone)]
@@ -36,20 +68,32 @@ pub struct Opened {
 const CHUNK: usize = 256 * 1024;
 
 impl MediaStore {
-    /// The directory `path`, created if missing.
-    pub fn directory(path: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(path)
-            .map_err(|source| object_store::Error::Generic { store: "directory", source: source.into() })?;
-        Ok(Self { objects: Arc::new(LocalFileSystem::new_with_prefix(path)?) })
+    /// The store at `location`; a directory is created if missing. Nothing is asked of a
+    /// bucket here: a wrong credential shows at the first upload (and in `/readyz`'s log).
+    pub fn at(location: &Location) -> Result<Self, StoreError> {
+        let objects: Arc<dyn ObjectStore> = match location {
+            Location::Directory(path) => Arc::new(directory(path)?),
+            Location::S3 { bucket, prefix } => {
+                crate::push::target::install_tls();
+                let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+                // A local S3-compatible server (MinIO, Garage) is often reached over plain HTTP.
+                if builder.get_config_value(&AmazonS3ConfigKey::Endpoint).is_some_and(|e| e.starts_with("http://")) {
+                    builder = builder.with_allow_http(true);
+                }
+                let bucket = builder.build()?;
+                if prefix.is_empty() { Arc::new(bucket) } else { Arc::new(PrefixStore::new(bucket, prefix.as_str())) }
+            }
+        };
+        Ok(Self { objects })
     }
 
-    /// Stores `bytes` as `name`, unless a file of that name (and so of that content) is there.
+    /// Stores `bytes` as `name`. A file of that name has the same content, and is written
+    /// again all the same: that renews its time, so the sweep cannot take an orphan of an
+    /// earlier upload away between this write and the commit of the row that names it (and
+    /// every S3-compatible server can overwrite, where not all can create only if absent).
     pub async fn put(&self, name: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
-        let options = PutOptions { mode: PutMode::Create, ..PutOptions::default() };
-        match self.objects.put_opts(&Key::from(name), bytes.into(), options).await {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
-            Err(err) => Err(err.into()),
-        }
+        self.objects.put(&Key::from(name), bytes.into()).await?;
+        Ok(())
     }
 
     /// The file `name`, or `range` of it (a range within the file: callers check it against
@@ -91,6 +135,12 @@ impl MediaStore {
         let files = self.objects.list(None).map_ok(|meta| (meta.location.to_string(), meta.last_modified));
         Ok(files.try_collect().await?)
     }
+}
+
+fn directory(path: &Path) -> Result<LocalFileSystem, StoreError> {
+    std::fs::create_dir_all(path)
+        .map_err(|source| object_store::Error::Generic { store: "directory", source: source.into() })?;
+    Ok(LocalFileSystem::new_with_prefix(path)?)
 }
 
 /// The bytes of `range` of a local file, read off the async workers in large chunks (the

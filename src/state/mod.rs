@@ -86,7 +86,7 @@ impl AppState {
             external_hub: settings.websub_hub.clone(),
             languages: Arc::new(settings.languages.clone()),
             media: Library::open(
-                &settings.media_directory(),
+                &settings.media_location(),
                 settings.media_rules(),
                 settings.media_max_bytes,
                 settings.media_public_url.as_deref().unwrap_or(&settings.public_url()),

@@ -4,10 +4,15 @@
 
 use diesel::connection::SimpleConnection;
 use newsdesk::db::Location;
+use newsdesk::media::store::Location as MediaLocation;
 use tempfile::TempDir;
 
 /// Where the suite's databases live: SQLite files unless a PostgreSQL server is named.
 pub const POSTGRES_ENV: &str = "NEWSDESK_TEST_POSTGRES";
+
+/// Where the suite's media files live: a directory per test unless a bucket is named
+/// (`s3://bucket`; the standard AWS variables say where it is and how to sign in).
+pub const S3_ENV: &str = "NEWSDESK_TEST_S3";
 
 pub enum TestDb {
     Sqlite(TempDir),
@@ -57,11 +62,19 @@ impl TestDb {
         }
     }
 
-    /// Where the app over this database keeps its media files.
-    pub fn media_dir(&self) -> std::path::PathBuf {
-        match self {
-            Self::Sqlite(dir) => dir.path().join("media"),
-            Self::Postgres { files, .. } => files.path().to_owned(),
+    /// Where the app over this database keeps its media files: a directory of its own, or a
+    /// prefix of its own in the bucket the suite was given.
+    pub fn media_location(&self) -> MediaLocation {
+        let (dir, own) = match self {
+            Self::Sqlite(dir) => (dir.path().join("media"), dir.path()),
+            Self::Postgres { files, .. } => (files.path().to_owned(), files.path()),
+        };
+        match std::env::var(S3_ENV).ok().filter(|bucket| !bucket.is_empty()) {
+            Some(bucket) => {
+                let prefix = own.file_name().expect("a temporary directory has a name").to_string_lossy();
+                MediaLocation::parse(&format!("{}/{prefix}", bucket.trim_end_matches('/'))).expect("NEWSDESK_TEST_S3")
+            }
+            None => MediaLocation::Directory(dir),
         }
     }
 

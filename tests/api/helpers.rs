@@ -11,6 +11,7 @@ use actix_web::test as actix_test;
 use actix_web::web::Bytes;
 use newsdesk::app::Service;
 use newsdesk::config::{Seed, Settings};
+use newsdesk::media::store::Location as MediaLocation;
 use serde_json::{Value, json};
 
 use crate::database::TestDb;
@@ -29,6 +30,8 @@ pub struct TestApp {
     pub service: Service,
     /// The admin's bearer token, sent with every write helper.
     pub token: String,
+    /// Where the app keeps its media files.
+    pub media_store: MediaLocation,
 }
 
 /// What a client receives.
@@ -170,8 +173,8 @@ impl Builder {
 
     pub async fn start(self) -> TestApp {
         let db = self.db.unwrap_or_else(TestDb::new);
-        let media_store = self.settings.media_store.clone().or_else(|| Some(db.media_dir().display().to_string()));
-        let settings = Settings { database_url: db.url(), media_store, ..self.settings };
+        let media_store = self.settings.media_store.clone().unwrap_or_else(|| db.media_location());
+        let settings = Settings { database_url: db.url(), media_store: Some(media_store.clone()), ..self.settings };
         let service = Service::start(&settings).await.expect("service starts");
         if self.watch {
             actix_web::rt::spawn(service.clone().watch_other_processes());
@@ -199,7 +202,7 @@ impl Builder {
                 TestResponse { status, headers, body }
             })
         });
-        let mut app = TestApp { call, db, service, token: String::new() };
+        let mut app = TestApp { call, db, service, token: String::new(), media_store };
         app.token = app.sign_in(ADMIN.0, ADMIN.1).await;
         app
     }

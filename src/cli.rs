@@ -9,6 +9,7 @@ use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::ids::UserId;
 use crate::error::ApiError;
+use crate::media::store::{MediaStore, StoreError};
 use crate::service::audit;
 use crate::service::users::{self, AccountChange};
 use crate::state::AppState;
@@ -93,9 +94,10 @@ pub fn backup(settings: &Settings, path: &std::path::Path) -> Result<String, Box
 pub fn export(settings: &Settings, file: Option<&Path>) -> Result<String, Box<dyn std::error::Error>> {
     let pool = db::open(&settings.database_url)?;
     let conn = &mut *pool.get()?;
+    let files = &mut StoreFiles::open(settings)?;
     let counts = match file {
-        Some(path) => db::export::export(conn, &mut std::io::BufWriter::new(private_file(path)?))?,
-        None => db::export::export(conn, &mut std::io::BufWriter::new(std::io::stdout().lock()))?,
+        Some(path) => db::export::export(conn, &mut std::io::BufWriter::new(private_file(path)?), files)?,
+        None => db::export::export(conn, &mut std::io::BufWriter::new(std::io::stdout().lock()), files)?,
     };
     Ok(format!("exported {}", describe(&counts)))
 }
@@ -117,13 +119,40 @@ fn private_file(path: &Path) -> Result<std::fs::File, String> {
 pub fn import(settings: &Settings, file: &Path) -> Result<String, Box<dyn std::error::Error>> {
     let pool = db::open(&settings.database_url)?;
     let conn = &mut *pool.get()?;
+    let files = &mut StoreFiles::open(settings)?;
     let counts = if file == Path::new("-") {
-        db::export::import(conn, std::io::stdin().lock())?
+        db::export::import(conn, std::io::stdin().lock(), files)?
     } else {
         let opened = std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-        db::export::import(conn, std::io::BufReader::new(opened))?
+        db::export::import(conn, std::io::BufReader::new(opened), files)?
     };
     Ok(format!("imported {}", describe(&counts)))
+}
+
+/// The media store of the settings, for a command that runs outside the server's runtime.
+struct StoreFiles {
+    runtime: actix_web::rt::SystemRunner,
+    store: MediaStore,
+}
+
+impl StoreFiles {
+    fn open(settings: &Settings) -> Result<Self, StoreError> {
+        Ok(Self { runtime: actix_web::rt::System::new(), store: MediaStore::at(&settings.media_location())? })
+    }
+}
+
+impl db::export::MediaFiles for StoreFiles {
+    fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, String> {
+        self.runtime.block_on(self.store.read(name)).map_err(|e| e.to_string())
+    }
+
+    fn write(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.runtime.block_on(self.store.put(name, bytes)).map_err(|e| e.to_string())
+    }
+
+    fn has(&mut self, name: &str) -> Result<bool, String> {
+        Ok(self.runtime.block_on(self.store.size(name)).map_err(|e| e.to_string())?.is_some())
+    }
 }
 
 fn describe(counts: &db::export::Counts) -> String {

@@ -4,9 +4,15 @@
 //! The first line names the format; each other line is `{"table": NAME, "row": {...}}`, the
 //! tables in an order in which every reference points to a row already imported. Webhooks and
 //! WebSub subscriptions move with their secrets; their pending deliveries and delivery log do
-//! not (events still pending are in the change feed).
+//! not (events still pending are in the change feed). Then come the images' files, each as
+//! `{"file": NAME, "base64": BYTES}`, so that an export moves between media stores too (a
+//! directory, a bucket); an import writes them to its store before its rows commit.
 
+use std::collections::HashSet;
 use std::io::{BufRead, Write};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -81,10 +87,30 @@ struct Line<'a, T> {
     row: T,
 }
 
+#[derive(Serialize)]
+struct FileLine<'a> {
+    file: &'a str,
+    base64: &'a str,
+}
+
+/// A line: a row of a table, or a media file.
 #[derive(Deserialize)]
 struct Record {
+    #[serde(default)]
     table: String,
+    #[serde(default)]
     row: serde_json::Value,
+    file: Option<String>,
+    #[serde(default)]
+    base64: String,
+}
+
+/// The media store an export reads the images' files from, or an import writes them to.
+pub trait MediaFiles {
+    /// The bytes of the file `name`, if the store has it.
+    fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, String>;
+    fn write(&mut self, name: &str, bytes: Vec<u8>) -> Result<(), String>;
+    fn has(&mut self, name: &str) -> Result<bool, String>;
 }
 
 /// Why an export or an import failed.
@@ -100,6 +126,8 @@ pub enum TransferError {
     Lines { first: usize, last: usize, message: String },
     #[error("the database already holds content, accounts or audit entries; import only into a new, empty one")]
     NotEmpty,
+    #[error("the media store: {0}")]
+    Files(String),
 }
 
 /// Consecutive rows of one table, each with its line (counted from 1), inserted together.
@@ -137,10 +165,8 @@ pub type Counts = Vec<(&'static str, u64)>;
 
 macro_rules! tables {
     ($($table:ident => $row:ty),* $(,)?) => {
-        /// Writes every row, reading in one transaction: a consistent snapshot of a live database.
-        pub fn export(conn: &mut DbConn, out: &mut impl Write) -> Result<Counts, TransferError> {
-            conn.transaction(|conn| {
-                writeln!(out, "{HEADER}")?;
+        /// Writes every row of every table.
+        fn write_rows(conn: &mut DbConn, out: &mut impl Write) -> Result<Counts, TransferError> {
                 let mut counts = Counts::new();
                 $(
                     let mut count = 0;
@@ -153,9 +179,7 @@ macro_rules! tables {
                     }
                     counts.push((stringify!($table), count));
                 )*
-                out.flush()?;
                 Ok(counts)
-            })
         }
 
         /// Inserts the rows of a batch (one table's) in one statement.
@@ -196,8 +220,40 @@ tables! {
     websub_subscriptions => SubscriptionRow,
 }
 
-/// Reads an export into an empty database, all or nothing (one transaction).
-pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, TransferError> {
+/// Writes every row, then every image's files, reading in one transaction: a consistent
+/// snapshot of a live database.
+pub fn export(conn: &mut DbConn, out: &mut impl Write, files: &mut impl MediaFiles) -> Result<Counts, TransferError> {
+    conn.transaction(|conn| {
+        writeln!(out, "{HEADER}")?;
+        let mut counts = write_rows(conn, out)?;
+        let mut carried = 0;
+        for image in media::table.order(media::id).select(MediaRow::as_select()).load(conn)? {
+            for name in image.file_names() {
+                let bytes = files.read(&name).map_err(TransferError::Files)?.ok_or_else(|| {
+                    TransferError::Files(format!("image {} names the file {name}, which is not there", image.id))
+                })?;
+                let line = FileLine { file: &name, base64: &BASE64.encode(bytes) };
+                serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+                carried += 1;
+            }
+        }
+        counts.push(("media files", carried));
+        out.flush()?;
+        Ok(counts)
+    })
+}
+
+/// The file names of the images stored.
+fn named_files(conn: &mut DbConn) -> QueryResult<HashSet<String>> {
+    let images = media::table.select(MediaRow::as_select()).load(conn)?;
+    Ok(images.iter().flat_map(MediaRow::file_names).collect())
+}
+
+/// Reads an export into an empty database, all or nothing (one transaction); the images'
+/// files go to `files` as they come, before the rows commit (an import that fails leaves them
+/// to the media store's sweep).
+pub fn import(conn: &mut DbConn, input: impl BufRead, files: &mut impl MediaFiles) -> Result<Counts, TransferError> {
     use diesel::dsl::{exists, select};
     if let DbConn::Sqlite(conn) = conn {
         // The import is one transaction: pages it changed that do not fit the page cache are
@@ -239,12 +295,28 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
             batch.rows.clear();
             Ok(())
         };
+        // The files the images name, once the first file comes (after every row of `media`).
+        let mut named: Option<HashSet<String>> = None;
+        let mut carried = HashSet::new();
         for (n, line) in lines {
             let line = line?;
             if line.trim().is_empty() {
                 continue;
             }
             let record: Record = serde_json::from_str(&line).map_err(|e| bad(n, e.to_string()))?;
+            if let Some(name) = record.file {
+                if named.is_none() {
+                    flush(conn, &mut batch)?;
+                    named = Some(named_files(conn)?);
+                }
+                if !named.as_ref().is_some_and(|named| named.contains(&name)) {
+                    return Err(bad(n, format!("no image names the file `{name}`")));
+                }
+                let bytes = BASE64.decode(&record.base64).map_err(|e| bad(n, format!("`base64`: {e}")))?;
+                files.write(&name, bytes).map_err(|e| bad(n, e))?;
+                carried.insert(name);
+                continue;
+            }
             if record.table != batch.table || batch.rows.len() == Batch::ROWS {
                 flush(conn, &mut batch)?;
                 batch.table = record.table;
@@ -255,6 +327,18 @@ pub fn import(conn: &mut DbConn, input: impl BufRead) -> Result<Counts, Transfer
         if content_clock::table.count().get_result::<i64>(conn)? != 1 {
             return Err(bad(0, "the export is incomplete: it has no content_clock row".into()));
         }
+        // An export made before files were carried may be imported beside a copy of its store.
+        let mut missing = named_files(conn)?.into_iter().filter(|name| !carried.contains(name)).collect::<Vec<_>>();
+        missing.sort_unstable();
+        for name in missing {
+            if !files.has(&name).map_err(TransferError::Files)? {
+                return Err(TransferError::Files(format!(
+                    "the file {name} is neither in the export nor in the media store; import the export it came \
+                     with, or copy the files of its store into this one first"
+                )));
+            }
+        }
+        counts.push(("media files", carried.len() as u64));
         // Items exported before there were groups each tell a story of their own.
         diesel::update(news_items::table.filter(news_items::group_id.eq(super::news::NO_GROUP)))
             .set(news_items::group_id.eq(news_items::id))

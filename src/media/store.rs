@@ -51,6 +51,16 @@ impl Location {
     }
 }
 
+/// As the setting is written.
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Directory(path) => write!(f, "{}", path.display()),
+            Self::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
+}
+
 /// The media store.
 #[derive(Debug, Clone)]
 pub struct MediaStore {
@@ -111,6 +121,15 @@ impl MediaStore {
             GetResultPayload::Stream(_) => found.into_stream().map_err(std::io::Error::other).boxed(),
         };
         Ok(Some(Opened { size, range, bytes }))
+    }
+
+    /// The whole file `name`, if there is one.
+    pub async fn read(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.objects.get(&Key::from(name)).await {
+            Ok(found) => Ok(Some(found.bytes().await?.into())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// The size of the file `name`, if there is one.

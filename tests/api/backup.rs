@@ -9,19 +9,21 @@ use tempfile::TempDir;
 use newsdesk::config::Seed;
 
 use crate::database::TestDb;
-use crate::helpers::{TestApp, ids};
+use crate::helpers::{PUBLIC_URL, TestApp, ids};
 
-fn newsdesk(command: &str, path: &std::path::Path, database_url: &str) -> std::process::Child {
+/// `newsdesk COMMAND PATH` on `db` and its media store.
+fn newsdesk(command: &str, path: &std::path::Path, db: &TestDb) -> std::process::Child {
+    let media = db.media_location().to_string();
     Command::new(env!("CARGO_BIN_EXE_newsdesk"))
-        .args([command, path.to_str().unwrap(), "--database-url", database_url])
+        .args([command, path.to_str().unwrap(), "--database-url", &db.url(), "--media-store", &media])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
 }
 
-fn backup(database_url: &str, path: &std::path::Path) -> std::process::Child {
-    newsdesk("backup", path, database_url)
+fn backup(db: &TestDb, path: &std::path::Path) -> std::process::Child {
+    newsdesk("backup", path, db)
 }
 
 /// Backups and exports hold password hashes and drafts: only their owner may read them.
@@ -32,8 +34,8 @@ fn assert_private(path: &std::path::Path) {
 }
 
 /// Runs a command to its end: its success and what it printed (stdout, then stderr).
-fn run(command: &str, path: &std::path::Path, database_url: &str) -> (bool, String) {
-    let out = newsdesk(command, path, database_url).wait_with_output().unwrap();
+fn run(command: &str, path: &std::path::Path, db: &TestDb) -> (bool, String) {
+    let out = newsdesk(command, path, db).wait_with_output().unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
@@ -44,7 +46,7 @@ async fn a_backup_taken_under_writes_has_every_write_acknowledged_before_it() {
     if app.db.is_postgres() {
         // Copies of PostgreSQL databases are pg_dump's job; the command says so.
         let target = TempDir::new().unwrap();
-        let (ok, out) = run("backup", &target.path().join("copy.db"), &app.database_url());
+        let (ok, out) = run("backup", &target.path().join("copy.db"), &app.db);
         assert!(!ok && out.contains("pg_dump"), "{out}");
         return;
     }
@@ -57,7 +59,7 @@ async fn a_backup_taken_under_writes_has_every_write_acknowledged_before_it() {
     let target = TestDb::sqlite();
     let TestDb::Sqlite(dir) = &target else { unreachable!() };
     let path = dir.path().join("newsdesk.db");
-    let mut running = backup(&app.database_url(), &path);
+    let mut running = backup(&app.db, &path);
     // Writes go on for as long as the copy is being taken.
     let started = std::time::Instant::now();
     let mut during = 0;
@@ -91,7 +93,7 @@ async fn a_backup_never_overwrites_a_file() {
     let target = TempDir::new().unwrap();
     let path = target.path().join("taken.db");
     std::fs::write(&path, b"precious").unwrap();
-    let out = backup(&app.database_url(), &path).wait_with_output().unwrap();
+    let out = backup(&app.db, &path).wait_with_output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
     assert_eq!(std::fs::read(&path).unwrap(), b"precious");
@@ -119,21 +121,21 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
 
     let files = TempDir::new().unwrap();
     let first = files.path().join("first.jsonl");
-    let (ok, out) = run("export", &first, &app.database_url());
+    let (ok, out) = run("export", &first, &app.db);
     assert!(ok, "{out}");
-    assert!(out.contains("13 news_items") && out.contains("2 users"), "{out}");
+    assert!(out.contains("13 news_items") && out.contains("2 users") && out.contains("36 media files"), "{out}");
     assert_private(&first);
 
-    let (ok, out) = run("import", &first, &target.url());
+    let (ok, out) = run("import", &first, &target);
     assert!(ok, "{out}");
     assert!(out.contains("audit_log"), "the audit trail moves too: {out}");
     let verify = crate::server::run(&["audit", "verify", "--database-url", &target.url()], &[]);
     assert!(verify.status.success(), "its chain holds: {}", String::from_utf8_lossy(&verify.stderr));
     let second = files.path().join("second.jsonl");
-    assert!(run("export", &second, &target.url()).0);
+    assert!(run("export", &second, &target).0);
     assert_eq!(std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap(), "every row round-trips");
 
-    let (ok, out) = run("import", &first, &target.url());
+    let (ok, out) = run("import", &first, &target);
     assert!(!ok && out.contains("empty"), "a second import is refused: {out}");
 
     let copy = TestApp::builder().on(target).seed(Seed::None).languages(LANGUAGES).start().await;
@@ -158,6 +160,15 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
     ] {
         assert_eq!(copy.get_authed(uri).await.json(), app.get_authed(uri).await.json(), "{uri}");
     }
+    // The images' files moved too, into the target's own store, byte for byte.
+    let image = app.get("/api/v1/news/1").await.json()["image"].clone();
+    let logo = app.get("/api/v1/organizations/interpol").await.json()["logo"].clone();
+    for file in [&image, &logo].into_iter().chain(image["variants"].as_array().unwrap()) {
+        let path = file["url"].as_str().unwrap().strip_prefix(PUBLIC_URL).unwrap();
+        let (moved, original) = (copy.get(path).await, app.get(path).await);
+        original.assert_status(200);
+        assert_eq!(moved.body, original.body, "{path}");
+    }
     assert!(copy.news("After the move", None, json!({})).await["id"].as_i64().unwrap() > 14, "ids are not reused");
     copy.post("/api/v1/topics", &json!({"name": "New after the move"})).await.assert_status(201);
 }
@@ -179,7 +190,7 @@ async fn a_bad_export_imports_nothing() {
     let app = TestApp::demo().await;
     let files = TempDir::new().unwrap();
     let good = files.path().join("good.jsonl");
-    assert!(run("export", &good, &app.database_url()).0);
+    assert!(run("export", &good, &app.db).0);
     let text = std::fs::read_to_string(&good).unwrap();
     let cut = text.lines().take(30).collect::<Vec<_>>().join("\n");
     let garbled = text.replacen(r#""table":"news_items""#, r#""table":"news_itemz""#, 1);
@@ -192,6 +203,10 @@ async fn a_bad_export_imports_nothing() {
     let mut twice = lines.clone();
     twice.insert(first_item + 1, lines[first_item]);
     let twice = twice.join("\n");
+    let first_file = lines.iter().position(|l| l.starts_with(r#"{"file":"#)).unwrap();
+    let stray = text.replacen(r#"{"file":""#, r#"{"file":"../../"#, 1);
+    // An export that carries no files, imported where the files are not.
+    let rows_only = lines.iter().filter(|l| !l.starts_with(r#"{"file":"#)).copied().collect::<Vec<_>>().join("\n");
     for (name, content, says) in [
         ("empty", String::new(), "not a newsdesk export".to_owned()),
         ("foreign", "{\"a\": 1}\n".into(), "not a newsdesk export".to_owned()),
@@ -199,11 +214,13 @@ async fn a_bad_export_imports_nothing() {
         ("garbled", garbled, "unknown table `news_itemz`".to_owned()),
         ("mistyped", mistyped, format!("line {}: invalid type: string \"seven\"", first_item + 1)),
         ("twice", twice, format!("lines {}-", first_item + 1)),
+        ("stray file", stray, format!("line {}: no image names the file `../../", first_file + 1)),
+        ("rows only", rows_only, "is neither in the export nor in the media store".to_owned()),
     ] {
         let path = files.path().join(name);
         std::fs::write(&path, content).unwrap();
         let target = TestDb::new();
-        let (ok, out) = run("import", &path, &target.url());
+        let (ok, out) = run("import", &path, &target);
         assert!(!ok && out.contains(&says), "{name}: {out}");
         let empty = TestApp::builder().on(target).seed(Seed::None).start().await;
         assert_eq!(empty.get("/api/v1/news").await.json()["total"], 0, "{name}: nothing was imported");

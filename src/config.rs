@@ -28,6 +28,7 @@
 //! | `NEWSDESK_MEDIA_MAX_BYTES` | `--media-max-bytes` | `20971520` (20 MiB) per upload |
 //! | `NEWSDESK_MEDIA_MAX_PIXELS` | `--media-max-pixels` | `50000000` pixels per image |
 //! | `NEWSDESK_MEDIA_WIDTHS` | `--media-widths` | `320,640,960,1280,1920`: widths of the variants |
+//! | `NEWSDESK_MEDIA_CROPS` | `--media-crops` | none: shapes (`16:9,1:1`) every image is also cut to around its focal point |
 //! | `RUST_LOG` | | `info` |
 
 use std::net::IpAddr;
@@ -40,6 +41,7 @@ use ipnet::IpNet;
 
 use crate::domain::language::Languages;
 use crate::domain::webhooks::{Policy, Retries};
+use crate::media::process::Ratio;
 use crate::media::store::Location;
 
 /// newsdesk: a headless news and organization-profile service.
@@ -216,6 +218,10 @@ pub struct Settings {
     /// Widths of the variants made of every image (those not below its own width are skipped).
     #[arg(long, env = "NEWSDESK_MEDIA_WIDTHS", default_value = "320,640,960,1280,1920", value_delimiter = ',', value_parser = clap::value_parser!(u32).range(16..=8192), global = true)]
     pub media_widths: Vec<u32>,
+    /// Shapes every image is also cut to around its focal point, in each width (`16:9,1:1`);
+    /// none by default.
+    #[arg(long, env = "NEWSDESK_MEDIA_CROPS", value_delimiter = ',', value_parser = Ratio::parse, global = true)]
+    pub media_crops: Vec<Ratio>,
 }
 
 /// The defaults of every flag, as `newsdesk` without flags or environment would start.
@@ -251,6 +257,7 @@ impl Default for Settings {
             media_max_bytes: 20 * 1024 * 1024,
             media_max_pixels: 50_000_000,
             media_widths: vec![320, 640, 960, 1280, 1920],
+            media_crops: Vec::new(),
         }
     }
 }
@@ -302,7 +309,9 @@ impl Settings {
         let mut widths = self.media_widths.clone();
         widths.sort_unstable();
         widths.dedup();
-        crate::media::process::Rules { max_pixels: self.media_max_pixels, widths }
+        let mut crops = self.media_crops.clone();
+        crops.dedup();
+        crate::media::process::Rules { max_pixels: self.media_max_pixels, widths, crops }
     }
 
     /// Where media files are kept.

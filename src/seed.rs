@@ -14,6 +14,7 @@ use crate::db::revisions::Origin;
 use crate::db::terms::{TermForm, TermKind};
 use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates::{self, Instant};
+use crate::domain::media::FocalPoint;
 use crate::domain::news::NewsStatus;
 use crate::error::ApiError;
 use crate::service::bodies::Body;
@@ -96,10 +97,10 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
     for topic in &demo.topics {
         cards.insert(
             topic.slug.clone(),
-            (topic.name.clone(), media::store_files(state, title_card(&topic.slug)?).await?),
+            (topic.name.clone(), media::store_files(state, title_card(&topic.slug)?, FocalPoint::CENTRE).await?),
         );
     }
-    let emblem = media::store_files(state, emblem()?).await?;
+    let emblem = media::store_files(state, emblem()?, FocalPoint::CENTRE).await?;
     let action = Action(Resource::Demo, Verb::Load);
     let site = state.languages.clone();
     let urls = state.media.urls.clone();

@@ -244,12 +244,6 @@ pub fn export(conn: &mut DbConn, out: &mut impl Write, files: &mut impl MediaFil
     })
 }
 
-/// The file names of the images stored.
-fn named_files(conn: &mut DbConn) -> QueryResult<HashSet<String>> {
-    let images = media::table.select(MediaRow::as_select()).load(conn)?;
-    Ok(images.iter().flat_map(MediaRow::file_names).collect())
-}
-
 /// Reads an export into an empty database, all or nothing (one transaction); the images'
 /// files go to `files` as they come, before the rows commit (an import that fails leaves them
 /// to the media store's sweep).
@@ -307,7 +301,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead, files: &mut impl MediaFile
             if let Some(name) = record.file {
                 if named.is_none() {
                     flush(conn, &mut batch)?;
-                    named = Some(named_files(conn)?);
+                    named = Some(super::media::file_names(conn)?);
                 }
                 if !named.as_ref().is_some_and(|named| named.contains(&name)) {
                     return Err(bad(n, format!("no image names the file `{name}`")));
@@ -328,7 +322,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead, files: &mut impl MediaFile
             return Err(bad(0, "the export is incomplete: it has no content_clock row".into()));
         }
         // An export made before files were carried may be imported beside a copy of its store.
-        let mut missing = named_files(conn)?.into_iter().filter(|name| !carried.contains(name)).collect::<Vec<_>>();
+        let mut missing = super::media::file_names(conn)?.into_iter().filter(|name| !carried.contains(name)).collect::<Vec<_>>();
         missing.sort_unstable();
         for name in missing {
             if !files.has(&name).map_err(TransferError::Files)? {

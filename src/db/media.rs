@@ -1,5 +1,7 @@
 //! Queries on uploaded images.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -66,14 +68,38 @@ pub struct StoredVariant {
     #[serde(rename = "type")]
     pub mime: String,
     pub bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crop: Option<StoredCut>,
 }
 
-fn name(hash: &str, width: i64, kind: Kind) -> String {
-    process::file_name(hash, u32::try_from(width).unwrap_or_default(), kind)
+/// The shape a crop was cut to, and where.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct StoredCut {
+    pub shape: String,
+    pub left: u32,
+    pub top: u32,
+}
+
+impl StoredVariant {
+    pub fn of(file: &process::File) -> Self {
+        Self {
+            width: file.width,
+            height: file.height,
+            mime: file.kind.mime().to_owned(),
+            bytes: file.bytes.len() as u64,
+            crop: file.cut.map(|cut| StoredCut { shape: cut.ratio.to_string(), left: cut.left, top: cut.top }),
+        }
+    }
+}
+
+fn name(hash: &str, width: i64, height: i64, kind: Kind) -> String {
+    let side = |v: i64| u32::try_from(v).unwrap_or_default();
+    process::file_name(hash, side(width), side(height), kind, None)
 }
 
 fn variant_name(hash: &str, variant: &StoredVariant) -> Option<String> {
-    Kind::from_mime(&variant.mime).map(|kind| process::file_name(hash, variant.width, kind))
+    let at = variant.crop.as_ref().map(|cut| (cut.left, cut.top));
+    Kind::from_mime(&variant.mime).map(|kind| process::file_name(hash, variant.width, variant.height, kind, at))
 }
 
 fn stored_variants(row: &MediaRow) -> Vec<StoredVariant> {
@@ -84,8 +110,14 @@ fn stored_variants(row: &MediaRow) -> Vec<StoredVariant> {
 impl MediaRow {
     /// Every file of the image, by name: the image at its own size first.
     pub fn file_names(&self) -> Vec<String> {
-        let own = Kind::from_mime(&self.mime).map(|kind| name(&self.hash, self.width, kind));
+        let own = Kind::from_mime(&self.mime).map(|kind| name(&self.hash, self.width, self.height, kind));
         own.into_iter().chain(stored_variants(self).iter().filter_map(|v| variant_name(&self.hash, v))).collect()
+    }
+
+    /// Its variants (as the row keeps them) with `crops` in place of the crops it has.
+    pub fn with_crops(&self, crops: Vec<StoredVariant>) -> serde_json::Result<String> {
+        let whole = stored_variants(self).into_iter().filter(|v| v.crop.is_none());
+        serde_json::to_string(&whole.chain(crops).collect::<Vec<_>>())
     }
 
     /// The image as clients see it, its URLs pointing where `urls` say.
@@ -101,10 +133,12 @@ impl MediaRow {
                     kind: v.mime,
                     bytes: v.bytes as i64,
                     url,
+                    crop: v.crop.map(|cut| cut.shape),
                 })
             })
             .collect();
-        let own = Kind::from_mime(&row.mime).map(|kind| name(&row.hash, row.width, kind)).unwrap_or_default();
+        let own =
+            Kind::from_mime(&row.mime).map(|kind| name(&row.hash, row.width, row.height, kind)).unwrap_or_default();
         Media {
             id: row.id,
             url: urls.file(row.id, &own),
@@ -143,9 +177,10 @@ pub fn insert(conn: &mut DbConn, files: &NewMedia, form: &MediaForm) -> QueryRes
         .get_result(conn)
 }
 
-pub fn update(conn: &mut DbConn, id: MediaId, form: &MediaForm) -> QueryResult<MediaRow> {
+/// Writes what editors say of an image, and its variants when its crops were cut again.
+pub fn update(conn: &mut DbConn, id: MediaId, form: &MediaForm, variants: Option<&str>) -> QueryResult<MediaRow> {
     diesel::update(media::table.find(id))
-        .set(form)
+        .set((form, variants.map(|v| media::variants.eq(v))))
         .returning(<MediaRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)
 }
@@ -159,12 +194,17 @@ pub fn by_ids(conn: &mut DbConn, ids: &[MediaId]) -> QueryResult<Vec<MediaRow>> 
     media::table.filter(media::id.eq_any(ids)).select(MediaRow::as_select()).load(conn)
 }
 
-/// Whether any image's files are named by `hash`.
-pub fn hash_used(conn: &mut DbConn, hash: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(media::table.filter(media::hash.eq(hash)))).get_result(conn)
+/// The names of every image's files.
+pub fn file_names(conn: &mut DbConn) -> QueryResult<HashSet<String>> {
+    let images = media::table.select(MediaRow::as_select()).load(conn)?;
+    Ok(images.iter().flat_map(MediaRow::file_names).collect())
 }
 
-/// The hashes of every image's files.
-pub fn hashes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    media::table.select(media::hash).distinct().load(conn)
+/// The names of the files of the other images made from the same upload as `image`.
+pub fn twins_file_names(conn: &mut DbConn, image: &MediaRow) -> QueryResult<HashSet<String>> {
+    let twins = media::table
+        .filter(media::hash.eq(&image.hash).and(media::id.ne(image.id)))
+        .select(MediaRow::as_select())
+        .load(conn)?;
+    Ok(twins.iter().flat_map(MediaRow::file_names).collect())
 }

@@ -85,4 +85,9 @@ pub struct Variant {
     pub kind: String,
     pub bytes: i64,
     pub url: String,
+    /// The shape this variant was cut to around the focal point (`NEWSDESK_MEDIA_CROPS`);
+    /// absent for the whole image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "16:9")]
+    pub crop: Option<String>,
 }

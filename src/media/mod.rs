@@ -11,7 +11,7 @@ use actix_web::web;
 use tokio::sync::Semaphore;
 
 use crate::domain::ids::MediaId;
-use process::{Prepared, Refusal, Rules};
+use process::{File, Prepared, Refusal, Rules};
 use store::{Location, MediaStore, StoreError};
 
 /// Images whose file names are kept (a few hundred bytes each).
@@ -81,10 +81,32 @@ impl Library {
         self.names.remove(&id);
     }
 
-    /// Makes an upload ready, on the blocking pool, once a turn is free.
-    pub async fn prepare(&self, bytes: web::Bytes) -> Result<Result<Prepared, Refusal>, crate::error::ApiError> {
-        let _turn = self.working.acquire().await.map_err(crate::error::ApiError::internal)?;
+    /// Makes an upload ready, its crops cut around `focus`, on the blocking pool once a turn
+    /// is free.
+    pub async fn prepare(
+        &self,
+        bytes: web::Bytes,
+        focus: (f64, f64),
+    ) -> Result<Result<Prepared, Refusal>, crate::error::ApiError> {
         let rules = self.rules.clone();
-        Ok(web::block(move || process::prepare(&bytes, &rules)).await?)
+        self.work(move || process::prepare(&bytes, &rules, focus)).await
+    }
+
+    /// Cuts the crops of an image again around `focus`, from its file at its own size.
+    pub async fn crops(
+        &self,
+        original: Vec<u8>,
+        focus: (f64, f64),
+    ) -> Result<Result<Vec<File>, Refusal>, crate::error::ApiError> {
+        let rules = self.rules.clone();
+        self.work(move || process::crops_of(&original, &rules, focus)).await
+    }
+
+    async fn work<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::ApiError> {
+        let _turn = self.working.acquire().await.map_err(crate::error::ApiError::internal)?;
+        Ok(web::block(f).await?)
     }
 }

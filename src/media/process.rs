@@ -11,12 +11,61 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageFormat, ImageReader, Limits};
 
-/// How uploads are made ready: `NEWSDESK_MEDIA_MAX_PIXELS` and `NEWSDESK_MEDIA_WIDTHS`.
+/// How uploads are made ready: `NEWSDESK_MEDIA_MAX_PIXELS`, `NEWSDESK_MEDIA_WIDTHS` and
+/// `NEWSDESK_MEDIA_CROPS`.
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub max_pixels: u64,
     /// Widths of the variants, ascending; those not below an image's own width are skipped.
     pub widths: Vec<u32>,
+    /// Shapes the image is also cut to, around its focal point, in each width.
+    pub crops: Vec<Ratio>,
+}
+
+/// The shape of a crop: `16:9`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ratio {
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Ratio {
+    /// `W:H`, each from 1 to 100.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let side = |v: &str| v.trim().parse::<u32>().ok().filter(|v| (1..=100).contains(v));
+        match text.split_once(':').map(|(w, h)| (side(w), side(h))) {
+            Some((Some(width), Some(height))) => Ok(Self { width, height }),
+            _ => Err(format!("`{text}` is not a shape written W:H (such as 16:9), each side from 1 to 100")),
+        }
+    }
+}
+
+impl std::fmt::Display for Ratio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.width, self.height)
+    }
+}
+
+/// Where a crop was cut from the image at its own size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    pub ratio: Ratio,
+    pub left: u32,
+    pub top: u32,
+}
+
+/// The largest part of a `width` x `height` image of the shape `ratio`, as near centred on
+/// the focal point (`x`, `y` from 0 to 1) as the image's edges allow: its left, top, width,
+/// height.
+pub fn cut_box(width: u32, height: u32, ratio: Ratio, (x, y): (f64, f64)) -> (u32, u32, u32, u32) {
+    let (w, h, rw, rh) = (u64::from(width), u64::from(height), u64::from(ratio.width), u64::from(ratio.height));
+    let (cut_w, cut_h) = if w * rh > h * rw { ((h * rw / rh).max(1), h) } else { (w, (w * rh / rw).max(1)) };
+    let place = |focus: f64, side: u64, cut: u64| {
+        let centred = (focus * side as f64 - cut as f64 / 2.0).round().max(0.0) as u64;
+        centred.min(side - cut)
+    };
+    let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    (narrow(place(x, w, cut_w)), narrow(place(y, h, cut_h)), narrow(cut_w), narrow(cut_h))
 }
 
 /// Why an upload is refused.
@@ -90,6 +139,15 @@ pub struct File {
     pub height: u32,
     pub kind: Kind,
     pub bytes: Vec<u8>,
+    /// Where it was cut from, if it is a crop.
+    pub cut: Option<Cut>,
+}
+
+impl File {
+    /// Its name in the store and in its URL, under the image's content hash.
+    pub fn name(&self, hash: &str) -> String {
+        file_name(hash, self.width, self.height, self.kind, self.cut.map(|cut| (cut.left, cut.top)))
+    }
 }
 
 /// An upload made ready: the image at its own size, then its variants by width.
@@ -102,9 +160,14 @@ pub struct Prepared {
     pub placeholder: String,
 }
 
-/// The name of a file of an image in the store and in its URL.
-pub fn file_name(hash: &str, width: u32, kind: Kind) -> String {
-    format!("{hash}-{width}.{}", kind.extension())
+/// The name of a file of an image in the store and in its URL. A crop's name says where it
+/// was cut (`at`: left, top), so that moving the focal point names new files (a name always
+/// means the same bytes).
+pub fn file_name(hash: &str, width: u32, height: u32, kind: Kind, at: Option<(u32, u32)>) -> String {
+    match at {
+        None => format!("{hash}-{width}.{}", kind.extension()),
+        Some((left, top)) => format!("{hash}-{width}x{height}-{left}-{top}.{}", kind.extension()),
+    }
 }
 
 /// JPEG quality of the stored files: visually lossless for photos at a fraction of the size.
@@ -134,6 +197,9 @@ impl Pixels {
 
     /// The image at `width`, its height in proportion.
     fn resized(&self, width: u32) -> Result<Pixels, Refusal> {
+        if width == self.width {
+            return Ok(Pixels { data: self.data.clone(), ..*self });
+        }
         let height = scaled_height(self.width, self.height, width);
         let source = ImageRef::new(self.width, self.height, &self.data, self.pixel_type())
             .map_err(|err| Refusal::Undecodable(err.to_string()))?;
@@ -167,7 +233,21 @@ impl Pixels {
                 bytes.extend_from_slice(&encoded);
             }
         }
-        Ok(File { width: self.width, height: self.height, kind, bytes })
+        Ok(File { width: self.width, height: self.height, kind, bytes, cut: None })
+    }
+
+    /// The part `width` x `height` at `left`, `top`.
+    fn cut(&self, left: u32, top: u32, width: u32, height: u32) -> Pixels {
+        let channels = if self.alpha { 4 } else { 3 };
+        let (row, from) = (self.width as usize * channels, left as usize * channels);
+        let data = (top..top + height)
+            .flat_map(|y| {
+                let start = y as usize * row + from;
+                &self.data[start..start + width as usize * channels]
+            })
+            .copied()
+            .collect();
+        Pixels { width, height, alpha: self.alpha, data }
     }
 
     fn placeholder(&self) -> Result<String, Refusal> {
@@ -196,8 +276,9 @@ pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, Refusal> {
 }
 
 /// Makes an upload ready to store: refuses it before decoding if its header claims more
-/// pixels than allowed, decodes it under that bound, and encodes every file of it.
-pub fn prepare(bytes: &[u8], rules: &Rules) -> Result<Prepared, Refusal> {
+/// pixels than allowed, decodes it under that bound, and encodes every file of it, its crops
+/// cut around `focus`.
+pub fn prepare(bytes: &[u8], rules: &Rules, focus: (f64, f64)) -> Result<Prepared, Refusal> {
     let format = sniff(bytes)?;
     if format == ImageFormat::Jpeg && !jpeg_has_its_end(bytes) {
         // The decoder fills what is missing with grey rather than fail.
@@ -231,7 +312,10 @@ pub fn prepare(bytes: &[u8], rules: &Rules) -> Result<Prepared, Refusal> {
     // half the time.
     let (original, variants) = std::thread::scope(|scope| {
         let original = scope.spawn(|| pixels.encode(family.into()));
-        let variants = variants(&pixels, &widths, family);
+        let variants = variants(&pixels, &widths, family).and_then(|mut all| {
+            all.extend(crops(&pixels, rules, family, focus)?);
+            Ok(all)
+        });
         let placeholder = pixels.placeholder();
         let original = original.join().unwrap_or_else(|_| Err(Refusal::Unencodable("the encoder failed".into())));
         (original, variants.and_then(|v| placeholder.map(|p| (v, p))))
@@ -261,6 +345,35 @@ fn jpeg_has_its_end(bytes: &[u8]) -> bool {
         at += 2 + length;
     }
     false
+}
+
+/// The crops of an image stored at its own size as `original` (a file of ours), cut around
+/// `focus`: made again when an editor moves the focal point.
+pub fn crops_of(original: &[u8], rules: &Rules, focus: (f64, f64)) -> Result<Vec<File>, Refusal> {
+    let format = sniff(original)?;
+    let image =
+        image::load_from_memory_with_format(original, format).map_err(|err| Refusal::Undecodable(err.to_string()))?;
+    let family = if format == ImageFormat::Jpeg { Family::Jpeg } else { Family::Png };
+    crops(&pixels(image), rules, family, focus)
+}
+
+/// Every crop: per shape, the part of that shape around `focus`, in each width below its own
+/// (or at its own width when none is), WebP then the family's format.
+fn crops(pixels: &Pixels, rules: &Rules, family: Family, focus: (f64, f64)) -> Result<Vec<File>, Refusal> {
+    let mut files = Vec::new();
+    for &ratio in &rules.crops {
+        let (left, top, width, height) = cut_box(pixels.width, pixels.height, ratio, focus);
+        let part = pixels.cut(left, top, width, height);
+        let mut widths: Vec<u32> = rules.widths.iter().copied().filter(|&w| w < width).collect();
+        if widths.is_empty() {
+            widths.push(width);
+        }
+        let cut = Some(Cut { ratio, left, top });
+        for file in variants(&part, &widths, family)? {
+            files.push(File { cut, ..file });
+        }
+    }
+    Ok(files)
 }
 
 /// Every variant: per width, WebP then the family's format.
@@ -301,8 +414,23 @@ fn sha2_prefix(bytes: &[u8]) -> [u8; 16] {
 mod tests {
     use super::*;
 
+    const CENTRE: (f64, f64) = (0.5, 0.5);
+
+    #[test]
+    fn a_crop_is_the_largest_part_of_its_shape_around_the_focal_point_within_the_edges() {
+        let wide = Ratio { width: 16, height: 9 };
+        let square = Ratio { width: 1, height: 1 };
+        assert_eq!(cut_box(400, 300, wide, CENTRE), (0, 38, 400, 225));
+        assert_eq!(cut_box(400, 300, square, CENTRE), (50, 0, 300, 300));
+        assert_eq!(cut_box(400, 300, square, (0.9, 0.5)), (100, 0, 300, 300), "as far right as the edge allows");
+        assert_eq!(cut_box(400, 300, square, (0.3, 0.5)), (0, 0, 300, 300));
+        assert_eq!(cut_box(1000, 300, square, (0.7, 0.2)), (550, 0, 300, 300), "centred on x = 700");
+        assert_eq!(cut_box(400, 300, wide, (0.5, 1.0)), (0, 75, 400, 225));
+        assert_eq!(cut_box(3, 1000, wide, CENTRE), (0, 500, 3, 1), "never empty");
+    }
+
     fn rules() -> Rules {
-        Rules { max_pixels: 50_000_000, widths: vec![320, 640] }
+        Rules { max_pixels: 50_000_000, widths: vec![320, 640], crops: vec![] }
     }
 
     fn png(width: u32, height: u32, alpha: u8) -> Vec<u8> {
@@ -315,7 +443,7 @@ mod tests {
 
     #[test]
     fn variants_are_never_wider_than_the_image() {
-        let prepared = prepare(&png(500, 250, 255), &rules()).unwrap();
+        let prepared = prepare(&png(500, 250, 255), &rules(), CENTRE).unwrap();
         assert_eq!((prepared.original.width, prepared.original.height, prepared.original.kind), (500, 250, Kind::Png));
         let made: Vec<_> = prepared.variants.iter().map(|f| (f.width, f.height, f.kind)).collect();
         assert_eq!(made, [(320, 160, Kind::WebP), (320, 160, Kind::Png)]);
@@ -325,13 +453,14 @@ mod tests {
 
     #[test]
     fn a_header_claiming_too_many_pixels_is_refused_before_decoding() {
-        let refused = prepare(&png(100, 100, 255), &Rules { max_pixels: 9_999, widths: vec![] }).unwrap_err();
+        let refused = prepare(&png(100, 100, 255), &Rules { max_pixels: 9_999, widths: vec![], crops: vec![] }, CENTRE)
+            .unwrap_err();
         assert_eq!(refused, Refusal::TooManyPixels { width: 100, height: 100, limit: 9_999 });
     }
 
     #[test]
     fn transparency_is_kept() {
-        let prepared = prepare(&png(40, 40, 10), &rules()).unwrap();
+        let prepared = prepare(&png(40, 40, 10), &rules(), CENTRE).unwrap();
         let decoded = image::load_from_memory(&prepared.original.bytes).unwrap();
         assert!(decoded.color().has_alpha());
     }
@@ -341,11 +470,11 @@ mod tests {
         let image = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8, y as u8, 7]));
         let mut jpeg = Vec::new();
         JpegEncoder::new(&mut jpeg).encode_image(&image).unwrap();
-        assert!(prepare(&jpeg, &rules()).is_ok());
+        assert!(prepare(&jpeg, &rules(), CENTRE).is_ok());
         let filled = [&jpeg[..2], &[0xFF, 0xFF], &jpeg[2..]].concat();
-        assert!(prepare(&filled, &rules()).is_ok());
+        assert!(prepare(&filled, &rules(), CENTRE).is_ok());
         for cut in [jpeg.len() - 2, jpeg.len() / 2, 40, 3] {
-            assert!(matches!(prepare(&jpeg[..cut], &rules()), Err(Refusal::Undecodable(_))), "cut at {cut}");
+            assert!(matches!(prepare(&jpeg[..cut], &rules(), CENTRE), Err(Refusal::Undecodable(_))), "cut at {cut}");
         }
     }
 
@@ -387,8 +516,8 @@ mod tests {
             if cut {
                 bytes.truncate(keep.index(bytes.len()));
             }
-            let rules = Rules { max_pixels: 1_000_000, widths: vec![8, 16] };
-            if let Ok(prepared) = prepare(&bytes, &rules) {
+            let rules = Rules { max_pixels: 1_000_000, widths: vec![8, 16], crops: vec![Ratio { width: 1, height: 1 }] };
+            if let Ok(prepared) = prepare(&bytes, &rules, CENTRE) {
                 proptest::prop_assert!(u64::from(prepared.original.width) * u64::from(prepared.original.height) <= 1_000_000);
             }
         }

@@ -17,7 +17,7 @@ use crate::domain::params::once;
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Key;
 use crate::domain::text::{AltText, Credit, ImageCaption};
-use crate::error::{ApiError, Fields};
+use crate::error::{ApiError, FieldError, Fields};
 use crate::media::process::{self, File, Kind, Prepared, Refusal};
 use crate::state::AppState;
 
@@ -148,7 +148,7 @@ pub async fn upload(
 ) -> Result<Media, ApiError> {
     process::sniff(&bytes).map_err(refused)?;
     let described = fields.check()?;
-    let stored = store_files(state, bytes).await?;
+    let stored = store_files(state, bytes, described.focal_point).await?;
     let row = state
         .write(actor.did(Action(Resource::Media, Verb::Create)), move |c, entry| {
             let row = stored.insert(c, &described)?;
@@ -173,17 +173,15 @@ pub struct Stored {
 }
 
 /// Makes an image ready and stores its files (before any row names them).
-pub async fn store_files(state: &AppState, bytes: actix_web::web::Bytes) -> Result<Stored, ApiError> {
-    let Prepared { hash, original, variants, placeholder } = state.media.prepare(bytes).await?.map_err(refused)?;
-    let kept: Vec<StoredVariant> = variants
-        .iter()
-        .map(|f| StoredVariant {
-            width: f.width,
-            height: f.height,
-            mime: f.kind.mime().to_owned(),
-            bytes: f.bytes.len() as u64,
-        })
-        .collect();
+pub async fn store_files(
+    state: &AppState,
+    bytes: actix_web::web::Bytes,
+    focal_point: FocalPoint,
+) -> Result<Stored, ApiError> {
+    let focus = (focal_point.x, focal_point.y);
+    let Prepared { hash, original, variants, placeholder } =
+        state.media.prepare(bytes, focus).await?.map_err(refused)?;
+    let kept: Vec<StoredVariant> = variants.iter().map(StoredVariant::of).collect();
     let stored = Stored {
         variants: serde_json::to_string(&kept).map_err(ApiError::internal)?,
         mime: original.kind.mime(),
@@ -193,11 +191,16 @@ pub async fn store_files(state: &AppState, bytes: actix_web::web::Bytes) -> Resu
         placeholder,
         hash,
     };
-    for File { width, kind, bytes, .. } in std::iter::once(original).chain(variants) {
-        let name = process::file_name(&stored.hash, width, kind);
-        state.media.store.put(&name, bytes).await.map_err(ApiError::internal)?;
-    }
+    put(state, &stored.hash, std::iter::once(original).chain(variants)).await?;
     Ok(stored)
+}
+
+/// Stores `files` under the names `hash` gives them.
+async fn put(state: &AppState, hash: &str, files: impl IntoIterator<Item = File>) -> Result<(), ApiError> {
+    for file in files {
+        state.media.store.put(&file.name(hash), file.bytes).await.map_err(ApiError::internal)?;
+    }
+    Ok(())
 }
 
 impl Stored {
@@ -217,7 +220,8 @@ impl Stored {
     }
 }
 
-/// Changes what editors say of an image; `precondition` sees the current one first.
+/// Changes what editors say of an image; `precondition` sees the current one first. A focal
+/// point moved cuts the crops again (new files, new names) before the row changes.
 pub async fn update(
     state: &AppState,
     actor: &Actor,
@@ -226,7 +230,20 @@ pub async fn update(
     precondition: impl FnOnce(&Media) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Media, ApiError> {
     let urls = state.media.urls.clone();
-    let row = state
+    let crops = match patch.focal_point {
+        Some(focal_point) if !state.media.rules.crops.is_empty() => {
+            let id = segment.clone();
+            let current = state.db(move |c| find(c, &id)).await?;
+            cut_again(
+                state,
+                &current,
+                focal_point.check().map_err(|e| ApiError::invalid_fields(vec![FieldError::new("focal_point", e)]))?,
+            )
+            .await?
+        }
+        _ => None,
+    };
+    let (before, row) = state
         .write(actor.did(Action(Resource::Media, Verb::Update)), move |c, entry| {
             let current = find(c, &segment)?;
             let focal_point = patch.focal_point.unwrap_or(FocalPoint { x: current.focal_x, y: current.focal_y });
@@ -238,13 +255,56 @@ pub async fn update(
             )?;
             precondition(&current.clone().into_media(&urls))?;
             entry.on(current.id);
-            Ok(db::media::update(c, current.id, &described.form())?)
+            let variants = crops.map(|crops| current.with_crops(crops)).transpose().map_err(ApiError::internal)?;
+            let row = db::media::update(c, current.id, &described.form(), variants.as_deref())?;
+            Ok((current, row))
         })
         .await?;
+    state.media.forget_names(row.id);
+    let now: std::collections::HashSet<String> = row.file_names().into_iter().collect();
+    remove_files(state, &before, before.file_names().into_iter().filter(|name| !now.contains(name)).collect()).await?;
     Ok(row.into_media(&state.media.urls))
 }
 
-/// Deletes an image, then its files unless another image names them too.
+/// The crops of `image` cut around `focal_point` and stored, if that moves them.
+async fn cut_again(
+    state: &AppState,
+    image: &MediaRow,
+    focal_point: FocalPoint,
+) -> Result<Option<Vec<StoredVariant>>, ApiError> {
+    if (image.focal_x, image.focal_y) == (focal_point.x, focal_point.y) {
+        return Ok(None);
+    }
+    let own = image.file_names().into_iter().next().unwrap_or_default();
+    let original = state.media.store.read(&own).await.map_err(ApiError::internal)?;
+    let original = original.ok_or_else(|| ApiError::internal(MissingFile(own)))?;
+    let crops = state.media.crops(original, (focal_point.x, focal_point.y)).await?.map_err(ApiError::internal)?;
+    let kept = crops.iter().map(StoredVariant::of).collect();
+    put(state, &image.hash, crops).await?;
+    Ok(Some(kept))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the media file {0} is missing from the store")]
+struct MissingFile(String);
+
+/// Removes `names`, files `image` named, unless another image made from the same upload
+/// names them too (a file that cannot be removed is left to the sweep).
+async fn remove_files(state: &AppState, image: &MediaRow, names: Vec<String>) -> Result<(), ApiError> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let image = image.clone();
+    let kept = state.db(move |c| Ok(db::media::twins_file_names(c, &image)?)).await?;
+    for name in names.into_iter().filter(|name| !kept.contains(name)) {
+        if let Err(err) = state.media.store.delete(&name).await {
+            log::warn!("cannot delete media file {name}: {err}");
+        }
+    }
+    Ok(())
+}
+
+/// Deletes an image that nothing uses (409 otherwise), and its files.
 pub async fn delete(
     state: &AppState,
     actor: &Actor,
@@ -263,16 +323,7 @@ pub async fn delete(
         })
         .await?;
     state.media.forget_names(gone.id);
-    let hash = gone.hash.clone();
-    if !state.db(move |c| Ok(db::media::hash_used(c, &hash)?)).await? {
-        for name in gone.file_names() {
-            // What fails here is left to the sweep.
-            if let Err(err) = state.media.store.delete(&name).await {
-                log::warn!("cannot delete media file {name}: {err}");
-            }
-        }
-    }
-    Ok(())
+    remove_files(state, &gone, gone.file_names()).await
 }
 
 /// The type of the file `name` of image `segment`, if it is one of its files.
@@ -300,12 +351,11 @@ const ORPHAN_AGE: chrono::Duration = chrono::Duration::hours(1);
 /// and writing its row, or by a failed delete); answers how many went.
 pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
     let files = state.media.store.files().await.map_err(ApiError::internal)?;
-    let used: std::collections::HashSet<String> = state.db(|c| Ok(db::media::hashes(c)?)).await?.into_iter().collect();
+    let used = state.db(|c| Ok(db::media::file_names(c)?)).await?;
     let before = dates::now() - ORPHAN_AGE;
     let mut swept = 0;
     for (name, written) in files {
-        let hash = name.split_once('-').map_or(name.as_str(), |(hash, _)| hash);
-        if written < before && !used.contains(hash) {
+        if written < before && !used.contains(&name) {
             state.media.store.delete(&name).await.map_err(ApiError::internal)?;
             swept += 1;
         }

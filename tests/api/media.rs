@@ -6,6 +6,7 @@ use std::io::Cursor;
 use actix_web::test::TestRequest;
 use image::ImageFormat;
 use newsdesk::config::Seed;
+use newsdesk::media::process::Ratio;
 use newsdesk::media::store::{Location, MediaStore};
 use serde_json::{Value, json};
 
@@ -186,6 +187,56 @@ async fn files_answer_conditional_range_and_head_requests() {
     app.get(&format!("/media/{}/{name}", id + 1)).await.problem(404);
     app.get(&format!("/media/{id}/{}", name.replace(".png", ".jpg"))).await.problem(404);
     app.get(&format!("/media/{id}/..%2F..%2Fnewsdesk.db")).await.problem(404);
+}
+
+#[actix_web::test]
+async fn crops_are_cut_around_the_focal_point_and_again_when_it_moves() {
+    let app = TestApp::builder()
+        .seed(Seed::None)
+        .settings(|s| {
+            s.media_widths = vec![32, 64];
+            s.media_crops = vec![Ratio::parse("1:1").unwrap()];
+        })
+        .start()
+        .await;
+    // 200 x 100, black on the left half and white on the right: a square crop is one or the other.
+    let halves = image::RgbImage::from_fn(200, 100, |x, _| image::Rgb([if x < 100 { 0 } else { 255 }; 3]));
+    let mut bytes = Cursor::new(Vec::new());
+    halves.write_to(&mut bytes, ImageFormat::Png).unwrap();
+    let image = upload(&app, "alt=Halves&focal_point=0.9,0.5", bytes.into_inner(), "image/png").await.json();
+    let crops = |image: &Value| -> Vec<Value> {
+        image["variants"].as_array().unwrap().iter().filter(|v| v["crop"] == "1:1").cloned().collect()
+    };
+    let shapes: Vec<_> =
+        crops(&image).iter().map(|v| (v["width"].clone(), v["height"].clone(), v["type"].clone())).collect();
+    assert_eq!(
+        shapes,
+        [(32, 32, "image/webp"), (32, 32, "image/png"), (64, 64, "image/webp"), (64, 64, "image/png")]
+            .map(|(w, h, t)| (json!(w), json!(h), json!(t)))
+    );
+    assert_eq!(image["variants"].as_array().unwrap().len(), 8, "the whole image's four variants stay");
+    let brightness = |body: &[u8]| {
+        let pixels = image::load_from_memory(body).unwrap().into_luma8();
+        pixels.pixels().map(|p| u64::from(p.0[0])).sum::<u64>() / u64::from(pixels.width() * pixels.height())
+    };
+    let right = crops(&image)[3]["url"].clone();
+    let served = app.get(&path_of(&right)).await;
+    served.assert_status(200);
+    assert_eq!(brightness(&served.body), 255, "the focal point (x 0.9) is on the white half");
+
+    let id = &image["id"];
+    let moved = app.patch(&format!("/api/v1/media/{id}"), &json!({"focal_point": {"x": 0.1, "y": 0.5}})).await;
+    moved.assert_status(200);
+    let left = crops(&moved.json())[3]["url"].clone();
+    assert_ne!(left, right, "new cuts have new names: a name always means the same bytes");
+    assert_eq!(brightness(&app.get(&path_of(&left)).await.body), 0, "now on the black half");
+    app.get(&path_of(&right)).await.problem(404);
+    assert_eq!(stored_files(&app).await.len(), 9, "the old cuts are removed: {:?}", stored_files(&app).await);
+    assert_eq!(app.get_authed(&format!("/api/v1/media/{id}")).await.json()["variants"], moved.json()["variants"]);
+    // Moved back, the first cuts are made again under their first names.
+    let back = app.patch(&format!("/api/v1/media/{id}"), &json!({"focal_point": {"x": 0.9, "y": 0.5}})).await.json();
+    assert_eq!(crops(&back)[3]["url"], right);
+    assert_eq!(brightness(&app.get(&path_of(&right)).await.body), 255);
 }
 
 #[actix_web::test]

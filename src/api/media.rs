@@ -292,8 +292,15 @@ pub async fn media_file(
         res.insert_header((header::CONTENT_RANGE, format!("bytes {start}-{}/{}", end - 1, opened.size)));
     }
     // A HEAD request is routed here as a GET; the server sends its headers alone.
-    let length = opened.range.end - opened.range.start;
-    Ok(res.no_chunking(length).streaming(opened.bytes.map_err(actix_web::error::ErrorInternalServerError)))
+    res.no_chunking(opened.range.end - opened.range.start);
+    Ok(match opened.rest {
+        None => res.body(opened.first),
+        Some(rest) => {
+            let first = (!opened.first.is_empty()).then_some(Ok(opened.first));
+            let bytes = futures_util::stream::iter(first).chain(rest);
+            res.streaming(bytes.map_err(actix_web::error::ErrorInternalServerError))
+        }
+    })
 }
 
 /// The one byte range a request asks for, if it asks for exactly one and its `If-Range` (if

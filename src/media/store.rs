@@ -65,13 +65,17 @@ impl std::fmt::Display for Location {
 #[derive(Debug, Clone)]
 pub struct MediaStore {
     objects: Arc<dyn ObjectStore>,
+    /// The directory, when the store is one: its files are read without the interface.
+    directory: Option<Arc<Path>>,
 }
 
-/// A file opened for reading: its size and the bytes asked for, as they come.
+/// A file opened for reading: its size and the bytes asked for, the first of them read
+/// already (all of a small file), the rest as they come.
 pub struct Opened {
     pub size: u64,
     pub range: Range<u64>,
-    pub bytes: BoxStream<'static, Result<Bytes, std::io::Error>>,
+    pub first: Bytes,
+    pub rest: Option<BoxStream<'static, Result<Bytes, std::io::Error>>>,
 }
 
 /// Bytes read from a local file at a time.
@@ -82,7 +86,10 @@ impl MediaStore {
     /// bucket here: a wrong credential shows at the first upload (and in `/readyz`'s log).
     pub fn at(location: &Location) -> Result<Self, StoreError> {
         let objects: Arc<dyn ObjectStore> = match location {
-            Location::Directory(path) => Arc::new(directory(path)?),
+            Location::Directory(path) => {
+                let objects = Arc::new(directory(path)?);
+                return Ok(Self { objects, directory: Some(path.as_path().into()) });
+            }
             Location::S3 { bucket, prefix } => {
                 crate::push::target::install_tls();
                 let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
@@ -94,7 +101,7 @@ impl MediaStore {
                 if prefix.is_empty() { Arc::new(bucket) } else { Arc::new(PrefixStore::new(bucket, prefix.as_str())) }
             }
         };
-        Ok(Self { objects })
+        Ok(Self { objects, directory: None })
     }
 
     /// Stores `bytes` as `name`. A file of that name has the same content, and is written
@@ -109,6 +116,16 @@ impl MediaStore {
     /// The file `name`, or `range` of it (a range within the file: callers check it against
     /// `size` first); `None` when there is no such file.
     pub async fn open(&self, name: &str, range: Option<Range<u64>>) -> Result<Option<Opened>, StoreError> {
+        if let Some(directory) = &self.directory {
+            // Opened and its first chunk read in one trip to the blocking pool (two through
+            // the interface): for the variants lists show, that is the whole file.
+            let path = directory.join(name);
+            let local = move || open_file(&path, range);
+            let opened = actix_web::rt::task::spawn_blocking(local).await.map_err(std::io::Error::other);
+            return opened.and_then(|opened| opened).map_err(|source| {
+                StoreError(object_store::Error::Generic { store: "directory", source: source.into() })
+            });
+        }
         let options = GetOptions { range: range.map(GetRange::Bounded), ..GetOptions::default() };
         let found = match self.objects.get_opts(&Key::from(name), options).await {
             Ok(found) => found,
@@ -116,11 +133,11 @@ impl MediaStore {
             Err(err) => return Err(err.into()),
         };
         let (size, range) = (found.meta.size, found.range.clone());
-        let bytes = match found.payload {
+        let rest = match found.payload {
             GetResultPayload::File(file, _) => read_file(file, range.clone()),
             GetResultPayload::Stream(_) => found.into_stream().map_err(std::io::Error::other).boxed(),
         };
-        Ok(Some(Opened { size, range, bytes }))
+        Ok(Some(Opened { size, range, first: Bytes::new(), rest: Some(rest) }))
     }
 
     /// The whole file `name`, if there is one.
@@ -160,6 +177,22 @@ fn directory(path: &Path) -> Result<LocalFileSystem, StoreError> {
     std::fs::create_dir_all(path)
         .map_err(|source| object_store::Error::Generic { store: "directory", source: source.into() })?;
     Ok(LocalFileSystem::new_with_prefix(path)?)
+}
+
+/// The local file at `path` (`None` if there is none) with its first chunk read.
+fn open_file(path: &Path, range: Option<Range<u64>>) -> std::io::Result<Option<Opened>> {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let size = file.metadata()?.len();
+    let range = range.unwrap_or(0..size);
+    let want = usize::try_from(range.end.saturating_sub(range.start)).unwrap_or(CHUNK).min(CHUNK);
+    let first = read_at(&file, range.start, want)?;
+    let after = range.start + want as u64;
+    let rest = (after < range.end).then(|| read_file(file, after..range.end));
+    Ok(Some(Opened { size, range, first, rest }))
 }
 
 /// The bytes of `range` of a local file, read off the async workers in large chunks (the

@@ -19,3 +19,4 @@ pub mod push;
 pub mod seed;
 pub mod service;
 pub mod state;
+pub mod tls;

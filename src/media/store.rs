@@ -91,7 +91,7 @@ impl MediaStore {
                 return Ok(Self { objects, directory: Some(path.as_path().into()) });
             }
             Location::S3 { bucket, prefix } => {
-                crate::push::target::install_tls();
+                crate::tls::install();
                 let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
                 // A local S3-compatible server (MinIO, Garage) is often reached over plain HTTP.
                 if builder.get_config_value(&AmazonS3ConfigKey::Endpoint).is_some_and(|e| e.starts_with("http://")) {

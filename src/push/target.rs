@@ -90,21 +90,10 @@ pub fn literal_allowed(url: &reqwest::Url, allow_private: bool) -> bool {
     allow_private || is_public(ip)
 }
 
-/// Makes ring the process's TLS provider (for deliveries and the media bucket); the first
-/// call installs it, later ones find it there.
-#[expect(
-    deprecated,
-    reason = "ring's provider lacks post-quantum key exchange; what deliveries carry is public once published, and \
-              aws-lc-rs (which has it) adds minutes of C to every clean build"
-)]
-pub fn install_tls() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 /// The HTTP client of every delivery: no redirects followed, no proxy from the environment,
 /// 10 s for the whole exchange, addresses checked by `PublicOnly`.
 pub fn client(allow_private: bool) -> Result<reqwest::Client, reqwest::Error> {
-    install_tls();
+    crate::tls::install();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()

@@ -309,8 +309,12 @@ impl Settings {
         let mut widths = self.media_widths.clone();
         widths.sort_unstable();
         widths.dedup();
-        let mut crops = self.media_crops.clone();
-        crops.dedup();
+        let mut crops: Vec<Ratio> = Vec::new();
+        for ratio in &self.media_crops {
+            if !crops.contains(ratio) {
+                crops.push(*ratio);
+            }
+        }
         crate::media::process::Rules { max_pixels: self.media_max_pixels, widths, crops }
     }
 
@@ -445,6 +449,28 @@ mod tests {
         assert!(cli.settings.webhook_allow_private);
         assert!(Cli::try_parse_from(["newsdesk", "--websub-hub", "pubsubhubbub.example"]).is_err());
         assert_eq!(cli.settings.push_policy().retries.base, Duration::from_millis(100));
+    }
+
+    #[test]
+    fn the_media_store_is_a_directory_or_a_bucket_and_crops_are_shapes() {
+        let parsed = |args: &[&str]| Cli::try_parse_from([&["newsdesk"], args].concat()).map(|cli| cli.settings);
+        let store = |setting: &str| parsed(&["--media-store", setting]).map(|s| s.media_location());
+        assert_eq!(store("/var/lib/newsdesk/media").unwrap(), Location::Directory("/var/lib/newsdesk/media".into()));
+        let bucket = Location::S3 { bucket: "news-media".into(), prefix: "site/images".into() };
+        assert_eq!(store("s3://news-media/site/images/").unwrap(), bucket);
+        assert_eq!(bucket.to_string(), "s3://news-media/site/images", "written back as it is read");
+        assert_eq!(
+            store("s3://news.media").unwrap(),
+            Location::S3 { bucket: "news.media".into(), prefix: String::new() }
+        );
+        for bad in ["s3://", "s3://ab", "s3://News", "s3://news_media/x", "s3:///prefix"] {
+            assert!(store(bad).is_err(), "{bad}");
+        }
+        let crops = parsed(&["--media-crops", "16:9,1:1,16:9"]).unwrap().media_rules().crops;
+        assert_eq!(crops.iter().map(ToString::to_string).collect::<Vec<_>>(), ["16:9", "1:1"], "each shape once");
+        for bad in ["16x9", "0:1", "16:", "101:1", "a:b", "16:9:1"] {
+            assert!(parsed(&["--media-crops", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -215,6 +215,11 @@ async fn a_bad_export_imports_nothing() {
         ("mistyped", mistyped, format!("line {}: invalid type: string \"seven\"", first_item + 1)),
         ("twice", twice, format!("lines {}-", first_item + 1)),
         ("stray file", stray, format!("line {}: no image names the file `../../", first_file + 1)),
+        (
+            "garbled file",
+            text.replacen(r#""base64":""#, r#""base64":"*"#, 1),
+            format!("line {}: `base64`", first_file + 1),
+        ),
         ("rows only", rows_only, "is neither in the export nor in the media store".to_owned()),
     ] {
         let path = files.path().join(name);

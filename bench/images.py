@@ -1,6 +1,6 @@
 """Images: uploads of 12-megapixel JPEGs (4000 x 3000), timed to their 201 with every variant
 made, and the server's peak memory; one variant served by newsdesk next to nginx serving the
-same file; and a listing page of 20 items with images next to the same page of items without.
+same file; and a listing page of 20 items, each with its own image, next to the same page without.
 
 The photos are made with Pillow (installed once into target/bench/pillow-venv from PyPI):
 noise over gradients, so that they compress like photos rather than like flat colour, each
@@ -34,13 +34,14 @@ photo.save(path, "JPEG", quality=90)
 """
 
 
-def photos(count, workdir):
-    """`count` different 4000 x 3000 JPEGs, as bytes."""
+def photos(count, workdir, size=(4000, 3000)):
+    """`count` different JPEGs of `size`, as bytes."""
     python = run.venv_python("pillow-venv", ["pillow"])
     made = []
     for seed in range(count):
         path = os.path.join(workdir, f"photo-{seed}.jpg")
-        subprocess.run([python, "-c", PHOTO_SCRIPT, "4000", "3000", str(seed), path], check=True, timeout=300)
+        subprocess.run([python, "-c", PHOTO_SCRIPT, str(size[0]), str(size[1]), str(seed), path],
+                       check=True, timeout=300)
         with open(path, "rb") as f:
             made.append(f.read())
     return made
@@ -63,9 +64,9 @@ def upload(server, token, photo, alt):
     return elapsed, json.loads(body)
 
 
-def create_items(server, token, day, image_id):
-    """20 published items on `day`, featuring `image_id` (or none)."""
-    for n in range(20):
+def create_items(server, token, day, image_ids):
+    """20 published items on `day`, each featuring its own of `image_ids` (or none)."""
+    for n, image_id in enumerate(image_ids or [None] * 20):
         item = {"title": f"Item {n} of {day}", "summary": "A summary of the item, as listings show it.",
                 "body": "Words. " * 200, "topic": None, "published_at": f"{day}T{n:02d}:00:00Z",
                 "status": "published", "image_id": image_id}
@@ -111,7 +112,10 @@ def main():
         finally:
             nginx.close()
 
-        create_items(server, token, "2024-01-15", image["id"])
+        # Each item of the page its own image, wide enough for every variant, as on a front page.
+        featured = [upload(server, token, photo, f"Card%20{n}")[1]["id"]
+                    for n, photo in enumerate(photos(20, workdir, size=(2000, 1500)))]
+        create_items(server, token, "2024-01-15", featured)
         create_items(server, token, "2024-02-15", None)
         with_images = loadgen.run(server.base + "/api/v1/news?on=2024-01&limit=20", **wrk)
         without = loadgen.run(server.base + "/api/v1/news?on=2024-02&limit=20", **wrk)
@@ -136,7 +140,7 @@ def main():
     row(f"newsdesk, a 640 WebP variant ({len(file_bytes):,} bytes)", ours,
         f"{ours.requests_per_second / theirs.requests_per_second:.0%} of nginx")
     row("nginx, the same file", theirs, "")
-    row(f"listing of 20 items with images ({page_sizes[0]:,} bytes)", with_images,
+    row(f"listing of 20 items, each with its own image ({page_sizes[0]:,} bytes)", with_images,
         f"{with_images.requests_per_second / without.requests_per_second - 1:+.1%} against without")
     row(f"listing of 20 items without ({page_sizes[1]:,} bytes)", without, "")
 

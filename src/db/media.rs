@@ -9,7 +9,7 @@ use super::schema::media;
 use super::{Backend, DbConn};
 use crate::domain::dates::utc;
 use crate::domain::ids::MediaId;
-use crate::domain::media::{FocalPoint, Media, Variant};
+use crate::domain::media::{FocalPoint, Media, ShownMedia, Variant};
 use crate::media::MediaUrls;
 use crate::media::process::{self, Kind};
 
@@ -118,6 +118,11 @@ impl MediaRow {
     pub fn with_crops(&self, crops: Vec<StoredVariant>) -> serde_json::Result<String> {
         let whole = stored_variants(self).into_iter().filter(|v| v.crop.is_none());
         serde_json::to_string(&whole.chain(crops).collect::<Vec<_>>())
+    }
+
+    /// The image as answers embed it, kept by `urls` while the row stays as it is.
+    pub fn shown(self, urls: &MediaUrls) -> ShownMedia {
+        urls.shown(self.id, (utc(self.created_at), utc(self.updated_at)), || self.into_media(urls))
     }
 
     /// The image as clients see it, its URLs pointing where `urls` say.

@@ -146,7 +146,7 @@ impl NewsView {
             dir: direction(&row.lang),
             lang: row.lang,
             translations: view.translations,
-            image: view.image.map(|image| image.into_media(urls)),
+            image: view.image.map(|image| image.shown(urls)),
         }
     }
 

@@ -1,8 +1,12 @@
 //! Uploaded images as clients see them: the image at its own size, its variants and what
 //! editors say of it. URLs are built when answering (`media::MediaUrls`).
 
+use std::ops::Deref;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use super::ids::MediaId;
@@ -45,6 +49,44 @@ pub struct Media {
     pub variants: Vec<Variant>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// An image as answers embed it, its JSON written once and kept (`media::MediaUrls::shown`):
+/// a page of items then copies each image's bytes instead of building and escaping its URLs
+/// again for every answer.
+#[derive(Debug, Clone)]
+pub struct ShownMedia(Arc<Shown>);
+
+#[derive(Debug)]
+struct Shown {
+    media: Media,
+    /// None only if the image could not be written as JSON, which its types rule out; it is
+    /// then written field by field each time.
+    json: Option<Box<RawValue>>,
+}
+
+impl ShownMedia {
+    pub fn new(media: Media) -> Self {
+        let json = serde_json::value::to_raw_value(&media).ok();
+        Self(Arc::new(Shown { media, json }))
+    }
+}
+
+impl Deref for ShownMedia {
+    type Target = Media;
+
+    fn deref(&self) -> &Media {
+        &self.0.media
+    }
+}
+
+impl Serialize for ShownMedia {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0.json {
+            Some(json) => json.serialize(serializer),
+            None => self.0.media.serialize(serializer),
+        }
+    }
 }
 
 /// Where the subject of an image is, as fractions of its width and height from the top left:

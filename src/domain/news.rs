@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::ids::{AuthorId, MediaId, NewsId};
 use super::language::Direction;
-use super::media::Media;
+use super::media::{Media, ShownMedia};
 use super::slug::Slug;
 use super::text::{self, Article, Summary, Tag, Title};
 
@@ -57,7 +57,8 @@ pub struct NewsItem {
     /// caller may see (written with `translation_of`).
     pub translations: Vec<Translation>,
     /// The featured image, with its variants (written with `image_id`).
-    pub image: Option<Media>,
+    #[schema(value_type = Option<Media>)]
+    pub image: Option<ShownMedia>,
 }
 
 /// Another language's item of the same story.

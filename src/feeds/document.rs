@@ -197,13 +197,13 @@ fn entry(state: &AppState, view: NewsView, full: bool) -> Entry {
         author: view.author.as_ref().map(|a| a.name.clone()),
         categories,
         language: row.lang.clone(),
-        image: view.image.clone().map(|image| feed_image(image.into_media(&state.media.urls))),
+        image: view.image.clone().map(|image| feed_image(&image.shown(&state.media.urls))),
     }
 }
 
 /// The file of an image that feeds carry: the widest variant up to `FEED_WIDTH` in the image's
 /// own format (JPEG or PNG, which every reader shows, unlike WebP), or the image itself.
-fn feed_image(media: Media) -> Image {
+fn feed_image(media: &Media) -> Image {
     const FEED_WIDTH: i64 = 1280;
     let variant =
         media.variants.iter().filter(|v| v.kind == media.kind && v.width <= FEED_WIDTH).max_by_key(|v| v.width);
@@ -211,5 +211,5 @@ fn feed_image(media: Media) -> Image {
         Some(v) => (v.url.clone(), v.bytes, v.width, v.height),
         None => (media.url.clone(), media.bytes, media.width, media.height),
     };
-    Image { url, mime: media.kind, bytes: bytes.unsigned_abs(), width, height, alt: media.alt }
+    Image { url, mime: media.kind.clone(), bytes: bytes.unsigned_abs(), width, height, alt: media.alt.clone() }
 }

@@ -8,14 +8,19 @@ pub mod store;
 use std::sync::Arc;
 
 use actix_web::web;
+use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
 
 use crate::domain::ids::MediaId;
+use crate::domain::media::{Media, ShownMedia};
 use process::{File, Prepared, Refusal, Rules};
 use store::{Location, MediaStore, StoreError};
 
 /// Images whose file names are kept (a few hundred bytes each).
 const NAMES_KEPT: usize = 10_000;
+
+/// Images kept as answers show them (a few KiB each, with up to a dozen variants).
+const SHOWN_KEPT: usize = 2_000;
 
 /// Path of the media files, outside `/api/v1`: `/media/{id}/{file}`.
 pub const PREFIX: &str = "/media/";
@@ -26,9 +31,33 @@ pub const PREFIX: &str = "/media/";
 pub struct MediaUrls {
     /// Without a trailing slash.
     base: Arc<str>,
+    /// Images answered lately, with these URLs.
+    shown: Arc<quick_cache::sync::Cache<MediaId, ShownMedia>>,
 }
 
 impl MediaUrls {
+    fn new(base: &str) -> Self {
+        Self { base: base.trim_end_matches('/').into(), shown: Arc::new(quick_cache::sync::Cache::new(SHOWN_KEPT)) }
+    }
+
+    /// Image `id` as answers show it: kept from an earlier answer if its row has not changed
+    /// since (`created_at` and `updated_at` tell, whichever replica wrote it), or `render`ed.
+    pub fn shown(
+        &self,
+        id: MediaId,
+        stamps: (DateTime<Utc>, DateTime<Utc>),
+        render: impl FnOnce() -> Media,
+    ) -> ShownMedia {
+        if let Some(kept) = self.shown.get(&id)
+            && (kept.created_at, kept.updated_at) == stamps
+        {
+            return kept;
+        }
+        let shown = ShownMedia::new(render());
+        self.shown.insert(id, shown.clone());
+        shown
+    }
+
     /// The URL of the file `name` of image `id`.
     pub fn file(&self, id: MediaId, name: &str) -> String {
         format!("{}{PREFIX}{id}/{name}", self.base)
@@ -61,7 +90,7 @@ impl Library {
             store: MediaStore::at(store)?,
             rules: Arc::new(rules),
             max_bytes,
-            urls: MediaUrls { base: base.trim_end_matches('/').into() },
+            urls: MediaUrls::new(base),
             names: Arc::new(quick_cache::sync::Cache::new(NAMES_KEPT)),
             // Each upload encodes on two threads (see `process::prepare`).
             working: Arc::new(Semaphore::new(cores.div_ceil(2))),

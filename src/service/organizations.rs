@@ -13,7 +13,7 @@ use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Entry, Resource, Verb};
 use crate::domain::dates::{self, utc};
 use crate::domain::ids::{MediaId, OrganizationId};
-use crate::domain::media::Media;
+use crate::domain::media::{Media, ShownMedia};
 use crate::domain::organization::{CountryCode, Website};
 use crate::domain::patch::{not_null, nullable};
 use crate::domain::slug::Slug;
@@ -48,7 +48,8 @@ pub struct Organization {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The organization's logo, with its variants (written with `logo_id`).
-    pub logo: Option<Media>,
+    #[schema(value_type = Option<Media>)]
+    pub logo: Option<ShownMedia>,
 }
 
 /// A city and its country.
@@ -89,7 +90,7 @@ impl Organization {
     pub fn new(row: OrganizationRow, logo: Option<MediaRow>, urls: &MediaUrls) -> Self {
         Self {
             headquarters: headquarters(&row),
-            logo: logo.map(|logo| logo.into_media(urls)),
+            logo: logo.map(|logo| logo.shown(urls)),
             id: row.id,
             slug: row.slug,
             name: row.name,

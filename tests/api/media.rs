@@ -446,6 +446,9 @@ async fn a_news_item_features_an_image_everywhere_it_is_shown() {
 
     // A revision keeps which image, shown as the image is now.
     app.patch(&media, &json!({"alt": "Officers at the headquarters"})).await.assert_status(200);
+    let listed = app.get("/api/v1/news?on=2024-05-01").await.json();
+    assert_eq!(listed["items"][0]["image"]["alt"], "Officers at the headquarters", "shown as the image is now");
+    assert_eq!(app.get(&one).await.json()["image"]["alt"], "Officers at the headquarters");
     let first = app.get_authed(&format!("{one}/revisions/1")).await.json();
     assert_eq!(first["image"]["alt"], "Officers at the headquarters");
     let without = app.patch(&one, &json!({"image_id": null})).await.json();
@@ -470,6 +473,8 @@ async fn an_organization_shows_its_logo() {
     assert_eq!(org.json()["logo"]["url"], logo["url"]);
     let shown = app.get("/api/v1/organizations/europol").await.json();
     assert_eq!(shown["logo"]["alt"], "The emblem");
+    app.patch(&format!("/api/v1/media/{}", logo["id"]), &json!({"alt": "The new emblem"})).await.assert_status(200);
+    assert_eq!(app.get("/api/v1/organizations/europol").await.json()["logo"]["alt"], "The new emblem");
     assert_eq!(app.get("/api/v1/organizations").await.json()["items"][0]["logo"]["id"], logo["id"]);
     app.delete(&format!("/api/v1/media/{}", logo["id"])).await.problem(409);
     let bad = app.patch("/api/v1/organizations/europol", &json!({"logo_id": 999})).await;

@@ -89,8 +89,9 @@ pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse
     let since = params::parsed("since", query.since.as_deref(), parse_cursor)?.unwrap_or(0);
     let limit = params::parsed("limit", query.limit.as_deref(), |v| bounded(v, 1, 1000))?.unwrap_or(100);
     news::announce_due(&state).await?;
+    let urls = state.media.urls.clone();
     let (changes, has_more) =
-        state.db(move |c| Ok(db::news::changes(c, since, i64::try_from(limit).unwrap_or(1000))?)).await?;
+        state.db(move |c| Ok(db::news::changes(c, &urls, since, i64::try_from(limit).unwrap_or(1000))?)).await?;
     let next_cursor = changes.last().map_or(since, |c| c.seq).to_string();
     let changes = changes
         .into_iter()
@@ -100,7 +101,7 @@ pub async fn list_changes(state: State, req: HttpRequest) -> Result<HttpResponse
             id: change.id,
             at: utc(change.at),
             lang: change.lang,
-            item: change.item.map(|view| view.item(&state.media.urls)),
+            item: change.item.map(|view| view.item()),
         })
         .collect();
     // A mirror polls for what is new: a cached answer would hide it.

@@ -140,8 +140,7 @@ pub async fn list(
             res.append_header((header::LINK, link));
         }
     }
-    let items =
-        page.items.into_iter().map(|view| project(view.item(&state.media.urls), query.fields.as_deref())).collect();
+    let items = page.items.into_iter().map(|view| project(view.item(), query.fields.as_deref())).collect();
     Ok(res.json(NewsList { items, total: page.total, limit: query.limit, next_cursor }))
 }
 
@@ -151,12 +150,12 @@ pub async fn list(
 /// content version as it was.
 async fn page_with_total(state: &State, query: &NewsQuery, visibility: Visibility) -> Result<db::news::Page, ApiError> {
     let Some(totals) = state.totals.clone().filter(|_| visibility == Visibility::Public) else {
-        let run = query.clone();
-        return state.db(move |c| Ok(db::news::list(c, &run, visibility, dates::now(), None)?)).await;
+        let (run, urls) = (query.clone(), state.media.urls.clone());
+        return state.db(move |c| Ok(db::news::list(c, &urls, &run, visibility, dates::now(), None)?)).await;
     };
     let version = state.content_version().await?;
     let known = totals.get(visibility, &query.filter, version);
-    let run = query.clone();
+    let (run, urls) = (query.clone(), state.media.urls.clone());
     let (page, next_publication) = state
         .db(move |c| {
             let now = dates::now();
@@ -166,7 +165,7 @@ async fn page_with_total(state: &State, query: &NewsQuery, visibility: Visibilit
                     .map(|at| std::time::Instant::now() + (at.and_utc() - now).to_std().unwrap_or_default()),
                 _ => None,
             };
-            Ok((db::news::list(c, &run, visibility, now, known)?, next))
+            Ok((db::news::list(c, &urls, &run, visibility, now, known)?, next))
         })
         .await?;
     if known.is_none() {
@@ -265,14 +264,15 @@ pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Res
 #[get("/news/{id}")]
 pub async fn get_news(state: State, reader: Reader, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let key = parse_key(&id)?;
-    let view = state.db(move |c| find(c, &key, reader.visibility)).await?;
+    let urls = state.media.urls.clone();
+    let view = state.db(move |c| find(c, &urls, &key, reader.visibility)).await?;
     let mut res = HttpResponse::Ok();
     res.insert_header((header::CONTENT_LANGUAGE, view.row.lang.as_str()));
     for translation in &view.translations {
         let url = state.url(&format!("/api/v1/news/{}", translation.slug));
         res.append_header((header::LINK, format!("<{url}>; rel=\"alternate\"; hreflang=\"{}\"", translation.lang)));
     }
-    Ok(res.json(view.item(&state.media.urls)))
+    Ok(res.json(view.item()))
 }
 
 /// Create a news item

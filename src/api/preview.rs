@@ -100,9 +100,10 @@ pub async fn get_preview(
         detail: "this preview link is not valid or has expired; ask for a new one".into(),
         invalid_token: true,
     })?;
-    let view = state.db(move |c| find(c, &Key::Id(id), Visibility::Everything)).await?;
+    let urls = state.media.urls.clone();
+    let view = state.db(move |c| find(c, &urls, &Key::Id(id), Visibility::Everything)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex")))
-        .json(view.item(&state.media.urls)))
+        .json(view.item()))
 }

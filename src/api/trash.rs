@@ -49,7 +49,7 @@ fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
         deleted_by: view.row.deleted_by.clone(),
         purge_after: state.trash_retention.map(|retention| deleted_at + retention),
         deleted_at,
-        item: view.item(&state.media.urls),
+        item: view.item(),
     }
 }
 
@@ -66,7 +66,8 @@ fn trashed_item(state: &State, view: NewsView) -> TrashedItem {
 #[get("/trash")]
 pub async fn list_trash(state: State, _: Editor, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let page = Page::new(&params::read(req.query_string())?)?;
-    let (views, total) = state.db(move |c| Ok(db::news::trashed(c, page.size(), page.offset())?)).await?;
+    let urls = state.media.urls.clone();
+    let (views, total) = state.db(move |c| Ok(db::news::trashed(c, &urls, page.size(), page.offset())?)).await?;
     let items = views.into_iter().map(|view| trashed_item(&state, view)).collect();
     Ok(HttpResponse::Ok().json(TrashList { items, total, limit: page.limit, page: page.page }))
 }

@@ -1,6 +1,6 @@
 //! Queries on uploaded images.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -122,7 +122,7 @@ impl MediaRow {
 
     /// The image as answers embed it, kept by `urls` while the row stays as it is.
     pub fn shown(self, urls: &MediaUrls) -> ShownMedia {
-        urls.shown(self.id, (utc(self.created_at), utc(self.updated_at)), || self.into_media(urls))
+        urls.shown(self.id, utc(self.updated_at), || self.into_media(urls))
     }
 
     /// The image as clients see it, its URLs pointing where `urls` say.
@@ -195,7 +195,28 @@ pub fn delete(conn: &mut DbConn, id: MediaId) -> QueryResult<usize> {
 }
 
 /// The images of `ids`.
-pub fn by_ids(conn: &mut DbConn, ids: &[MediaId]) -> QueryResult<Vec<MediaRow>> {
+/// Images `ids` as answers show them. Those `urls` keep are not read again if their rows have
+/// not changed (only `updated_at` is read): a page of items reads one short row per image.
+pub fn shown(conn: &mut DbConn, urls: &MediaUrls, ids: &[MediaId]) -> QueryResult<HashMap<MediaId, ShownMedia>> {
+    let stamps: Vec<(MediaId, NaiveDateTime)> =
+        media::table.filter(media::id.eq_any(ids)).select((media::id, media::updated_at)).load(conn)?;
+    let mut shown = HashMap::with_capacity(stamps.len());
+    let mut changed = Vec::new();
+    for (id, updated_at) in stamps {
+        match urls.kept(id, utc(updated_at)) {
+            Some(kept) => _ = shown.insert(id, kept),
+            None => changed.push(id),
+        }
+    }
+    if !changed.is_empty() {
+        for row in by_ids(conn, &changed)? {
+            shown.insert(row.id, row.shown(urls));
+        }
+    }
+    Ok(shown)
+}
+
+fn by_ids(conn: &mut DbConn, ids: &[MediaId]) -> QueryResult<Vec<MediaRow>> {
     media::table.filter(media::id.eq_any(ids)).select(MediaRow::as_select()).load(conn)
 }
 

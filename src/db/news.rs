@@ -11,7 +11,6 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
 use super::authors::{self, AuthorRow};
 use super::counts::{self, Cover, Days};
-use super::media::MediaRow;
 use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
 use super::search::{self, Search};
@@ -20,6 +19,7 @@ use crate::domain::dates::{self, TimeRange, utc};
 use crate::domain::ids::{AuthorId, MediaId, NewsId, OrganizationId, TermId};
 use crate::domain::language::{Choice, direction};
 use crate::domain::listing::{NewsFilter, NewsQuery, Order, Paging, SortKey, SortValue};
+use crate::domain::media::ShownMedia;
 use crate::domain::news::{AuthorSummary, NewsItem, NewsStatus, Translation, Visibility};
 use crate::domain::slug::Key;
 use crate::domain::webhooks::{EventType, Subject};
@@ -109,7 +109,7 @@ pub struct NewsView {
     pub tags: Vec<String>,
     /// The other items of its group that the reader may see.
     pub translations: Vec<Translation>,
-    pub image: Option<MediaRow>,
+    pub image: Option<ShownMedia>,
 }
 
 /// What an item references, as the caller found it: the ids go in the form, these in the view.
@@ -119,12 +119,12 @@ pub struct References {
     pub region: Option<String>,
     pub author: Option<AuthorRow>,
     pub organization: Option<String>,
-    pub image: Option<MediaRow>,
+    pub image: Option<ShownMedia>,
 }
 
 impl NewsView {
-    /// The view as clients see it, its image's URLs pointing where `urls` say.
-    pub fn item(self, urls: &MediaUrls) -> NewsItem {
+    /// The view as clients see it.
+    pub fn item(self) -> NewsItem {
         let view = self;
         let row = view.row;
         NewsItem {
@@ -146,7 +146,7 @@ impl NewsView {
             dir: direction(&row.lang),
             lang: row.lang,
             translations: view.translations,
-            image: view.image.map(|image| image.shown(urls)),
+            image: view.image,
         }
     }
 
@@ -450,6 +450,7 @@ pub fn sort_value(row: &NewsRow, order: Order) -> SortValue {
 /// One page of a listing, with the total number of matching items (counted unless `known`).
 pub fn list(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     query: &NewsQuery,
     visibility: Visibility,
     now: DateTime<Utc>,
@@ -483,7 +484,7 @@ pub fn list(
         (Some(kept), Some(per_day)) => jump(conn, query, kept, per_day, now)?,
         _ => None,
     };
-    let (items, has_more) = page_of(conn, jumped.as_ref().unwrap_or(query), visibility, now, search)?;
+    let (items, has_more) = page_of(conn, urls, jumped.as_ref().unwrap_or(query), visibility, now, search)?;
     Ok(Page { items, total, has_more })
 }
 
@@ -636,12 +637,13 @@ fn jump(
 /// The items of one page, and whether more follow (no total: feeds need none).
 pub fn page(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     query: &NewsQuery,
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<NewsView>, bool)> {
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
-    page_of(conn, query, visibility, now, search)
+    page_of(conn, urls, query, visibility, now, search)
 }
 
 /// The filter's search made ready (`ranked` for a listing in order of relevance).
@@ -652,6 +654,7 @@ fn prepare(conn: &mut DbConn, filter: &NewsFilter, ranked: bool) -> QueryResult<
 /// One page, for a query whose search (if any) `prepare` has made ready.
 fn page_of(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     query: &NewsQuery,
     visibility: Visibility,
     now: DateTime<Utc>,
@@ -690,7 +693,7 @@ fn page_of(
     let mut rows: Vec<NewsRow> = page.limit(limit + 1).select(NewsRow::as_select()).load(conn)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(query.limit as usize);
-    Ok((hydrate(conn, rows, visibility, now)?, has_more))
+    Ok((hydrate(conn, urls, rows, visibility, now)?, has_more))
 }
 
 /// Counts of the matching items per span of `span_seconds` of publication time: each span's
@@ -756,21 +759,36 @@ pub fn published_between(
         .load(conn)
 }
 
-/// One item by id or slug, if `visibility` may see it.
-pub fn find(conn: &mut DbConn, key: &Key<NewsId>, visibility: Visibility, now: DateTime<Utc>) -> QueryResult<NewsView> {
-    let mut query =
-        news_items::table.select(NewsRow::as_select()).filter(news_items::deleted_at.is_null()).into_boxed();
-    query = match key {
+/// The live item (not in the trash) of that id or slug.
+fn live(key: &Key<NewsId>) -> news_items::BoxedQuery<'static, Backend> {
+    let query = news_items::table.filter(news_items::deleted_at.is_null()).into_boxed();
+    match key {
         Key::Id(id) => query.filter(news_items::id.eq(*id)),
         Key::Slug(slug) => query.filter(news_items::slug.eq(slug.clone())),
-    };
+    }
+}
+
+/// The id of the live item of that id or slug.
+pub fn live_id(conn: &mut DbConn, key: &Key<NewsId>) -> QueryResult<NewsId> {
+    live(key).select(news_items::id).first(conn)
+}
+
+/// One item by id or slug, if `visibility` may see it.
+pub fn find(
+    conn: &mut DbConn,
+    urls: &MediaUrls,
+    key: &Key<NewsId>,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<NewsView> {
+    let mut query = live(key).select(NewsRow::as_select());
     if visibility == Visibility::Public {
         query = query
             .filter(news_items::status.eq(NewsStatus::Published))
             .filter(news_items::published_at.le(now.naive_utc()));
     }
     let row = query.first(conn)?;
-    hydrate(conn, vec![row], visibility, now)?.pop().ok_or(diesel::result::Error::NotFound)
+    hydrate(conn, urls, vec![row], visibility, now)?.pop().ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn slug_taken(conn: &mut DbConn, slug: &str, except_id: Option<NewsId>) -> QueryResult<bool> {
@@ -995,7 +1013,7 @@ fn push(
             }
             None => {
                 let row = news_items::table.find(id).select(NewsRow::as_select()).first(conn)?;
-                hydrate(conn, vec![row], Visibility::Public, now)?.pop().ok_or(diesel::result::Error::NotFound)?
+                hydrate(conn, urls, vec![row], Visibility::Public, now)?.pop().ok_or(diesel::result::Error::NotFound)?
             }
         };
         let lang = &view.row.lang;
@@ -1009,7 +1027,7 @@ fn push(
             about.push(Subject { topic: slug(topic), region: slug(region), lang: lang.clone() });
         }
         let public = matches!(event, EventType::NewsPublished | EventType::NewsUpdated);
-        let item = public.then(|| view.item(urls));
+        let item = public.then(|| view.item());
         Ok((Some(about), EventData { id, item, changes_cursor: seq.to_string() }))
     })
 }
@@ -1041,7 +1059,7 @@ pub fn untrash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId) -> QueryResult<N
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     counts::settle(conn, &[row.group_id])?;
-    let view = hydrate(conn, vec![row], Visibility::Everything, crate::domain::dates::now())?
+    let view = hydrate(conn, urls, vec![row], Visibility::Everything, crate::domain::dates::now())?
         .pop()
         .ok_or(diesel::result::Error::NotFound)?;
     log_change(conn, urls, &view, crate::domain::dates::now().naive_utc(), None)?;
@@ -1049,19 +1067,19 @@ pub fn untrash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId) -> QueryResult<N
 }
 
 /// One trashed item.
-pub fn find_trashed(conn: &mut DbConn, id: NewsId) -> QueryResult<NewsView> {
+pub fn find_trashed(conn: &mut DbConn, urls: &MediaUrls, id: NewsId) -> QueryResult<NewsView> {
     let row = news_items::table
         .find(id)
         .filter(news_items::deleted_at.is_not_null())
         .select(NewsRow::as_select())
         .first(conn)?;
-    hydrate(conn, vec![row], Visibility::Everything, crate::domain::dates::now())?
+    hydrate(conn, urls, vec![row], Visibility::Everything, crate::domain::dates::now())?
         .pop()
         .ok_or(diesel::result::Error::NotFound)
 }
 
 /// A page of the trash, most recently trashed first, and how many items it holds.
-pub fn trashed(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<NewsView>, i64)> {
+pub fn trashed(conn: &mut DbConn, urls: &MediaUrls, limit: i64, offset: i64) -> QueryResult<(Vec<NewsView>, i64)> {
     let in_trash = || news_items::table.filter(news_items::deleted_at.is_not_null());
     let total = in_trash().count().get_result(conn)?;
     let rows = in_trash()
@@ -1070,7 +1088,7 @@ pub fn trashed(conn: &mut DbConn, limit: i64, offset: i64) -> QueryResult<(Vec<N
         .offset(offset)
         .select(NewsRow::as_select())
         .load(conn)?;
-    Ok((hydrate(conn, rows, Visibility::Everything, crate::domain::dates::now())?, total))
+    Ok((hydrate(conn, urls, rows, Visibility::Everything, crate::domain::dates::now())?, total))
 }
 
 /// Deletes a trashed item for good, with its revisions. Its entry in the change feed stays:
@@ -1142,7 +1160,7 @@ pub fn announce_due(conn: &mut DbConn, urls: &MediaUrls, now: DateTime<Utc>) -> 
 
 /// Up to `limit` changes that anonymous readers could observe after change number `since`,
 /// oldest first, and whether more follow.
-pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Change>, bool)> {
+pub fn changes(conn: &mut DbConn, urls: &MediaUrls, since: i64, limit: i64) -> QueryResult<(Vec<Change>, bool)> {
     // One read transaction: the items must be read as of the changes that name them.
     conn.transaction(|conn| {
         let mut entries: Vec<(i64, NewsId, NaiveDateTime, bool)> = news_changes::table
@@ -1159,7 +1177,7 @@ pub fn changes(conn: &mut DbConn, since: i64, limit: i64) -> QueryResult<(Vec<Ch
             news_items::table.filter(news_items::id.eq_any(&public_ids)).select(NewsRow::as_select()).load(conn)?;
         let now = crate::domain::dates::now();
         let mut items: HashMap<NewsId, NewsView> =
-            hydrate(conn, rows, Visibility::Public, now)?.into_iter().map(|v| (v.row.id, v)).collect();
+            hydrate(conn, urls, rows, Visibility::Public, now)?.into_iter().map(|v| (v.row.id, v)).collect();
         let gone: Vec<NewsId> = entries.iter().filter(|e| !e.3).map(|e| e.1).collect();
         let mut langs: HashMap<NewsId, String> = news_items::table
             .filter(news_items::id.eq_any(&gone))
@@ -1194,6 +1212,7 @@ fn replace_tags(conn: &mut DbConn, id: NewsId, tags: &[String]) -> QueryResult<(
 /// of their groups that `seen_by` may see at `now`.
 fn hydrate(
     conn: &mut DbConn,
+    urls: &MediaUrls,
     rows: Vec<NewsRow>,
     seen_by: Visibility,
     now: DateTime<Utc>,
@@ -1216,8 +1235,7 @@ fn hydrate(
     let orgs: HashMap<OrganizationId, String> = organizations::slugs(conn, &org_ids)?.into_iter().collect();
     let groups = translations(conn, &rows.iter().collect::<Vec<_>>(), seen_by, now)?;
     let image_ids: Vec<MediaId> = rows.iter().filter_map(|r| r.image_id).collect();
-    let images: HashMap<MediaId, MediaRow> =
-        super::media::by_ids(conn, &image_ids)?.into_iter().map(|m| (m.id, m)).collect();
+    let images = super::media::shown(conn, urls, &image_ids)?;
     Ok(rows
         .into_iter()
         .map(|row| NewsView {

@@ -134,10 +134,10 @@ pub struct Document {
 /// The feed as anonymous readers see it now.
 pub async fn render(state: &AppState, request: &FeedRequest) -> Result<Document, ApiError> {
     let now = dates::now();
-    let query = request.query.clone();
+    let (query, urls) = (request.query.clone(), state.media.urls.clone());
     let (items, organization, news_changed_at) = state
         .db(move |c| {
-            let (items, _) = db::news::page(c, &query, Visibility::Public, now)?;
+            let (items, _) = db::news::page(c, &urls, &query, Visibility::Public, now)?;
             Ok((items, db::organizations::first(c)?, db::news::public_changed_at(c, now)?))
         })
         .await?;
@@ -197,7 +197,7 @@ fn entry(state: &AppState, view: NewsView, full: bool) -> Entry {
         author: view.author.as_ref().map(|a| a.name.clone()),
         categories,
         language: row.lang.clone(),
-        image: view.image.clone().map(|image| feed_image(&image.shown(&state.media.urls))),
+        image: view.image.as_deref().map(feed_image),
     }
 }
 

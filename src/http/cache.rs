@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
@@ -169,7 +169,7 @@ pub async fn serve_cached(
     let lifetime = max_age.min(until_publication);
     let (req, res) = res.into_parts();
     let (head, body) = res.into_parts();
-    let bytes = body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+    let bytes = super::body_bytes(body).await?;
     let entry = if !lifetime.is_zero() && bytes.len() <= cache.largest {
         let kept = Kept { stored: started, headers: head.headers().clone(), body: bytes.clone() };
         Arc::new(Entry { expires: started + lifetime, answer: Some(kept) })

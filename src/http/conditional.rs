@@ -7,7 +7,7 @@ use std::future::{Ready, ready};
 use std::sync::LazyLock;
 use std::time::SystemTime;
 
-use actix_web::body::{self, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{
     self, CacheControl, CacheDirective, ETag, EntityTag, Header, HeaderMap, HttpDate, IfModifiedSince, IfNoneMatch,
@@ -78,7 +78,7 @@ pub async fn tag_responses(
     }
     let (req, res) = res.into_parts();
     let (mut head, body) = res.into_parts();
-    let bytes = body::to_bytes(body).await.map_err(actix_web::error::ErrorInternalServerError)?;
+    let bytes = super::body_bytes(body).await?;
     let coding = coding.for_body(head.headers(), bytes.len());
     let tag = coding.tag(&etag(&bytes));
     let headers = head.headers_mut();

@@ -115,7 +115,7 @@ pub async fn send(res: ServiceResponse, coding: Coding) -> Result<ServiceRespons
     if matches!(body.size(), body::BodySize::None) {
         return Ok(ServiceResponse::new(req, head.set_body(body)));
     }
-    let bytes = body::to_bytes(body).await.map_err(actix_web::error::ErrorInternalServerError)?;
+    let bytes = super::body_bytes(body).await?;
     vary(head.headers_mut());
     let coding = coding.for_body(head.headers(), bytes.len());
     let bytes = coding.encode(bytes, head.headers_mut())?;

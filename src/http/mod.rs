@@ -16,8 +16,25 @@ pub mod rate_limit;
 pub mod security;
 pub mod shared_quota;
 
+use actix_web::body::MessageBody;
+use actix_web::web::Bytes;
+
 pub use conditional::IfMatch;
 pub use json::Json;
+
+/// A response body's bytes: a body already whole (as every JSON answer is) is taken as it is,
+/// not copied; a stream is read to its end.
+pub async fn body_bytes<B: MessageBody>(body: B) -> Result<Bytes, actix_web::Error>
+where
+    B::Error: Into<Box<dyn std::error::Error>>,
+{
+    match body.try_into_bytes() {
+        Ok(bytes) => Ok(bytes),
+        Err(body) => {
+            actix_web::body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))
+        }
+    }
+}
 
 /// Paths that load balancers and orchestrators poll: never rate limited, and never asked for
 /// a user's token.

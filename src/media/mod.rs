@@ -36,26 +36,25 @@ pub struct MediaUrls {
 }
 
 impl MediaUrls {
-    fn new(base: &str) -> Self {
+    /// URLs under `base` (a trailing slash is dropped).
+    pub fn new(base: &str) -> Self {
         Self { base: base.trim_end_matches('/').into(), shown: Arc::new(quick_cache::sync::Cache::new(SHOWN_KEPT)) }
     }
 
-    /// Image `id` as answers show it: kept from an earlier answer if its row has not changed
-    /// since (`created_at` and `updated_at` tell, whichever replica wrote it), or `render`ed.
-    pub fn shown(
-        &self,
-        id: MediaId,
-        stamps: (DateTime<Utc>, DateTime<Utc>),
-        render: impl FnOnce() -> Media,
-    ) -> ShownMedia {
-        if let Some(kept) = self.shown.get(&id)
-            && (kept.created_at, kept.updated_at) == stamps
-        {
-            return kept;
-        }
-        let shown = ShownMedia::new(render());
-        self.shown.insert(id, shown.clone());
-        shown
+    /// Image `id` as an earlier answer showed it, if its row has not changed since (its
+    /// `updated_at` tells, whichever replica wrote it; an id given again to a new image comes
+    /// with a later one).
+    pub fn kept(&self, id: MediaId, updated_at: DateTime<Utc>) -> Option<ShownMedia> {
+        self.shown.get(&id).filter(|kept| kept.updated_at == updated_at)
+    }
+
+    /// Image `id` as answers show it: kept, or `render`ed and kept.
+    pub fn shown(&self, id: MediaId, updated_at: DateTime<Utc>, render: impl FnOnce() -> Media) -> ShownMedia {
+        self.kept(id, updated_at).unwrap_or_else(|| {
+            let shown = ShownMedia::new(render());
+            self.shown.insert(id, shown.clone());
+            shown
+        })
     }
 
     /// The URL of the file `name` of image `id`.

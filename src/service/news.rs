@@ -269,7 +269,7 @@ pub async fn create(state: &AppState, actor: &Actor, write: NewsWrite) -> Result
     let site = state.languages.clone();
     let urls = state.media.urls.clone();
     let view = state.write(entry, move |c, entry| store(c, &urls, None, draft, &site, &origin, entry)).await?;
-    Ok(view.item(&state.media.urls))
+    Ok(view.item())
 }
 
 /// Replaces an item; `precondition` sees the current one first (`If-Match`).
@@ -286,12 +286,12 @@ pub async fn replace(
     let urls = state.media.urls.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Replace)), move |c, entry| {
-            let current = find(c, &key, Visibility::Everything)?;
-            precondition(&current.clone().item(&urls))?;
+            let current = find(c, &urls, &key, Visibility::Everything)?;
+            precondition(&current.clone().item())?;
             store(c, &urls, Some(&current), draft, &site, &origin, entry)
         })
         .await?;
-    Ok(view.item(&state.media.urls))
+    Ok(view.item())
 }
 
 /// Changes some fields of an item. A bad request is reported as such before the
@@ -308,13 +308,13 @@ pub async fn update(
     let urls = state.media.urls.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Update)), move |c, entry| {
-            let current = find(c, &key, Visibility::Everything)?;
+            let current = find(c, &urls, &key, Visibility::Everything)?;
             let draft = patch.apply(&current).validate(&site)?;
-            precondition(&current.clone().item(&urls))?;
+            precondition(&current.clone().item())?;
             store(c, &urls, Some(&current), draft, &site, &origin, entry)
         })
         .await?;
-    Ok(view.item(&state.media.urls))
+    Ok(view.item())
 }
 
 /// Moves an item to the trash.
@@ -328,8 +328,8 @@ pub async fn trash(
     let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::News, Verb::Trash)), move |c, entry| {
-            let current = find(c, &key, Visibility::Everything)?;
-            precondition(&current.clone().item(&urls))?;
+            let current = find(c, &urls, &key, Visibility::Everything)?;
+            precondition(&current.clone().item())?;
             db::news::trash(c, &urls, current.row.id, &by)?;
             entry.on(current.row.id);
             if !readers_see(Some(current.row.status)) {
@@ -345,7 +345,7 @@ pub async fn trash(
 pub async fn preview(state: &AppState, actor: &Actor, key: Key<NewsId>) -> Result<NewsId, ApiError> {
     state
         .write(actor.did(Action(Resource::News, Verb::Preview)), move |c, entry| {
-            let id = find(c, &key, Visibility::Everything)?.row.id;
+            let id = live_id(c, &key)?;
             entry.on(id);
             Ok(id)
         })
@@ -388,10 +388,22 @@ pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub fn find(conn: &mut DbConn, key: &Key<NewsId>, visibility: Visibility) -> Result<NewsView, ApiError> {
-    db::news::find(conn, key, visibility, dates::now())
-        .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("no news item {key}")))
+fn missing(key: &Key<NewsId>) -> ApiError {
+    ApiError::NotFound(format!("no news item {key}"))
+}
+
+pub fn find(
+    conn: &mut DbConn,
+    urls: &MediaUrls,
+    key: &Key<NewsId>,
+    visibility: Visibility,
+) -> Result<NewsView, ApiError> {
+    db::news::find(conn, urls, key, visibility, dates::now()).optional()?.ok_or_else(|| missing(key))
+}
+
+/// The id of the live item `key` names (drafts and scheduled items included).
+pub fn live_id(conn: &mut DbConn, key: &Key<NewsId>) -> Result<NewsId, ApiError> {
+    db::news::live_id(conn, key).optional()?.ok_or_else(|| missing(key))
 }
 
 /// Resolves the draft's references, chooses its slug, places it in its story's group and stores
@@ -515,14 +527,14 @@ pub fn store(
         region: draft.region.clone(),
         author,
         organization: draft.organization.clone(),
-        image,
+        image: image.map(|image| image.shown(urls)),
     };
     let tags: Vec<String> = draft.tags.iter().map(|tag| tag.as_str().to_owned()).collect();
     let view = match current_id {
         Some(id) => db::news::update(conn, urls, id, &form, group.unwrap_or(id), references, &tags)?,
         None => db::news::insert(conn, urls, &form, group, references, &tags)?,
     };
-    let snapshot = revisions::snapshot(view.clone().item(urls), "image").map_err(ApiError::internal)?;
+    let snapshot = revisions::snapshot(view.clone().item(), "image").map_err(ApiError::internal)?;
     revisions::record(conn, Entity::News(view.row.id), origin, &snapshot, view.row.updated_at)?;
     entry.on(view.row.id);
     if !readers_see(current.map(|c| c.row.status)) && !readers_see(Some(view.row.status)) {

@@ -118,7 +118,7 @@ fn news_key(segment: &str) -> Result<Key<NewsId>, ApiError> {
 
 /// The id of the news item `segment` names.
 pub fn news_item(conn: &mut DbConn, segment: &str) -> Result<Entity, ApiError> {
-    Ok(Entity::News(news::find(conn, &news_key(segment)?, Visibility::Everything)?.row.id))
+    Ok(Entity::News(news::live_id(conn, &news_key(segment)?)?))
 }
 
 /// The id of the organization `slug` names.
@@ -163,8 +163,8 @@ pub async fn restore_news(
     let urls = state.media.urls.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Revert)), move |c, entry| {
-            let current = news::find(c, &news_key(&segment)?, Visibility::Everything)?;
-            let shown = current.clone().item(&urls);
+            let current = news::find(c, &urls, &news_key(&segment)?, Visibility::Everything)?;
+            let shown = current.clone().item();
             let restoring = Restoring { entity: Entity::News(current.row.id), revision: &revision, origin };
             restoring.run(c, &shown, precondition, |c, json, origin| {
                 let write: NewsWrite = as_write(json, &[("author", "author_id"), ("image", "image_id")])?;
@@ -173,7 +173,7 @@ pub async fn restore_news(
             })
         })
         .await?;
-    Ok(view.item(&state.media.urls))
+    Ok(view.item())
 }
 
 /// Stores an organization's profile again as it was at `revision`, by `actor`.

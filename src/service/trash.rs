@@ -10,12 +10,13 @@ use crate::domain::dates;
 use crate::domain::news::NewsItem;
 use crate::domain::slug::Key;
 use crate::error::ApiError;
+use crate::media::MediaUrls;
 use crate::state::AppState;
 
-fn find(conn: &mut DbConn, segment: &str) -> Result<NewsView, ApiError> {
+fn find(conn: &mut DbConn, urls: &MediaUrls, segment: &str) -> Result<NewsView, ApiError> {
     let missing = || ApiError::NotFound(format!("no news item {segment} in the trash"));
     let Some(Key::Id(id)) = Key::parse(segment) else { return Err(missing()) };
-    db::news::find_trashed(conn, id).optional()?.ok_or_else(missing)
+    db::news::find_trashed(conn, urls, id).optional()?.ok_or_else(missing)
 }
 
 /// Brings an item back from the trash, unchanged.
@@ -23,7 +24,7 @@ pub async fn restore(state: &AppState, actor: &Actor, segment: String) -> Result
     let urls = state.media.urls.clone();
     let view = state
         .write(actor.did(Action(Resource::News, Verb::Restore)), move |c, entry| {
-            let view = find(c, &segment)?;
+            let view = find(c, &urls, &segment)?;
             let row = &view.row;
             if let Some(other) = db::news::translation_in(c, row.group_id, &row.lang, Some(row.id))? {
                 return Err(ApiError::Conflict(format!(
@@ -39,14 +40,15 @@ pub async fn restore(state: &AppState, actor: &Actor, segment: String) -> Result
             Ok(db::news::untrash(c, &urls, row.id)?)
         })
         .await?;
-    Ok(view.item(&state.media.urls))
+    Ok(view.item())
 }
 
 /// Purges an item from the trash, with its revisions, for good.
 pub async fn purge(state: &AppState, actor: &Actor, segment: String) -> Result<(), ApiError> {
+    let urls = state.media.urls.clone();
     state
         .write(actor.did(Action(Resource::News, Verb::Purge)), move |c, entry| {
-            let view = find(c, &segment)?;
+            let view = find(c, &urls, &segment)?;
             entry.on(view.row.id);
             // Readers never see the trash.
             entry.unseen();

@@ -120,9 +120,10 @@ impl MediaRow {
         serde_json::to_string(&whole.chain(crops).collect::<Vec<_>>())
     }
 
-    /// The image as answers embed it, kept by `urls` while the row stays as it is.
-    pub fn shown(self, urls: &MediaUrls) -> ShownMedia {
-        urls.shown(self.id, utc(self.updated_at), || self.into_media(urls))
+    /// The image as answers embed it, kept by `urls` while the row stays as it is; `version`:
+    /// the content version read before the row, if known.
+    pub fn shown(self, urls: &MediaUrls, version: Option<i64>) -> ShownMedia {
+        urls.shown(self.id, utc(self.updated_at), version, || self.into_media(urls))
     }
 
     /// The image as clients see it, its URLs pointing where `urls` say.
@@ -195,22 +196,36 @@ pub fn delete(conn: &mut DbConn, id: MediaId) -> QueryResult<usize> {
 }
 
 /// The images of `ids`.
-/// Images `ids` as answers show them. Those `urls` keep are not read again if their rows have
-/// not changed (only `updated_at` is read): a page of items reads one short row per image.
+/// Images `ids` as answers show them. An image `urls` keep is not read again while the
+/// content version stays where it was when its row was last read; after a write, only its
+/// `updated_at` is read, and the whole row only if that moved.
 pub fn shown(conn: &mut DbConn, urls: &MediaUrls, ids: &[MediaId]) -> QueryResult<HashMap<MediaId, ShownMedia>> {
+    // Read before the rows: a write after this moves the version, so nothing read here is
+    // trusted past it.
+    let version = urls.version();
+    let mut shown = HashMap::with_capacity(ids.len());
+    let mut unsure = Vec::new();
+    for &id in ids {
+        match version.and_then(|version| urls.unchanged(id, version)) {
+            Some(image) => _ = shown.insert(id, image),
+            None => unsure.push(id),
+        }
+    }
+    if unsure.is_empty() {
+        return Ok(shown);
+    }
     let stamps: Vec<(MediaId, NaiveDateTime)> =
-        media::table.filter(media::id.eq_any(ids)).select((media::id, media::updated_at)).load(conn)?;
-    let mut shown = HashMap::with_capacity(stamps.len());
+        media::table.filter(media::id.eq_any(&unsure)).select((media::id, media::updated_at)).load(conn)?;
     let mut changed = Vec::new();
     for (id, updated_at) in stamps {
-        match urls.kept(id, utc(updated_at)) {
+        match urls.kept(id, utc(updated_at), version) {
             Some(kept) => _ = shown.insert(id, kept),
             None => changed.push(id),
         }
     }
     if !changed.is_empty() {
         for row in by_ids(conn, &changed)? {
-            shown.insert(row.id, row.shown(urls));
+            shown.insert(row.id, row.shown(urls, version));
         }
     }
     Ok(shown)

@@ -32,28 +32,78 @@ pub struct MediaUrls {
     /// Without a trailing slash.
     base: Arc<str>,
     /// Images answered lately, with these URLs.
-    shown: Arc<quick_cache::sync::Cache<MediaId, ShownMedia>>,
+    shown: Arc<quick_cache::sync::Cache<MediaId, Kept>>,
+    version: Option<ContentVersion>,
+}
+
+/// An image as answers showed it, and the content version at which its row was last read.
+#[derive(Debug, Clone)]
+struct Kept {
+    image: ShownMedia,
+    read_at: Option<i64>,
+}
+
+/// The content version, if this process knows it now (`db::version`): every write to an
+/// image's row moves it, so while it stays where it was when a kept image's row was read, the
+/// row need not be read again. On PostgreSQL it lags another replica's write as kept answers
+/// do (see `docs/DEPLOYMENT.md`).
+#[derive(Clone)]
+pub struct ContentVersion(Arc<dyn Fn() -> Option<i64> + Send + Sync>);
+
+impl ContentVersion {
+    pub fn new(known: impl Fn() -> Option<i64> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(known))
+    }
+}
+
+impl std::fmt::Debug for ContentVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContentVersion")
+    }
 }
 
 impl MediaUrls {
-    /// URLs under `base` (a trailing slash is dropped).
-    pub fn new(base: &str) -> Self {
-        Self { base: base.trim_end_matches('/').into(), shown: Arc::new(quick_cache::sync::Cache::new(SHOWN_KEPT)) }
+    /// URLs under `base` (a trailing slash is dropped); kept images are trusted while
+    /// `version` stays, or checked against their rows each time without one.
+    pub fn new(base: &str, version: Option<ContentVersion>) -> Self {
+        let shown = Arc::new(quick_cache::sync::Cache::new(SHOWN_KEPT));
+        Self { base: base.trim_end_matches('/').into(), shown, version }
     }
 
-    /// Image `id` as an earlier answer showed it, if its row has not changed since (its
-    /// `updated_at` tells, whichever replica wrote it; an id given again to a new image comes
-    /// with a later one).
-    pub fn kept(&self, id: MediaId, updated_at: DateTime<Utc>) -> Option<ShownMedia> {
-        self.shown.get(&id).filter(|kept| kept.updated_at == updated_at)
+    /// The content version as this process knows it now.
+    pub fn version(&self) -> Option<i64> {
+        self.version.as_ref().and_then(|known| (known.0)())
     }
 
-    /// Image `id` as answers show it: kept, or `render`ed and kept.
-    pub fn shown(&self, id: MediaId, updated_at: DateTime<Utc>, render: impl FnOnce() -> Media) -> ShownMedia {
-        self.kept(id, updated_at).unwrap_or_else(|| {
-            let shown = ShownMedia::new(render());
-            self.shown.insert(id, shown.clone());
-            shown
+    /// Image `id` as an earlier answer showed it, if nothing was written since its row was
+    /// read at content version `version`.
+    pub fn unchanged(&self, id: MediaId, version: i64) -> Option<ShownMedia> {
+        self.shown.get(&id).filter(|kept| kept.read_at == Some(version)).map(|kept| kept.image)
+    }
+
+    /// Image `id` as an earlier answer showed it, if its row (read at `version`) has not
+    /// changed since (its `updated_at` tells, whichever replica wrote it; an id given again
+    /// to a new image comes with a later one).
+    pub fn kept(&self, id: MediaId, updated_at: DateTime<Utc>, version: Option<i64>) -> Option<ShownMedia> {
+        let kept = self.shown.get(&id).filter(|kept| kept.image.updated_at == updated_at)?;
+        if kept.read_at != version {
+            self.shown.insert(id, Kept { image: kept.image.clone(), read_at: version });
+        }
+        Some(kept.image)
+    }
+
+    /// Image `id`, its row read at `version`, as answers show it: kept, or `render`ed and kept.
+    pub fn shown(
+        &self,
+        id: MediaId,
+        updated_at: DateTime<Utc>,
+        version: Option<i64>,
+        render: impl FnOnce() -> Media,
+    ) -> ShownMedia {
+        self.kept(id, updated_at, version).unwrap_or_else(|| {
+            let image = ShownMedia::new(render());
+            self.shown.insert(id, Kept { image: image.clone(), read_at: version });
+            image
         })
     }
 
@@ -83,13 +133,19 @@ pub struct Library {
 
 impl Library {
     /// The library over the store at `store`, its URLs under `base` (without a trailing slash).
-    pub fn open(store: &Location, rules: Rules, max_bytes: u64, base: &str) -> Result<Self, StoreError> {
+    pub fn open(
+        store: &Location,
+        rules: Rules,
+        max_bytes: u64,
+        base: &str,
+        version: ContentVersion,
+    ) -> Result<Self, StoreError> {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(Self {
             store: MediaStore::at(store)?,
             rules: Arc::new(rules),
             max_bytes,
-            urls: MediaUrls::new(base),
+            urls: MediaUrls::new(base, Some(version)),
             names: Arc::new(quick_cache::sync::Cache::new(NAMES_KEPT)),
             // Each upload encodes on two threads (see `process::prepare`).
             working: Arc::new(Semaphore::new(cores.div_ceil(2))),

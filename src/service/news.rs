@@ -527,7 +527,7 @@ pub fn store(
         region: draft.region.clone(),
         author,
         organization: draft.organization.clone(),
-        image: image.map(|image| image.shown(urls)),
+        image: image.map(|image| image.shown(urls, None)),
     };
     let tags: Vec<String> = draft.tags.iter().map(|tag| tag.as_str().to_owned()).collect();
     let view = match current_id {

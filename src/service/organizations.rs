@@ -90,7 +90,7 @@ impl Organization {
     pub fn new(row: OrganizationRow, logo: Option<MediaRow>, urls: &MediaUrls) -> Self {
         Self {
             headquarters: headquarters(&row),
-            logo: logo.map(|logo| logo.shown(urls)),
+            logo: logo.map(|logo| logo.shown(urls, None)),
             id: row.id,
             slug: row.slug,
             name: row.name,

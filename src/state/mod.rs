@@ -66,6 +66,15 @@ impl AppState {
         let pool = db::open(&settings.database_url)?;
         let shared = db::is_postgres(&*pool.get()?);
         let committer = Arc::new(db::commit::Committer::start(pool.clone(), !shared)?);
+        let content = Arc::new(if shared {
+            db::version::ContentVersion::notified(&settings.database_url)
+        } else {
+            db::version::ContentVersion::process()
+        });
+        let version = {
+            let content = content.clone();
+            crate::media::ContentVersion::new(move || content.known())
+        };
         Ok(Self {
             pool,
             public_url: settings.public_url(),
@@ -73,11 +82,7 @@ impl AppState {
             audit_retention: settings.audit_retention(),
             committer,
             shared,
-            content: Arc::new(if shared {
-                db::version::ContentVersion::notified(&settings.database_url)
-            } else {
-                db::version::ContentVersion::process()
-            }),
+            content,
             totals: Totals::new(settings.cache_mb).map(Arc::new),
             revisions_keep: settings.revisions_keep,
             keys: Arc::new(KeyState::new(shared)),
@@ -90,6 +95,7 @@ impl AppState {
                 settings.media_rules(),
                 settings.media_max_bytes,
                 settings.media_public_url.as_deref().unwrap_or(&settings.public_url()),
+                version,
             )?,
         })
     }

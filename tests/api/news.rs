@@ -320,7 +320,7 @@ async fn a_stored_status_the_service_does_not_know_is_an_error_not_a_draft() {
     let mut conn = newsdesk::db::Location::parse(&app.database_url()).unwrap().connect().unwrap();
     let key = newsdesk::domain::slug::Key::Id(newsdesk::domain::ids::NewsId(1));
     let everything = newsdesk::domain::news::Visibility::Everything;
-    let urls = newsdesk::media::MediaUrls::new("http://localhost");
+    let urls = newsdesk::media::MediaUrls::new("http://localhost", None);
     let err = newsdesk::db::news::find(&mut conn, &urls, &key, everything, chrono::Utc::now()).unwrap_err();
     assert!(format!("{err:?}").contains("unknown NewsStatus `bogus`"), "{err:?}");
     // Over HTTP: an opaque 500, never the item shown as something it is not.

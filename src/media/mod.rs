@@ -83,10 +83,11 @@ impl MediaUrls {
 
     /// Image `id` as an earlier answer showed it, if its row (read at `version`) has not
     /// changed since (its `updated_at` tells, whichever replica wrote it; an id given again
-    /// to a new image comes with a later one).
+    /// to a new image comes with a later one). A row read at no known version leaves the
+    /// image trusted as it was.
     pub fn kept(&self, id: MediaId, updated_at: DateTime<Utc>, version: Option<i64>) -> Option<ShownMedia> {
         let kept = self.shown.get(&id).filter(|kept| kept.image.updated_at == updated_at)?;
-        if kept.read_at != version {
+        if version.is_some() && kept.read_at != version {
             self.shown.insert(id, Kept { image: kept.image.clone(), read_at: version });
         }
         Some(kept.image)

@@ -41,8 +41,9 @@ function done(summary, latency, requests)
 end
 """
 
-# A POST whose title (and so slug) is new on every request: the thread's number and its own
-# counter. BODY_PREFIX .. title .. BODY_SUFFIX is the JSON document.
+# A POST whose title (and so slug) is new on every request: the run's start time, the thread's
+# number and its own counter (a title seen in an earlier run against the same server would make
+# each create look for a free slug). BODY_PREFIX .. title .. BODY_SUFFIX is the JSON document.
 POST_LUA = r"""
 wrk.method = "POST"
 wrk.path = [==[{path}]==]
@@ -50,10 +51,11 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = [==[Bearer {token}]==]
 local body_prefix = [==[{prefix}]==]
 local body_suffix = [==[{suffix}]==]
+local run = os.time()
 
 function request()
   counter = counter + 1
-  local title = string.format("Benchmark item %d-%d", thread_id, counter)
+  local title = string.format("Benchmark item %d-%d-%d", run, thread_id, counter)
   return wrk.format(nil, nil, nil, body_prefix .. title .. body_suffix)
 end
 """

@@ -94,8 +94,13 @@ fn no_group() -> NewsId {
 impl NewsRow {
     /// Whether anonymous readers see the item at `now`.
     fn is_public(&self, now: NaiveDateTime) -> bool {
-        self.deleted_at.is_none() && self.status == NewsStatus::Published && self.published_at.is_some_and(|t| t <= now)
+        self.deleted_at.is_none() && out_at(self.status, self.published_at, now)
     }
+}
+
+/// Whether a live item of that status and publication time is out at `now`.
+fn out_at(status: NewsStatus, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    status == NewsStatus::Published && published_at.is_some_and(|t| t <= now)
 }
 
 /// An item with what it references: the shape the API answers.
@@ -153,13 +158,18 @@ impl NewsView {
     /// A stored row with what it references, without reading them again, and the other
     /// items of its group that editors see.
     fn new(conn: &mut DbConn, row: NewsRow, references: References, tags: &[String]) -> QueryResult<Self> {
-        let References { topic, region, author, organization, image } = references;
-        let translations =
+        let group =
             translations(conn, &[&row], Visibility::Everything, crate::domain::dates::now())?.remove(&row.group_id);
-        let tags = tags.to_vec();
-        let mut view = Self { row, topic, region, author, organization, tags, translations: Vec::new(), image };
-        view.translations = others(translations.unwrap_or_default(), view.row.id);
+        let mut view = Self::alone(row, references, tags);
+        view.translations = others(group.unwrap_or_default(), view.row.id);
         Ok(view)
+    }
+
+    /// A stored row with what it references, alone in its story (a new item that joined none:
+    /// ids are never given twice, so no other item names its story).
+    fn alone(row: NewsRow, references: References, tags: &[String]) -> Self {
+        let References { topic, region, author, organization, image } = references;
+        Self { row, topic, region, author, organization, tags: tags.to_vec(), translations: Vec::new(), image }
     }
 }
 
@@ -188,7 +198,7 @@ fn translations(
         .load(conn)?;
     let mut found: HashMap<NewsId, Vec<(NewsId, Translation)>> = HashMap::new();
     for (group, id, lang, slug, status, published_at) in members {
-        let public = status == NewsStatus::Published && published_at.is_some_and(|t| t <= now.naive_utc());
+        let public = out_at(status, published_at, now.naive_utc());
         if seen_by == Visibility::Everything || public {
             found.entry(group).or_default().push((id, Translation { lang, id, slug }));
         }
@@ -841,9 +851,15 @@ pub fn insert(
             news_changes::ever_public.eq(public),
         ))
         .execute(c))?;
-    let view = NewsView::new(conn, row, references, tags)?;
+    let view = match group {
+        Some(_) => NewsView::new(conn, row, references, tags)?,
+        None => NewsView::alone(row, references, tags),
+    };
     if public {
         push(conn, urls, id, EventType::NewsPublished, seq, Some(&view), None)?;
+        if group.is_some() {
+            tell_story(conn, urls, &[view.row.group_id], id, view.row.updated_at)?;
+        }
     }
     Ok(view)
 }
@@ -858,10 +874,16 @@ pub fn update(
     references: References,
     tags: &[String],
 ) -> QueryResult<NewsView> {
-    // What the item was filed under: a webhook filtered by it hears that it moved away.
-    let (topic, region, left): (Option<TermId>, Option<TermId>, NewsId) = news_items::table
+    // What the item was filed under: a webhook filtered by it hears that it moved away. Its
+    // story, language and slug: the other items of its story list them.
+    let (topic, region, left, named): (Option<TermId>, Option<TermId>, NewsId, (String, String)) = news_items::table
         .find(id)
-        .select((news_items::topic_id, news_items::region_id, news_items::group_id))
+        .select((
+            news_items::topic_id,
+            news_items::region_id,
+            news_items::group_id,
+            (news_items::lang, news_items::slug),
+        ))
         .first(conn)?;
     let row: NewsRow = diesel::update(news_items::table.find(id))
         .set((form, news_items::group_id.eq(group)))
@@ -870,7 +892,11 @@ pub fn update(
     replace_tags(conn, id, tags)?;
     counts::settle(conn, &[left, group])?;
     let view = NewsView::new(conn, row, references, tags)?;
-    log_change(conn, urls, &view, view.row.updated_at, Some((topic, region)))?;
+    let (was_public, public) = log_change(conn, urls, &view, view.row.updated_at, Some((topic, region)))?;
+    let renamed = named != (view.row.lang.clone(), view.row.slug.clone());
+    if (was_public || public) && (was_public != public || left != group || renamed) {
+        tell_story(conn, urls, &[left, group], id, view.row.updated_at)?;
+    }
     Ok(view)
 }
 
@@ -920,17 +946,44 @@ pub fn leave_group(conn: &mut DbConn, id: NewsId, group: NewsId) -> QueryResult<
 /// An item's topic and region before a write.
 type Filed = (Option<TermId>, Option<TermId>);
 
-/// Announces a change of the item, public or not as it is now.
+/// Announces a change of the item, public or not as it is now; returns whether it was public
+/// before and is after.
 fn log_change(
     conn: &mut DbConn,
     urls: &MediaUrls,
     view: &NewsView,
     at: NaiveDateTime,
     before: Option<Filed>,
-) -> QueryResult<()> {
+) -> QueryResult<(bool, bool)> {
     let public = view.row.is_public(crate::domain::dates::now().naive_utc());
     let change = Announced { at, public, deed: Deed::Wrote };
-    announce(conn, urls, view.row.id, change, Some(view), before)
+    let was_public = announce(conn, urls, view.row.id, change, Some(view), before)?;
+    Ok((was_public, public))
+}
+
+/// Announces the other public items of the stories `groups` as updated: item `id` came into
+/// or left their readers' view, or changed its language or slug, so their `translations` did
+/// too. The change feed and webhooks carry them as they read now.
+fn tell_story(
+    conn: &mut DbConn,
+    urls: &MediaUrls,
+    groups: &[NewsId],
+    id: NewsId,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let now = crate::domain::dates::now().naive_utc();
+    let others: Vec<(NewsId, NewsStatus, Option<NaiveDateTime>)> = news_items::table
+        .filter(news_items::group_id.eq_any(groups))
+        .filter(news_items::deleted_at.is_null())
+        .filter(news_items::id.ne(id))
+        .select((news_items::id, news_items::status, news_items::published_at))
+        .load(conn)?;
+    for (other, status, published_at) in others {
+        if out_at(status, published_at, now) {
+            announce(conn, urls, other, Announced { at, public: true, deed: Deed::Wrote }, None, None)?;
+        }
+    }
+    Ok(())
 }
 
 /// A change to announce: when, whether the item is public after it, and what did it.
@@ -952,7 +1005,8 @@ enum Deed {
 /// public view. A change that anonymous readers cannot see (an edit of a draft, or of an item
 /// already withdrawn) takes no number, so neither a repeated tombstone nor a gap in the
 /// numbers tells them of work they may not see. Webhooks hear of it in the same transaction:
-/// published, updated, unpublished, or deleted (trashed, once partners have seen it).
+/// published, updated, unpublished, or deleted (trashed, once partners have seen it). Returns
+/// whether the item was public before.
 fn announce(
     conn: &mut DbConn,
     urls: &MediaUrls,
@@ -960,7 +1014,7 @@ fn announce(
     Announced { at, public, deed }: Announced,
     view: Option<&NewsView>,
     before: Option<Filed>,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     use news_changes::{change_at, change_seq, ever_public};
     let (was_public, ever, mut seq): (bool, bool, i64) = native!(conn, |c| news_changes::table
         .find(id)
@@ -984,10 +1038,10 @@ fn announce(
         (Deed::Wrote, true, false) => Some(EventType::NewsUnpublished),
         (Deed::Wrote, false, false) => None,
     };
-    match event {
-        Some(event) => push(conn, urls, id, event, seq, view, before),
-        None => Ok(()),
+    if let Some(event) = event {
+        push(conn, urls, id, event, seq, view, before)?;
     }
+    Ok(was_public)
 }
 
 /// Writes a news event to the webhooks that want it (`view`: the item as this write left
@@ -1006,6 +1060,8 @@ fn push(
     webhooks::enqueue(conn, event, &format!("news:{id}"), |conn| {
         let now = crate::domain::dates::now();
         let view = match view {
+            // Nothing for editors, nothing for partners.
+            Some(view) if view.translations.is_empty() => view.clone(),
             // Partners see the translations anonymous readers see.
             Some(view) => {
                 let group = translations(conn, &[&view.row], Visibility::Public, now)?.remove(&view.row.group_id);
@@ -1049,7 +1105,10 @@ pub fn trash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId, by: &str) -> Query
         .get_result(conn)?;
     counts::uncount(conn, id)?;
     counts::settle(conn, &[group])?;
-    announce(conn, urls, id, Announced { at: now, public: false, deed: Deed::Trashed }, None, None)
+    if announce(conn, urls, id, Announced { at: now, public: false, deed: Deed::Trashed }, None, None)? {
+        tell_story(conn, urls, &[group], id, now)?;
+    }
+    Ok(())
 }
 
 /// Brings an item back from the trash, unchanged.
@@ -1062,7 +1121,10 @@ pub fn untrash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId) -> QueryResult<N
     let view = hydrate(conn, urls, vec![row], Visibility::Everything, crate::domain::dates::now())?
         .pop()
         .ok_or(diesel::result::Error::NotFound)?;
-    log_change(conn, urls, &view, crate::domain::dates::now().naive_utc(), None)?;
+    let at = crate::domain::dates::now().naive_utc();
+    if log_change(conn, urls, &view, at, None)?.1 {
+        tell_story(conn, urls, &[view.row.group_id], id, at)?;
+    }
     Ok(view)
 }
 
@@ -1147,15 +1209,16 @@ fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {
 /// Announces the items that became public by the passing of time, in publication order;
 /// returns them.
 pub fn announce_due(conn: &mut DbConn, urls: &MediaUrls, now: DateTime<Utc>) -> QueryResult<Vec<NewsId>> {
-    let items: Vec<(NewsId, Option<NaiveDateTime>)> = due(now)
+    let items: Vec<(NewsId, Option<NaiveDateTime>, NewsId)> = due(now)
         .order((news_items::published_at.asc(), news_items::id.asc()))
-        .select((news_items::id, news_items::published_at))
+        .select((news_items::id, news_items::published_at, news_items::group_id))
         .load(conn)?;
-    for &(id, published_at) in &items {
+    for &(id, published_at, group) in &items {
         let at = published_at.unwrap_or_else(|| now.naive_utc());
         announce(conn, urls, id, Announced { at, public: true, deed: Deed::Wrote }, None, None)?;
+        tell_story(conn, urls, &[group], id, at)?;
     }
-    Ok(items.into_iter().map(|(id, _)| id).collect())
+    Ok(items.into_iter().map(|(id, ..)| id).collect())
 }
 
 /// Up to `limit` changes that anonymous readers could observe after change number `since`,

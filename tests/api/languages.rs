@@ -268,6 +268,49 @@ async fn the_changes_feed_carries_every_language() {
     assert_eq!((&tombstone["op"], &tombstone["id"], &tombstone["lang"]), (&json!("delete"), &json!(fr), &json!("fr")));
 }
 
+/// The changes after `cursor`: each entry's `(op, id)`, the translations of those that carry
+/// the item, and the cursor to read on from.
+async fn changes_since(app: &TestApp, cursor: &str) -> (Vec<(String, i64)>, Vec<(i64, Vec<(String, i64)>)>, String) {
+    let body = app.get(&format!("/api/v1/news/changes?since={cursor}")).await.json();
+    let entries = body["changes"].as_array().unwrap();
+    let ops = entries.iter().map(|c| (c["op"].as_str().unwrap().to_owned(), c["id"].as_i64().unwrap())).collect();
+    let items =
+        entries.iter().filter(|c| c["item"].is_object()).map(|c| (id(&c["item"]), translations(&c["item"]))).collect();
+    (ops, items, body["next_cursor"].as_str().unwrap().to_owned())
+}
+
+#[actix_web::test]
+async fn a_story_s_other_items_are_announced_when_their_translations_change() {
+    let app = site().await;
+    let en = id(&app.news("Raid (en)", Some("2024-03-01T00:00:00Z"), json!({})).await);
+    let (_, _, start) = changes_since(&app, "0").await;
+    // A French translation comes out: a mirror hears of the English item again, listing it.
+    let fr =
+        id(&app.news("Raid (fr)", Some("2024-03-01T00:00:00Z"), json!({"lang": "fr", "translation_of": en})).await);
+    let (ops, items, after_fr) = changes_since(&app, &start).await;
+    assert_eq!(ops, [("upsert".to_owned(), fr), ("upsert".to_owned(), en)]);
+    assert_eq!(items[1], (en, vec![("fr".to_owned(), fr)]));
+    // A draft translation is nothing readers see, so nothing is announced for the others.
+    let es = id(&app.news("Redada", None, json!({"lang": "es", "translation_of": en})).await);
+    let (ops, _, _) = changes_since(&app, &after_fr).await;
+    assert_eq!(ops, []);
+    // Edits that leave what the others list as it was announce only the item edited.
+    app.patch(&format!("/api/v1/news/{fr}"), &json!({"summary": "Un résumé"})).await.assert_status(200);
+    let (ops, _, after_edit) = changes_since(&app, &after_fr).await;
+    assert_eq!(ops, [("upsert".to_owned(), fr)]);
+    // The Spanish item comes out, then the French one goes to the trash: each time the
+    // English item is announced as readers now see it.
+    app.patch(&format!("/api/v1/news/{es}"), &json!({"status": "published", "published_at": "2024-03-01T00:00:00Z"}))
+        .await
+        .assert_status(200);
+    app.delete(&format!("/api/v1/news/{fr}")).await.assert_status(204);
+    let (ops, items, _) = changes_since(&app, &after_edit).await;
+    assert_eq!(ops.iter().filter(|(_, id)| *id == en).count(), 1, "{ops:?}");
+    assert!(ops.contains(&("delete".to_owned(), fr)), "{ops:?}");
+    let english = items.iter().find(|(id, _)| *id == en).map(|(_, t)| t.clone());
+    assert_eq!(english, Some(vec![("es".to_owned(), es)]));
+}
+
 #[actix_web::test]
 async fn webhooks_filter_by_the_site_languages() {
     let app = TestApp::builder()

@@ -198,7 +198,8 @@ pub async fn get_media(state: State, _: Editor, id: web::Path<String>) -> Result
 /// as they are. Send the `ETag` of a GET in `If-Match` to refuse the change (412) if someone
 /// changed the image since. Editors and admins only (401 without a valid bearer token, 403
 /// with too low a role). A body that is not JSON is 415, malformed JSON 400, a field that fails
-/// validation 422 naming it in `errors`.
+/// validation 422 naming it in `errors`. A focal point moved cuts the crops again; if another
+/// request moved it meanwhile, the answer is 409 and nothing changes (send the change again).
 #[utoipa::path(operation_id = "update_media", security(("bearer" = [])), tag = "media", params(("id" = i64, Path, description = "Image id"), IfMatch), request_body = MediaPatch, responses((status = 200, description = "Changed", body = Media), crate::openapi::ChangeErrors))]
 #[patch("/media/{id}")]
 pub async fn update_media(

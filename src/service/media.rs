@@ -230,22 +230,27 @@ pub async fn update(
     precondition: impl FnOnce(&Media) -> Result<(), ApiError> + Send + 'static,
 ) -> Result<Media, ApiError> {
     let urls = state.media.urls.clone();
-    let crops = match patch.focal_point {
+    // The focal point the crops were cut from, when they are cut again.
+    let (cut_from, crops) = match patch.focal_point {
         Some(focal_point) if !state.media.rules.crops.is_empty() => {
             let id = segment.clone();
             let current = state.db(move |c| find(c, &id)).await?;
-            cut_again(
-                state,
-                &current,
-                focal_point.check().map_err(|e| ApiError::invalid_fields(vec![FieldError::new("focal_point", e)]))?,
-            )
-            .await?
+            let focal_point =
+                focal_point.check().map_err(|e| ApiError::invalid_fields(vec![FieldError::new("focal_point", e)]))?;
+            (Some((current.focal_x, current.focal_y)), cut_again(state, &current, focal_point).await?)
         }
-        _ => None,
+        _ => (None, None),
     };
     let (before, row) = state
         .write(actor.did(Action(Resource::Media, Verb::Update)), move |c, entry| {
             let current = find(c, &segment)?;
+            // Crops cut while another request moved the focal point would belong to neither.
+            if cut_from.is_some_and(|from| from != (current.focal_x, current.focal_y)) {
+                return Err(ApiError::Conflict(
+                    "another request moved the image's focal point while its crops were cut; send the change again"
+                        .into(),
+                ));
+            }
             let focal_point = patch.focal_point.unwrap_or(FocalPoint { x: current.focal_x, y: current.focal_y });
             let described = Described::check(
                 Some(patch.alt.unwrap_or_else(|| current.alt.clone())),

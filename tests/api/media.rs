@@ -189,8 +189,9 @@ async fn files_answer_conditional_range_and_head_requests() {
     app.get(&format!("/media/{id}/..%2F..%2Fnewsdesk.db")).await.problem(404);
 }
 
-#[actix_web::test]
-async fn crops_are_cut_around_the_focal_point_and_again_when_it_moves() {
+/// An app that cuts square crops, and an image of 200 x 100, black on the left half and white
+/// on the right (a square crop is one or the other), its focal point on the white half.
+async fn halves() -> (TestApp, Value) {
     let app = TestApp::builder()
         .seed(Seed::None)
         .settings(|s| {
@@ -199,14 +200,27 @@ async fn crops_are_cut_around_the_focal_point_and_again_when_it_moves() {
         })
         .start()
         .await;
-    // 200 x 100, black on the left half and white on the right: a square crop is one or the other.
     let halves = image::RgbImage::from_fn(200, 100, |x, _| image::Rgb([if x < 100 { 0 } else { 255 }; 3]));
     let mut bytes = Cursor::new(Vec::new());
     halves.write_to(&mut bytes, ImageFormat::Png).unwrap();
     let image = upload(&app, "alt=Halves&focal_point=0.9,0.5", bytes.into_inner(), "image/png").await.json();
-    let crops = |image: &Value| -> Vec<Value> {
-        image["variants"].as_array().unwrap().iter().filter(|v| v["crop"] == "1:1").cloned().collect()
-    };
+    (app, image)
+}
+
+/// An image's square crops.
+fn crops(image: &Value) -> Vec<Value> {
+    image["variants"].as_array().unwrap().iter().filter(|v| v["crop"] == "1:1").cloned().collect()
+}
+
+/// The mean grey level of an encoded image.
+fn brightness(body: &[u8]) -> u64 {
+    let pixels = image::load_from_memory(body).unwrap().into_luma8();
+    pixels.pixels().map(|p| u64::from(p.0[0])).sum::<u64>() / u64::from(pixels.width() * pixels.height())
+}
+
+#[actix_web::test]
+async fn crops_are_cut_around_the_focal_point_and_again_when_it_moves() {
+    let (app, image) = halves().await;
     let shapes: Vec<_> =
         crops(&image).iter().map(|v| (v["width"].clone(), v["height"].clone(), v["type"].clone())).collect();
     assert_eq!(
@@ -215,10 +229,6 @@ async fn crops_are_cut_around_the_focal_point_and_again_when_it_moves() {
             .map(|(w, h, t)| (json!(w), json!(h), json!(t)))
     );
     assert_eq!(image["variants"].as_array().unwrap().len(), 8, "the whole image's four variants stay");
-    let brightness = |body: &[u8]| {
-        let pixels = image::load_from_memory(body).unwrap().into_luma8();
-        pixels.pixels().map(|p| u64::from(p.0[0])).sum::<u64>() / u64::from(pixels.width() * pixels.height())
-    };
     let right = crops(&image)[3]["url"].clone();
     let served = app.get(&path_of(&right)).await;
     served.assert_status(200);
@@ -237,6 +247,28 @@ async fn crops_are_cut_around_the_focal_point_and_again_when_it_moves() {
     let back = app.patch(&format!("/api/v1/media/{id}"), &json!({"focal_point": {"x": 0.9, "y": 0.5}})).await.json();
     assert_eq!(crops(&back)[3]["url"], right);
     assert_eq!(brightness(&app.get(&path_of(&right)).await.body), 255);
+}
+
+#[actix_web::test]
+async fn two_moves_of_the_focal_point_at_once_leave_crops_that_match_it() {
+    let (app, image) = halves().await;
+    let path = format!("/api/v1/media/{}", image["id"]);
+    // Both cut from where the focal point is; the second to be stored would replace crops that
+    // the first answer's client has just been given.
+    let (to_black, to_white) =
+        (json!({"focal_point": {"x": 0.1, "y": 0.5}}), json!({"focal_point": {"x": 0.95, "y": 0.5}}));
+    let (left, right) = futures_util::future::join(app.patch(&path, &to_black), app.patch(&path, &to_white)).await;
+    let mut statuses = [left.status.as_u16(), right.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let (won, black) = if left.status == 200 { (left.json(), true) } else { (right.json(), false) };
+    for crop in crops(&won) {
+        let served = app.get(&path_of(&crop["url"])).await;
+        served.assert_status(200);
+        assert_eq!(brightness(&served.body), if black { 0 } else { 255 }, "{won}");
+    }
+    let stored = app.get_authed(&path).await.json();
+    assert_eq!((&stored["focal_point"], &stored["variants"]), (&won["focal_point"], &won["variants"]));
 }
 
 #[actix_web::test]

@@ -893,7 +893,7 @@ pub fn update(
     counts::settle(conn, &[left, group])?;
     let view = NewsView::new(conn, row, references, tags)?;
     let (was_public, public) = log_change(conn, urls, &view, view.row.updated_at, Some((topic, region)))?;
-    let renamed = named != (view.row.lang.clone(), view.row.slug.clone());
+    let renamed = (named.0.as_str(), named.1.as_str()) != (view.row.lang.as_str(), view.row.slug.as_str());
     if (was_public || public) && (was_public != public || left != group || renamed) {
         tell_story(conn, urls, &[left, group], id, view.row.updated_at)?;
     }

@@ -6,7 +6,7 @@ use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
 use super::schema::{audit_head, audit_log};
-use super::{Backend, DbConn};
+use super::{Backend, DbConn, Kept};
 use crate::domain::audit::Entry;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
@@ -69,10 +69,12 @@ pub fn append(conn: &mut DbConn, entry: &Entry, at: NaiveDateTime) -> QueryResul
         entry.resource_ids.iter().map(|id| Some(id.as_str())).collect()
     };
     let lines = i64::try_from(ids.len()).unwrap_or(i64::MAX);
-    let (last, mut prev_hash): (i64, String) = native!(conn, |c| diesel::update(audit_head::table)
-        .set(audit_head::seq.eq(audit_head::seq + lines))
-        .returning((audit_head::seq, audit_head::hash))
-        .get_result(c))?;
+    let (last, mut prev_hash): (i64, String) = native!(conn, |c| Kept(
+        diesel::update(audit_head::table)
+            .set(audit_head::seq.eq(audit_head::seq + lines))
+            .returning((audit_head::seq, audit_head::hash))
+    )
+    .get_result(c))?;
     // Stored as it is hashed, whatever precision the backend keeps.
     let at = at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(at);
     for (seq, resource_id) in (last - lines + 1..).zip(ids) {
@@ -91,7 +93,11 @@ pub fn append(conn: &mut DbConn, entry: &Entry, at: NaiveDateTime) -> QueryResul
         prev_hash = row.hash.clone();
         native!(conn, |c| diesel::insert_into(audit_log::table).values(&row).execute(c))?;
     }
-    native!(conn, |c| diesel::update(audit_head::table).set(audit_head::hash.eq(&prev_hash)).execute(c)).map(drop)
+    native!(conn, |c| Kept(
+        diesel::update(audit_head::table).set(audit_head::hash.eq(&prev_hash)).returning(audit_head::seq)
+    )
+    .get_result(c))
+    .map(|_: i64| ())
 }
 
 /// Which entries a listing shows.

@@ -18,7 +18,7 @@ use diesel::sql_types::{BigInt, Bool};
 use diesel::upsert::excluded;
 
 use super::schema::{news_count_views, news_counted, news_counts, news_items, terms};
-use super::{Backend, DbConn};
+use super::{Backend, DbConn, Kept};
 use crate::domain::dates::TimeRange;
 use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
 use crate::domain::language::{Choice, Languages};
@@ -371,20 +371,21 @@ pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
         // Made at the next start (`prepare`).
         return Ok(());
     }
-    // Live items only: the stories' index holds no others.
-    let members: Vec<Member> = news_items::table
-        .filter(news_items::group_id.eq_any(groups))
-        .filter(news_items::deleted_at.is_null())
-        .select(Member::as_select())
-        .load(conn)?;
+    // Live items only: the stories' index holds no others. (`Kept`: at most two stories, each
+    // of at most one item per site language, so the lists' lengths are few.)
+    let members: Vec<Member> = native!(conn, |c| Kept(
+        news_items::table
+            .filter(news_items::group_id.eq_any(groups))
+            .filter(news_items::deleted_at.is_null())
+            .select(Member::as_select())
+    )
+    .load(c))?;
     let ids: Vec<NewsId> = members.iter().map(|m| m.id).collect();
-    let before: HashMap<NewsId, Counted> = news_counted::table
-        .filter(news_counted::news_id.eq_any(&ids))
-        .select(Counted::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|c| (c.news_id, c))
-        .collect();
+    let before: Vec<Counted> = native!(conn, |c| Kept(
+        news_counted::table.filter(news_counted::news_id.eq_any(&ids)).select(Counted::as_select())
+    )
+    .load(c))?;
+    let before: HashMap<NewsId, Counted> = before.into_iter().map(|c| (c.news_id, c)).collect();
     let mut stories: HashMap<NewsId, Vec<&Member>> = HashMap::new();
     for member in &members {
         stories.entry(member.group_id).or_default().push(member);
@@ -409,10 +410,14 @@ pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
         }
     }
     if !gone.is_empty() {
-        diesel::delete(news_counted::table.filter(news_counted::news_id.eq_any(gone))).execute(conn)?;
+        let _: Vec<NewsId> = native!(conn, |c| Kept(
+            diesel::delete(news_counted::table.filter(news_counted::news_id.eq_any(&gone)))
+                .returning(news_counted::news_id)
+        )
+        .load(c))?;
     }
-    if !new.is_empty() {
-        native!(conn, |c| diesel::insert_into(news_counted::table).values(&new).execute(c))?;
+    for row in &new {
+        native!(conn, |c| diesel::insert_into(news_counted::table).values(row).execute(c))?;
     }
     add(conn, counts)
 }
@@ -443,14 +448,18 @@ fn add(conn: &mut DbConn, counts: HashMap<Key, i64>) -> QueryResult<()> {
             )
         })
         .collect();
-    // A statement binds at most 32,766 values on SQLite.
-    for rows in rows.chunks(5_000) {
-        native!(conn, |c| diesel::insert_into(news_counts::table)
-            .values(rows)
-            .on_conflict((news_counts::view, news_counts::facet, news_counts::value, news_counts::day))
-            .do_update()
-            .set(news_counts::n.eq(news_counts::n + excluded(news_counts::n)))
-            .execute(c))?;
+    // Row by row, so that one statement serves every write (a write changes a few counts: of
+    // its item's day, or two, under each facet and view).
+    for row in rows {
+        native!(conn, |c| Kept(
+            diesel::insert_into(news_counts::table)
+                .values(row)
+                .on_conflict((news_counts::view, news_counts::facet, news_counts::value, news_counts::day))
+                .do_update()
+                .set(news_counts::n.eq(news_counts::n + excluded(news_counts::n)))
+                .returning(news_counts::n)
+        )
+        .get_result::<i64>(c))?;
     }
     Ok(())
 }

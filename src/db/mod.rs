@@ -35,6 +35,7 @@ pub mod commit;
 pub mod counts;
 pub mod export;
 mod ids;
+mod kept;
 pub mod keys;
 pub mod media;
 mod names;
@@ -57,6 +58,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use kept::Kept;
 
 /// A connection to the store: the embedded SQLite file, or a PostgreSQL server shared by
 /// several replicas. Queries are written once, for both.
@@ -244,11 +246,16 @@ impl Drop for StartupLock {
 fn stamp_clock(conn: &mut DbConn, writes: usize) -> diesel::QueryResult<()> {
     use schema::content_clock::{changed_at, table, version};
     if writes == 0 {
-        return native!(conn, |c| diesel::update(table).set(version.eq(version)).execute(c)).map(drop);
+        return native!(conn, |c| Kept(diesel::update(table).set(version.eq(version)).returning(version))
+            .get_result(c))
+        .map(|_: i64| ());
     }
     let now = crate::domain::dates::now().naive_utc();
-    native!(conn, |c| diesel::update(table).set((changed_at.eq(now), version.eq(version + count(writes)))).execute(c))
-        .map(drop)
+    native!(conn, |c| Kept(
+        diesel::update(table).set((changed_at.eq(now), version.eq(version + count(writes)))).returning(version)
+    )
+    .get_result(c))
+    .map(|_: i64| ())
 }
 
 /// The last statement of a write transaction that changed content, on PostgreSQL: tells the
@@ -282,7 +289,8 @@ pub fn is_postgres(conn: &DbConn) -> bool {
 /// handed out in commit order and a reader never skips one that commits later.
 pub fn next_change(conn: &mut DbConn) -> diesel::QueryResult<i64> {
     use schema::content_clock::{change_seq, table};
-    native!(conn, |c| diesel::update(table).set(change_seq.eq(change_seq + 1)).returning(change_seq).get_result(c))
+    native!(conn, |c| Kept(diesel::update(table).set(change_seq.eq(change_seq + 1)).returning(change_seq))
+        .get_result(c))
 }
 
 /// How many writes the database has seen: while it stays the same, so does everything stored.

@@ -824,9 +824,12 @@ pub fn insert(
     tags: &[String],
 ) -> QueryResult<NewsView> {
     use diesel::dsl::max;
-    let last_item: Option<NewsId> = native!(conn, |c| news_items::table.select(max(news_items::id)).first(c))?;
-    let last_known: Option<NewsId> =
-        native!(conn, |c| news_changes::table.select(max(news_changes::news_id)).first(c))?;
+    // One statement, one round trip on PostgreSQL.
+    let (last_item, last_known): (Option<NewsId>, Option<NewsId>) = native!(conn, |c| diesel::select((
+        news_items::table.select(max(news_items::id)).single_value(),
+        news_changes::table.select(max(news_changes::news_id)).single_value(),
+    ))
+    .get_result(c))?;
     let id = NewsId(last_item.max(last_known).map_or(0, |id| id.0) + 1);
     let row: NewsRow = native!(conn, |c| diesel::insert_into(news_items::table)
         .values((

@@ -287,6 +287,7 @@ diesel::table! {
         subject -> Text,
         body -> Text,
         created_at -> Timestamp,
+        targets -> Nullable<Text>,
     }
 }
 

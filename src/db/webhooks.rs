@@ -99,17 +99,17 @@ pub fn delete(conn: &mut DbConn, id: WebhookId) -> QueryResult<usize> {
     diesel::delete(webhooks::table.find(id)).execute(conn)
 }
 
-/// Writes an event of `kind` about `subject` (`news:7`) for every active webhook that wants
-/// it, inside the caller's transaction. `describe` is asked only when one may: it gives what
-/// the filters look at (a filter admits the event if it admits one of them; `None`: filters
-/// do not apply) and the event's `data`.
+/// Writes an event of `kind` about `subject` for the active webhooks that want it, inside the
+/// caller's transaction: one row, which names them; the sender makes their deliveries
+/// (`fan_out`). `describe` is asked only when one may: it gives what the filters look at (a
+/// filter admits the event if it admits one of them; `None`: filters do not apply) and the
+/// event's `data`.
 pub fn enqueue<D: serde::Serialize>(
     conn: &mut DbConn,
     kind: EventType,
     subject: &str,
     describe: impl FnOnce(&mut DbConn) -> QueryResult<(Option<Vec<Subject>>, D)>,
 ) -> QueryResult<()> {
-    let name: &str = kind.into();
     let active: Vec<(WebhookId, String, String)> = native!(conn, |c| webhooks::table
         .filter(webhooks::active.eq(true))
         .select((webhooks::id, webhooks::events, webhooks::filters))
@@ -124,15 +124,29 @@ pub fn enqueue<D: serde::Serialize>(
         return Ok(());
     }
     let (about, data) = describe(conn)?;
-    let targets: Vec<WebhookId> = wanting
+    let targets: Vec<String> = wanting
         .into_iter()
         .filter(|(_, filters)| about.as_ref().is_none_or(|about| about.iter().any(|a| filters.admit(a))))
-        .map(|(id, _)| id)
+        .map(|(id, _)| id.to_string())
         .collect();
-    if !targets.is_empty() {
-        insert_event(conn, name, subject, data, &targets)?;
+    if targets.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let event = NewEvent::new(kind.into(), subject, data, Some(targets.join(",")))?;
+    native!(conn, |c| diesel::insert_into(webhook_events::table).values(&event).execute(c)).map(drop)
+}
+
+/// An event as stored.
+#[derive(Insertable)]
+#[diesel(table_name = webhook_events)]
+struct NewEvent<'a> {
+    uid: String,
+    kind: &'a str,
+    subject: &'a str,
+    body: String,
+    created_at: NaiveDateTime,
+    /// The webhooks it is for, while its deliveries are to be made.
+    targets: Option<String>,
 }
 
 /// What every delivery of an event sends.
@@ -144,48 +158,99 @@ struct Body<'a, D> {
     data: D,
 }
 
-/// Stores an event and one delivery of it to each of `targets`, due at once; returns the
-/// event's id.
-pub fn insert_event(
+impl<'a> NewEvent<'a> {
+    fn new(kind: &'a str, subject: &'a str, data: impl serde::Serialize, targets: Option<String>) -> QueryResult<Self> {
+        let unserializable =
+            |err: Box<dyn std::error::Error + Send + Sync>| diesel::result::Error::SerializationError(err);
+        let now = dates::now();
+        let timestamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let body = serde_json::to_string(&Body { kind, timestamp, data }).map_err(|err| unserializable(err.into()))?;
+        let uid = message_id().map_err(|err| unserializable(err.into()))?;
+        Ok(Self { uid, kind, subject, body, created_at: now.naive_utc(), targets })
+    }
+}
+
+/// Stores an event for one webhook and its delivery, due at once; returns the delivery's id.
+pub fn insert_for(
     conn: &mut DbConn,
+    webhook: WebhookId,
     kind: &str,
     subject: &str,
     data: impl serde::Serialize,
-    targets: &[WebhookId],
-) -> QueryResult<i64> {
-    let now = dates::now();
-    let timestamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let body = serde_json::to_string(&Body { kind, timestamp, data })
-        .map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
-    let uid = message_id().map_err(|err| diesel::result::Error::SerializationError(Box::new(err)))?;
-    let now = now.naive_utc();
-    let event: i64 = native!(conn, |c| diesel::insert_into(webhook_events::table)
+) -> QueryResult<DeliveryId> {
+    let event = NewEvent::new(kind, subject, data, None)?;
+    let id: i64 =
+        diesel::insert_into(webhook_events::table).values(&event).returning(webhook_events::id).get_result(conn)?;
+    diesel::insert_into(webhook_deliveries::table)
         .values((
-            webhook_events::uid.eq(&uid),
-            webhook_events::kind.eq(kind),
-            webhook_events::subject.eq(subject),
-            webhook_events::body.eq(&body),
-            webhook_events::created_at.eq(now),
+            webhook_deliveries::webhook_id.eq(webhook),
+            webhook_deliveries::event_id.eq(id),
+            webhook_deliveries::subject.eq(subject),
+            webhook_deliveries::state.eq(State::Pending.as_str()),
+            webhook_deliveries::attempts.eq(0),
+            webhook_deliveries::next_attempt_at.eq(event.created_at),
+            webhook_deliveries::created_at.eq(event.created_at),
+            webhook_deliveries::updated_at.eq(event.created_at),
         ))
-        .returning(webhook_events::id)
-        .get_result(c))?;
-    // Row by row: multi-row inserts are not portable across diesel's backends.
-    for &webhook in targets {
-        native!(conn, |c| diesel::insert_into(webhook_deliveries::table)
-            .values((
-                webhook_deliveries::webhook_id.eq(webhook),
-                webhook_deliveries::event_id.eq(event),
-                webhook_deliveries::subject.eq(subject),
-                webhook_deliveries::state.eq(State::Pending.as_str()),
-                webhook_deliveries::attempts.eq(0),
-                webhook_deliveries::next_attempt_at.eq(now),
-                webhook_deliveries::created_at.eq(now),
-                webhook_deliveries::updated_at.eq(now),
-            ))
-            .execute(c))?;
-    }
-    Ok(event)
+        .returning(webhook_deliveries::id)
+        .get_result(conn)
 }
+
+/// Events whose deliveries are still to be made.
+fn unsent() -> diesel::dsl::IsNotNull<webhook_events::targets> {
+    webhook_events::targets.is_not_null()
+}
+
+/// Makes the deliveries of up to `limit` events whose deliveries are still to be made, oldest
+/// first, due at once; returns how many events it took. Deliveries are made in the order of
+/// their events, which is the order of an item's changes (a write of an item waits for the one
+/// before it), so a delivery's id orders it among its item's. To keep that across replicas, on
+/// PostgreSQL one of them at a time does it: the others skip it and claim what is made.
+pub fn fan_out(conn: &mut DbConn, limit: i64) -> QueryResult<usize> {
+    if super::is_postgres(conn) {
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            locked: bool,
+        }
+        let lock: Locked = diesel::sql_query(format!("SELECT pg_try_advisory_xact_lock({FAN_OUT_LOCK}) AS locked"))
+            .get_result(conn)?;
+        if !lock.locked {
+            return Ok(0);
+        }
+    }
+    let events: Vec<i64> = webhook_events::table
+        .filter(unsent())
+        .order(webhook_events::id)
+        .limit(limit)
+        .select(webhook_events::id)
+        .load(conn)?;
+    if events.is_empty() {
+        return Ok(0);
+    }
+    // The ids were just read, and are numbers: written into the statements, the two name
+    // exactly the same events on both databases (a range could take in one committed between
+    // them on PostgreSQL, and clear it unsent).
+    let ids = events.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    diesel::sql_query(format!(
+        "INSERT INTO webhook_deliveries \
+           (webhook_id, event_id, subject, state, attempts, next_attempt_at, created_at, updated_at) \
+         SELECT w.id, e.id, e.subject, 'pending', 0, e.created_at, e.created_at, e.created_at \
+         {UNSENT} AND e.id IN ({ids}) ORDER BY e.id, w.id"
+    ))
+    .execute(conn)?;
+    diesel::sql_query(format!("UPDATE webhook_events SET targets = NULL WHERE id IN ({ids})")).execute(conn)?;
+    Ok(events.len())
+}
+
+/// Each event whose deliveries are still to be made, with each webhook it is for. A webhook made
+/// after the event is not one it was for: SQLite may give a deleted webhook's id to a new one.
+const UNSENT: &str = "FROM webhook_events e JOIN webhooks w \
+    ON (',' || e.targets || ',') LIKE ('%,' || CAST(w.id AS TEXT) || ',%') AND w.created_at <= e.created_at \
+    WHERE e.targets IS NOT NULL";
+
+/// The PostgreSQL advisory lock held by the replica making deliveries (`fan_out`).
+const FAN_OUT_LOCK: i64 = 0x6e65_7773_6661_6e6f;
 
 /// Where a delivery is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,8 +305,15 @@ const CLAIMABLE: &str = "FROM webhook_deliveries d \
     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = d.webhook_id \
       AND e.subject = d.subject AND e.state = 'pending' AND e.id < d.id)";
 
-/// When the first claimable delivery is due (at `now` or before: one can be claimed now).
+/// When the first claimable delivery is due (at `now` or before: one can be claimed now). While
+/// events wait for their deliveries to be made, now.
 pub fn next_claimable(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Option<NaiveDateTime>> {
+    if diesel::select(diesel::dsl::exists(webhook_events::table.filter(unsent()).select(webhook_events::id)))
+        .get_result(conn)?
+    {
+        // Their deliveries are made when claiming.
+        return Ok(Some(now));
+    }
     #[derive(QueryableByName)]
     struct Next {
         #[diesel(sql_type = Timestamp)]
@@ -337,9 +409,16 @@ pub fn release_claims(conn: &mut DbConn) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// How many deliveries are pending, for the metrics.
+/// How many deliveries are pending, for the metrics: those made, and those still to be made.
 pub fn pending(conn: &mut DbConn) -> QueryResult<i64> {
-    webhook_deliveries::table.filter(pending_only()).count().get_result(conn)
+    #[derive(QueryableByName)]
+    struct Unsent {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let made: i64 = webhook_deliveries::table.filter(pending_only()).count().get_result(conn)?;
+    let unsent: Unsent = diesel::sql_query(format!("SELECT COUNT(*) AS n {UNSENT}")).get_result(conn)?;
+    Ok(made + unsent.n)
 }
 
 /// Pending deliveries, said with a literal: the partial indexes on them are used only then.
@@ -522,15 +601,6 @@ pub fn deliveries(
     Ok((logs, has_more))
 }
 
-/// The delivery of `event` to the webhook.
-pub fn delivery_of(conn: &mut DbConn, webhook: WebhookId, event: i64) -> QueryResult<DeliveryId> {
-    webhook_deliveries::table
-        .filter(webhook_deliveries::webhook_id.eq(webhook))
-        .filter(webhook_deliveries::event_id.eq(event))
-        .select(webhook_deliveries::id)
-        .first(conn)
-}
-
 /// One delivery of a webhook.
 pub fn delivery(conn: &mut DbConn, webhook: WebhookId, id: DeliveryId) -> QueryResult<DeliveryLog> {
     let (delivery, uid, kind): (DeliveryRow, String, String) = webhook_deliveries::table
@@ -573,6 +643,9 @@ pub fn forget_finished_before(conn: &mut DbConn, cutoff: NaiveDateTime) -> Query
     )
     .execute(conn)?;
     let delivered = webhook_deliveries::table.select(webhook_deliveries::event_id);
-    diesel::delete(webhook_events::table.filter(webhook_events::id.ne_all(delivered))).execute(conn)?;
+    diesel::delete(
+        webhook_events::table.filter(webhook_events::targets.is_null()).filter(webhook_events::id.ne_all(delivered)),
+    )
+    .execute(conn)?;
     Ok(forgotten)
 }

@@ -1,6 +1,7 @@
-//! Pushing changes to partners: every process runs a `Pusher`, which claims the deliveries
-//! that are due (written to the outbox with the changes that caused them, see
-//! `db::webhooks::enqueue`), sends each signed, and records how it went. Claims are leases:
+//! Pushing changes to partners: every process runs a `Pusher`, which makes the deliveries of
+//! the events written to the outbox with the changes that caused them (`db::webhooks::enqueue`,
+//! then `fan_out` when it has room to send), claims those that are due, sends each signed, and
+//! records how it went. Claims are leases:
 //! on PostgreSQL replicas share the work, each delivery sent by one of them at a time, and a
 //! replica that dies lets its claims lapse to the others.
 
@@ -33,6 +34,9 @@ const LEASE: Duration = Duration::from_secs(30);
 /// The longest wait between two looks at the outbox (for other replicas' events and retries
 /// coming due); this process's own writes wake it at once.
 const IDLE: Duration = Duration::from_secs(1);
+/// Events whose deliveries are made at one claim: only while a slot is free, so a write pays
+/// for its event and nothing more while receivers are slow; enough to keep up when they are not.
+const FAN_OUT: i64 = 256;
 /// How much of a receiver's answer the delivery log keeps.
 const BODY_KEPT: usize = 2048;
 
@@ -109,10 +113,16 @@ impl Pusher {
         }
         let busy = self.busy.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-        let due =
-            self.state.bookkeep(move |c| Ok(db::webhooks::claim(c, now, until, free, &busy, PER_WEBHOOK)?)).await?;
+        let (made, due) = self
+            .state
+            .bookkeep(move |c| {
+                let made = db::webhooks::fan_out(c, FAN_OUT)?;
+                Ok((made, db::webhooks::claim(c, now, until, free, &busy, PER_WEBHOOK)?))
+            })
+            .await?;
         if due.is_empty() {
-            return Ok(Wait::End(IDLE));
+            // More events may wait (for webhooks deleted since, say): look again at once.
+            return Ok(if made == FAN_OUT as usize { Wait::Nothing } else { Wait::End(IDLE) });
         }
         for due in due {
             let permit = self.slots.clone().acquire_owned().await;

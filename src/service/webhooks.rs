@@ -473,9 +473,8 @@ pub async fn ping(state: &AppState, actor: &Actor, segment: String) -> Result<De
             let data = serde_json::json!({"webhook_id": hook.id, "url": hook.url});
             // A subject of its own: a ping waits for no other event, and none waits for it.
             let subject = format!("ping:{}:{}", hook.id, dates::now().timestamp_micros());
-            let event = db::webhooks::insert_event(c, PING, &subject, data, &[hook.id])?;
+            let id = db::webhooks::insert_for(c, hook.id, PING, &subject, data)?;
             entry.on(hook.id);
-            let id = db::webhooks::delivery_of(c, hook.id, event)?;
             Ok(db::webhooks::delivery(c, hook.id, id)?)
         })
         .await?;

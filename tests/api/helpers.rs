@@ -235,7 +235,12 @@ impl TestApp {
 
     /// Stops this app and starts a new one on the same database, as a restart would.
     pub async fn restart(self, seed: Seed) -> Self {
-        Self::builder().on(self.db).seed(seed).start().await
+        self.reopen().seed(seed).start().await
+    }
+
+    /// Stops this app; the builder of the next one on the same database.
+    pub fn reopen(self) -> Builder {
+        Self::builder().on(self.db)
     }
 
     /// The `NEWSDESK_DATABASE_URL` of this app's database.

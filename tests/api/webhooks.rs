@@ -286,6 +286,32 @@ async fn private_targets_and_bad_settings_are_refused_naming_the_field() {
 }
 
 #[actix_web::test]
+async fn events_wait_for_a_sender_and_go_only_to_the_webhooks_they_were_for() {
+    // No sender runs: the events wait in the outbox.
+    let app = TestApp::builder().seed(Seed::None).settings(|s| s.webhook_allow_private = true).start().await;
+    let (gone, kept) = (Receiver::start(), Receiver::start());
+    let first = subscribe(&app, &gone, json!({})).await;
+    app.news("For the first webhook", Some("2024-01-01T00:00:00Z"), json!({})).await;
+    app.delete(&format!("/api/v1/webhooks/{}", first["id"])).await.assert_status(204);
+    // SQLite gives the deleted webhook's id to the next one.
+    let second = subscribe(&app, &kept, json!({})).await;
+    app.news("For the second webhook", Some("2024-01-01T00:00:00Z"), json!({})).await;
+    let metrics = String::from_utf8(app.get("/metrics").await.body.to_vec()).unwrap();
+    assert!(metrics.contains("newsdesk_webhook_deliveries_pending 1"), "{metrics}");
+    let log = format!("/api/v1/webhooks/{}/deliveries", second["id"]);
+    assert!(app.get_authed(&log).await.json()["items"].as_array().unwrap().is_empty());
+
+    let app = app.reopen().seed(Seed::None).pushing(Duration::from_millis(50)).start().await;
+    let received = kept.wait_for(1).await;
+    assert_eq!(received[0].json()["data"]["item"]["title"], "For the second webhook");
+    actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(kept.received().len(), 1);
+    assert!(gone.received().is_empty());
+    let log = app.get_authed(&log).await.json();
+    assert_eq!(log["items"].as_array().unwrap().len(), 1, "{log}");
+}
+
+#[actix_web::test]
 async fn metrics_count_deliveries() {
     let app = pushing().await;
     let receiver = Receiver::start();

@@ -1,0 +1,2 @@
+DROP INDEX webhook_events_unsent;
+ALTER TABLE webhook_events DROP COLUMN targets;

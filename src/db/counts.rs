@@ -435,22 +435,16 @@ pub fn uncount(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
 
 /// Adds each of `counts` to the kept one.
 fn add(conn: &mut DbConn, counts: HashMap<Key, i64>) -> QueryResult<()> {
-    let rows: Vec<_> = counts
-        .into_iter()
-        .filter(|&(_, n)| n != 0)
-        .map(|((view, facet, value, day), n)| {
-            (
-                news_counts::view.eq(view),
-                news_counts::facet.eq(facet as i64),
-                news_counts::value.eq(value),
-                news_counts::day.eq(day),
-                news_counts::n.eq(n),
-            )
-        })
-        .collect();
     // Row by row, so that one statement serves every write (a write changes a few counts: of
     // its item's day, or two, under each facet and view).
-    for row in rows {
+    for ((view, facet, value, day), n) in counts.into_iter().filter(|&(_, n)| n != 0) {
+        let row = (
+            news_counts::view.eq(view),
+            news_counts::facet.eq(facet as i64),
+            news_counts::value.eq(value),
+            news_counts::day.eq(day),
+            news_counts::n.eq(n),
+        );
         native!(conn, |c| Kept(
             diesel::insert_into(news_counts::table)
                 .values(row)

@@ -10,7 +10,7 @@ use super::{Backend, DbConn, Kept};
 use crate::domain::audit::Entry;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
-#[diesel(table_name = audit_log, check_for_backend(Backend), treat_none_as_null = true)]
+#[diesel(table_name = audit_log, check_for_backend(Backend), treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: NaiveDateTime,

@@ -279,7 +279,7 @@ struct Member {
 /// What one item adds: one to each of its `views` (a bit each, by view id) on `day`, under
 /// every facet value it has.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = news_counted, check_for_backend(Backend), treat_none_as_null = true)]
+#[diesel(table_name = news_counted, check_for_backend(Backend), treat_none_as_null = true, treat_none_as_default_value = false)]
 struct Counted {
     news_id: NewsId,
     views: i64,

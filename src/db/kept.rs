@@ -108,6 +108,22 @@ mod tests {
         assert_eq!(cached.lock().unwrap().len(), 1, "{cached:?}");
     }
 
+    /// The rows every create inserts: derived `Insertable`s write `DEFAULT` for a `None` unless
+    /// told not to, so diesel cannot key their statements by type and writes out their SQL to
+    /// look them up, at each insert.
+    #[test]
+    fn the_rows_every_create_inserts_have_statements_kept_by_type() {
+        use crate::db::schema::{audit_log, news_items};
+        fn by_type<T: Insertable<Tab>, Tab: diesel::Table>() -> bool
+        where
+            T::Values: diesel::query_builder::QueryId,
+        {
+            <T::Values as diesel::query_builder::QueryId>::HAS_STATIC_QUERY_ID
+        }
+        assert!(by_type::<&crate::db::news::NewsForm<'static>, news_items::table>());
+        assert!(by_type::<&crate::db::audit::AuditRow, audit_log::table>());
+    }
+
     /// Why a kept statement must be loaded: `execute` passes it on by reference, whose diesel
     /// impl asks the statement inside, not the wrapper.
     #[test]

@@ -213,7 +213,7 @@ fn others(group: Vec<(NewsId, Translation)>, id: NewsId) -> Vec<Translation> {
 
 /// The stored fields of an item, references resolved to ids.
 #[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = news_items, treat_none_as_null = true)]
+#[diesel(table_name = news_items, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct NewsForm<'a> {
     pub slug: &'a str,
     pub title: &'a str,

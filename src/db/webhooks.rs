@@ -140,7 +140,7 @@ pub fn enqueue<D: serde::Serialize>(
 
 /// An event as stored (with `targets` while its deliveries are to be made).
 #[derive(Insertable)]
-#[diesel(table_name = webhook_events)]
+#[diesel(table_name = webhook_events, treat_none_as_default_value = false)]
 struct NewEvent<'a> {
     uid: String,
     kind: &'a str,

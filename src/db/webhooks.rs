@@ -94,8 +94,13 @@ pub fn rotate(conn: &mut DbConn, id: WebhookId, secret: &str, grace_until: Naive
         .get_result(conn)
 }
 
-/// Deletes a webhook with its deliveries and their attempts.
+/// Deletes a webhook with its deliveries and their attempts, and takes it off the events still
+/// to be sent (SQLite may give its id to the next webhook made).
 pub fn delete(conn: &mut DbConn, id: WebhookId) -> QueryResult<usize> {
+    diesel::sql_query("UPDATE webhook_events SET targets = REPLACE(targets, $1, ',') WHERE targets LIKE $2")
+        .bind::<diesel::sql_types::Text, _>(format!(",{id},"))
+        .bind::<diesel::sql_types::Text, _>(format!("%,{id},%"))
+        .execute(conn)?;
     diesel::delete(webhooks::table.find(id)).execute(conn)
 }
 
@@ -124,17 +129,17 @@ pub fn enqueue<D: serde::Serialize>(
         return Ok(());
     }
     let (about, data) = describe(conn)?;
-    let targets: Vec<String> = wanting
+    let targets: String = wanting
         .into_iter()
         .filter(|(_, filters)| about.as_ref().is_none_or(|about| about.iter().any(|a| filters.admit(a))))
-        .map(|(id, _)| id.to_string())
+        .map(|(id, _)| format!("{id},"))
         .collect();
     if targets.is_empty() {
         return Ok(());
     }
     let event = NewEvent::new(kind.into(), subject, data)?;
     // Values of a fixed shape: diesel keeps the statement by its type, without writing it out.
-    let row = (&event, webhook_events::targets.eq(targets.join(",")));
+    let row = (&event, webhook_events::targets.eq(format!(",{targets}")));
     native!(conn, |c| diesel::insert_into(webhook_events::table).values(row).execute(c)).map(drop)
 }
 
@@ -243,11 +248,10 @@ pub fn fan_out(conn: &mut DbConn, limit: i64) -> QueryResult<usize> {
     Ok(events.len())
 }
 
-/// Each event whose deliveries are still to be made, with each webhook it is for. A webhook made
-/// after the event is not one it was for: SQLite may give a deleted webhook's id to a new one.
+/// Each event whose deliveries are still to be made, with each webhook it is for (`targets`
+/// names them between commas: `,1,3,`).
 const UNSENT: &str = "FROM webhook_events e JOIN webhooks w \
-    ON (',' || e.targets || ',') LIKE ('%,' || CAST(w.id AS TEXT) || ',%') AND w.created_at <= e.created_at \
-    WHERE e.targets IS NOT NULL";
+    ON e.targets LIKE ('%,' || CAST(w.id AS TEXT) || ',%') WHERE e.targets IS NOT NULL";
 
 /// The PostgreSQL advisory lock held by the replica making deliveries (`fan_out`).
 const FAN_OUT_LOCK: i64 = 0x6e65_7773_6661_6e6f;

@@ -1,9 +1,8 @@
 //! Pushing changes to partners: every process runs a `Pusher`, which makes the deliveries of
 //! the events written to the outbox with the changes that caused them (`db::webhooks::enqueue`,
 //! then `fan_out` when it has room to send), claims those that are due, sends each signed, and
-//! records how it went. Claims are leases:
-//! on PostgreSQL replicas share the work, each delivery sent by one of them at a time, and a
-//! replica that dies lets its claims lapse to the others.
+//! records how it went. Claims are leases: on PostgreSQL replicas share the work, each delivery
+//! sent by one of them at a time, and a replica that dies lets its claims lapse to the others.
 
 pub mod target;
 pub mod websub;

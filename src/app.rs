@@ -117,6 +117,7 @@ impl Service {
         {
             log::info!("created admin `{}`", username.trim().to_lowercase());
         }
+        news::follow_search_index(&state).await;
         report_purge(trash::purge_expired(&state).await);
         report_cut(audit::prune_expired(&state).await);
         drop(lock);

@@ -17,6 +17,7 @@
 //! | `NEWSDESK_METRICS_BIND` | `--metrics-bind` | none: `/metrics` is on the main listener |
 //! | `NEWSDESK_TRASH_RETENTION_DAYS` | `--trash-retention-days` | `30` (`0` keeps the trash until purged by hand) |
 //! | `NEWSDESK_AUDIT_RETENTION_DAYS` | `--audit-retention-days` | `0`: the audit trail is kept whole |
+//! | `NEWSDESK_SEARCH_INDEX` | `--search-index` | `NAME.search` beside the SQLite file `NAME` (`search-index` in the working directory on PostgreSQL): one per process |
 //! | `NEWSDESK_CACHE_MB` | `--cache-mb` | `16` MiB of anonymous answers kept; `0` is off |
 //! | `NEWSDESK_WEBHOOK_ALLOW_PRIVATE` | `--webhook-allow-private` | `false`: webhooks to private addresses are refused |
 //! | `NEWSDESK_WEBHOOK_RETRY_BASE` | `--webhook-retry-base` | `5s` before a failed delivery's first retry |
@@ -177,6 +178,11 @@ pub struct Settings {
     /// keeps every entry.
     #[arg(long, env = "NEWSDESK_AUDIT_RETENTION_DAYS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=36_500), global = true)]
     pub audit_retention_days: u32,
+    /// The directory of this process's search index, made from the store when missing. Each
+    /// process needs its own (replicas on PostgreSQL too). Default: `NAME.search` beside the
+    /// SQLite file `NAME`; `search-index` in the working directory on PostgreSQL.
+    #[arg(long, env = "NEWSDESK_SEARCH_INDEX", global = true)]
+    pub search_index: Option<PathBuf>,
     /// Mebibytes of anonymous answers kept in memory to answer again while nothing changes;
     /// 0 turns the cache off.
     #[arg(long, env = "NEWSDESK_CACHE_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(0..=65_536), global = true)]
@@ -246,6 +252,7 @@ impl Default for Settings {
             metrics_bind: None,
             trash_retention_days: 30,
             audit_retention_days: 0,
+            search_index: None,
             cache_mb: 16,
             webhook_allow_private: false,
             webhook_retry_base: Duration::from_secs(5),
@@ -327,6 +334,11 @@ impl Settings {
             Ok(crate::db::Location::Sqlite(file)) => Path::new(&file).parent().unwrap_or(Path::new("")).join("media"),
             _ => PathBuf::from("media"),
         })
+    }
+
+    /// Where this process keeps its search index.
+    pub fn search_index_dir(&self) -> PathBuf {
+        self.search_index.clone().unwrap_or_else(|| crate::search::default_dir(&self.database_url))
     }
 
     /// Allowed CORS origins; empty means any.

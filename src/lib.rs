@@ -16,6 +16,7 @@ pub mod http;
 pub mod media;
 pub mod openapi;
 pub mod push;
+pub mod search;
 pub mod seed;
 pub mod service;
 pub mod state;

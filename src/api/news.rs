@@ -150,12 +150,14 @@ pub async fn list(
 /// content version as it was.
 async fn page_with_total(state: &State, query: &NewsQuery, visibility: Visibility) -> Result<db::news::Page, ApiError> {
     let Some(totals) = state.totals.clone().filter(|_| visibility == Visibility::Public) else {
-        let (run, urls) = (query.clone(), state.media.urls.clone());
-        return state.db(move |c| Ok(db::news::list(c, &urls, &run, visibility, dates::now(), None)?)).await;
+        let (run, urls, index) = (query.clone(), state.media.urls.clone(), state.search.clone());
+        return state
+            .db(move |c| Ok(db::news::list(c, &urls, index.as_deref(), &run, visibility, dates::now(), None)?))
+            .await;
     };
     let version = state.content_version().await?;
     let known = totals.get(visibility, &query.filter, version);
-    let (run, urls) = (query.clone(), state.media.urls.clone());
+    let (run, urls, index) = (query.clone(), state.media.urls.clone(), state.search.clone());
     let (page, next_publication) = state
         .db(move |c| {
             let now = dates::now();
@@ -165,7 +167,7 @@ async fn page_with_total(state: &State, query: &NewsQuery, visibility: Visibilit
                     .map(|at| std::time::Instant::now() + (at.and_utc() - now).to_std().unwrap_or_default()),
                 _ => None,
             };
-            Ok((db::news::list(c, &urls, &run, visibility, now, known)?, next))
+            Ok((db::news::list(c, &urls, index.as_deref(), &run, visibility, now, known)?, next))
         })
         .await?;
     if known.is_none() {

@@ -356,6 +356,7 @@ pub fn import(conn: &mut DbConn, input: impl BufRead, files: &mut impl MediaFile
             diesel::sql_query(definition).execute(conn)?;
         }
         super::search::index_queued(conn)?;
+        super::indexed::restamp_all(conn)?;
         Ok(counts)
     })
 }

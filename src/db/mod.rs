@@ -34,6 +34,7 @@ pub mod authors;
 pub mod commit;
 pub mod counts;
 pub mod export;
+pub mod indexed;
 mod ids;
 mod kept;
 pub mod keys;
@@ -240,19 +241,22 @@ impl Drop for StartupLock {
 
 /// The first statement of every write transaction: `writes` more changes, and when anything
 /// last changed (unless `writes` is 0: the writes change nothing readers are shown, but they
-/// still take the clock's lock). Being a write, it makes SQLite take the write lock before
+/// still take the clock's lock), and the transaction's number for the search index
+/// (`indexed`). Being a write, it makes SQLite take the write lock before
 /// anything is read, and PostgreSQL lock the clock's row: writers take turns across replicas,
 /// and change numbers follow commit order.
 fn stamp_clock(conn: &mut DbConn, writes: usize) -> diesel::QueryResult<()> {
-    use schema::content_clock::{changed_at, table, version};
+    use schema::content_clock::{changed_at, search_seq, table, version};
     if writes == 0 {
-        return native!(conn, |c| Kept(diesel::update(table).set(version.eq(version)).returning(version))
+        return native!(conn, |c| Kept(diesel::update(table).set(search_seq.eq(search_seq + 1)).returning(version))
             .get_result(c))
         .map(|_: i64| ());
     }
     let now = crate::domain::dates::now().naive_utc();
     native!(conn, |c| Kept(
-        diesel::update(table).set((changed_at.eq(now), version.eq(version + count(writes)))).returning(version)
+        diesel::update(table)
+            .set((changed_at.eq(now), version.eq(version + count(writes)), search_seq.eq(search_seq + 1)))
+            .returning(version)
     )
     .get_result(c))
     .map(|_: i64| ())

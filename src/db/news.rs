@@ -25,6 +25,7 @@ use crate::domain::slug::Key;
 use crate::domain::webhooks::{EventType, Subject};
 use crate::domain::words;
 use crate::media::MediaUrls;
+use crate::search::{self as search_index, SearchIndex};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = news_items, check_for_backend(Backend), treat_none_as_null = true)]
@@ -458,14 +459,19 @@ pub fn sort_value(row: &NewsRow, order: Order) -> SortValue {
 }
 
 /// One page of a listing, with the total number of matching items (counted unless `known`).
+/// A search the index answers (`searched`) is answered there.
 pub fn list(
     conn: &mut DbConn,
     urls: &MediaUrls,
+    index: Option<&SearchIndex>,
     query: &NewsQuery,
     visibility: Visibility,
     now: DateTime<Utc>,
     known: Option<i64>,
 ) -> QueryResult<Page> {
+    if let Some(page) = searched(conn, urls, index, query, visibility, now)? {
+        return Ok(page);
+    }
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     let filter = &query.filter;
     // Read only where the kept counts serve: a total not known yet, or a far page by number.
@@ -648,12 +654,104 @@ fn jump(
 pub fn page(
     conn: &mut DbConn,
     urls: &MediaUrls,
+    index: Option<&SearchIndex>,
     query: &NewsQuery,
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<(Vec<NewsView>, bool)> {
+    if let Some(page) = searched(conn, urls, index, query, visibility, now)? {
+        return Ok((page.items, page.has_more));
+    }
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     page_of(conn, urls, query, visibility, now, search)
+}
+
+/// A page of an anonymous search from the search index, where the index answers it: ready,
+/// and the listing ordered by relevance or publication time, with no `status` filter (the
+/// index holds only what anonymous readers may find). `None`: the database answers.
+fn searched(
+    conn: &mut DbConn,
+    urls: &MediaUrls,
+    index: Option<&SearchIndex>,
+    query: &NewsQuery,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Page>> {
+    let (Some(index), Some(terms)) = (index, &query.filter.search) else { return Ok(None) };
+    let filter = &query.filter;
+    let order = match query.order {
+        Order::Relevance => search_index::Order::Relevance,
+        Order::By { key: SortKey::PublishedAt, descending: true } => search_index::Order::Newest,
+        Order::By { key: SortKey::PublishedAt, descending: false } => search_index::Order::Oldest,
+        Order::By { .. } => return Ok(None),
+    };
+    if visibility != Visibility::Public || !filter.statuses.is_empty() || !index.is_ready() {
+        return Ok(None);
+    }
+    if let Err(err) = index.follow(conn, now) {
+        log::warn!("searching in the database: {err}");
+        return Ok(None);
+    }
+    let micros = |at: DateTime<Utc>| at.timestamp_micros();
+    let (offset, after) = match &query.paging {
+        Paging::Offset(offset) => (usize::try_from(*offset).unwrap_or(usize::MAX), None),
+        Paging::After { value: SortValue::Time(Some(at)), id } => (0, Some((micros(*at), u64::try_from(id.0).unwrap_or(0)))),
+        Paging::After { .. } => return Ok(Some(Page { items: Vec::new(), total: 0, has_more: false })),
+    };
+    use std::ops::Bound::{Excluded, Included, Unbounded};
+    let upper = match filter.range.end {
+        Some(end) if end <= now => Excluded(micros(end)),
+        _ => Included(micros(now)),
+    };
+    let lower = filter.range.start.map_or(Unbounded, |start| Included(micros(start)));
+    let ids_of = |kind: &'static str, slugs: &[String], conn: &mut DbConn| -> QueryResult<Option<Vec<u64>>> {
+        if slugs.is_empty() {
+            return Ok(None);
+        }
+        let ids: Vec<TermId> = terms::table
+            .filter(terms::kind.eq(kind))
+            .filter(terms::slug.eq_any(slugs))
+            .select(terms::id)
+            .load(conn)?;
+        Ok(Some(ids.into_iter().filter_map(|id| u64::try_from(id.0).ok()).collect()))
+    };
+    let unsigned = |ids: Vec<i64>| ids.into_iter().filter_map(|id| u64::try_from(id).ok()).collect::<Vec<u64>>();
+    let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+    let plan = search_index::Plan {
+        words: terms.by_language().to_vec(),
+        published: (lower, upper),
+        updated_after: filter.updated_since.map(micros),
+        languages: filter.languages.as_ref().map(|choice| choice.order().to_vec()),
+        topics: ids_of("topic", &filter.topics, conn)?,
+        regions: ids_of("region", &filter.regions, conn)?,
+        authors: (!filter.authors.is_empty()).then(|| unsigned(filter.authors.iter().map(|a| a.0).collect())),
+        organizations: filter.organization.map(|o| unsigned(vec![o.0])),
+        tags: (!filter.tags.is_empty()).then(|| filter.tags.clone()),
+        order,
+        after,
+        offset,
+        limit: limit.saturating_add(1),
+    };
+    let found = match index.search(&plan) {
+        Ok(found) => found,
+        Err(err) => {
+            log::warn!("searching in the database: {err}");
+            return Ok(None);
+        }
+    };
+    let has_more = found.ids.len() > limit;
+    let shown = &found.ids[..found.ids.len().min(limit)];
+    let mut rows: HashMap<NewsId, NewsRow> = news_items::table
+        .filter(news_items::id.eq_any(shown))
+        .select(NewsRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row: NewsRow| (row.id, row))
+        .collect();
+    let rows = shown.iter().filter_map(|id| rows.remove(id)).collect();
+    let items = hydrate(conn, urls, rows, visibility, now)?;
+    let total = i64::try_from(found.total).unwrap_or(i64::MAX);
+    Ok(Some(Page { items, total, has_more }))
 }
 
 /// The filter's search made ready (`ranked` for a listing in order of relevance).
@@ -841,7 +939,6 @@ pub fn insert(
         .returning(NewsRow::as_returning())
         .get_result(c))?;
     replace_tags(conn, row.id, tags)?;
-    counts::settle(conn, &[row.group_id])?;
     let public = row.is_public(crate::domain::dates::now().naive_utc());
     // An item nobody can see yet takes no number (see `announce`); 0 sorts before them all.
     let seq = if public { next_change(conn)? } else { 0 };
@@ -854,6 +951,7 @@ pub fn insert(
             news_changes::ever_public.eq(public),
         ))
         .execute(c))?;
+    stories_changed(conn, &[row.group_id])?;
     let view = match group {
         Some(_) => NewsView::new(conn, row, references, tags)?,
         None => NewsView::alone(row, references, tags),
@@ -893,7 +991,7 @@ pub fn update(
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
     replace_tags(conn, id, tags)?;
-    counts::settle(conn, &[left, group])?;
+    stories_changed(conn, &[left, group])?;
     let view = NewsView::new(conn, row, references, tags)?;
     let (was_public, public) = log_change(conn, urls, &view, view.row.updated_at, Some((topic, region)))?;
     let renamed = (named.0.as_str(), named.1.as_str()) != (view.row.lang.as_str(), view.row.slug.as_str());
@@ -941,9 +1039,16 @@ pub fn leave_group(conn: &mut DbConn, id: NewsId, group: NewsId) -> QueryResult<
     let first: Option<NewsId> = others().select(diesel::dsl::min(news_items::id)).first(conn)?;
     if let Some(first) = first {
         diesel::update(others()).set(news_items::group_id.eq(first)).execute(conn)?;
-        counts::settle(conn, &[first])?;
+        stories_changed(conn, &[first])?;
     }
     Ok(())
+}
+
+/// After a write to items of `stories`: what is kept of them (counts, the search index's stamp)
+/// follows.
+fn stories_changed(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
+    counts::settle(conn, stories)?;
+    super::indexed::stamp(conn, stories)
 }
 
 /// An item's topic and region before a write.
@@ -1107,7 +1212,7 @@ pub fn trash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId, by: &str) -> Query
         .returning(news_items::group_id)
         .get_result(conn)?;
     counts::uncount(conn, id)?;
-    counts::settle(conn, &[group])?;
+    stories_changed(conn, &[group])?;
     if announce(conn, urls, id, Announced { at: now, public: false, deed: Deed::Trashed }, None, None)? {
         tell_story(conn, urls, &[group], id, now)?;
     }
@@ -1120,7 +1225,7 @@ pub fn untrash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId) -> QueryResult<N
         .set((news_items::deleted_at.eq(None::<NaiveDateTime>), news_items::deleted_by.eq(None::<String>)))
         .returning(<NewsRow as Selectable<Backend>>::construct_selection())
         .get_result(conn)?;
-    counts::settle(conn, &[row.group_id])?;
+    stories_changed(conn, &[row.group_id])?;
     let view = hydrate(conn, urls, vec![row], Visibility::Everything, crate::domain::dates::now())?
         .pop()
         .ok_or(diesel::result::Error::NotFound)?;

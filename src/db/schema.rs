@@ -67,6 +67,8 @@ diesel::table! {
         changed_at -> Timestamp,
         change_seq -> BigInt,
         version -> BigInt,
+        search_seq -> BigInt,
+        search_epoch -> BigInt,
     }
 }
 
@@ -152,6 +154,7 @@ diesel::table! {
         change_at -> Timestamp,
         public -> Bool,
         ever_public -> Bool,
+        search_seq -> BigInt,
     }
 }
 

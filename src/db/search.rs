@@ -171,7 +171,11 @@ pub fn make_missing_words(conn: &mut super::DbConn, after: NewsId, limit: i64) -
             .set((news_items::search_title.eq(&title), news_items::search_text.eq(&text)))
             .execute(c))?;
     }
-    Ok(unmade.last().map(|item| item.id))
+    let ids: Vec<NewsId> = unmade.iter().map(|item| item.id).collect();
+    if !ids.is_empty() {
+        super::indexed::stamp_anew(conn, &ids)?;
+    }
+    Ok(ids.last().copied())
 }
 
 #[cfg(test)]

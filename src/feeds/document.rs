@@ -134,10 +134,10 @@ pub struct Document {
 /// The feed as anonymous readers see it now.
 pub async fn render(state: &AppState, request: &FeedRequest) -> Result<Document, ApiError> {
     let now = dates::now();
-    let (query, urls) = (request.query.clone(), state.media.urls.clone());
+    let (query, urls, index) = (request.query.clone(), state.media.urls.clone(), state.search.clone());
     let (items, organization, news_changed_at) = state
         .db(move |c| {
-            let (items, _) = db::news::page(c, &urls, &query, Visibility::Public, now)?;
+            let (items, _) = db::news::page(c, &urls, index.as_deref(), &query, Visibility::Public, now)?;
             Ok((items, db::organizations::first(c)?, db::news::public_changed_at(c, now)?))
         })
         .await?;

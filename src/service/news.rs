@@ -352,6 +352,18 @@ pub async fn preview(state: &AppState, actor: &Actor, key: Key<NewsId>) -> Resul
         .await
 }
 
+/// Brings the search index up to date with the store (made anew when missing). Where it
+/// cannot, searches go to the database, as the log says.
+pub async fn follow_search_index(state: &AppState) {
+    let Some(index) = state.search.clone() else { return };
+    let started = std::time::Instant::now();
+    match state.db(move |c| Ok(index.follow(c, dates::now()).map_err(|err| err.to_string()))).await {
+        Ok(Ok(())) => log::info!("search index up to date in {} ms", started.elapsed().as_millis()),
+        Ok(Err(err)) => log::warn!("searching in the database: {err}"),
+        Err(err) => log::warn!("searching in the database: {err:?}"),
+    }
+}
+
 /// Makes the search words of the items stored without them (by an older version), a batch
 /// at a time.
 pub async fn make_missing_words(state: &AppState) -> Result<(), ApiError> {

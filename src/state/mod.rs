@@ -19,6 +19,7 @@ use crate::domain::language::Languages;
 use crate::domain::webhooks::Policy;
 use crate::error::ApiError;
 use crate::media::Library;
+use crate::search::SearchIndex;
 use keys::KeyState;
 use totals::Totals;
 
@@ -55,6 +56,9 @@ pub struct AppState {
     pub languages: Arc<Languages>,
     /// Where uploaded images are kept, and how they are made ready.
     pub media: Library,
+    /// This process's search index; `None` where it cannot be opened (searches then go to the
+    /// database).
+    pub search: Option<Arc<SearchIndex>>,
 }
 
 /// The state as handlers extract it.
@@ -97,6 +101,7 @@ impl AppState {
                 settings.media_public_url.as_deref().unwrap_or(&settings.public_url()),
                 version,
             )?,
+            search: open_search_index(&settings.search_index_dir()),
         })
     }
 
@@ -202,5 +207,20 @@ impl AppState {
     /// An absolute URL for a path of this service.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.public_url)
+    }
+}
+
+/// Opens this process's search index; without one (another process holds the directory, or it
+/// cannot be written) searches go to the database, as the log says.
+fn open_search_index(dir: &std::path::Path) -> Option<Arc<SearchIndex>> {
+    match SearchIndex::open(dir) {
+        Ok(index) => Some(Arc::new(index)),
+        Err(err) => {
+            log::warn!(
+                "searching in the database: cannot open {} ({err}); give each process its own NEWSDESK_SEARCH_INDEX",
+                dir.display()
+            );
+            None
+        }
     }
 }

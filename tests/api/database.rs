@@ -78,6 +78,15 @@ impl TestDb {
         }
     }
 
+    /// Where an app over this database keeps its search index: beside the SQLite file (the
+    /// default), or in the database's own directory of files.
+    pub fn search_index(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Self::Sqlite(_) => None,
+            Self::Postgres { files, .. } => Some(files.path().join("search-index")),
+        }
+    }
+
     /// How many writes the database has committed (`content_clock.version`).
     pub fn content_version(&self) -> i64 {
         let mut conn = Location::parse(&self.url()).unwrap().connect().unwrap();

@@ -174,7 +174,12 @@ impl Builder {
     pub async fn start(self) -> TestApp {
         let db = self.db.unwrap_or_else(TestDb::new);
         let media_store = self.settings.media_store.clone().unwrap_or_else(|| db.media_location());
-        let settings = Settings { database_url: db.url(), media_store: Some(media_store.clone()), ..self.settings };
+        let settings = Settings {
+            database_url: db.url(),
+            media_store: Some(media_store.clone()),
+            search_index: self.settings.search_index.clone().or_else(|| db.search_index()),
+            ..self.settings
+        };
         let service = Service::start(&settings).await.expect("service starts");
         if self.watch {
             actix_web::rt::spawn(service.clone().watch_other_processes());

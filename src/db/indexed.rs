@@ -1,0 +1,181 @@
+//! What the search index (`crate::search`) reads of the store: the number it follows the store
+//! by, and the items stamped after a number, each with what the index holds of it.
+//!
+//! Every write transaction takes the next number as its first write (`stamp_clock`), so
+//! numbers follow commit order on both backends, and stamps it on the change row of each item
+//! of the stories it wrote (`stamp`): an item's place in its story (which translation readers
+//! see) changes with its story's other items. Change rows outlive purged items, so an index
+//! that has read up to a number learns of every item to add, change or take out after it.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{content_clock, news_changes, news_items, news_tags};
+use super::{Backend, DbConn, Kept};
+use crate::domain::ids::{AuthorId, NewsId, OrganizationId, TermId};
+use crate::domain::news::NewsStatus;
+
+/// Where the store's content stands, as the index compares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    /// The number of the last write transaction.
+    pub seq: i64,
+    /// Names the content: an import makes a new one.
+    pub epoch: i64,
+}
+
+pub fn clock(conn: &mut DbConn) -> QueryResult<Clock> {
+    let (seq, epoch) = native!(conn, |c| Kept(
+        content_clock::table.select((content_clock::search_seq, content_clock::search_epoch)).limit(1)
+    )
+    .get_result(c))?;
+    Ok(Clock { seq, epoch })
+}
+
+/// Stamps the items of `stories` (live, trashed or moved away in this transaction: each
+/// keeps its change row) with the transaction's number.
+pub fn stamp(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
+    let members = news_items::table.filter(news_items::group_id.eq_any(stories)).select(news_items::id);
+    let now = content_clock::table.select(content_clock::search_seq).single_value().assume_not_null();
+    native!(conn, |c| Kept(
+        diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(members)))
+            .set(news_changes::search_seq.eq(now))
+    )
+    .execute(c))
+    .map(drop)
+}
+
+/// Stamps `ids` with a number of their own, in a transaction that took none: their words
+/// were made (`search::make_missing_words`).
+pub fn stamp_anew(conn: &mut DbConn, ids: &[NewsId]) -> QueryResult<()> {
+    let seq = next_seq(conn)?;
+    native!(conn, |c| diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(ids)))
+        .set(news_changes::search_seq.eq(seq))
+        .execute(c))
+    .map(drop)
+}
+
+/// Stamps every item under a new epoch, in the open transaction: the store's content was
+/// replaced (an import), and any index made of it before is made anew.
+pub fn restamp_all(conn: &mut DbConn) -> QueryResult<()> {
+    let mut epoch = [0u8; 8];
+    getrandom::fill(&mut epoch).map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+    // Positive on both backends, as the migration makes it.
+    let epoch = i64::from_le_bytes(epoch) & i64::MAX;
+    let seq = next_seq(conn)?;
+    diesel::update(content_clock::table).set(content_clock::search_epoch.eq(epoch)).execute(conn)?;
+    diesel::update(news_changes::table).set(news_changes::search_seq.eq(seq)).execute(conn).map(drop)
+}
+
+/// Takes the next number (on PostgreSQL, the clock's row lock with it, until the commit).
+fn next_seq(conn: &mut DbConn) -> QueryResult<i64> {
+    use content_clock::search_seq;
+    native!(conn, |c| diesel::update(content_clock::table)
+        .set(search_seq.eq(search_seq + 1))
+        .returning(search_seq)
+        .get_result(c))
+}
+
+/// Up to `limit` items stamped after `after` and at most `upto` (numbers, then ids, past the
+/// position `after`), in that order: each item's number and id.
+pub fn stamped(conn: &mut DbConn, after: (i64, NewsId), upto: i64, limit: i64) -> QueryResult<Vec<(i64, NewsId)>> {
+    use news_changes::{news_id, search_seq};
+    let (seq, id) = after;
+    native!(conn, |c| news_changes::table
+        .filter(search_seq.gt(seq).or(search_seq.eq(seq).and(news_id.gt(id))))
+        .filter(search_seq.le(upto))
+        .order((search_seq, news_id))
+        .limit(limit)
+        .select((search_seq, news_id))
+        .load(c))
+}
+
+/// An item as the index holds it.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = news_items, check_for_backend(Backend))]
+pub struct Row {
+    pub id: NewsId,
+    pub group_id: NewsId,
+    pub lang: String,
+    pub status: NewsStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub topic_id: Option<TermId>,
+    pub region_id: Option<TermId>,
+    pub author_id: Option<AuthorId>,
+    pub organization_id: Option<OrganizationId>,
+    pub search_title: String,
+    pub search_text: String,
+}
+
+/// A live item with its tags, and the other live items of its story.
+#[derive(Debug)]
+pub struct Item {
+    pub row: Row,
+    pub tags: Vec<String>,
+    /// Each other item of the story: its language, status and publication time.
+    pub story: Vec<(String, NewsStatus, Option<NaiveDateTime>)>,
+}
+
+/// The live items among `ids` (not in the trash, not purged), with their tags and stories.
+pub fn items(conn: &mut DbConn, ids: &[NewsId]) -> QueryResult<Vec<Item>> {
+    let rows: Vec<Row> = news_items::table
+        .filter(news_items::id.eq_any(ids))
+        .filter(news_items::deleted_at.is_null())
+        .select(Row::as_select())
+        .load(conn)?;
+    let groups: Vec<NewsId> = rows.iter().map(|row| row.group_id).collect();
+    let members: Vec<(NewsId, NewsId, String, NewsStatus, Option<NaiveDateTime>)> = news_items::table
+        .filter(news_items::group_id.eq_any(&groups))
+        .filter(news_items::deleted_at.is_null())
+        .select((news_items::group_id, news_items::id, news_items::lang, news_items::status, news_items::published_at))
+        .load(conn)?;
+    let tags: Vec<(NewsId, String)> = news_tags::table
+        .filter(news_tags::news_id.eq_any(ids))
+        .select((news_tags::news_id, news_tags::tag))
+        .load(conn)?;
+    let mut stories: HashMap<NewsId, Vec<(NewsId, String, NewsStatus, Option<NaiveDateTime>)>> = HashMap::new();
+    for (group, id, lang, status, published_at) in members {
+        stories.entry(group).or_default().push((id, lang, status, published_at));
+    }
+    let mut tagged: HashMap<NewsId, Vec<String>> = HashMap::new();
+    for (id, tag) in tags {
+        tagged.entry(id).or_default().push(tag);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let story = stories
+                .get(&row.group_id)
+                .into_iter()
+                .flatten()
+                .filter(|m| m.0 != row.id)
+                .map(|(_, lang, status, published_at)| (lang.clone(), *status, *published_at))
+                .collect();
+            let tags = tagged.remove(&row.id).unwrap_or_default();
+            Item { row, tags, story }
+        })
+        .collect())
+}
+
+/// The stories with an item published for a later time than `now`, and the earliest such time:
+/// what their readers see changes then, without a write.
+pub fn scheduled(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<(NaiveDateTime, NewsId)>> {
+    news_items::table
+        .filter(news_items::status.eq(NewsStatus::Published))
+        .filter(news_items::deleted_at.is_null())
+        .filter(news_items::published_at.gt(now))
+        .select((news_items::published_at.assume_not_null(), news_items::group_id))
+        .load(conn)
+}
+
+/// The ids of the live items of `stories`.
+pub fn members(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<Vec<NewsId>> {
+    news_items::table
+        .filter(news_items::group_id.eq_any(stories))
+        .filter(news_items::deleted_at.is_null())
+        .select(news_items::id)
+        .load(conn)
+}

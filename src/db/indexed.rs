@@ -119,6 +119,9 @@ pub struct Item {
     pub story: Vec<(String, NewsStatus, Option<NaiveDateTime>)>,
 }
 
+/// An item of a story: its id, language, status and publication time.
+type Member = (NewsId, String, NewsStatus, Option<NaiveDateTime>);
+
 /// The live items among `ids` (not in the trash, not purged), with their tags and stories.
 pub fn items(conn: &mut DbConn, ids: &[NewsId]) -> QueryResult<Vec<Item>> {
     let rows: Vec<Row> = news_items::table
@@ -136,7 +139,7 @@ pub fn items(conn: &mut DbConn, ids: &[NewsId]) -> QueryResult<Vec<Item>> {
         .filter(news_tags::news_id.eq_any(ids))
         .select((news_tags::news_id, news_tags::tag))
         .load(conn)?;
-    let mut stories: HashMap<NewsId, Vec<(NewsId, String, NewsStatus, Option<NaiveDateTime>)>> = HashMap::new();
+    let mut stories: HashMap<NewsId, Vec<Member>> = HashMap::new();
     for (group, id, lang, status, published_at) in members {
         stories.entry(group).or_default().push((id, lang, status, published_at));
     }

@@ -695,7 +695,9 @@ fn searched(
     let micros = |at: DateTime<Utc>| at.timestamp_micros();
     let (offset, after) = match &query.paging {
         Paging::Offset(offset) => (usize::try_from(*offset).unwrap_or(usize::MAX), None),
-        Paging::After { value: SortValue::Time(Some(at)), id } => (0, Some((micros(*at), u64::try_from(id.0).unwrap_or(0)))),
+        Paging::After { value: SortValue::Time(Some(at)), id } => {
+            (0, Some((micros(*at), u64::try_from(id.0).unwrap_or(0))))
+        }
         Paging::After { .. } => return Ok(Some(Page { items: Vec::new(), total: 0, has_more: false })),
     };
     use std::ops::Bound::{Excluded, Included, Unbounded};
@@ -708,11 +710,8 @@ fn searched(
         if slugs.is_empty() {
             return Ok(None);
         }
-        let ids: Vec<TermId> = terms::table
-            .filter(terms::kind.eq(kind))
-            .filter(terms::slug.eq_any(slugs))
-            .select(terms::id)
-            .load(conn)?;
+        let ids: Vec<TermId> =
+            terms::table.filter(terms::kind.eq(kind)).filter(terms::slug.eq_any(slugs)).select(terms::id).load(conn)?;
         Ok(Some(ids.into_iter().filter_map(|id| u64::try_from(id.0).ok()).collect()))
     };
     let unsigned = |ids: Vec<i64>| ids.into_iter().filter_map(|id| u64::try_from(id).ok()).collect::<Vec<u64>>();

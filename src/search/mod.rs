@@ -22,9 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use tantivy::directory::MmapDirectory;
-use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
-};
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -164,9 +162,9 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
         let (schema, fields) = Fields::schema();
         std::fs::create_dir_all(dir)?;
-        let opened = MmapDirectory::open(dir).map_err(|e| tantivy::TantivyError::from(e)).and_then(|directory| {
-            Index::open_or_create(directory, schema.clone())
-        });
+        let opened = MmapDirectory::open(dir)
+            .map_err(tantivy::TantivyError::from)
+            .and_then(|directory| Index::open_or_create(directory, schema.clone()));
         let index = match opened {
             Ok(index) if format_of(&index).as_deref() == Some(FORMAT) || is_empty(&index) => index,
             // Of another version, or damaged: made anew from the store.
@@ -230,7 +228,8 @@ impl SearchIndex {
             }
         }
         // Stories whose scheduled item has come out show it now.
-        let due: Vec<(NaiveDateTime, NewsId)> = following.scheduled.iter().take_while(|s| s.0 <= now).copied().collect();
+        let due: Vec<(NaiveDateTime, NewsId)> =
+            following.scheduled.iter().take_while(|s| s.0 <= now).copied().collect();
         if !due.is_empty() {
             let stories: Vec<NewsId> = due.iter().map(|s| s.1).collect();
             let ids = indexed::members(conn, &stories)?;

@@ -153,7 +153,8 @@ fn past(fields: &Fields, order: Order, published: i64, id: u64) -> Box<dyn Query
         true => RangeQuery::new(Bound::Unbounded, Bound::Excluded(id_term(id))),
         false => RangeQuery::new(Bound::Excluded(id_term(id)), Bound::Unbounded),
     };
-    let same_time = Box::new(TermQuery::new(Term::from_field_i64(fields.published, published), IndexRecordOption::Basic));
+    let same_time =
+        Box::new(TermQuery::new(Term::from_field_i64(fields.published, published), IndexRecordOption::Basic));
     let tie = BooleanQuery::new(vec![(Occur::Must, same_time as Box<dyn Query>), (Occur::Must, Box::new(id_beyond))]);
     Box::new(BooleanQuery::new(vec![
         (Occur::Should, i64_range(fields.published, time_beyond)),

@@ -16,11 +16,12 @@ pub const S3_ENV: &str = "NEWSDESK_TEST_S3";
 
 pub enum TestDb {
     Sqlite(TempDir),
-    /// `files`: where its media files go.
+    /// `files`: where its media files go; `search`: where its app keeps its search index.
     Postgres {
         server: String,
         name: String,
         files: TempDir,
+        search: TempDir,
     },
 }
 
@@ -41,8 +42,8 @@ impl TestDb {
     pub fn postgres(server: &str) -> Self {
         let name = format!("newsdesk_test_{:016x}", rand_u64());
         admin_sql(server, &format!("CREATE DATABASE {name}"));
-        let files = TempDir::new().expect("temp dir");
-        Self::Postgres { server: server.trim_end_matches('/').to_owned(), name, files }
+        let (files, search) = (TempDir::new().expect("temp dir"), TempDir::new().expect("temp dir"));
+        Self::Postgres { server: server.trim_end_matches('/').to_owned(), name, files, search }
     }
 
     /// The PostgreSQL server of this run, if the suite runs on PostgreSQL.
@@ -78,12 +79,12 @@ impl TestDb {
         }
     }
 
-    /// Where an app over this database keeps its search index: beside the SQLite file (the
-    /// default), or in the database's own directory of files.
-    pub fn search_index(&self) -> Option<std::path::PathBuf> {
+    /// Where an app over this database keeps its search index: beside the SQLite file (as by
+    /// default), or in a directory of its own.
+    pub fn search_index(&self) -> std::path::PathBuf {
         match self {
-            Self::Sqlite(_) => None,
-            Self::Postgres { files, .. } => Some(files.path().join("search-index")),
+            Self::Sqlite(dir) => dir.path().join("newsdesk.db.search"),
+            Self::Postgres { search, .. } => search.path().join("index"),
         }
     }
 

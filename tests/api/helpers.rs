@@ -177,7 +177,7 @@ impl Builder {
         let settings = Settings {
             database_url: db.url(),
             media_store: Some(media_store.clone()),
-            search_index: self.settings.search_index.clone().or_else(|| db.search_index()),
+            search_index: self.settings.search_index.clone().or_else(|| Some(db.search_index())),
             ..self.settings
         };
         let service = Service::start(&settings).await.expect("service starts");

@@ -28,6 +28,7 @@ mod preview;
 mod receiver;
 mod replicas;
 mod revisions;
+mod search;
 mod security;
 mod server;
 mod service;

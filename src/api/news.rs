@@ -243,7 +243,8 @@ pub async fn news_archive(state: State, reader: Reader, req: HttpRequest) -> Res
         .unwrap_or(Granularity::Month);
     let mut res = HttpResponse::Ok();
     language::declare_filter(&mut res, &filter);
-    let counts = state.db(move |c| news::archive(c, &filter, granularity, reader.visibility)).await?;
+    let index = state.search.clone();
+    let counts = state.db(move |c| news::archive(c, index.as_deref(), &filter, granularity, reader.visibility)).await?;
     let periods = counts.into_iter().map(|(period, count)| PeriodCount { period, count }).collect();
     Ok(res.json(Archive { periods }))
 }

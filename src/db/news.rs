@@ -666,9 +666,9 @@ pub fn page(
     page_of(conn, urls, query, visibility, now, search)
 }
 
-/// A page of an anonymous search from the search index, where the index answers it: ready,
-/// and the listing ordered by relevance or publication time, with no `status` filter (the
-/// index holds only what anonymous readers may find). `None`: the database answers.
+/// A page of an anonymous search from the search index, where the index answers it
+/// (`planned`) and the listing is ordered by relevance or publication time. `None`: the
+/// database answers.
 fn searched(
     conn: &mut DbConn,
     urls: &MediaUrls,
@@ -677,60 +677,23 @@ fn searched(
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<Page>> {
-    let (Some(index), Some(terms)) = (index, &query.filter.search) else { return Ok(None) };
-    let filter = &query.filter;
     let order = match query.order {
         Order::Relevance => search_index::Order::Relevance,
         Order::By { key: SortKey::PublishedAt, descending: true } => search_index::Order::Newest,
         Order::By { key: SortKey::PublishedAt, descending: false } => search_index::Order::Oldest,
         Order::By { .. } => return Ok(None),
     };
-    if visibility != Visibility::Public || !filter.statuses.is_empty() || !index.is_ready() {
-        return Ok(None);
-    }
-    if let Err(err) = index.follow(conn, now) {
-        log::warn!("searching in the database: {err}");
-        return Ok(None);
-    }
-    let micros = |at: DateTime<Utc>| at.timestamp_micros();
     let (offset, after) = match &query.paging {
         Paging::Offset(offset) => (usize::try_from(*offset).unwrap_or(usize::MAX), None),
         Paging::After { value: SortValue::Time(Some(at)), id } => {
-            (0, Some((micros(*at), u64::try_from(id.0).unwrap_or(0))))
+            (0, Some((at.timestamp_micros(), u64::try_from(id.0).unwrap_or(0))))
         }
-        Paging::After { .. } => return Ok(Some(Page { items: Vec::new(), total: 0, has_more: false })),
+        Paging::After { .. } => return Ok(None),
     };
-    use std::ops::Bound::{Excluded, Included, Unbounded};
-    let upper = match filter.range.end {
-        Some(end) if end <= now => Excluded(micros(end)),
-        _ => Included(micros(now)),
-    };
-    let lower = filter.range.start.map_or(Unbounded, |start| Included(micros(start)));
-    let ids_of = |kind: &'static str, slugs: &[String], conn: &mut DbConn| -> QueryResult<Option<Vec<u64>>> {
-        if slugs.is_empty() {
-            return Ok(None);
-        }
-        let ids: Vec<TermId> =
-            terms::table.filter(terms::kind.eq(kind)).filter(terms::slug.eq_any(slugs)).select(terms::id).load(conn)?;
-        Ok(Some(ids.into_iter().filter_map(|id| u64::try_from(id.0).ok()).collect()))
-    };
-    let unsigned = |ids: Vec<i64>| ids.into_iter().filter_map(|id| u64::try_from(id).ok()).collect::<Vec<u64>>();
+    let Some((index, mut plan)) = planned(conn, index, &query.filter, visibility, now)? else { return Ok(None) };
     let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
-    let plan = search_index::Plan {
-        words: terms.by_language().to_vec(),
-        published: (lower, upper),
-        updated_after: filter.updated_since.map(micros),
-        languages: filter.languages.as_ref().map(|choice| choice.order().to_vec()),
-        topics: ids_of("topic", &filter.topics, conn)?,
-        regions: ids_of("region", &filter.regions, conn)?,
-        authors: (!filter.authors.is_empty()).then(|| unsigned(filter.authors.iter().map(|a| a.0).collect())),
-        organizations: filter.organization.map(|o| unsigned(vec![o.0])),
-        tags: (!filter.tags.is_empty()).then(|| filter.tags.clone()),
-        order,
-        after,
-        offset,
-        limit: limit.saturating_add(1),
-    };
+    plan.order = order;
+    (plan.after, plan.offset, plan.limit) = (after, offset, limit.saturating_add(1));
     let found = match index.search(&plan) {
         Ok(found) => found,
         Err(err) => {
@@ -751,6 +714,78 @@ fn searched(
     let items = hydrate(conn, urls, rows, visibility, now)?;
     let total = i64::try_from(found.total).unwrap_or(i64::MAX);
     Ok(Some(Page { items, total, has_more }))
+}
+
+/// The publication time of every item an anonymous search finds, from the search index where
+/// it answers (`planned`), for archive counts. `None`: the database answers.
+pub fn searched_published(
+    conn: &mut DbConn,
+    index: Option<&SearchIndex>,
+    filter: &NewsFilter,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Vec<NaiveDateTime>>> {
+    let Some((index, plan)) = planned(conn, index, filter, visibility, now)? else { return Ok(None) };
+    match index.published(&plan) {
+        Ok(published) => Ok(Some(published)),
+        Err(err) => {
+            log::warn!("searching in the database: {err}");
+            Ok(None)
+        }
+    }
+}
+
+/// The filter of an anonymous search as a query on the search index (first page, by
+/// relevance), once the index has caught up with the store. `None` where the index does not
+/// answer: no search, readers who see drafts (the index holds only what anonymous readers may
+/// find), a `status` filter, or an index not ready.
+fn planned<'a>(
+    conn: &mut DbConn,
+    index: Option<&'a SearchIndex>,
+    filter: &NewsFilter,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<(&'a SearchIndex, search_index::Plan)>> {
+    let (Some(index), Some(terms)) = (index, &filter.search) else { return Ok(None) };
+    if visibility != Visibility::Public || !filter.statuses.is_empty() || !index.is_ready() {
+        return Ok(None);
+    }
+    if let Err(err) = index.follow(conn, now) {
+        log::warn!("searching in the database: {err}");
+        return Ok(None);
+    }
+    use std::ops::Bound::{Excluded, Included, Unbounded};
+    let micros = |at: DateTime<Utc>| at.timestamp_micros();
+    let upper = match filter.range.end {
+        Some(end) if end <= now => Excluded(micros(end)),
+        _ => Included(micros(now)),
+    };
+    let lower = filter.range.start.map_or(Unbounded, |start| Included(micros(start)));
+    let ids_of = |kind: &'static str, slugs: &[String], conn: &mut DbConn| -> QueryResult<Option<Vec<u64>>> {
+        if slugs.is_empty() {
+            return Ok(None);
+        }
+        let ids: Vec<TermId> =
+            terms::table.filter(terms::kind.eq(kind)).filter(terms::slug.eq_any(slugs)).select(terms::id).load(conn)?;
+        Ok(Some(ids.into_iter().filter_map(|id| u64::try_from(id.0).ok()).collect()))
+    };
+    let unsigned = |ids: Vec<i64>| ids.into_iter().filter_map(|id| u64::try_from(id).ok()).collect::<Vec<u64>>();
+    let plan = search_index::Plan {
+        words: terms.by_language().to_vec(),
+        published: (lower, upper),
+        updated_after: filter.updated_since.map(micros),
+        languages: filter.languages.as_ref().map(|choice| choice.order().to_vec()),
+        topics: ids_of("topic", &filter.topics, conn)?,
+        regions: ids_of("region", &filter.regions, conn)?,
+        authors: (!filter.authors.is_empty()).then(|| unsigned(filter.authors.iter().map(|a| a.0).collect())),
+        organizations: filter.organization.map(|o| unsigned(vec![o.0])),
+        tags: (!filter.tags.is_empty()).then(|| filter.tags.clone()),
+        order: search_index::Order::Relevance,
+        after: None,
+        offset: 0,
+        limit: 0,
+    };
+    Ok(Some((index, plan)))
 }
 
 /// The filter's search made ready (`ranked` for a listing in order of relevance).

@@ -281,6 +281,12 @@ impl SearchIndex {
     pub fn search(&self, plan: &Plan) -> Result<Found, SearchError> {
         query::run(&self.reader.searcher(), &self.fields, plan)
     }
+
+    /// The publication time of every match of `plan` (its order and page aside).
+    pub fn published(&self, plan: &Plan) -> Result<Vec<NaiveDateTime>, SearchError> {
+        let micros = query::published(&self.reader.searcher(), &self.fields, plan)?;
+        Ok(micros.into_iter().filter_map(DateTime::from_timestamp_micros).map(|at| at.naive_utc()).collect())
+    }
 }
 
 /// The store's clock as the index last committed it.

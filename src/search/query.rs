@@ -2,10 +2,11 @@
 
 use std::ops::Bound;
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
 use super::{Fields, SearchError};
 use crate::domain::ids::NewsId;
@@ -208,4 +209,46 @@ pub fn run(searcher: &Searcher, fields: &Fields, plan: &Plan) -> Result<Found, S
     };
     let ids = docs.into_iter().filter_map(|id| i64::try_from(id).ok()).map(NewsId).collect();
     Ok(Found { ids, total })
+}
+
+/// The publication time of every match (microseconds), for archive counts.
+pub fn published(searcher: &Searcher, fields: &Fields, plan: &Plan) -> Result<Vec<i64>, SearchError> {
+    Ok(searcher.search(&plan.query(fields), &Published)?)
+}
+
+/// Collects the publication time of each match, unranked.
+struct Published;
+
+struct SegmentPublished {
+    column: Column<i64>,
+    found: Vec<i64>,
+}
+
+impl Collector for Published {
+    type Fruit = Vec<i64>;
+    type Child = SegmentPublished;
+
+    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentPublished> {
+        Ok(SegmentPublished { column: segment.fast_fields().i64("published")?, found: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<i64>>) -> tantivy::Result<Vec<i64>> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for SegmentPublished {
+    type Fruit = Vec<i64>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        self.found.extend(self.column.first(doc));
+    }
+
+    fn harvest(self) -> Vec<i64> {
+        self.found
+    }
 }

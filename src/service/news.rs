@@ -24,6 +24,7 @@ use crate::domain::text::{Article, Summary, Tag, Title};
 use crate::domain::words;
 use crate::error::{ApiError, FieldError, Fields};
 use crate::media::MediaUrls;
+use crate::search::SearchIndex;
 use crate::state::AppState;
 
 /// A complete item to create (POST) or to replace one with (PUT). Server-owned fields
@@ -236,11 +237,19 @@ impl NewsPatch {
 /// span that a period's boundary crosses (offsets of another era) is counted item by item.
 pub fn archive(
     conn: &mut DbConn,
+    index: Option<&SearchIndex>,
     filter: &NewsFilter,
     granularity: Granularity,
     visibility: Visibility,
 ) -> Result<Vec<(String, u64)>, ApiError> {
     let now = dates::now();
+    if let Some(published) = db::news::searched_published(conn, index, filter, visibility, now)? {
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for at in published {
+            *counts.entry(granularity.label(utc(at), filter.tz)).or_default() += 1;
+        }
+        return Ok(counts.into_iter().rev().collect());
+    }
     let (span, spans) = if filter.tz == chrono_tz::UTC {
         (db::counts::SECONDS_PER_DAY, db::news::published_per_day(conn, filter, visibility, now)?)
     } else {

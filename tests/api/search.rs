@@ -50,6 +50,9 @@ async fn searches_follow_every_write_and_the_index_is_made_anew_when_missing() {
     assert_eq!(found(&app, "q=pemba&sort=published_at").await, (vec![older, later], 2));
     assert_eq!(found(&app, "q=pemba&sort=-published_at&limit=1").await, (vec![later], 2));
     assert_eq!(found(&app, "q=pemba&from=2024-02-01").await, (vec![later], 1));
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let archive = app.get("/api/v1/news/archive?q=pemba&granularity=year").await.json();
+    assert_eq!(archive["periods"], json!([{"period": year, "count": 1}, {"period": "2024", "count": 1}]));
 
     // Made anew from the store when missing, with the same answers.
     let before = found(&app, "q=pemba&sort=-published_at").await;

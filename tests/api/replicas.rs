@@ -127,6 +127,30 @@ fn two_replicas_share_one_database_without_races_or_stale_answers() {
     assert_eq!(creates, 41);
 }
 
+/// Each replica keeps its own search index and brings it up to date before it searches: a
+/// search through one finds what another has just written, with no wait.
+#[test]
+fn a_search_through_one_replica_finds_what_another_has_just_written() {
+    let Some((_db, a, b, token)) = two_replicas() else { return };
+    let auth = [("authorization", token.as_str())];
+    let total = |replica: &Server, query: &str| {
+        let res = replica.http("GET", &format!("/api/v1/news?{query}"), &[], None);
+        assert_eq!(res.status, 200);
+        res.json()["total"].clone()
+    };
+    assert_eq!(total(&b, "q=quokka"), json!(0));
+    let item = json!({"title": "Quokka sighting", "published_at": "2024-01-01T00:00:00Z"});
+    let res = a.http("POST", "/api/v1/news", &auth, Some(&item));
+    assert_eq!(res.status, 201);
+    let path = format!("/api/v1/news/{}", res.json()["id"]);
+    assert_eq!(total(&b, "q=quokka&limit=5"), json!(1), "found through B at once");
+    assert_eq!(b.http("PATCH", &path, &auth, Some(&json!({"title": "Wombat sighting"}))).status, 200);
+    assert_eq!(total(&a, "q=wombat"), json!(1), "A finds B's change at once");
+    assert_eq!(total(&a, "q=quokka&limit=6"), json!(0));
+    assert_eq!(b.http("DELETE", &path, &auth, None).status, 204);
+    assert_eq!(total(&a, "q=wombat&limit=7"), json!(0));
+}
+
 #[test]
 fn a_partner_key_is_revoked_and_held_to_its_quota_on_every_replica() {
     let Some((_db, a, b, token)) = two_replicas() else { return };

@@ -62,3 +62,24 @@ async fn searches_follow_every_write_and_the_index_is_made_anew_when_missing() {
     let app = TestApp::builder().on(db).start().await;
     assert_eq!(found(&app, "q=pemba&sort=-published_at").await, before);
 }
+
+/// Ranked by BM25 in the index on either backend: the same data gives the same order (the suite
+/// runs on both), and a page by `page=` continues it.
+#[actix_web::test]
+async fn matches_are_ranked_by_how_well_they_match_in_the_same_order_on_every_backend() {
+    let app = TestApp::empty().await;
+    let mut made = Vec::new();
+    for (title, body) in [
+        ("Charlie note", "kiwi filler filler filler filler"),
+        ("Alpha note", "kiwi kiwi kiwi filler filler"),
+        ("Bravo note", "kiwi kiwi filler filler filler"),
+        ("Delta note", "kiwi filler filler filler filler"),
+    ] {
+        made.push(app.news(title, Some("2024-05-01T00:00:00Z"), json!({"body": body})).await["id"].as_i64().unwrap());
+    }
+    // Equal matches (Charlie and Delta): the newer first.
+    let ranked = vec![made[1], made[2], made[3], made[0]];
+    assert_eq!(found(&app, "q=kiwi").await, (ranked.clone(), 4));
+    assert_eq!(found(&app, "q=kiwi&limit=3&page=2").await, (vec![made[0]], 4));
+    assert_eq!(found(&app, "q=kiwi%20mango").await, (vec![], 0), "every word must match");
+}

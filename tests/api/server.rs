@@ -11,10 +11,12 @@ use serde_json::Value;
 
 use crate::helpers::{ADMIN, SECRET};
 
-/// A server process, killed when dropped.
+/// A server process, killed when dropped, in a working directory of its own (where it keeps
+/// its search index on PostgreSQL).
 pub struct Server {
     pub port: u16,
     child: Child,
+    _dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -66,12 +68,14 @@ impl Server {
     fn serve(args: &[&str], env: &[(&str, &str)], log: Stdio) -> Self {
         let port = free_port();
         let bind = format!("127.0.0.1:{port}");
+        let dir = tempfile::tempdir().unwrap();
         let child = command(&[&["serve", "--bind", &bind], args].concat(), env)
+            .current_dir(dir.path())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
-        Self { port, child }
+        Self { port, child, _dir: dir }
     }
 
     /// Stops a server started by `spawn_logged` and returns what it logged.

@@ -17,7 +17,7 @@ ADMIN_PASSWORD = "bench password 123"
 JWT_SECRET = "newsdesk-bench-jwt-secret-of-at-least-32-bytes"
 HTTP_TIMEOUT = 60
 READY_POLL_SECONDS = 0.003
-READY_TIMEOUT = 120
+READY_TIMEOUT = 600  # a first start after an import at a million items makes the counts and the search index
 STOP_TIMEOUT = 20
 PSQL_TIMEOUT = 600  # dropping a database of a million items takes a while
 

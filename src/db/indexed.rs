@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
 
 use super::schema::{content_clock, news_changes, news_items, news_tags};
 use super::{Backend, DbConn, Kept};
@@ -34,10 +36,14 @@ pub fn clock(conn: &mut DbConn) -> QueryResult<Clock> {
     Ok(Clock { seq, epoch })
 }
 
-/// Stamps the items of `stories` (live, trashed or moved away in this transaction: each
-/// keeps its change row) with the transaction's number.
+/// Stamps the live items of `stories` with the transaction's number (found by the stories'
+/// partial index, which holds live items only: an item trashed by the write is stamped by id,
+/// `stamp_items`).
 pub fn stamp(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
-    let members = news_items::table.filter(news_items::group_id.eq_any(stories)).select(news_items::id);
+    let members = news_items::table
+        .filter(news_items::group_id.eq_any(stories))
+        .filter(news_items::deleted_at.is_null())
+        .select(news_items::id);
     let now = content_clock::table.select(content_clock::search_seq).single_value().assume_not_null();
     native!(conn, |c| Kept(
         diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(members)))
@@ -47,14 +53,20 @@ pub fn stamp(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
     .map(drop)
 }
 
+/// Stamps `ids` with the transaction's number.
+pub fn stamp_items(conn: &mut DbConn, ids: &[NewsId]) -> QueryResult<()> {
+    let now = content_clock::table.select(content_clock::search_seq).single_value().assume_not_null();
+    native!(conn, |c| diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(ids)))
+        .set(news_changes::search_seq.eq(now))
+        .execute(c))
+    .map(drop)
+}
+
 /// Stamps `ids` with a number of their own, in a transaction that took none: their words
 /// were made (`search::make_missing_words`).
 pub fn stamp_anew(conn: &mut DbConn, ids: &[NewsId]) -> QueryResult<()> {
-    let seq = next_seq(conn)?;
-    native!(conn, |c| diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(ids)))
-        .set(news_changes::search_seq.eq(seq))
-        .execute(c))
-    .map(drop)
+    next_seq(conn)?;
+    stamp_items(conn, ids)
 }
 
 /// Stamps every item under a new epoch, in the open transaction: the store's content was
@@ -78,13 +90,19 @@ fn next_seq(conn: &mut DbConn) -> QueryResult<i64> {
         .get_result(c))
 }
 
-/// Up to `limit` items stamped after `after` and at most `upto` (numbers, then ids, past the
-/// position `after`), in that order: each item's number and id.
+/// Up to `limit` items stamped after the position `after` (a number, then an id) and at most
+/// `upto`, in that order: each item's number and id. The position is compared as a row value,
+/// so both backends walk the index of numbers from it.
 pub fn stamped(conn: &mut DbConn, after: (i64, NewsId), upto: i64, limit: i64) -> QueryResult<Vec<(i64, NewsId)>> {
     use news_changes::{news_id, search_seq};
     let (seq, id) = after;
+    let past = sql::<Bool>("(news_changes.search_seq, news_changes.news_id) > (")
+        .bind::<BigInt, _>(seq)
+        .sql(", ")
+        .bind::<BigInt, _>(id.0)
+        .sql(")");
     native!(conn, |c| news_changes::table
-        .filter(search_seq.gt(seq).or(search_seq.eq(seq).and(news_id.gt(id))))
+        .filter(past)
         .filter(search_seq.le(upto))
         .order((search_seq, news_id))
         .limit(limit)

@@ -773,6 +773,7 @@ fn planned<'a>(
     let plan = search_index::Plan {
         words: terms.by_language().to_vec(),
         published: (lower, upper),
+        until_now: filter.range.end.is_none_or(|end| end > now),
         updated_after: filter.updated_since.map(micros),
         languages: filter.languages.as_ref().map(|choice| choice.order().to_vec()),
         topics: ids_of("topic", &filter.topics, conn)?,
@@ -1247,6 +1248,7 @@ pub fn trash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId, by: &str) -> Query
         .get_result(conn)?;
     counts::uncount(conn, id)?;
     stories_changed(conn, &[group])?;
+    super::indexed::stamp_items(conn, &[id])?;
     if announce(conn, urls, id, Announced { at: now, public: false, deed: Deed::Trashed }, None, None)? {
         tell_story(conn, urls, &[group], id, now)?;
     }

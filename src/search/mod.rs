@@ -146,6 +146,9 @@ pub struct SearchIndex {
     /// Set once the index has caught up with the store after opening: until then searches go
     /// to the database.
     ready: AtomicBool,
+    /// Whether some item is published for a later time (scheduled): only then does a search
+    /// need a bound at `now`.
+    any_scheduled: AtomicBool,
 }
 
 struct Following {
@@ -183,6 +186,7 @@ impl SearchIndex {
             fields,
             following: Mutex::new(Following { writer, read: None, scheduled: BTreeSet::new() }),
             ready: AtomicBool::new(false),
+            any_scheduled: AtomicBool::new(true),
         })
     }
 
@@ -246,6 +250,7 @@ impl SearchIndex {
             self.reader.reload()?;
         }
         following.read = Some(clock);
+        self.any_scheduled.store(!following.scheduled.is_empty(), Ordering::Release);
         self.ready.store(true, Ordering::Release);
         Ok(())
     }
@@ -263,7 +268,10 @@ impl SearchIndex {
             following.writer.delete_term(Term::from_field_u64(self.fields.id, id_value(id)));
         }
         for item in &items {
-            for (_, status, published_at) in &item.story {
+            let own = (item.row.status, item.row.published_at);
+            for (status, published_at) in
+                item.story.iter().map(|(_, status, at)| (status, at)).chain([(&own.0, &own.1)])
+            {
                 if let (NewsStatus::Published, Some(at)) = (status, published_at)
                     && *at > now
                 {
@@ -279,12 +287,21 @@ impl SearchIndex {
 
     /// The matches of `plan`: one page of ids, best first, and how many match in all.
     pub fn search(&self, plan: &Plan) -> Result<Found, SearchError> {
-        query::run(&self.reader.searcher(), &self.fields, plan)
+        query::run(&self.reader.searcher(), &self.fields, &self.bounded(plan))
+    }
+
+    /// The plan without its bound at `now` when no item is scheduled: every item is out then.
+    fn bounded(&self, plan: &Plan) -> Plan {
+        let mut plan = plan.clone();
+        if plan.until_now && !self.any_scheduled.load(Ordering::Acquire) {
+            plan.published.1 = std::ops::Bound::Unbounded;
+        }
+        plan
     }
 
     /// The publication time of every match of `plan` (its order and page aside).
     pub fn published(&self, plan: &Plan) -> Result<Vec<NaiveDateTime>, SearchError> {
-        let micros = query::published(&self.reader.searcher(), &self.fields, plan)?;
+        let micros = query::published(&self.reader.searcher(), &self.fields, &self.bounded(plan))?;
         Ok(micros.into_iter().filter_map(DateTime::from_timestamp_micros).map(|at| at.naive_utc()).collect())
     }
 }

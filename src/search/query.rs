@@ -20,6 +20,8 @@ pub struct Plan {
     pub words: Vec<(String, Vec<String>)>,
     /// Bounds on the publication time, microseconds since the epoch.
     pub published: (Bound<i64>, Bound<i64>),
+    /// Whether the upper bound is the time of the search (readers see nothing scheduled).
+    pub until_now: bool,
     /// Changed after this instant (microseconds).
     pub updated_after: Option<i64>,
     /// The languages shown, best first, each story once (by its best item).
@@ -76,12 +78,19 @@ fn i64_range(field: Field, (lower, upper): (Bound<i64>, Bound<i64>)) -> Box<dyn 
 }
 
 impl Plan {
-    fn query(&self, fields: &Fields) -> Box<dyn Query> {
+    fn query(&self, searcher: &Searcher, fields: &Fields) -> Box<dyn Query> {
+        // Documents taken out but not yet merged away count too, in both.
+        let documents: u64 = searcher.segment_readers().iter().map(|segment| u64::from(segment.max_doc())).sum();
         let per_language: Vec<(Occur, Box<dyn Query>)> = self
             .words
             .iter()
             .map(|(lang, words)| {
-                let mut all = vec![filter(term(fields.lang, lang))];
+                let in_lang = Term::from_field_text(fields.lang, lang);
+                // Not asked of every document when every document is in that language.
+                let mut all = match searcher.doc_freq(&in_lang) {
+                    Ok(n) if n == documents => Vec::new(),
+                    _ => vec![filter(term(fields.lang, lang))],
+                };
                 all.extend(words.iter().map(|word| {
                     let word = Term::from_field_text(fields.words, word);
                     (Occur::Must, Box::new(TermQuery::new(word, IndexRecordOption::WithFreqs)) as Box<dyn Query>)
@@ -176,7 +185,7 @@ fn keys(segment: &SegmentReader) -> impl Fn(DocId) -> (i64, u64) + use<> {
 }
 
 pub fn run(searcher: &Searcher, fields: &Fields, plan: &Plan) -> Result<Found, SearchError> {
-    let query = plan.query(fields);
+    let query = plan.query(searcher, fields);
     let top = TopDocs::with_limit(plan.limit.max(1)).and_offset(plan.offset);
     let (total, docs) = match plan.order {
         Order::Relevance => {
@@ -213,7 +222,7 @@ pub fn run(searcher: &Searcher, fields: &Fields, plan: &Plan) -> Result<Found, S
 
 /// The publication time of every match (microseconds), for archive counts.
 pub fn published(searcher: &Searcher, fields: &Fields, plan: &Plan) -> Result<Vec<i64>, SearchError> {
-    Ok(searcher.search(&plan.query(fields), &Published)?)
+    Ok(searcher.search(&plan.query(searcher, fields), &Published)?)
 }
 
 /// Collects the publication time of each match, unranked.

@@ -8,4 +8,4 @@ ALTER TABLE content_clock ADD COLUMN search_seq BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE content_clock ADD COLUMN search_epoch BIGINT NOT NULL DEFAULT 0;
 UPDATE content_clock SET search_epoch = floor(random() * 9007199254740991)::bigint;
 ALTER TABLE news_changes ADD COLUMN search_seq BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX news_changes_search_seq ON news_changes (search_seq);
+CREATE INDEX news_changes_search_seq ON news_changes (search_seq, news_id);

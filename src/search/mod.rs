@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use tantivy::directory::MmapDirectory;
+use tantivy::query::TermSetQuery;
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -264,9 +265,11 @@ impl SearchIndex {
         now: NaiveDateTime,
     ) -> Result<(), SearchError> {
         let items = indexed::items(conn, ids)?;
-        for &id in ids {
-            following.writer.delete_term(Term::from_field_u64(self.fields.id, id_value(id)));
-        }
+        // One deletion for them all: the writer keeps each until the commit (as a query's
+        // weight, about 900 bytes: a million of them made the index at a million items peak
+        // at 960 MB).
+        let terms = ids.iter().map(|&id| Term::from_field_u64(self.fields.id, id_value(id)));
+        following.writer.delete_query(Box::new(TermSetQuery::new(terms)))?;
         for item in &items {
             let own = (item.row.status, item.row.published_at);
             for (status, published_at) in

@@ -19,6 +19,7 @@ import http.client
 import http.server
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -170,6 +171,7 @@ def main():
         print("\n".join(lines))
     finally:
         server.close()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

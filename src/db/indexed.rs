@@ -45,12 +45,14 @@ pub fn stamp(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
         .filter(news_items::deleted_at.is_null())
         .select(news_items::id);
     let now = content_clock::table.select(content_clock::search_seq).single_value().assume_not_null();
-    native!(conn, |c| Kept(
+    // Loaded, not executed, so that it stays prepared (`Kept`); a write names one or two stories.
+    let _: Vec<NewsId> = native!(conn, |c| Kept(
         diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(members)))
             .set(news_changes::search_seq.eq(now))
+            .returning(news_changes::news_id)
     )
-    .execute(c))
-    .map(drop)
+    .load(c))?;
+    Ok(())
 }
 
 /// Stamps `ids` with the transaction's number.

@@ -259,7 +259,7 @@ def load(server, workloads, token, wrk, notes):
         if result.non_2xx_3xx or result.socket_errors:
             notes.fault(f"{workload.key} ({workload.label}): {result.non_2xx_3xx} non-2xx/3xx answers, "
                          f"{result.socket_errors} socket errors; wrk said:\n\n```\n{result.output.strip()}\n```")
-        measured.append((workload, status, length, result, server.peak_memory_kib()))
+        measured.append((workload, status, length, result, (server.peak_memory_kib(), server.anonymous_memory_kib())))
     return measured, created
 
 
@@ -325,8 +325,10 @@ def bench_size(size, args, binary, template):
         f"`q={facts['word']}` matches {facts['word_total']:,} "
         f"({facts['word_total'] / max(1, facts['public_items']):.1%}); walking to page {facts['page']} "
         f"by cursor ({WALK_LIMIT} a page) took {facts['walk_seconds']:.1f} s",
-        f"- peak resident memory of the server (VmHWM) after all the load: {peak_kib / 1024:,.1f} MiB; after "
-        "each workload: " + ", ".join(f"{w.key} {kib / 1024:,.0f}" for w, *_, kib in measured),
+        f"- peak resident memory of the server (VmHWM, mapped files' pages included) after all the load: "
+        f"{peak_kib / 1024:,.1f} MiB; anonymous memory (RssAnon) after each workload at most "
+        f"{max(anon for *_, (_, anon) in measured) / 1024:,.1f} MiB; after each workload, peak / anonymous: "
+        + ", ".join(f"{w.key} {hwm / 1024:,.0f}/{anon / 1024:,.0f}" for w, *_, (hwm, anon) in measured),
         f"- Q7 created {created:,} items (besides the one checked before the run)",
         "",
         "| | request | single answer | req/s | vs nginx (mean) | p50 ms | p99 ms | non-2xx/3xx | socket errors |",

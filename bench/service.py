@@ -195,12 +195,20 @@ class Server:
             return "".join(f.readlines()[-lines:])
 
     def peak_memory_kib(self):
-        """VmHWM: the largest resident set the process has had since it started."""
+        """VmHWM: the largest resident set the process has had since it started, pages of the
+        files it maps included (the SQLite file, the search index)."""
+        return self.status_kib("VmHWM")
+
+    def anonymous_memory_kib(self):
+        """RssAnon: the process's own memory now, no file's pages in it."""
+        return self.status_kib("RssAnon")
+
+    def status_kib(self, name):
         with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(f"{name}:"):
                     return int(line.split()[1])
-        raise BenchError("no VmHWM in /proc/PID/status")
+        raise BenchError(f"no {name} in /proc/PID/status")
 
     def request(self, method, path, body=None, headers=None, timeout=HTTP_TIMEOUT):
         """One request on a new connection; returns (status, headers as a dict with lowercase

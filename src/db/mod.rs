@@ -140,12 +140,10 @@ impl Location {
                 // connection's page cache is 500 KiB instead of 2 MiB: the operating system
                 // caches the file anyway, and with 8 connections the larger caches took about 25 MiB
                 // more of the server's memory at 100,000 items and made counts and searches
-                // slower (bench/, docs/PERFORMANCE.md). Reads map the file (up to SQLite's
-                // 2 GiB limit) rather than copy each page the small cache misses out of the
-                // operating system's.
+                // slower (bench/, docs/PERFORMANCE.md).
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA cache_size = -500; PRAGMA mmap_size = 2147418112;",
+                     PRAGMA cache_size = -500;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))

@@ -23,16 +23,17 @@ use diesel::r2d2::R2D2Connection;
 use tokio::sync::oneshot;
 
 use super::{DbConn, DbPool};
+use crate::domain::audit::Reach;
 
 /// A queued write: whether it changes what readers are shown (the content clock counts those),
 /// and what runs in the batch's transaction (or, given no connection, not at all: the batch
-/// could not start), returning whether it is to be kept and how to answer its writer once
-/// the batch has committed (`None`) or failed to (`Some`).
+/// could not start), returning what it reached if it is to be kept (`None`: refused) and how
+/// to answer its writer once the batch has committed (`None`) or failed to (`Some`).
 struct Job {
     content: bool,
     run: Run,
 }
-type Run = Box<dyn FnOnce(Option<&mut DbConn>) -> (bool, Answer) + Send>;
+type Run = Box<dyn FnOnce(Option<&mut DbConn>) -> (Option<Reach>, Answer) + Send>;
 type Answer = Box<dyn FnOnce(Option<&diesel::result::Error>) + Send>;
 
 /// The write queue of a process.
@@ -63,7 +64,8 @@ impl Committer {
         Ok(Self { queue })
     }
 
-    /// Runs `f` as `super::write` does, committed together with the writes queued beside it.
+    /// Runs `f` in a transaction, committed together with the writes queued beside it; a
+    /// content write reaches every answer readers are shown.
     pub async fn write<T, E>(
         &self,
         content: bool,
@@ -73,11 +75,30 @@ impl Committer {
         T: Send + 'static,
         E: From<diesel::result::Error> + Send + 'static,
     {
+        let reach = if content { Reach::Everyone } else { Reach::Nobody };
+        let reaching = move |c: &mut DbConn| f(c).map(|value| (value, reach));
+        self.write_reaching(content, reaching).await.map(|(value, _)| value)
+    }
+
+    /// Runs `f` as `write` does; `f` says which answers readers are shown it reaches, which
+    /// the batch tells the other replicas as it commits (`super::notify_replicas`).
+    pub async fn write_reaching<T, E>(
+        &self,
+        content: bool,
+        f: impl FnOnce(&mut DbConn) -> Result<(T, Reach), E> + Send + 'static,
+    ) -> Result<(T, Reach), E>
+    where
+        T: Send + 'static,
+        E: From<diesel::result::Error> + Send + 'static,
+    {
         let (answer, outcome) = oneshot::channel();
         let run: Run = Box::new(move |conn| {
             // Nested in the batch's transaction: a savepoint.
             let result = conn.map(|conn| conn.transaction(f));
-            let kept = matches!(result, Some(Ok(_)));
+            let kept = match &result {
+                Some(Ok((_, reach))) => Some(reach.clone()),
+                _ => None,
+            };
             let answer: Answer = Box::new(move |failed: Option<&diesel::result::Error>| {
                 let result = match (result, failed) {
                     (Some(Err(refused)), _) => Err(refused),
@@ -177,10 +198,12 @@ fn run(conn: &mut DbConn, batch: Vec<Job>) -> bool {
         // First, so that the transaction holds the write lock before anything is read.
         super::stamp_clock(conn, changes)?;
         let (mut refused, mut refused_changes) = (0, 0);
+        let mut reached = Reach::Nobody;
         for job in jobs.by_ref() {
             let (kept, answer) = (job.run)(Some(conn));
-            refused += usize::from(!kept);
-            refused_changes += usize::from(!kept && job.content);
+            refused += usize::from(kept.is_none());
+            refused_changes += usize::from(kept.is_none() && job.content);
+            reached = reached.and(kept.unwrap_or(Reach::Nobody));
             answers.push(answer);
         }
         if refused == count {
@@ -190,9 +213,7 @@ fn run(conn: &mut DbConn, batch: Vec<Job>) -> bool {
         if refused_changes > 0 {
             super::unstamp_clock(conn, refused_changes)?;
         }
-        if changes > refused_changes {
-            super::notify_replicas(conn)?;
-        }
+        super::notify_replicas(conn, &reached)?;
         super::search::index_queued(conn)
     });
     // Jobs left when the batch could not start (the write lock stayed busy, say) never ran.

@@ -61,6 +61,8 @@ use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use kept::Kept;
 
+use crate::domain::audit::Reach;
+
 /// A connection to the store: the embedded SQLite file, or a PostgreSQL server shared by
 /// several replicas. Queries are written once, for both.
 #[derive(diesel::MultiConnection)]
@@ -262,13 +264,14 @@ fn stamp_clock(conn: &mut DbConn, writes: usize) -> diesel::QueryResult<()> {
     .map(|_: i64| ())
 }
 
-/// The last statement of a write transaction that changed content, on PostgreSQL: tells the
-/// other replicas the version it made, as it commits (`db::version`).
-fn notify_replicas(conn: &mut DbConn) -> diesel::QueryResult<()> {
-    if !is_postgres(conn) {
-        return Ok(());
-    }
-    diesel::sql_query(format!("SELECT pg_notify('{}', version::text) FROM content_clock", version::CHANNEL))
+/// The last statement of a write transaction, on PostgreSQL: tells the other replicas, as it
+/// commits, the version it made and which of their kept answers its writes reached
+/// (`db::version`).
+fn notify_replicas(conn: &mut DbConn, reached: &Reach) -> diesel::QueryResult<()> {
+    let (DbConn::Postgres(conn), Some(reach)) = (conn, version::reach_payload(reached)) else { return Ok(()) };
+    diesel::sql_query("SELECT pg_notify($1, version::text || $2) FROM content_clock")
+        .bind::<diesel::sql_types::Text, _>(version::CHANNEL)
+        .bind::<diesel::sql_types::Text, _>(reach)
         .execute(conn)
         .map(drop)
 }

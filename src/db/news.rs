@@ -1079,6 +1079,17 @@ pub fn leave_group(conn: &mut DbConn, id: NewsId, group: NewsId) -> QueryResult<
     Ok(())
 }
 
+/// The slugs of the organizations of a story's items (out of the trash): which of them a
+/// listing in a language shows depends on all of them.
+pub fn story_organizations(conn: &mut DbConn, group: NewsId) -> QueryResult<Vec<String>> {
+    let items = news_items::table
+        .filter(news_items::group_id.eq(group))
+        .filter(news_items::deleted_at.is_null())
+        .select(news_items::organization_id);
+    use super::schema::organizations::{id, slug, table};
+    table.filter(id.nullable().eq_any(items)).select(slug).load(conn)
+}
+
 /// After a write to items of `stories`: what is kept of them (counts, the search index's stamp)
 /// follows.
 fn stories_changed(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {

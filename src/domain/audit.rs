@@ -2,6 +2,7 @@
 //! with what outcome. Every write of the service records one (see `AppState::write`), and so
 //! does every sign-in attempt.
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -121,7 +122,13 @@ impl Actor {
 
     /// An entry for `action` by this actor, a success unless told otherwise.
     pub fn did(&self, action: Action) -> Entry {
-        Entry { actor: self.clone(), action, resource_ids: Vec::new(), outcome: Outcome::Success, unseen: false }
+        Entry {
+            actor: self.clone(),
+            action,
+            resource_ids: Vec::new(),
+            outcome: Outcome::Success,
+            reach: Reach::Everyone,
+        }
     }
 }
 
@@ -133,9 +140,34 @@ pub struct Entry {
     pub action: Action,
     pub resource_ids: Vec<String>,
     pub outcome: Outcome,
-    /// The write changed nothing anonymous readers see, now or later (a draft's): the answers
-    /// kept for them stay.
-    pub unseen: bool,
+    /// Which of the answers kept for anonymous readers the write can change.
+    pub reach: Reach,
+}
+
+/// Which of the answers kept for anonymous readers a write can change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// None: it changes nothing anonymous readers see, now or later (a draft's write).
+    Nobody,
+    /// Those about these organizations (by slug), and those about no one organization: the
+    /// answers about every other organization stay.
+    Organizations(BTreeSet<String>),
+    /// Any.
+    Everyone,
+}
+
+impl Reach {
+    /// What two writes committed together can change.
+    pub fn and(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Nobody, reach) | (reach, Self::Nobody) => reach,
+            (Self::Organizations(mut these), Self::Organizations(those)) => {
+                these.extend(those);
+                Self::Organizations(these)
+            }
+            _ => Self::Everyone,
+        }
+    }
 }
 
 impl Entry {
@@ -146,7 +178,15 @@ impl Entry {
 
     /// Marks the write as one that changes nothing anonymous readers see.
     pub fn unseen(&mut self) {
-        self.unseen = true;
+        self.reach = Reach::Nobody;
+    }
+
+    /// Marks the write as one that changes what anonymous readers see only in general answers
+    /// and in those about `organizations` (unless it changes nothing they see).
+    pub fn within(&mut self, organizations: impl IntoIterator<Item = String>) {
+        if self.reach != Reach::Nobody {
+            self.reach = Reach::Organizations(organizations.into_iter().collect());
+        }
     }
 
     /// The same entry, as a failure.

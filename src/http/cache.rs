@@ -1,6 +1,6 @@
 //! A shared cache of the answers anonymous readers get. An answer is kept with the content
 //! version it was computed at (`db::version`) and served again only while the content is at
-//! that version, and never past its own `max-age` or the next scheduled publication (which
+//! that version (for an answer about one organization: while no write has reached it), and never past its own `max-age` or the next scheduled publication (which
 //! changes what anonymous readers see without any write).
 //!
 //! Identical requests that find no answer at the same moment wait for the first one's answer
@@ -122,7 +122,7 @@ pub async fn serve_cached(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     // A database that does not answer here is reported by the handler, which needs it too.
-    let Ok(version) = state.content_version().await else {
+    let Ok(version) = state.content_version_for(organization(req.path())).await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let mut path = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
@@ -181,6 +181,15 @@ pub async fn serve_cached(
     Ok(ServiceResponse::new(req, head.set_body(bytes).map_into_boxed_body()))
 }
 
+/// The organization an answer is about, where its path says so: it changes only with the
+/// writes that reach that organization (`Reach`). Every other answer changes with any write.
+fn organization(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/api/v1/organizations/")?;
+    let slug = rest.split('/').next().filter(|slug| !slug.is_empty())?;
+    // A slug spelled otherwise (percent-encoded) is left to the general case.
+    slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-').then_some(slug)
+}
+
 /// How long a `200` may be kept: its `max-age` when its `Cache-Control` says `public`, the
 /// public default when it has none; `None` for every other answer.
 fn public_max_age<B>(res: &ServiceResponse<B>) -> Option<Duration> {
@@ -212,6 +221,18 @@ mod tests {
             res.insert_header((header::CACHE_CONTROL, value));
         }
         TestRequest::default().to_srv_response(res.finish())
+    }
+
+    #[test]
+    fn answers_about_one_organization_are_known_by_their_path() {
+        assert_eq!(organization("/api/v1/organizations/interpol"), Some("interpol"));
+        assert_eq!(organization("/api/v1/organizations/interpol/bodies/3"), Some("interpol"));
+        assert_eq!(organization("/api/v1/organizations/un-women/news"), Some("un-women"));
+        for general in
+            ["/api/v1/organizations", "/api/v1/organizations/", "/api/v1/news", "/api/v1/organizations/inter%70ol"]
+        {
+            assert_eq!(organization(general), None, "{general}");
+        }
     }
 
     #[test]

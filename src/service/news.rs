@@ -339,6 +339,7 @@ pub async fn trash(
         .write(actor.did(Action(Resource::News, Verb::Trash)), move |c, entry| {
             let current = find(c, &urls, &key, Visibility::Everything)?;
             precondition(&current.clone().item())?;
+            entry.within(db::news::story_organizations(c, current.row.group_id)?);
             db::news::trash(c, &urls, current.row.id, &by)?;
             entry.on(current.row.id);
             if !readers_see(Some(current.row.status)) {
@@ -509,6 +510,11 @@ pub fn store(
             "news item {other} already tells this story in `{lang}`: a story has one item per language"
         )));
     }
+    // Before the item may leave its story, which then may be renumbered.
+    let reached_before = match current {
+        Some(current) => db::news::story_organizations(conn, current.row.group_id)?,
+        None => Vec::new(),
+    };
     if let Some(current) = current
         && (draft.translation_of == Link::Alone || group != Some(current.row.group_id))
     {
@@ -558,6 +564,12 @@ pub fn store(
     let snapshot = revisions::snapshot(view.clone().item(), "image").map_err(ApiError::internal)?;
     revisions::record(conn, Entity::News(view.row.id), origin, &snapshot, view.row.updated_at)?;
     entry.on(view.row.id);
+    let reached_after = match (current, group) {
+        // A new story: the item alone.
+        (None, None) => view.organization.iter().cloned().collect(),
+        _ => db::news::story_organizations(conn, view.row.group_id)?,
+    };
+    entry.within(reached_before.into_iter().chain(reached_after));
     if !readers_see(current.map(|c| c.row.status)) && !readers_see(Some(view.row.status)) {
         entry.unseen();
     }

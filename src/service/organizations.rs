@@ -251,6 +251,12 @@ impl ValidOrganization {
         revisions::record(conn, Entity::Organization(id), origin, &snapshot, at)?;
         push_changed(conn, urls, id)?;
         entry.on(id);
+        // A new or renamed profile changes answers under another path too.
+        if let Some(current) = current
+            && current.slug == slug
+        {
+            entry.within([slug]);
+        }
         Ok(org)
     }
 }

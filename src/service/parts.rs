@@ -111,6 +111,7 @@ pub async fn create<P: Part>(state: &AppState, actor: &Actor, slug: String, writ
     state
         .write(actor.did(Action(P::RESOURCE, Verb::Create)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;
+            entry.within([slug]);
             save(c, &urls, &part, organization, None, &origin, entry)
         })
         .await
@@ -143,6 +144,7 @@ pub async fn replace<P: Part>(
         .write(actor.did(Action(P::RESOURCE, Verb::Replace)), move |c, entry| {
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             precondition(&current)?;
+            entry.within([slug]);
             save(c, &urls, &part, organization, Some(current.id()), &origin, entry)
         })
         .await
@@ -165,6 +167,7 @@ pub async fn update<P: Part>(
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             let part = P::validate(P::apply(patch, current.clone()))?;
             precondition(&current)?;
+            entry.within([slug]);
             save(c, &urls, &part, organization, Some(current.id()), &origin, entry)
         })
         .await
@@ -184,6 +187,7 @@ pub async fn delete<P: Part>(
             let (organization, current) = find::<P>(c, &slug, &segment)?;
             precondition(&current)?;
             entry.on(current.id());
+            entry.within([slug]);
             P::delete(c, current.id())?;
             keep::<P>(c, organization, current.id_number(), None, &origin)?;
             organizations::push_changed(c, &urls, organization)

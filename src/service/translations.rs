@@ -396,6 +396,7 @@ pub async fn put(
             let organization = organizations::find(c, &slug)?.id;
             let stored = store(c, &urls, organization, lang, translation)?;
             entry.on(organization);
+            entry.within([slug]);
             Ok(stored)
         })
         .await
@@ -439,6 +440,7 @@ pub async fn delete(state: &AppState, actor: &Actor, slug: String, lang: String)
             }
             organizations::push_changed(c, &urls, organization)?;
             entry.on(organization);
+            entry.within([slug]);
             Ok(())
         })
         .await

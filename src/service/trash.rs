@@ -37,7 +37,9 @@ pub async fn restore(state: &AppState, actor: &Actor, segment: String) -> Result
             if !super::news::readers_see(Some(row.status)) {
                 entry.unseen();
             }
-            Ok(db::news::untrash(c, &urls, row.id)?)
+            let view = db::news::untrash(c, &urls, row.id)?;
+            entry.within(db::news::story_organizations(c, view.row.group_id)?);
+            Ok(view)
         })
         .await?;
     Ok(view.item())

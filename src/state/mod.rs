@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use crate::config::Settings;
 use crate::db::revisions::Origin;
 use crate::db::{self, DbConn, DbPool};
-use crate::domain::audit::{Actor, Entry};
+use crate::domain::audit::{Actor, Entry, Reach};
 use crate::domain::language::Languages;
 use crate::domain::webhooks::Policy;
 use crate::error::ApiError;
@@ -133,22 +133,24 @@ impl AppState {
         let write = move |c: &mut DbConn| {
             let mut entry = entry;
             let value = f(c, &mut entry)?;
-            // A draft's write leaves the version as it was: the answers kept for anonymous
-            // readers stay, on every replica.
-            if content && entry.unseen {
-                db::unstamp_clock(c, 1)?;
+            if content {
+                // A draft's write leaves the version as it was: the answers kept for anonymous
+                // readers stay, on every replica.
+                if entry.reach == Reach::Nobody {
+                    db::unstamp_clock(c, 1)?;
+                }
             }
             db::audit::append(c, &entry, crate::domain::dates::now().naive_utc())?;
-            Ok((value, entry.unseen))
+            Ok((value, entry.reach))
         };
-        let (value, unseen) = self.committer.write::<_, ApiError>(content, write).await?;
+        let (value, reach) = self.committer.write_reaching::<_, ApiError>(content, write).await?;
         // Before the writer hears back: from now on, nothing kept shows the old content.
-        if content && !unseen {
+        if content && reach != Reach::Nobody {
             // Where replicas share the database: the version this write made, or a later one,
             // so that this replica's readers need not wait for the notification of its own write.
             // (Committed whatever this read says: if it fails, the notification will do.)
             let made = if self.shared { self.db(|c| Ok(db::content_version(c)?)).await.ok() } else { None };
-            self.content.changed(made);
+            self.content.changed(made, &reach);
         }
         self.outbox.notify_one();
         Ok(value)
@@ -171,7 +173,13 @@ impl AppState {
 
     /// The version of the stored content now (a query only where replicas share the database).
     pub async fn content_version(&self) -> Result<i64, ApiError> {
-        match self.content.known() {
+        self.content_version_for(None).await
+    }
+
+    /// The version at which the answers about `organization` (about none: any answer) last
+    /// changed; where it is not known without a query, the version of the stored content now.
+    pub async fn content_version_for(&self, organization: Option<&str>) -> Result<i64, ApiError> {
+        match self.content.known_for(organization) {
             Some(version) => Ok(version),
             None => self.db(|c| Ok(db::content_version(c)?)).await,
         }
@@ -188,7 +196,7 @@ impl AppState {
         loop {
             every.tick().await;
             match self.db(|c| Ok(db::content_version(c)?)).await {
-                Ok(version) => self.content.polled(version),
+                Ok(version) => self.content.polled(version, false),
                 Err(err) => log::warn!("cannot poll the content version: {err}"),
             }
         }

@@ -3,8 +3,10 @@
 
 use actix_web::test::TestRequest;
 use chrono::{SubsecRound, Utc};
+use newsdesk::config::Seed;
 use serde_json::json;
 
+use crate::database::TestDb;
 use crate::helpers::{TestApp, titles};
 
 #[actix_web::test]
@@ -113,6 +115,64 @@ async fn a_drafts_writes_keep_what_anonymous_readers_were_answered() {
     let after = app.get("/api/v1/news").await;
     assert_eq!(after.header("age"), None);
     assert_eq!(titles(&after.json()), ["Still a draft", "Public"]);
+}
+
+#[actix_web::test]
+async fn a_write_about_one_organization_keeps_what_was_answered_about_the_others() {
+    // One process (replicas on PostgreSQL learn the same from each other's notifications:
+    // `replicas.rs`).
+    let app = TestApp::builder().on(TestDb::sqlite()).seed(Seed::None).languages("en,fr").start().await;
+    for name in ["Interpol", "Europol"] {
+        app.post("/api/v1/organizations", &json!({"name": name})).await.assert_status(201);
+    }
+    let at = Some("2024-01-01T00:00:00Z");
+    let ours = app.news("Ours", at, json!({"organization": "interpol"})).await["id"].as_i64().unwrap();
+    app.news("Theirs", at, json!({"organization": "europol"})).await;
+    let about =
+        |slug: &str| [format!("/api/v1/organizations/{slug}"), format!("/api/v1/organizations/{slug}/news?lang=fr")];
+    // Which of the paths were answered anew (without `Age`), asking each twice so that the
+    // next round finds them kept.
+    let renewed = async || {
+        let mut renewed = Vec::new();
+        for path in about("interpol").into_iter().chain(about("europol")).chain(["/api/v1/news".to_owned()]) {
+            let answer = app.get(&path).await;
+            answer.assert_status(200);
+            if answer.header("age").is_none() {
+                renewed.push(path.clone());
+            }
+            assert!(app.get(&path).await.header("age").is_some(), "{path} kept");
+        }
+        renewed
+    };
+    let everything = renewed().await;
+    assert_eq!(everything.len(), 5);
+    let interpol = [about("interpol").to_vec(), vec!["/api/v1/news".to_owned()]].concat();
+    let europol = [about("europol").to_vec(), vec!["/api/v1/news".to_owned()]].concat();
+
+    app.patch(&format!("/api/v1/news/{ours}"), &json!({"title": "Ours, edited"})).await.assert_status(200);
+    assert_eq!(renewed().await, interpol, "an item of one organization");
+    assert_eq!(titles(&app.get("/api/v1/organizations/interpol/news?lang=fr").await.json()), ["Ours, edited"]);
+    app.patch("/api/v1/organizations/europol", &json!({"tagline": "Safer Europe"})).await.assert_status(200);
+    assert_eq!(renewed().await, europol, "a profile");
+    assert_eq!(app.get("/api/v1/organizations/europol").await.json()["tagline"], "Safer Europe");
+    let board = json!({"name": "Executive Committee", "kind": "governing_body"});
+    app.post("/api/v1/organizations/interpol/bodies", &board).await.assert_status(201);
+    assert_eq!(renewed().await, interpol, "a body");
+
+    // A story told by both: which item the French listings show depends on either.
+    let french = json!({"organization": "europol", "lang": "fr", "translation_of": ours});
+    let translation = app.news("La nôtre", at, french).await["id"].as_i64().unwrap();
+    assert_eq!(renewed().await, everything);
+    assert_eq!(titles(&app.get("/api/v1/organizations/interpol/news?lang=fr").await.json()), Vec::<String>::new());
+    app.delete(&format!("/api/v1/news/{translation}")).await.assert_status(204);
+    assert_eq!(renewed().await, everything, "a translation trashed");
+    assert_eq!(titles(&app.get("/api/v1/organizations/interpol/news?lang=fr").await.json()), ["Ours, edited"]);
+
+    // A draft's write reaches no one; a topic's, everyone.
+    app.news("Draft", None, json!({"organization": "interpol"})).await;
+    assert_eq!(renewed().await, Vec::<String>::new());
+    app.post("/api/v1/topics", &json!({"name": "Fraud"})).await.assert_status(201);
+    assert_eq!(renewed().await, everything);
 }
 
 #[actix_web::test]

@@ -110,6 +110,20 @@ fn two_replicas_share_one_database_without_races_or_stale_answers() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
+    // A write about one organization ends what B keeps about it, and only that.
+    assert_eq!(a.http("POST", "/api/v1/organizations", &auth, Some(&json!({"name": "Europol"}))).status, 201);
+    let (ours, theirs) = ("/api/v1/organizations/interpol/news", "/api/v1/organizations/europol");
+    for path in [ours, theirs] {
+        let kept = soon(|| b.http("GET", path, &[], None), |res| !res.header("age").is_empty());
+        assert_ne!(kept.header("age"), "", "B keeps {path} once it knows of the new organization");
+    }
+    let first = b.http("GET", ours, &[], None).json()["items"][0]["id"].clone();
+    let change = json!({"title": "Changed about INTERPOL"});
+    assert_eq!(a.http("PATCH", &format!("/api/v1/news/{first}"), &auth, Some(&change)).status, 200);
+    let res = soon(|| b.http("GET", ours, &[], None), |res| res.json()["items"][0]["title"] == change["title"]);
+    assert_eq!(res.json()["items"][0]["title"], change["title"]);
+    assert_ne!(b.http("GET", theirs, &[], None).header("age"), "", "B still keeps the other organization's profile");
+
     // Writes through both at once are chained into one audit trail, in commit order.
     std::thread::scope(|scope| {
         for replica in [&a, &b] {

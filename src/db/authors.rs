@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::authors;
-use super::{Backend, DbConn};
+use super::{Backend, DbConn, Kept};
 use crate::domain::ids::AuthorId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
@@ -55,5 +55,6 @@ pub fn delete(conn: &mut DbConn, id: AuthorId) -> QueryResult<usize> {
 }
 
 pub fn by_ids(conn: &mut DbConn, ids: &[AuthorId]) -> QueryResult<Vec<AuthorRow>> {
-    authors::table.filter(authors::id.eq_any(ids)).select(AuthorRow::as_select()).load(conn)
+    let listed = super::one_of(conn, "authors.id", ids.iter().map(|id| id.0));
+    native!(conn, |c| Kept(authors::table.filter(listed).select(AuthorRow::as_select())).load(c))
 }

@@ -134,4 +134,17 @@ mod tests {
         }
         assert!(cached.lock().unwrap().is_empty(), "{cached:?}");
     }
+
+    #[test]
+    fn a_list_bound_as_one_value_is_prepared_once_whatever_its_length() {
+        let (conn, cached) = counted();
+        let mut conn = crate::db::DbConn::Sqlite(conn);
+        for (ids, expected) in [(vec![1], vec![1]), (vec![2, 1], vec![1, 2]), (vec![3, 2, 7], vec![2])] {
+            let listed = crate::db::one_of(&conn, "tally.id", ids);
+            let crate::db::DbConn::Sqlite(c) = &mut conn else { unreachable!("made as SQLite") };
+            let found: Vec<i64> = Kept(tally::table.filter(listed).select(tally::id).order(tally::id)).load(c).unwrap();
+            assert_eq!(found, expected);
+        }
+        assert_eq!(cached.lock().unwrap().len(), 1, "{cached:?}");
+    }
 }

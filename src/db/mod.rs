@@ -54,9 +54,11 @@ pub mod websub;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
+use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::sql_types::{Bool, Text};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use kept::Kept;
@@ -285,6 +287,27 @@ pub fn unstamp_clock(conn: &mut DbConn, refused: usize) -> diesel::QueryResult<(
 
 fn count(writes: usize) -> i64 {
     i64::try_from(writes).unwrap_or(i64::MAX)
+}
+
+/// `column IN (ids)` with the ids as one bound JSON array (`column` as written in SQL,
+/// `table.column`). The statement's text is then the same whatever the list's length, so that
+/// it can stay prepared (`Kept`, run on the backend's own connection): with diesel's `IN` list,
+/// the queries that fill a page (its tags, terms, authors, organizations, translations) were
+/// each prepared anew at every answer.
+pub fn one_of(
+    conn: &DbConn,
+    column: &str,
+    ids: impl IntoIterator<Item = i64>,
+) -> SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, diesel::dsl::AsExprOf<String, Text>>> {
+    let list = ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",");
+    let (read, cast) = if is_postgres(conn) {
+        ("SELECT value::bigint FROM json_array_elements_text(", "::json")
+    } else {
+        ("SELECT value FROM json_each(", "")
+    };
+    diesel::dsl::sql::<Bool>(&format!("{column} IN ({read}"))
+        .bind::<Text, _>(format!("[{list}]"))
+        .sql(&format!("{cast}))"))
 }
 
 /// Whether the connection is to PostgreSQL (for the few queries written per backend).

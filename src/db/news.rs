@@ -183,20 +183,23 @@ fn translations(
     seen_by: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<HashMap<NewsId, Vec<(NewsId, Translation)>>> {
-    let groups: Vec<NewsId> = rows.iter().map(|r| r.group_id).collect();
-    let members: Vec<(NewsId, NewsId, String, String, NewsStatus, Option<NaiveDateTime>)> = news_items::table
-        .filter(news_items::group_id.eq_any(groups))
-        .filter(news_items::deleted_at.is_null())
-        .select((
-            news_items::group_id,
-            news_items::id,
-            news_items::lang,
-            news_items::slug,
-            news_items::status,
-            news_items::published_at,
-        ))
-        .order((news_items::group_id, news_items::lang))
-        .load(conn)?;
+    let groups = super::one_of(conn, "news_items.group_id", rows.iter().map(|r| r.group_id.0));
+    let members: Vec<(NewsId, NewsId, String, String, NewsStatus, Option<NaiveDateTime>)> =
+        native!(conn, |c| super::kept::Kept(
+            news_items::table
+                .filter(groups)
+                .filter(news_items::deleted_at.is_null())
+                .select((
+                    news_items::group_id,
+                    news_items::id,
+                    news_items::lang,
+                    news_items::slug,
+                    news_items::status,
+                    news_items::published_at,
+                ))
+                .order((news_items::group_id, news_items::lang))
+        )
+        .load(c))?;
     let mut found: HashMap<NewsId, Vec<(NewsId, Translation)>> = HashMap::new();
     for (group, id, lang, slug, status, published_at) in members {
         let public = out_at(status, published_at, now.naive_utc());
@@ -1435,12 +1438,15 @@ fn hydrate(
     seen_by: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<NewsView>> {
-    let ids: Vec<NewsId> = rows.iter().map(|r| r.id).collect();
     let mut tags: HashMap<NewsId, Vec<String>> = HashMap::new();
-    let tag_rows: Vec<(NewsId, String)> = news_tags::table
-        .filter(news_tags::news_id.eq_any(&ids))
-        .order((news_tags::news_id, news_tags::tag))
-        .load(conn)?;
+    let tagged = super::one_of(conn, "news_tags.news_id", rows.iter().map(|r| r.id.0));
+    let tag_rows: Vec<(NewsId, String)> = native!(conn, |c| super::kept::Kept(
+        news_tags::table
+            .filter(tagged)
+            .select((news_tags::news_id, news_tags::tag))
+            .order((news_tags::news_id, news_tags::tag))
+    )
+    .load(c))?;
     for (id, tag) in tag_rows {
         tags.entry(id).or_default().push(tag);
     }

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::terms;
-use super::{Backend, DbConn};
+use super::{Backend, DbConn, Kept};
 use crate::domain::closed_set;
 use crate::domain::ids::TermId;
 use crate::domain::slug::Key;
@@ -72,5 +72,6 @@ pub fn delete(conn: &mut DbConn, id: TermId) -> QueryResult<usize> {
 
 /// Slugs of the given terms, by id.
 pub fn slugs(conn: &mut DbConn, ids: &[TermId]) -> QueryResult<Vec<(TermId, String)>> {
-    terms::table.filter(terms::id.eq_any(ids)).select((terms::id, terms::slug)).load(conn)
+    let listed = super::one_of(conn, "terms.id", ids.iter().map(|id| id.0));
+    native!(conn, |c| Kept(terms::table.filter(listed).select((terms::id, terms::slug))).load(c))
 }

@@ -1085,11 +1085,11 @@ pub fn leave_group(conn: &mut DbConn, id: NewsId, group: NewsId) -> QueryResult<
 /// The slugs of the organizations of a story's items (out of the trash): which of them a
 /// listing in a language shows depends on all of them.
 pub fn story_organizations(conn: &mut DbConn, group: NewsId) -> QueryResult<Vec<String>> {
+    use super::schema::organizations::{id, slug, table};
     let items = news_items::table
         .filter(news_items::group_id.eq(group))
         .filter(news_items::deleted_at.is_null())
         .select(news_items::organization_id);
-    use super::schema::organizations::{id, slug, table};
     table.filter(id.nullable().eq_any(items)).select(slug).load(conn)
 }
 

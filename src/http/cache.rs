@@ -1,7 +1,8 @@
 //! A shared cache of the answers anonymous readers get. An answer is kept with the content
 //! version it was computed at (`db::version`) and served again only while the content is at
-//! that version (for an answer about one organization: while no write has reached it), and never past its own `max-age` or the next scheduled publication (which
-//! changes what anonymous readers see without any write).
+//! that version (for an answer about one organization: while no write has reached it), and
+//! never past its own `max-age` or the next scheduled publication (which changes what
+//! anonymous readers see without any write).
 //!
 //! Identical requests that find no answer at the same moment wait for the first one's answer
 //! instead of each computing it (no stampede after a write): the cache holds a placeholder
@@ -40,7 +41,8 @@ pub struct ResponseCache {
     largest: usize,
 }
 
-/// The content version and the path with its query.
+/// The content version (for an answer about one organization, the version that last reached
+/// it) and the path with its query.
 type Key = (i64, String);
 
 /// What the cache knows of a request until `expires`.

@@ -46,7 +46,7 @@ const WORDS: &str = "newsdesk_words";
 
 /// Changes with every change to what the index holds: an index of another version is made
 /// anew.
-const FORMAT: &str = "1";
+const FORMAT: &str = "2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -85,7 +85,7 @@ impl Fields {
         let fields = Self {
             id: schema.add_u64_field("id", INDEXED | FAST),
             words: schema.add_text_field("words", words),
-            lang: schema.add_text_field("lang", STRING),
+            lang: schema.add_text_field("lang", FAST),
             published: schema.add_i64_field("published", INDEXED | FAST),
             updated: schema.add_i64_field("updated", INDEXED | FAST),
             topic: schema.add_u64_field("topic", INDEXED),
@@ -93,7 +93,7 @@ impl Fields {
             author: schema.add_u64_field("author", INDEXED),
             organization: schema.add_u64_field("organization", INDEXED),
             tag: schema.add_text_field("tag", STRING),
-            story: schema.add_text_field("story", STRING),
+            story: schema.add_text_field("story", FAST),
         };
         (schema.build(), fields)
     }
@@ -105,7 +105,7 @@ impl Fields {
         let published = row.published_at.filter(|_| row.status == NewsStatus::Published)?;
         let mut doc = TantivyDocument::default();
         doc.add_u64(self.id, id_value(row.id));
-        doc.add_text(self.words, format!("{} {}", row.search_title, row.search_text));
+        doc.add_text(self.words, words_in(&row.lang, &[&row.search_title, &row.search_text]));
         doc.add_text(self.lang, &row.lang);
         doc.add_i64(self.published, micros(published));
         doc.add_i64(self.updated, micros(row.updated_at));
@@ -128,6 +128,25 @@ impl Fields {
         }
         Some(doc)
     }
+}
+
+/// A word as the index holds it: in its language, since each language stems its own words
+/// (the same letters in two languages are two words, and a search in one walks only its own).
+fn word_in(lang: &str, word: &str) -> String {
+    format!("{lang}:{word}")
+}
+
+/// The words of `texts` (space separated, as the service made them) in `lang`, as the index
+/// holds them.
+fn words_in(lang: &str, texts: &[&str]) -> String {
+    let mut words = String::with_capacity(texts.iter().map(|text| text.len() * 2).sum());
+    for word in texts.iter().flat_map(|text| text.split_whitespace()) {
+        if !words.is_empty() {
+            words.push(' ');
+        }
+        words.push_str(&word_in(lang, word));
+    }
+    words
 }
 
 fn id_value(id: NewsId) -> u64 {

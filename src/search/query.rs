@@ -6,6 +6,7 @@ use std::ops::Bound;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::{Column, ColumnIndex};
+use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{
     BooleanQuery, ConstScoreQuery, EmptyQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery, TermSetQuery,
 };
@@ -72,10 +73,6 @@ fn any_of_texts(field: Field, texts: &[String]) -> Box<dyn Query> {
     Box::new(TermSetQuery::new(texts.iter().map(|text| Term::from_field_text(field, text))))
 }
 
-fn term(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::Basic))
-}
-
 fn i64_range(field: Field, (lower, upper): (Bound<i64>, Bound<i64>)) -> Box<dyn Query> {
     let term = |value| Term::from_field_i64(field, value);
     Box::new(RangeQuery::new(lower.map(term), upper.map(term)))
@@ -84,19 +81,15 @@ fn i64_range(field: Field, (lower, upper): (Bound<i64>, Bound<i64>)) -> Box<dyn 
 impl Plan {
     fn query(&self, searcher: &Searcher, fields: &Fields) -> Box<dyn Query> {
         let per_language: Vec<(Occur, Box<dyn Query>)> = self
-            .words
-            .iter()
-            .map(|(lang, words)| {
-                // Not asked of every document when every document is in that language.
-                let mut all = match every_document_in(searcher, fields, lang) {
-                    true => Vec::new(),
-                    false => vec![filter(term(fields.lang, lang))],
-                };
-                all.extend(words.iter().map(|word| (Occur::Must, ranked_word(fields, word))));
-                (Occur::Should, Box::new(BooleanQuery::new(all)) as Box<dyn Query>)
-            })
+            .matchable(searcher, fields)
+            .into_iter()
+            .map(|(lang, words)| (Occur::Should, all_words(fields, lang, words)))
             .collect();
-        let mut all = vec![(Occur::Must, Box::new(BooleanQuery::new(per_language)) as Box<dyn Query>)];
+        let words: Box<dyn Query> = match per_language.is_empty() {
+            true => Box::new(EmptyQuery),
+            false => Box::new(BooleanQuery::new(per_language)),
+        };
+        let mut all = vec![(Occur::Must, words)];
         if self.published != (Bound::Unbounded, Bound::Unbounded) {
             all.push(filter(i64_range(fields.published, self.published)));
         }
@@ -104,7 +97,7 @@ impl Plan {
             all.push(filter(i64_range(fields.updated, (Bound::Excluded(after), Bound::Unbounded))));
         }
         if let Some(order) = &self.languages {
-            all.push(filter(best_in(fields, order)));
+            all.push(filter(best_in(order)));
         }
         for (field, ids) in [
             (fields.topic, &self.topics),
@@ -125,12 +118,23 @@ impl Plan {
         Box::new(BooleanQuery::new(all))
     }
 
-    /// The words alone, when they are all the plan asks (one language, which every document is
-    /// in, and no filter): a query of terms only, whose best matches are found without scoring
-    /// every match (block-max WAND).
+    /// The languages whose words are all in some document, each with its words: in the
+    /// others nothing matches.
+    fn matchable<'a>(&'a self, searcher: &Searcher, fields: &Fields) -> Vec<(&'a str, &'a [String])> {
+        let found = |lang: &str, word: &str| searcher.doc_freq(&word_term(fields, lang, word)).is_ok_and(|n| n > 0);
+        self.words
+            .iter()
+            .filter(|(lang, words)| !words.is_empty() && words.iter().all(|word| found(lang, word)))
+            .map(|(lang, words)| (lang.as_str(), words.as_slice()))
+            .collect()
+    }
+
+    /// The words alone, when they are all the plan asks (one language whose words some
+    /// documents have, and no filter): a query of terms only, whose best matches are found
+    /// without scoring every match (block-max WAND).
     fn words_only(&self, searcher: &Searcher, fields: &Fields) -> Option<Box<dyn Query>> {
         let Plan {
-            words,
+            words: _,
             published,
             until_now: _,
             updated_after,
@@ -151,48 +155,83 @@ impl Plan {
             || [topics, regions, authors, organizations].iter().any(|ids| ids.is_some())
             || tags.is_some()
             || after.is_some();
-        let [(lang, words)] = words.as_slice() else { return None };
-        if filtered || words.is_empty() || !every_document_in(searcher, fields, lang) {
+        if filtered {
             return None;
         }
-        Some(match words.as_slice() {
-            [word] => ranked_word(fields, word),
-            _ => {
-                Box::new(BooleanQuery::new(words.iter().map(|word| (Occur::Must, ranked_word(fields, word))).collect()))
-            }
-        })
+        match self.matchable(searcher, fields).as_slice() {
+            [(lang, words)] => Some(all_words(fields, lang, words)),
+            _ => None,
+        }
     }
 }
 
-/// Whether every document is in `lang` (documents taken out but not yet merged away count
-/// on both sides).
-fn every_document_in(searcher: &Searcher, fields: &Fields, lang: &str) -> bool {
-    let documents: u64 = searcher.segment_readers().iter().map(|segment| u64::from(segment.max_doc())).sum();
-    searcher.doc_freq(&Term::from_field_text(fields.lang, lang)).is_ok_and(|n| n == documents)
+fn word_term(fields: &Fields, lang: &str, word: &str) -> Term {
+    Term::from_field_text(fields.words, &super::word_in(lang, word))
 }
 
-fn ranked_word(fields: &Fields, word: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(Term::from_field_text(fields.words, word), IndexRecordOption::WithFreqs))
+/// Items in `lang` that have every one of `words`, ranked by them.
+fn all_words(fields: &Fields, lang: &str, words: &[String]) -> Box<dyn Query> {
+    let ranked = |word: &String| -> Box<dyn Query> {
+        Box::new(TermQuery::new(word_term(fields, lang, word), IndexRecordOption::WithFreqs))
+    };
+    match words {
+        [word] => ranked(word),
+        _ => Box::new(BooleanQuery::new(words.iter().map(|word| (Occur::Must, ranked(word))).collect())),
+    }
 }
 
 /// Items that are their story's best in `order`: in one of its languages, with no other
-/// item of the story that readers see in a language before it.
-fn best_in(fields: &Fields, order: &[String]) -> Box<dyn Query> {
+/// item of the story that readers see in a language before it. Judged on each candidate from
+/// the columns of its language and its story's: a union of one clause per language would have
+/// a search walk every item in those languages, not only the items that have its words.
+fn best_in(order: &[String]) -> Box<dyn Query> {
     if order.is_empty() {
         return Box::new(EmptyQuery);
     }
-    let choices: Vec<(Occur, Box<dyn Query>)> = order
-        .iter()
-        .enumerate()
-        .map(|(i, lang)| {
-            let mut this = vec![(Occur::Must, term(fields.lang, lang))];
-            if i > 0 {
-                this.push((Occur::MustNot, any_of_texts(fields.story, &order[..i])));
-            }
-            (Occur::Should, Box::new(BooleanQuery::new(this)) as Box<dyn Query>)
+    let order = order.to_vec();
+    let best = FunctionPredicate::from(move |segment: &SegmentReader| {
+        let own = ranked(segment, "lang", &order)?;
+        let story = ranked(segment, "story", &order)?;
+        Ok(move |doc: DocId| {
+            let Some(rank) = own.as_ref().and_then(|own| own.rank_of(doc)) else {
+                return false;
+            };
+            story.as_ref().is_none_or(|story| story.none_before(doc, rank))
         })
-        .collect();
-    Box::new(BooleanQuery::new(choices))
+    });
+    Box::new(DocPredicateQuery::from(best))
+}
+
+/// A segment's column of language tags, with the place of each of its tags in the reader's
+/// order (`usize::MAX`: not in it).
+struct Ranked {
+    column: Column<u64>,
+    ranks: Vec<usize>,
+}
+
+fn ranked(segment: &SegmentReader, name: &str, order: &[String]) -> tantivy::Result<Option<Ranked>> {
+    let Some(column) = segment.fast_fields().str(name)? else {
+        return Ok(None);
+    };
+    let mut ranks = vec![usize::MAX; column.dictionary().num_terms()];
+    for (rank, lang) in order.iter().enumerate() {
+        if let Some(ord) = column.dictionary().term_ord(lang)? {
+            ranks[ord as usize] = rank;
+        }
+    }
+    Ok(Some(Ranked { column: column.into_parts().1, ranks }))
+}
+
+impl Ranked {
+    /// The place of the document's tag in the order.
+    fn rank_of(&self, doc: DocId) -> Option<usize> {
+        self.column.first(doc).map(|ord| self.ranks[ord as usize]).filter(|&rank| rank != usize::MAX)
+    }
+
+    /// Whether none of the document's tags comes before `rank` in the order.
+    fn none_before(&self, doc: DocId, rank: usize) -> bool {
+        self.column.values_for_doc(doc).all(|ord| self.ranks[ord as usize] >= rank)
+    }
 }
 
 /// Items after (`published`, `id`) in the order: a cursor's position.
@@ -395,7 +434,7 @@ mod tests {
             }
             let mut doc = TantivyDocument::new();
             doc.add_u64(fields.id, id);
-            doc.add_text(fields.words, &words);
+            doc.add_text(fields.words, super::super::words_in("en", &[&words]));
             doc.add_text(fields.lang, "en");
             doc.add_i64(fields.published, id as i64);
             writer.add_document(doc).unwrap();
@@ -429,6 +468,64 @@ mod tests {
         }
     }
 
+    /// Stories with items in every combination of four languages, over three segments: a
+    /// search in a reader's order finds of each story only its best item, when that item has
+    /// the words.
+    #[test]
+    fn a_story_is_found_by_its_best_item_in_the_readers_order_only() {
+        const LANGUAGES: [&str; 4] = ["en", "fr", "es", "ar"];
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_ram(schema);
+        index.tokenizers().register(super::super::WORDS, TextAnalyzer::from(WhitespaceTokenizer::default()));
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        // Each story's items, by language: (id, whether it has the word "rare").
+        let mut stories: Vec<Vec<(&str, u64, bool)>> = Vec::new();
+        let mut id = 0;
+        for languages in 1..16_u32 {
+            let story: Vec<&str> = (0..4).filter(|i| (languages >> i) & 1 == 1).map(|i| LANGUAGES[i]).collect();
+            let mut items = Vec::new();
+            for &lang in &story {
+                id += 1;
+                let rare = id % 3 != 0;
+                let mut doc = TantivyDocument::new();
+                doc.add_u64(fields.id, id);
+                doc.add_text(
+                    fields.words,
+                    super::super::words_in(lang, &[if rare { "common rare" } else { "common" }]),
+                );
+                doc.add_text(fields.lang, lang);
+                doc.add_i64(fields.published, id as i64);
+                for &other in story.iter().filter(|&&other| other != lang) {
+                    doc.add_text(fields.story, other);
+                }
+                writer.add_document(doc).unwrap();
+                items.push((lang, id, rare));
+            }
+            stories.push(items);
+            if languages % 5 == 0 {
+                writer.commit().unwrap();
+            }
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        for order in [&["fr", "en", "es", "ar"][..], &["ar", "es"], &["fr"], &["de", "es"], &[]] {
+            for word in ["common", "rare"] {
+                let mut plan = plan(&[word], 0, 1000);
+                plan.words = LANGUAGES.iter().map(|&lang| (lang.to_owned(), vec![word.to_owned()])).collect();
+                plan.languages = Some(order.iter().map(|&lang| lang.to_owned()).collect());
+                plan.order = Order::Oldest;
+                let expected: Vec<NewsId> = stories
+                    .iter()
+                    .filter_map(|items| order.iter().find_map(|&lang| items.iter().find(|item| item.0 == lang)))
+                    .filter(|&&(_, _, rare)| word == "common" || rare)
+                    .map(|&(_, id, _)| NewsId(id as i64))
+                    .collect();
+                let found = run(&searcher, &fields, &plan).unwrap();
+                assert_eq!((found.total, &found.ids), (expected.len(), &expected), "{order:?} {word}");
+            }
+        }
+    }
+
     /// Every page of a search of words alone (pruned) is the page of the same search with a
     /// condition that every document meets (every match scored): ties at a page's edge too.
     #[test]
@@ -437,7 +534,8 @@ mod tests {
         for words in [&["common"][..], &["rare"], &["common", "rare"], &["absent"]] {
             for (offset, limit) in [(0, 1), (0, 20), (3, 7), (19, 20), (40, 50), (150, 50), (590, 20), (0, 1000)] {
                 let pruned = plan(words, offset, limit);
-                assert!(pruned.words_only(&searcher, &fields).is_some(), "{words:?}");
+                // A word no document has matches nothing, with no query at all.
+                assert_eq!(pruned.words_only(&searcher, &fields).is_some(), words != ["absent"], "{words:?}");
                 let mut scored = pruned.clone();
                 scored.published = (Bound::Unbounded, Bound::Included(i64::MAX));
                 assert!(scored.words_only(&searcher, &fields).is_none());
@@ -447,6 +545,7 @@ mod tests {
                 assert_eq!(pruned.ids, scored.ids, "{words:?} from {offset}, {limit}");
             }
         }
+        assert_eq!(run(&searcher, &fields, &plan(&["absent"], 0, 10)).unwrap().total, 0);
         let all = run(&searcher, &fields, &plan(&["common"], 0, 1000)).unwrap();
         assert_eq!((all.total, all.ids.len()), (DOCUMENTS as usize - 6, DOCUMENTS as usize - 6));
         assert!(!all.ids.contains(&NewsId(250)));

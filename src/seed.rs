@@ -156,7 +156,7 @@ pub async fn load_demo(state: &AppState) -> Result<bool, ApiError> {
             // Into those of its languages the site has.
             for (lang, translation) in &demo.organization.translations {
                 if let Ok(lang) = translations::translated_language(&site, lang) {
-                    translations::store(conn, &urls, organization.id, lang, translation.clone())?;
+                    translations::store(conn, &urls, organization.id, lang, translation.clone(), &Origin::default())?;
                 }
             }
             let author = AuthorForm {

@@ -39,8 +39,8 @@ pub struct ProfileParams {
     #[param(example = "none", default = "site", pattern = r"^(none|site)$")]
     #[serde(default, deserialize_with = "once")]
     fallback: Option<String>,
-    /// Read it as it was at this instant (RFC 3339), from its revisions, in the language it was
-    /// written in; 404 before it existed.
+    /// Read it as it was at this instant (RFC 3339), from its revisions; in a language, with
+    /// its translations as they were then. 404 before it existed.
     #[param(example = "2026-11-28T10:00:00Z", format = DateTime)]
     #[serde(default, deserialize_with = "once")]
     as_of: Option<String>,
@@ -60,8 +60,7 @@ pub(super) fn reading(state: &State, req: &HttpRequest) -> Result<(Reading, Aske
 /// unless `lang` decided.
 fn answer(state: &State, reading: &Reading, asked: Asked) -> HttpResponseBuilder {
     let mut res = HttpResponse::Ok();
-    let lang = if reading.as_of.is_some() { state.languages.first() } else { reading.lang(&state.languages) };
-    declare(&mut res, Some(lang), asked);
+    declare(&mut res, Some(reading.lang(&state.languages)), asked);
     res
 }
 

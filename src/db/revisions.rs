@@ -16,6 +16,8 @@ pub enum Entity {
     Organization(OrganizationId),
     Body(BodyId),
     Office(OfficeId),
+    /// An organization's profile translations, all languages in one version.
+    Translations(OrganizationId),
 }
 
 impl Entity {
@@ -23,7 +25,7 @@ impl Entity {
     pub fn image_field(self) -> &'static str {
         match self {
             Self::Organization(_) => "logo",
-            Self::News(_) | Self::Body(_) | Self::Office(_) => "image",
+            Self::News(_) | Self::Body(_) | Self::Office(_) | Self::Translations(_) => "image",
         }
     }
 
@@ -34,6 +36,7 @@ impl Entity {
             Self::Organization(id) => ("organization", id.0),
             Self::Body(id) => ("body", id.0),
             Self::Office(id) => ("office", id.0),
+            Self::Translations(id) => ("translations", id.0),
         }
     }
 }

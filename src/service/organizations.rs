@@ -388,7 +388,8 @@ pub async fn delete(
                     format!("organization `{slug}` still has news items (the trash included); move or purge them first")
                 })
             })?;
-            for entity in [Entity::Organization(current.id)].into_iter().chain(parts) {
+            for entity in [Entity::Organization(current.id), Entity::Translations(current.id)].into_iter().chain(parts)
+            {
                 db::revisions::forget(c, entity)?;
             }
             push_changed(c, &urls, current.id)

@@ -3,7 +3,7 @@
 //! descriptions (`PUT /organizations/{slug}/translations/{lang}`). A read in a language takes
 //! each field from the first of the reader's languages that has it, else as written, and says
 //! where each came from. A read `as_of` an instant answers the profile, its bodies and offices
-//! as their revisions kept them then.
+//! (and, in a language, their translations) as their revisions kept them then.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ use super::offices::Office;
 use super::organizations;
 use super::parts::{Part, PartRevision};
 use crate::db::organizations::TranslationRow;
-use crate::db::revisions::{self, Entity};
+use crate::db::revisions::{self, Entity, Origin};
 use crate::db::{self, DbConn};
 use crate::domain::audit::{Action, Actor, Resource, Verb};
 use crate::domain::dates::{self, utc};
@@ -175,7 +175,7 @@ impl ProfileTranslation {
             Entity::Office(id) => part(&self.offices, id.0)
                 .map(|i| vec![("name", &self.offices[i].name), ("description", &self.offices[i].description)])
                 .unwrap_or_default(),
-            Entity::Organization(_) | Entity::News(_) => PROFILE_FIELDS
+            Entity::Organization(_) | Entity::News(_) | Entity::Translations(_) => PROFILE_FIELDS
                 .into_iter()
                 .zip([&self.name, &self.full_name, &self.tagline, &self.description])
                 .collect(),
@@ -201,19 +201,45 @@ impl Reading {
 }
 
 /// The translations of a profile, by language, to read `reading`'s languages from (none when
-/// reading as written or as it was).
+/// reading as written), as they were at its instant if it names one.
 fn translations_for(
     conn: &mut DbConn,
     organization: OrganizationId,
     reading: &Reading,
 ) -> Result<Vec<(String, ProfileTranslation)>, ApiError> {
-    if reading.choice.is_none() || reading.as_of.is_some() {
+    if reading.choice.is_none() {
         return Ok(Vec::new());
     }
+    let Some(at) = reading.as_of else { return Ok(stored(conn, organization)?.into_iter().collect()) };
+    match revisions::as_of(conn, Entity::Translations(organization), at.naive_utc())? {
+        Some(snapshot) => {
+            let kept: BTreeMap<String, ProfileTranslation> =
+                serde_json::from_str(&snapshot).map_err(ApiError::internal)?;
+            Ok(kept.into_iter().collect())
+        }
+        // None kept by then: those stored before translations had versions and not changed since.
+        None => Ok(db::organizations::translations(conn, organization)?
+            .into_iter()
+            .filter(|row| row.updated_at <= at.naive_utc())
+            .map(|row| Ok((row.lang.clone(), StoredTranslation::try_from(row)?.translation)))
+            .collect::<Result<_, ApiError>>()?),
+    }
+}
+
+/// The profile's translations as they are now, by language.
+fn stored(conn: &mut DbConn, organization: OrganizationId) -> Result<BTreeMap<String, ProfileTranslation>, ApiError> {
     db::organizations::translations(conn, organization)?
         .into_iter()
         .map(|row| Ok((row.lang.clone(), StoredTranslation::try_from(row)?.translation)))
         .collect()
+}
+
+/// Keeps the profile's translations as they now are as their next version, so that the profile
+/// can be read in a language as it was (`as_of`).
+fn keep(conn: &mut DbConn, organization: OrganizationId, origin: &Origin, at: NaiveDateTime) -> Result<(), ApiError> {
+    let snapshot = serde_json::to_string(&stored(conn, organization)?).map_err(ApiError::internal)?;
+    revisions::record(conn, Entity::Translations(organization), origin, &snapshot, at)?;
+    Ok(())
 }
 
 /// `item` (JSON; `of` says what it is) with each of `fields` in the first of the reader's
@@ -227,7 +253,7 @@ fn localize(
     reading: &Reading,
     site: &Languages,
 ) -> Value {
-    let Some(choice) = reading.choice.as_ref().filter(|_| reading.as_of.is_none()) else { return item };
+    let Some(choice) = &reading.choice else { return item };
     let base = site.first();
     let order = choice.order();
     let mut field_languages = BTreeMap::new();
@@ -391,10 +417,11 @@ pub async fn put(
 ) -> Result<(StoredTranslation, bool), ApiError> {
     let lang = translated_language(&state.languages, &lang)?;
     let urls = state.media.urls.clone();
+    let origin = state.origin(actor);
     state
         .write(actor.did(Action(Resource::Organization, Verb::Update)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;
-            let stored = store(c, &urls, organization, lang, translation)?;
+            let stored = store(c, &urls, organization, lang, translation, &origin)?;
             entry.on(organization);
             entry.within([slug]);
             Ok(stored)
@@ -411,6 +438,7 @@ pub fn store(
     organization: OrganizationId,
     lang: String,
     translation: ProfileTranslation,
+    origin: &Origin,
 ) -> Result<(StoredTranslation, bool), ApiError> {
     let bodies: Vec<i64> = Body::list(conn, organization)?.iter().map(Part::id_number).collect();
     let offices: Vec<i64> = Office::list(conn, organization)?.iter().map(Part::id_number).collect();
@@ -422,6 +450,7 @@ pub fn store(
         updated_at: dates::now().naive_utc(),
     };
     let new = db::organizations::put_translation(conn, &row)?;
+    keep(conn, organization, origin, row.updated_at)?;
     organizations::push_changed(conn, urls, organization)?;
     Ok((StoredTranslation::try_from(row)?, new))
 }
@@ -432,12 +461,14 @@ pub async fn delete(state: &AppState, actor: &Actor, slug: String, lang: String)
     let missing = ApiError::NotFound(format!("organization `{slug}` has no `{lang}` translation"));
     let lang = translated_language(&state.languages, &lang).map_err(|_| missing)?;
     let urls = state.media.urls.clone();
+    let origin = state.origin(actor);
     state
         .write(actor.did(Action(Resource::Organization, Verb::Update)), move |c, entry| {
             let organization = organizations::find(c, &slug)?.id;
             if db::organizations::delete_translation(c, organization, &lang)? == 0 {
                 return Err(ApiError::NotFound(format!("organization `{slug}` has no `{lang}` translation")));
             }
+            keep(c, organization, &origin, dates::now().naive_utc())?;
             organizations::push_changed(c, &urls, organization)?;
             entry.on(organization);
             entry.within([slug]);

@@ -429,6 +429,9 @@ async fn the_profile_reads_as_it_was_at_an_instant() {
         .post("/api/v1/organizations/interpol/offices", &json!({"name": "Liaison office", "kind": "liaison_office"}))
         .await;
     added.assert_status(201);
+    let french = json!({"full_name": "Organisation de police"});
+    app.put("/api/v1/organizations/interpol/translations/fr", &french).await.assert_status(200);
+    app.delete("/api/v1/organizations/interpol/translations/es").await.assert_status(204);
     pause().await;
     let second = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
 
@@ -456,6 +459,28 @@ async fn the_profile_reads_as_it_was_at_an_instant() {
     let offices_then = app.get(&format!("/api/v1/organizations/interpol/offices?as_of={first}")).await.json();
     let offices_now = app.get(&format!("/api/v1/organizations/interpol/offices?as_of={second}")).await.json();
     assert_eq!(ids(&offices_now).len(), ids(&offices_then).len() + 1);
+
+    // In a language, its translation as it was too.
+    let app = &app;
+    let read = |at: &str, lang: &str| {
+        let url = format!("/api/v1/organizations/interpol?as_of={at}&lang={lang}");
+        async move { app.get(&url).await }
+    };
+    let french_then = read(&first, "fr").await;
+    assert_eq!(french_then.header("content-language"), Some("fr"));
+    let french_then = french_then.json();
+    assert_eq!(french_then["full_name"], "Organisation internationale de police criminelle");
+    assert_eq!(
+        (&french_then["field_languages"]["full_name"], &french_then["tagline"]),
+        (&json!("fr"), &then.json()["tagline"])
+    );
+    assert_eq!(read(&second, "fr").await.json()["full_name"], "Organisation de police");
+    assert_eq!(read(&first, "es").await.json()["full_name"], "Organización Internacional de Policía Criminal");
+    let spanish_now = read(&second, "es").await.json();
+    assert_eq!(spanish_now["full_name"], "International Criminal Police Organization");
+    assert_eq!(spanish_now["field_languages"]["full_name"], "en");
+    let bodies_in_french = app.get(&format!("/api/v1/organizations/interpol/bodies?as_of={first}&lang=fr")).await;
+    assert_eq!(bodies_in_french.header("content-language"), Some("fr"));
 }
 
 /// The ids of the items a search finds, in order.

@@ -44,11 +44,10 @@ pub fn stamp(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
         .filter(news_items::group_id.eq_any(stories))
         .filter(news_items::deleted_at.is_null())
         .select(news_items::id);
-    let now = content_clock::table.select(content_clock::search_seq).single_value().assume_not_null();
     // Loaded, not executed, so that it stays prepared (`Kept`); a write names one or two stories.
     let _: Vec<NewsId> = native!(conn, |c| Kept(
         diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(members)))
-            .set(news_changes::search_seq.eq(now))
+            .set(news_changes::search_seq.eq(this_transaction()))
             .returning(news_changes::news_id)
     )
     .load(c))?;
@@ -57,11 +56,16 @@ pub fn stamp(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
 
 /// Stamps `ids` with the transaction's number.
 pub fn stamp_items(conn: &mut DbConn, ids: &[NewsId]) -> QueryResult<()> {
-    let now = content_clock::table.select(content_clock::search_seq).single_value().assume_not_null();
     native!(conn, |c| diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(ids)))
-        .set(news_changes::search_seq.eq(now))
+        .set(news_changes::search_seq.eq(this_transaction()))
         .execute(c))
     .map(drop)
+}
+
+/// The number the open transaction took.
+#[diesel::dsl::auto_type]
+fn this_transaction() -> _ {
+    content_clock::table.select(content_clock::search_seq).single_value().assume_not_null()
 }
 
 /// Stamps `ids` with a number of their own, in a transaction that took none: their words

@@ -567,6 +567,12 @@ pub fn store(
     let reached_after = match (current, group) {
         // A new story: the item alone.
         (None, None) => view.organization.iter().cloned().collect(),
+        // The same story, and the item's organization as it was: the organizations read before.
+        (Some(current), _)
+            if current.row.group_id == view.row.group_id && current.organization == view.organization =>
+        {
+            Vec::new()
+        }
         _ => db::news::story_organizations(conn, view.row.group_id)?,
     };
     entry.within(reached_before.into_iter().chain(reached_after));

@@ -1,10 +1,10 @@
 //! The search index: BM25 over the words the service made of each item (`domain::words`:
-//! stemmed in the item's language, diacritics folded), with the listing's filters as indexed
-//! fields, so that a search counts and ranks its matches inside the index instead of reading
-//! each matching row. It holds what anonymous readers may find: the live, published items
-//! (scheduled ones too, each shown once its time comes), each with the languages of the other
-//! items its story shows now (for listings that show each story once, in the reader's
-//! languages).
+//! stemmed in the item's language, diacritics folded, each kept with that language), with the
+//! listing's filters as indexed fields, so that a search counts and ranks its matches inside
+//! the index instead of reading each matching row. It holds what anonymous readers may find:
+//! the live, published items (scheduled ones too, each shown once its time comes), each with
+//! the languages of the other items its story shows now (for listings that show each story
+//! once, in the reader's languages).
 //!
 //! It is kept on disk by each process (`NEWSDESK_SEARCH_INDEX`) and follows the store by the
 //! numbers its writes stamp on the items they change (`db::indexed`): a search first reads
@@ -72,7 +72,8 @@ struct Fields {
     author: Field,
     organization: Field,
     tag: Field,
-    /// The languages of the other items of the story that readers see now.
+    /// The languages of the other items of the story that readers see now, sorted and space
+    /// separated: one value, so that a search reads one per match.
     story: Field,
 }
 
@@ -121,10 +122,13 @@ impl Fields {
         for tag in &item.tags {
             doc.add_text(self.tag, tag);
         }
-        for (lang, status, published_at) in &item.story {
-            if *status == NewsStatus::Published && published_at.is_some_and(|at| at <= now) {
-                doc.add_text(self.story, lang);
-            }
+        let shown = (item.story.iter())
+            .filter(|(_, status, published_at)| {
+                *status == NewsStatus::Published && published_at.is_some_and(|at| at <= now)
+            })
+            .map(|(lang, _, _)| lang.as_str());
+        if let Some(story) = story_value(shown) {
+            doc.add_text(self.story, story);
         }
         Some(doc)
     }
@@ -147,6 +151,13 @@ fn words_in(lang: &str, texts: &[&str]) -> String {
         words.push_str(&word_in(lang, word));
     }
     words
+}
+
+/// The value of the story field: the languages, sorted and space separated (`None`: none).
+fn story_value<'a>(languages: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut languages: Vec<&str> = languages.collect();
+    languages.sort_unstable();
+    (!languages.is_empty()).then(|| languages.join(" "))
 }
 
 fn id_value(id: NewsId) -> u64 {

@@ -190,48 +190,39 @@ fn best_in(order: &[String]) -> Box<dyn Query> {
     }
     let order = order.to_vec();
     let best = FunctionPredicate::from(move |segment: &SegmentReader| {
-        let own = ranked(segment, "lang", &order)?;
-        let story = ranked(segment, "story", &order)?;
+        let (own, story) = (ranked(segment, "lang", &order)?, ranked(segment, "story", &order)?);
         Ok(move |doc: DocId| {
-            let Some(rank) = own.as_ref().and_then(|own| own.rank_of(doc)) else {
-                return false;
-            };
-            story.as_ref().is_none_or(|story| story.none_before(doc, rank))
+            let own = own(doc);
+            own != usize::MAX && own < story(doc)
         })
     });
     Box::new(DocPredicateQuery::from(best))
 }
 
-/// A segment's column of language tags, with the place of each of its tags in the reader's
-/// order (`usize::MAX`: not in it).
-struct Ranked {
-    column: Column<u64>,
-    ranks: Vec<usize>,
-}
-
-fn ranked(segment: &SegmentReader, name: &str, order: &[String]) -> tantivy::Result<Option<Ranked>> {
-    let Some(column) = segment.fast_fields().str(name)? else {
-        return Ok(None);
-    };
-    let mut ranks = vec![usize::MAX; column.dictionary().num_terms()];
-    for (rank, lang) in order.iter().enumerate() {
-        if let Some(ord) = column.dictionary().term_ord(lang)? {
-            ranks[ord as usize] = rank;
+/// Reads a segment's column of language tags (each value one or more, space separated) as the
+/// place in `order` of the first of a document's tags that it has (`usize::MAX`: none, or no
+/// value). Each distinct value is placed once per segment, so a document costs one read.
+fn ranked(segment: &SegmentReader, name: &str, order: &[String]) -> tantivy::Result<impl Fn(DocId) -> usize + use<>> {
+    let (ranks, ords) = match segment.fast_fields().str(name)? {
+        Some(column) => {
+            let mut ranks = Vec::with_capacity(column.dictionary().num_terms());
+            let mut value = String::new();
+            for ord in 0..column.dictionary().num_terms() as u64 {
+                column.ord_to_str(ord, &mut value)?;
+                let tags = value.split_whitespace();
+                ranks
+                    .push(tags.filter_map(|tag| order.iter().position(|lang| lang == tag)).min().unwrap_or(usize::MAX));
+            }
+            (ranks, Some(column.into_parts().1))
         }
-    }
-    Ok(Some(Ranked { column: column.into_parts().1, ranks }))
-}
-
-impl Ranked {
-    /// The place of the document's tag in the order.
-    fn rank_of(&self, doc: DocId) -> Option<usize> {
-        self.column.first(doc).map(|ord| self.ranks[ord as usize]).filter(|&rank| rank != usize::MAX)
-    }
-
-    /// Whether none of the document's tags comes before `rank` in the order.
-    fn none_before(&self, doc: DocId, rank: usize) -> bool {
-        self.column.values_for_doc(doc).all(|ord| self.ranks[ord as usize] >= rank)
-    }
+        None => (Vec::new(), None),
+    };
+    let full = ords.as_ref().is_some_and(|ords| matches!(ords.index, ColumnIndex::Full));
+    Ok(move |doc| match &ords {
+        Some(ords) if full => ranks[ords.values.get_val(doc) as usize],
+        Some(ords) => ords.first(doc).map_or(usize::MAX, |ord| ranks[ord as usize]),
+        None => usize::MAX,
+    })
 }
 
 /// Items after (`published`, `id`) in the order: a cursor's position.
@@ -495,8 +486,8 @@ mod tests {
                 );
                 doc.add_text(fields.lang, lang);
                 doc.add_i64(fields.published, id as i64);
-                for &other in story.iter().filter(|&&other| other != lang) {
-                    doc.add_text(fields.story, other);
+                if let Some(others) = super::super::story_value(story.iter().copied().filter(|&other| other != lang)) {
+                    doc.add_text(fields.story, others);
                 }
                 writer.add_document(doc).unwrap();
                 items.push((lang, id, rare));

@@ -1350,24 +1350,38 @@ pub struct Change {
 }
 
 /// Whether scheduled items have come due since they were last announced.
-pub fn has_due(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<bool> {
-    Ok(due(now).select(news_items::id).first::<NewsId>(conn).optional()?.is_some())
+/// Whether an item scheduled for after `since` (if given) came due by `now` and is not yet
+/// announced.
+pub fn has_due(conn: &mut DbConn, now: DateTime<Utc>, since: Option<DateTime<Utc>>) -> QueryResult<bool> {
+    Ok(due(now, since).select(news_items::id).first::<NewsId>(conn).optional()?.is_some())
 }
 
-fn due(now: DateTime<Utc>) -> news_items::BoxedQuery<'static, Backend> {
+/// Published items not yet announced whose time, after `since` (if given), has come by `now`.
+/// Bounded by `since`, the public index is walked over those seconds alone (unbounded, over
+/// every published item: a quarter of a second at a million items).
+fn due(now: DateTime<Utc>, since: Option<DateTime<Utc>>) -> news_items::BoxedQuery<'static, Backend> {
     let unannounced = news_changes::table.filter(news_changes::public.eq(false)).select(news_changes::news_id);
-    news_items::table
+    let mut due = news_items::table
         .filter(news_items::deleted_at.is_null())
         .filter(news_items::status.eq(NewsStatus::Published))
         .filter(news_items::published_at.le(now.naive_utc()))
         .filter(news_items::id.eq_any(unannounced))
-        .into_boxed()
+        .into_boxed();
+    if let Some(since) = since {
+        due = due.filter(news_items::published_at.gt(since.naive_utc()));
+    }
+    due
 }
 
 /// Announces the items that became public by the passing of time, in publication order;
 /// returns them.
-pub fn announce_due(conn: &mut DbConn, urls: &MediaUrls, now: DateTime<Utc>) -> QueryResult<Vec<NewsId>> {
-    let items: Vec<(NewsId, Option<NaiveDateTime>, NewsId)> = due(now)
+pub fn announce_due(
+    conn: &mut DbConn,
+    urls: &MediaUrls,
+    now: DateTime<Utc>,
+    since: Option<DateTime<Utc>>,
+) -> QueryResult<Vec<NewsId>> {
+    let items: Vec<(NewsId, Option<NaiveDateTime>, NewsId)> = due(now, since)
         .order((news_items::published_at.asc(), news_items::id.asc()))
         .select((news_items::id, news_items::published_at, news_items::group_id))
         .load(conn)?;

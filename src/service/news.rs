@@ -2,6 +2,7 @@
 //! resolved, a unique slug, the revision kept), run inside the write transaction.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 
 use chrono::DateTime;
 use diesel::OptionalExtension;
@@ -391,22 +392,32 @@ pub async fn prepare_counts(state: &AppState) -> Result<bool, ApiError> {
     state.bookkeep(move |c| Ok(db::counts::prepare(c, &site)?)).await
 }
 
+/// How far before the last look a look for scheduled items that came due starts: another
+/// process whose clock is behind this one's may schedule an item for a time this one has
+/// looked past already.
+const DUE_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 /// Records in the change feed each scheduled item whose time has come (a read alone while
-/// none has), so that the feed announces it although nothing was written then.
+/// none has), so that the feed announces it although nothing was written then. An item
+/// written with a time already past is announced by its write, so each look starts where the
+/// one before ended (the first of a run looks at every item).
 pub async fn announce_due(state: &AppState) -> Result<(), ApiError> {
     let now = dates::now();
-    if state.db(move |c| Ok(db::news::has_due(c, now)?)).await? {
+    let checked = state.due_checked.load(Ordering::Acquire);
+    let since = (checked > 0).then(|| DateTime::from_timestamp_micros(checked)).flatten().map(|at| at - DUE_OVERLAP);
+    if state.db(move |c| Ok(db::news::has_due(c, now, since)?)).await? {
         let entry = Actor::service().did(Action(Resource::News, Verb::Publish));
         let urls = state.media.urls.clone();
         state
             .write(entry, move |c, entry| {
-                for id in db::news::announce_due(c, &urls, now)? {
+                for id in db::news::announce_due(c, &urls, now, since)? {
                     entry.on(id);
                 }
                 Ok(())
             })
             .await?;
     }
+    state.due_checked.fetch_max(now.timestamp_micros(), Ordering::AcqRel);
     Ok(())
 }
 

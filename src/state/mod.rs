@@ -6,6 +6,7 @@ pub mod keys;
 pub mod totals;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 
 use actix_web::web;
 use diesel::Connection;
@@ -59,6 +60,9 @@ pub struct AppState {
     /// This process's search index; `None` where it cannot be opened (searches then go to the
     /// database).
     pub search: Option<Arc<SearchIndex>>,
+    /// The instant (microseconds since the epoch) of the last look for scheduled items that
+    /// came due, after which every item due by then was announced; 0: none yet this run.
+    pub due_checked: Arc<AtomicI64>,
 }
 
 /// The state as handlers extract it.
@@ -102,6 +106,7 @@ impl AppState {
                 version,
             )?,
             search: open_search_index(&settings.search_index_dir()),
+            due_checked: Arc::new(AtomicI64::new(0)),
         })
     }
 

@@ -260,15 +260,20 @@ async fn two_moves_of_the_focal_point_at_once_leave_crops_that_match_it() {
     let (left, right) = futures_util::future::join(app.patch(&path, &to_black), app.patch(&path, &to_white)).await;
     let mut statuses = [left.status.as_u16(), right.status.as_u16()];
     statuses.sort_unstable();
-    assert_eq!(statuses, [200, 409]);
-    let (won, black) = if left.status == 200 { (left.json(), true) } else { (right.json(), false) };
-    for crop in crops(&won) {
+    // 409 for the one that lost the race; when the two did not overlap (a loaded machine runs
+    // them one after the other), both are stored in turn.
+    assert!(statuses == [200, 409] || statuses == [200, 200], "{statuses:?}");
+    let stored = app.get_authed(&path).await.json();
+    let black = stored["focal_point"] == to_black["focal_point"];
+    for crop in crops(&stored) {
         let served = app.get(&path_of(&crop["url"])).await;
         served.assert_status(200);
-        assert_eq!(brightness(&served.body), if black { 0 } else { 255 }, "{won}");
+        assert_eq!(brightness(&served.body), if black { 0 } else { 255 }, "{stored}");
     }
-    let stored = app.get_authed(&path).await.json();
-    assert_eq!((&stored["focal_point"], &stored["variants"]), (&won["focal_point"], &won["variants"]));
+    let answers = [left, right].map(|res| (res.status.as_u16() == 200).then(|| res.json()));
+    let won = answers.iter().flatten().find(|won| won["focal_point"] == stored["focal_point"]);
+    let won = won.unwrap_or_else(|| panic!("no answer gave what is stored: {stored}"));
+    assert_eq!(won["variants"], stored["variants"]);
 }
 
 #[actix_web::test]

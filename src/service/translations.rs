@@ -210,7 +210,7 @@ fn translations_for(
     if reading.choice.is_none() {
         return Ok(Vec::new());
     }
-    let Some(at) = reading.as_of else { return Ok(stored(conn, organization)?.into_iter().collect()) };
+    let Some(at) = reading.as_of else { return Ok(stored(conn, organization, None)?.into_iter().collect()) };
     match revisions::as_of(conn, Entity::Translations(organization), at.naive_utc())? {
         Some(snapshot) => {
             let kept: BTreeMap<String, ProfileTranslation> =
@@ -218,18 +218,20 @@ fn translations_for(
             Ok(kept.into_iter().collect())
         }
         // None kept by then: those stored before translations had versions and not changed since.
-        None => Ok(db::organizations::translations(conn, organization)?
-            .into_iter()
-            .filter(|row| row.updated_at <= at.naive_utc())
-            .map(|row| Ok((row.lang.clone(), StoredTranslation::try_from(row)?.translation)))
-            .collect::<Result<_, ApiError>>()?),
+        None => Ok(stored(conn, organization, Some(at.naive_utc()))?.into_iter().collect()),
     }
 }
 
-/// The profile's translations as they are now, by language.
-fn stored(conn: &mut DbConn, organization: OrganizationId) -> Result<BTreeMap<String, ProfileTranslation>, ApiError> {
+/// The profile's translations as they are now, by language (only those last changed by
+/// `changed_by`, if given).
+fn stored(
+    conn: &mut DbConn,
+    organization: OrganizationId,
+    changed_by: Option<NaiveDateTime>,
+) -> Result<BTreeMap<String, ProfileTranslation>, ApiError> {
     db::organizations::translations(conn, organization)?
         .into_iter()
+        .filter(|row| changed_by.is_none_or(|at| row.updated_at <= at))
         .map(|row| Ok((row.lang.clone(), StoredTranslation::try_from(row)?.translation)))
         .collect()
 }
@@ -237,7 +239,7 @@ fn stored(conn: &mut DbConn, organization: OrganizationId) -> Result<BTreeMap<St
 /// Keeps the profile's translations as they now are as their next version, so that the profile
 /// can be read in a language as it was (`as_of`).
 fn keep(conn: &mut DbConn, organization: OrganizationId, origin: &Origin, at: NaiveDateTime) -> Result<(), ApiError> {
-    let snapshot = serde_json::to_string(&stored(conn, organization)?).map_err(ApiError::internal)?;
+    let snapshot = serde_json::to_string(&stored(conn, organization, None)?).map_err(ApiError::internal)?;
     revisions::record(conn, Entity::Translations(organization), origin, &snapshot, at)?;
     Ok(())
 }

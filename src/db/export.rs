@@ -41,14 +41,14 @@ use crate::domain::ids::NewsId;
 const HEADER: &str = r#"{"format":"newsdesk-export","version":1}"#;
 
 #[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
-#[diesel(table_name = news_tags, check_for_backend(Backend))]
+#[diesel(table_name = news_tags, check_for_backend(Backend), treat_none_as_default_value = false)]
 struct TagRow {
     news_id: NewsId,
     tag: String,
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
-#[diesel(table_name = news_changes, check_for_backend(Backend))]
+#[diesel(table_name = news_changes, check_for_backend(Backend), treat_none_as_default_value = false)]
 struct ChangeRow {
     news_id: NewsId,
     change_seq: i64,
@@ -58,7 +58,7 @@ struct ChangeRow {
 }
 
 #[derive(Debug, Queryable, Selectable, Insertable, Serialize, Deserialize)]
-#[diesel(table_name = revisions, check_for_backend(Backend), treat_none_as_null = true)]
+#[diesel(table_name = revisions, check_for_backend(Backend), treat_none_as_null = true, treat_none_as_default_value = false)]
 struct RevisionRecord {
     id: i64,
     entity: String,

@@ -28,7 +28,7 @@ use crate::media::MediaUrls;
 use crate::search::{self as search_index, SearchIndex};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
-#[diesel(table_name = news_items, check_for_backend(Backend), treat_none_as_null = true)]
+#[diesel(table_name = news_items, check_for_backend(Backend), treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct NewsRow {
     pub id: NewsId,
     pub slug: String,
@@ -66,7 +66,7 @@ fn english() -> String {
 /// An item as exports hold it: the row without its search words, which are made again from
 /// the text when it is imported.
 #[derive(Debug, Selectable, Insertable, Queryable, serde::Serialize)]
-#[diesel(table_name = news_items, check_for_backend(Backend))]
+#[diesel(table_name = news_items, check_for_backend(Backend), treat_none_as_default_value = false)]
 pub struct ExportedNews {
     #[diesel(embed)]
     #[serde(flatten)]

@@ -247,7 +247,7 @@ pub fn per_day(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Opti
 
 /// The stories with a published item scheduled after `now` (their best item may change when it
 /// comes due), if there are at most `limit`.
-pub fn unsettled(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> QueryResult<Option<Vec<NewsId>>> {
+fn unsettled(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> QueryResult<Option<Vec<NewsId>>> {
     let published: &str = NewsStatus::Published.into();
     let groups: Vec<NewsId> = news_items::table
         .filter(news_items::deleted_at.is_null())
@@ -258,6 +258,28 @@ pub fn unsettled(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> QueryResu
         .limit(limit + 1)
         .load(conn)?;
     Ok((groups.len() as i64 <= limit).then_some(groups))
+}
+
+/// What tells a listing in a view with fallback which items are their story's best without
+/// looking at the story's other items: the view's bit in `news_items.listed_in`, set on the
+/// items the view lists once every scheduled item is out, so true of the items it lists now in
+/// every story but the `unsettled` ones.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub bit: i64,
+    pub unsettled: Vec<NewsId>,
+}
+
+/// `Listed` of `view` at `now`; `None` when the view is not kept or more than `limit` stories
+/// have a scheduled item.
+pub fn listed(conn: &mut DbConn, view: &View, now: DateTime<Utc>, limit: i64) -> QueryResult<Option<Listed>> {
+    let bit: Option<i64> = news_count_views::table
+        .filter(news_count_views::name.eq(view.name()))
+        .select(news_count_views::id)
+        .first(conn)
+        .optional()?;
+    let Some(bit) = bit else { return Ok(None) };
+    Ok(unsettled(conn, now, limit)?.map(|unsettled| Listed { bit, unsettled }))
 }
 
 /// An item as the counts see it.
@@ -395,11 +417,13 @@ pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
     let mut counts = HashMap::new();
     let mut gone = Vec::new();
     let mut new = Vec::new();
+    let mut listed_in = HashMap::new();
     for id in ids {
         let (was, is) = (before.get(&id), after.get(&id));
         if was == is {
             continue;
         }
+        listed_in.insert(id, is.map_or(0, |is| is.views));
         if let Some(was) = was {
             was.add_to(&mut counts, -1);
             gone.push(id);
@@ -408,6 +432,12 @@ pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
             is.add_to(&mut counts, 1);
             new.push(is.clone());
         }
+    }
+    for (&id, bits) in &listed_in {
+        let _: NewsId = native!(conn, |c| Kept(
+            diesel::update(news_items::table.find(id)).set(news_items::listed_in.eq(bits)).returning(news_items::id)
+        )
+        .get_result(c))?;
     }
     if !gone.is_empty() {
         let _: Vec<NewsId> = native!(conn, |c| Kept(
@@ -430,6 +460,7 @@ pub fn uncount(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
     let mut counts = HashMap::new();
     counted.add_to(&mut counts, -1);
     diesel::delete(news_counted::table.find(id)).execute(conn)?;
+    diesel::update(news_items::table.find(id)).set(news_items::listed_in.eq(0)).execute(conn)?;
     add(conn, counts)
 }
 
@@ -460,6 +491,9 @@ fn add(conn: &mut DbConn, counts: HashMap<Key, i64>) -> QueryResult<()> {
 
 /// Forgets the counts (an import brings items without them): the next start makes them.
 pub fn forget(conn: &mut DbConn) -> QueryResult<()> {
+    diesel::update(news_items::table.filter(news_items::listed_in.ne(0)))
+        .set(news_items::listed_in.eq(0))
+        .execute(conn)?;
     diesel::delete(news_counted::table).execute(conn)?;
     diesel::delete(news_counts::table).execute(conn)?;
     diesel::delete(news_count_views::table).execute(conn).map(drop)
@@ -514,6 +548,11 @@ pub fn prepare(conn: &mut DbConn, site: &Languages) -> QueryResult<bool> {
             native!(conn, |c| diesel::insert_into(news_counted::table).values(rows).execute(c))?;
         }
     }
+    diesel::sql_query(
+        "UPDATE news_items SET listed_in = (SELECT c.views FROM news_counted c WHERE c.news_id = news_items.id) \
+         WHERE id IN (SELECT news_id FROM news_counted)",
+    )
+    .execute(conn)?;
     let per_facet: Vec<String> = [
         (Facet::Every, "0"),
         (Facet::Topic, "c.topic_id"),

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
 use super::authors::{self, AuthorRow};
-use super::counts::{self, Cover, Days};
+use super::counts::{self, Cover, Days, Listed};
 use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
 use super::search::{self, Search};
@@ -252,8 +252,9 @@ fn filtered(
     visibility: Visibility,
     now: Now,
     search: Option<Search>,
+    listed: Option<&Listed>,
 ) -> news_items::BoxedQuery<'static, Backend> {
-    news_items::table.filter(conditions(filter, visibility, now, search)).into_boxed()
+    news_items::table.filter(conditions(filter, visibility, now, search, listed)).into_boxed()
 }
 
 /// The instant a listing is read at, and the latest publication time it shows to anonymous
@@ -276,8 +277,14 @@ impl From<DateTime<Utc>> for Now {
 }
 
 /// What `filtered` selects, as one condition (a grouped query, which diesel cannot box, takes
-/// it too).
-fn conditions(filter: &NewsFilter, visibility: Visibility, Now { now, until }: Now, search: Option<Search>) -> Clause {
+/// it too). `listed`: the kept bits of the filter's languages, where `listed` found them.
+fn conditions(
+    filter: &NewsFilter,
+    visibility: Visibility,
+    Now { now, until }: Now,
+    search: Option<Search>,
+    listed: Option<&Listed>,
+) -> Clause {
     use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
     // Trashed items are seen only through the trash.
     let mut all: Vec<Clause> = vec![Box::new(news_items::deleted_at.is_null().nullable())];
@@ -304,7 +311,10 @@ fn conditions(filter: &NewsFilter, visibility: Visibility, Now { now, until }: N
         (None, Visibility::Everything) => {}
     }
     if let Some(choice) = &filter.languages {
-        all.push(best_translation(choice, visibility, now));
+        all.push(match listed {
+            Some(listed) if visibility == Visibility::Public => kept_best(listed, choice, now),
+            _ => best_translation(choice, visibility, now),
+        });
     }
     if let Some(since) = filter.updated_since {
         all.push(Box::new(updated_at.gt(since.naive_utc()).nullable()));
@@ -380,6 +390,37 @@ fn best_translation(choice: &Choice, visibility: Visibility, now: DateTime<Utc>)
         .map(branch)
         .reduce(|either, next| Box::new(either.or(next)))
         .unwrap_or_else(|| Box::new(false.into_sql::<Nullable<Bool>>()))
+}
+
+/// `best_translation` for anonymous readers, from the kept bit of the reader's order: one
+/// column of the index a listing walks, where the story's other items were looked up for each
+/// row (three per row shown in a French page of a four-language archive). Stories with a
+/// scheduled item, whose bit tells what they will list once it is out, are looked up still.
+fn kept_best(listed: &Listed, choice: &Choice, now: DateTime<Utc>) -> Clause {
+    let bit = sql::<Nullable<Bool>>(&format!("(news_items.listed_in & {}) <> 0", 1_i64 << listed.bit));
+    if listed.unsettled.is_empty() {
+        return Box::new(bit);
+    }
+    let unsettled = || listed.unsettled.clone();
+    let settled = news_items::group_id.ne_all(unsettled()).nullable().and(bit);
+    let looked_up =
+        news_items::group_id.eq_any(unsettled()).nullable().and(best_translation(choice, Visibility::Public, now));
+    Box::new(settled.or(looked_up))
+}
+
+/// The kept bits of an anonymous listing in `filter`'s languages with fallback, where kept.
+fn listed(
+    conn: &mut DbConn,
+    filter: &NewsFilter,
+    visibility: Visibility,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<Listed>> {
+    match (&filter.languages, visibility) {
+        (Some(choice), Visibility::Public) if choice.order().len() > 1 => {
+            counts::listed(conn, &counts::View::of(Some(choice)), now, UNSETTLED_STORIES)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Rows after the cursor position in `order`. Anonymous readers see only dated items, so
@@ -479,9 +520,10 @@ pub fn list(
     }
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     let filter = &query.filter;
+    let listed = listed(conn, filter, visibility, now)?;
     // Read only where the kept counts serve: a total not known yet, or a far page by number.
     let kept = match known.is_none() || far_by_number(query) {
-        true => Kept::of(conn, filter, visibility, now)?,
+        true => Kept::of(filter, visibility, now, listed.as_ref()),
         false => None,
     };
     // A page far from the start by number reads the kept counts per day, which give the total
@@ -499,13 +541,14 @@ pub fn list(
     };
     let total = match total {
         Some(total) => total,
-        None => filtered(filter, visibility, now.into(), search).count().get_result(conn)?,
+        None => filtered(filter, visibility, now.into(), search, listed.as_ref()).count().get_result(conn)?,
     };
     let jumped = match (&kept, &per_day) {
         (Some(kept), Some(per_day)) => jump(conn, query, kept, per_day, now)?,
         _ => None,
     };
-    let (items, has_more) = page_of(conn, urls, jumped.as_ref().unwrap_or(query), visibility, now, search)?;
+    let shown = jumped.as_ref().unwrap_or(query);
+    let (items, has_more) = page_of(conn, urls, shown, visibility, now, search, listed.as_ref())?;
     Ok(Page { items, total, has_more })
 }
 
@@ -529,25 +572,18 @@ struct Kept {
 
 impl Kept {
     /// `None` where kept counts cannot answer: readers who see drafts, filters no facet covers,
-    /// ranges without a whole day, or too many scheduled stories.
-    fn of(
-        conn: &mut DbConn,
-        filter: &NewsFilter,
-        visibility: Visibility,
-        now: DateTime<Utc>,
-    ) -> QueryResult<Option<Self>> {
+    /// ranges without a whole day, or a view with fallback without `listed` (not kept, or too
+    /// many scheduled stories).
+    fn of(filter: &NewsFilter, visibility: Visibility, now: DateTime<Utc>, listed: Option<&Listed>) -> Option<Self> {
         if visibility != Visibility::Public {
-            return Ok(None);
+            return None;
         }
-        let (Some(cover), Some(days)) = (Cover::of(filter), Days::within(filter.range, now)) else { return Ok(None) };
+        let (cover, days) = (Cover::of(filter)?, Days::within(filter.range, now)?);
         let unsettled = match cover.view().has_fallback() {
-            true => match counts::unsettled(conn, now, UNSETTLED_STORIES)? {
-                Some(groups) => groups,
-                None => return Ok(None),
-            },
+            true => listed?.unsettled.clone(),
             false => Vec::new(),
         };
-        Ok(Some(Self { cover, days, unsettled }))
+        Some(Self { cover, days, unsettled })
     }
 
     /// The listing's total (from `per_day`, its kept counts per day, when read already);
@@ -606,7 +642,7 @@ impl Kept {
 /// `filter`'s conditions for anonymous readers at `now`, over `range` instead of its own, and
 /// in `groups` only, if given.
 fn part(filter: &NewsFilter, range: TimeRange, now: Now, groups: Option<&[NewsId]>) -> Clause {
-    let clause = conditions(&NewsFilter { range, ..filter.clone() }, Visibility::Public, now, None);
+    let clause = conditions(&NewsFilter { range, ..filter.clone() }, Visibility::Public, now, None, None);
     match groups {
         Some(groups) => Box::new(clause.and(news_items::group_id.eq_any(groups.to_vec()).nullable())),
         None => clause,
@@ -668,7 +704,8 @@ pub fn page(
         return Ok((page.items, page.has_more));
     }
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
-    page_of(conn, urls, query, visibility, now, search)
+    let listed = listed(conn, &query.filter, visibility, now)?;
+    page_of(conn, urls, query, visibility, now, search, listed.as_ref())
 }
 
 /// A page of an anonymous search from the search index, where the index answers it
@@ -807,6 +844,7 @@ fn page_of(
     visibility: Visibility,
     now: DateTime<Utc>,
     search: Option<Search>,
+    listed: Option<&Listed>,
 ) -> QueryResult<(Vec<NewsView>, bool)> {
     // Past a cursor in a newest-first public listing, nothing newer than the cursor shows, so
     // the cursor is the upper bound (SQLite bounds its index walk by one: with `now`, it
@@ -820,7 +858,7 @@ fn page_of(
         _ => now,
     };
     let mut page = ordered(
-        filtered(&query.filter, visibility, Now { now, until }, search),
+        filtered(&query.filter, visibility, Now { now, until }, search, listed),
         query.order,
         &query.filter,
         search,
@@ -855,7 +893,7 @@ pub fn published_per_span(
     span_seconds: i64,
 ) -> QueryResult<Vec<(i64, i64)>> {
     let search = prepare(conn, filter, false)?;
-    spans(conn, conditions(filter, visibility, now.into(), search), span_seconds)
+    spans(conn, conditions(filter, visibility, now.into(), search, None), span_seconds)
 }
 
 /// `published_per_span` for UTC days, from the kept counts where they cover the filter.
@@ -865,7 +903,8 @@ pub fn published_per_day(
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<(i64, i64)>> {
-    if let Some(kept) = Kept::of(conn, filter, visibility, now)?
+    let listed = listed(conn, filter, visibility, now)?;
+    if let Some(kept) = Kept::of(filter, visibility, now, listed.as_ref())
         && let Some(per_day) = kept.per_day(conn, filter, now)?
     {
         return Ok(per_day);
@@ -900,7 +939,7 @@ pub fn published_between(
     (from, until): (NaiveDateTime, NaiveDateTime),
 ) -> QueryResult<Vec<NaiveDateTime>> {
     let search = prepare(conn, filter, false)?;
-    filtered(filter, visibility, now.into(), search)
+    filtered(filter, visibility, now.into(), search, None)
         .filter(news_items::published_at.ge(from))
         .filter(news_items::published_at.lt(until))
         .select(news_items::published_at.assume_not_null())

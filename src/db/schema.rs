@@ -124,6 +124,7 @@ diesel::table! {
         search_title -> Text,
         search_text -> Text,
         image_id -> Nullable<BigInt>,
+        listed_in -> BigInt,
     }
 }
 

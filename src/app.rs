@@ -104,6 +104,7 @@ impl Service {
         news::make_missing_words(&state).await.map_err(StartError::SearchWords)?;
         let started = std::time::Instant::now();
         if news::prepare_counts(&state).await.map_err(StartError::Counts)? {
+            state.db(|c| Ok(db::checkpoint(c)?)).await.map_err(StartError::Counts)?;
             log::info!("made the listing counts in {} ms", started.elapsed().as_millis());
         }
         if settings.seed == Seed::Demo && seed::load_demo(&state).await.map_err(StartError::Seed)? {

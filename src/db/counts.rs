@@ -229,19 +229,23 @@ fn counted(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<C
 pub fn sum(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<i64>> {
     let Some(kept) = counted(conn, cover, days)? else { return Ok(None) };
     // SUM of a BIGINT is a NUMERIC on PostgreSQL.
-    news_counts::table.filter(kept).select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")).first(conn).map(Some)
+    Kept(news_counts::table.filter(kept).select(sql::<BigInt>("CAST(COALESCE(SUM(n), 0) AS BIGINT)")))
+        .get_result(conn)
+        .map(Some)
 }
 
 /// The kept counts of `cover` per day of `days` (day numbers, oldest first; days with none may
 /// be missing); `None` when its view is not kept.
 pub fn per_day(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<Vec<(i64, i64)>>> {
     let Some(kept) = counted(conn, cover, days)? else { return Ok(None) };
-    let per_day: Vec<(i64, i64)> = news_counts::table
-        .filter(kept)
-        .group_by(news_counts::day)
-        .select((news_counts::day, sql::<BigInt>("CAST(SUM(n) AS BIGINT)")))
-        .order(news_counts::day)
-        .load(conn)?;
+    let per_day: Vec<(i64, i64)> = Kept(
+        news_counts::table
+            .filter(kept)
+            .group_by(news_counts::day)
+            .select((news_counts::day, sql::<BigInt>("CAST(SUM(n) AS BIGINT)")))
+            .order(news_counts::day),
+    )
+    .load(conn)?;
     Ok(Some(per_day))
 }
 

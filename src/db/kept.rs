@@ -11,10 +11,12 @@ use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::{QueryResult, RunQueryDsl};
 
-/// A statement to keep prepared, found again by its SQL text. Only for statements whose texts
-/// are few (each distinct text stays prepared for the connection's life): not for an `IN`
-/// list whose length grows with the data. Run it with `load` or `get_result` (an update or a
-/// delete with `returning`): `execute` hands diesel a reference, which hides the wrapper.
+/// A statement to keep prepared, found again by its SQL text. Each distinct text stays
+/// prepared for the connection's life, and the pool replaces a connection that keeps more than
+/// `db::MAX_PREPARED`: texts that vary with a request's filters are kept too, but not an `IN`
+/// list whose length grows with the data (`db::one_of` binds one). Run it with `load` or
+/// `get_result` (an update or a delete with `returning`): `execute` hands diesel a reference,
+/// which hides the wrapper.
 #[derive(Debug, Clone, Copy)]
 pub struct Kept<Q>(pub Q);
 

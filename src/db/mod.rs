@@ -53,7 +53,7 @@ pub mod websub;
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -84,6 +84,13 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 
 /// Connections each process keeps open: as many store calls run at once.
 pub const POOL_SIZE: u32 = 8;
+
+/// Statements a connection keeps prepared before the pool replaces it. Diesel keeps each
+/// statement it caches for the connection's life, and `Kept` statements are cached by their
+/// text, which varies with a listing's filters: this bounds what they hold whatever the
+/// requests (200 listings with up to 25 filter values each, repeated on every connection, took
+/// the server from 55 to 76 MB at 1M items, and no further; docs/PERFORMANCE.md).
+const MAX_PREPARED: usize = 128;
 
 /// Held while a process migrates and seeds a PostgreSQL database, so that replicas starting
 /// together take turns (the key is arbitrary, the same in every replica).
@@ -135,6 +142,12 @@ impl Location {
     /// A new connection set up for the service. The backend is chosen here, from the URL:
     /// diesel's own `establish` would try each in turn and hide why the right one failed.
     pub fn connect(&self) -> Result<DbConn, diesel::ConnectionError> {
+        let mut conn = self.establish()?;
+        conn.set_instrumentation(Prepared::default());
+        Ok(conn)
+    }
+
+    fn establish(&self) -> Result<DbConn, diesel::ConnectionError> {
         match self {
             Self::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
             Self::Sqlite(path) => {
@@ -156,6 +169,23 @@ impl Location {
     }
 }
 
+/// How many statements a connection has prepared to keep (`MAX_PREPARED`).
+#[derive(Debug, Default)]
+struct Prepared(usize);
+
+impl Instrumentation for Prepared {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::CacheQuery { .. } = event {
+            self.0 += 1;
+        }
+    }
+}
+
+/// Whether `conn` keeps more statements prepared than `MAX_PREPARED`.
+fn keeps_too_many(conn: &mut DbConn) -> bool {
+    conn.instrumentation().downcast_ref::<Prepared>().is_some_and(|prepared| prepared.0 > MAX_PREPARED)
+}
+
 /// Hands r2d2 connections to the one backend the URL names.
 #[derive(Debug)]
 pub struct Manager(Location);
@@ -173,7 +203,7 @@ impl ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || conn.is_broken()
+        std::thread::panicking() || conn.is_broken() || keeps_too_many(conn)
     }
 }
 
@@ -310,6 +340,16 @@ pub fn one_of(
         .sql(&format!("{cast}))"))
 }
 
+/// Copies all of an SQLite file's log into it and empties the log; nothing on PostgreSQL. After
+/// a write as large as making the listing counts of a million items (gigabytes of log), the
+/// checkpoint that follows commits would run while the first requests are served.
+pub fn checkpoint(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(conn) => conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)"),
+        DbConn::Postgres(_) => Ok(()),
+    }
+}
+
 /// Whether the connection is to PostgreSQL (for the few queries written per backend).
 pub fn is_postgres(conn: &DbConn) -> bool {
     matches!(conn, DbConn::Postgres(_))
@@ -406,5 +446,24 @@ mod tests {
         assert_eq!(Location::parse(url).unwrap(), Location::Postgres(url.to_owned()));
         assert!(Location::parse("mysql://x").is_err());
         assert!(Location::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn a_connection_that_keeps_too_many_statements_is_replaced() {
+        use diesel::sql_types::BigInt;
+        let pool = Pool::builder().max_size(1).build(Manager(Location::Sqlite(":memory:".to_owned()))).unwrap();
+        let prepared = |conn: &mut DbConn| conn.instrumentation().downcast_ref::<Prepared>().unwrap().0;
+        let mut conn = pool.get().unwrap();
+        conn.batch_execute("CREATE TABLE kept_here (n BIGINT)").unwrap();
+        for n in 0..=MAX_PREPARED {
+            let one: Vec<i64> =
+                Kept(diesel::select(diesel::dsl::sql::<BigInt>(&n.to_string()))).load(&mut *conn).unwrap();
+            assert_eq!(one, [n as i64]);
+        }
+        assert_eq!(prepared(&mut conn), MAX_PREPARED + 1);
+        drop(conn);
+        let mut conn = pool.get().unwrap();
+        assert_eq!(prepared(&mut conn), 0);
+        assert!(conn.batch_execute("SELECT n FROM kept_here").is_err(), "a new connection");
     }
 }

@@ -541,7 +541,8 @@ pub fn list(
     };
     let total = match total {
         Some(total) => total,
-        None => filtered(filter, visibility, now.into(), search, listed.as_ref()).count().get_result(conn)?,
+        None => super::kept::Kept(filtered(filter, visibility, now.into(), search, listed.as_ref()).count())
+            .get_result(conn)?,
     };
     let jumped = match (&kept, &per_day) {
         (Some(kept), Some(per_day)) => jump(conn, query, kept, per_day, now)?,
@@ -600,7 +601,8 @@ impl Kept {
             None => counts::sum(conn, &self.cover, self.days)?,
         };
         let Some(mut total) = kept else { return Ok(None) };
-        let mut count = |clause: Clause| news_items::table.filter(clause).count().get_result::<i64>(conn);
+        let mut count =
+            |clause: Clause| super::kept::Kept(news_items::table.filter(clause).count()).get_result::<i64>(conn);
         for range in self.days.outside(filter.range) {
             total += count(part(filter, range, now.into(), None))?;
         }
@@ -669,9 +671,8 @@ fn jump(
     let Paging::Offset(offset) = query.paging else { return Ok(None) };
     let filter = &query.filter;
     let newer = match kept.days.after(filter.range) {
-        Some(range) => {
-            news_items::table.filter(part(filter, range, now.into(), None)).count().get_result::<i64>(conn)?
-        }
+        Some(range) => super::kept::Kept(news_items::table.filter(part(filter, range, now.into(), None)).count())
+            .get_result::<i64>(conn)?,
         None => 0,
     };
     let Some(mut skip) = i64::try_from(offset).ok().and_then(|offset| offset.checked_sub(newer)) else {
@@ -876,7 +877,7 @@ fn page_of(
         }
     }
     let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-    let mut rows: Vec<NewsRow> = page.limit(limit + 1).select(NewsRow::as_select()).load(conn)?;
+    let mut rows: Vec<NewsRow> = super::kept::Kept(page.limit(limit + 1).select(NewsRow::as_select())).load(conn)?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(query.limit as usize);
     Ok((hydrate(conn, urls, rows, visibility, now)?, has_more))

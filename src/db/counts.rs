@@ -202,14 +202,19 @@ pub fn day_start(day: i64) -> DateTime<Utc> {
 
 type Condition = Box<dyn BoxableExpression<news_counts::table, Backend, SqlType = Bool>>;
 
-/// Which kept counts are `cover`'s over `days`; `None` when its view is not kept.
-fn counted(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<Condition>> {
-    let view: Option<i64> = news_count_views::table
-        .filter(news_count_views::name.eq(cover.view.name()))
+/// The id of `view` among the kept ones (its bit in `news_counted.views` and
+/// `news_items.listed_in`); `None` when it is not kept.
+fn view_id(conn: &mut DbConn, view: &View) -> QueryResult<Option<i64>> {
+    news_count_views::table
+        .filter(news_count_views::name.eq(view.name()))
         .select(news_count_views::id)
         .first(conn)
-        .optional()?;
-    let Some(view) = view else { return Ok(None) };
+        .optional()
+}
+
+/// Which kept counts are `cover`'s over `days`; `None` when its view is not kept.
+fn counted(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<Condition>> {
+    let Some(view) = view_id(conn, &cover.view)? else { return Ok(None) };
     let first = days.first.unwrap_or(i64::MIN);
     let kept = news_counts::view
         .eq(view)
@@ -249,6 +254,60 @@ pub fn per_day(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Opti
     Ok(Some(per_day))
 }
 
+/// Days read at first by `day_of_item`, and the factor by which each further read grows.
+const FIRST_DAYS: i64 = 32;
+const MORE_DAYS: i64 = 8;
+
+/// The end of a listing, newest first, that `day_of_item` counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    Newest,
+    Oldest,
+}
+
+/// The day that holds item number `skip` (from 0) of `cover`'s kept counts over `days`,
+/// counted from `end`, and how many of that day's items are newer than it; `None` when the
+/// view is not kept or the days hold no more than `skip` items. The days are read from `end`
+/// in reads that grow, so that a page near it reads few of them and no page reads a day twice.
+pub fn day_of_item(
+    conn: &mut DbConn,
+    cover: &Cover,
+    mut days: Days,
+    end: End,
+    mut skip: i64,
+) -> QueryResult<Option<(i64, i64)>> {
+    let mut read = FIRST_DAYS;
+    loop {
+        let Some(kept) = counted(conn, cover, days)? else { return Ok(None) };
+        let per_day = news_counts::table
+            .filter(kept)
+            .group_by(news_counts::day)
+            .select((news_counts::day, sql::<BigInt>("CAST(SUM(n) AS BIGINT)")))
+            .limit(read);
+        let walked: Vec<(i64, i64)> = match end {
+            End::Newest => Kept(per_day.order(news_counts::day.desc())).load(conn)?,
+            End::Oldest => Kept(per_day.order(news_counts::day)).load(conn)?,
+        };
+        for &(day, n) in &walked {
+            if skip < n {
+                return Ok(Some(match end {
+                    End::Newest => (day, skip),
+                    End::Oldest => (day, n - 1 - skip),
+                }));
+            }
+            skip -= n;
+        }
+        match walked.last() {
+            Some(&(last, _)) if walked.len() as i64 == read => match end {
+                End::Newest => days.end = last,
+                End::Oldest => days.first = Some(last + 1),
+            },
+            _ => return Ok(None),
+        }
+        read = read.saturating_mul(MORE_DAYS);
+    }
+}
+
 /// The stories with a published item scheduled after `now` (their best item may change when it
 /// comes due), if there are at most `limit`.
 fn unsettled(conn: &mut DbConn, now: DateTime<Utc>, limit: i64) -> QueryResult<Option<Vec<NewsId>>> {
@@ -277,12 +336,7 @@ pub struct Listed {
 /// `Listed` of `view` at `now`; `None` when the view is not kept or more than `limit` stories
 /// have a scheduled item.
 pub fn listed(conn: &mut DbConn, view: &View, now: DateTime<Utc>, limit: i64) -> QueryResult<Option<Listed>> {
-    let bit: Option<i64> = news_count_views::table
-        .filter(news_count_views::name.eq(view.name()))
-        .select(news_count_views::id)
-        .first(conn)
-        .optional()?;
-    let Some(bit) = bit else { return Ok(None) };
+    let Some(bit) = view_id(conn, view)? else { return Ok(None) };
     Ok(unsettled(conn, now, limit)?.map(|unsettled| Listed { bit, unsettled }))
 }
 
@@ -661,5 +715,44 @@ mod tests {
         let old =
             TimeRange { start: Some(instant("1969-12-31T00:00:00Z")), end: Some(instant("1970-01-01T00:00:00Z")) };
         assert_eq!(Days::within(old, now).unwrap().range(), old);
+    }
+
+    #[test]
+    fn the_day_of_an_item_is_found_from_either_end_past_the_first_days_read() {
+        use diesel::connection::SimpleConnection;
+        let mut conn = super::super::Location::Sqlite(":memory:".to_owned()).connect().unwrap();
+        super::super::migrate(&mut conn).unwrap();
+        // 100 days with 1 to 5 items each, and some with none; 3 more under a topic.
+        let per_day: Vec<(i64, i64)> = (0..100).filter(|day| day % 7 != 3).map(|day| (day, 1 + day % 5)).collect();
+        let rows: Vec<String> = per_day.iter().map(|(day, n)| format!("(0, 0, 0, {day}, {n})")).collect();
+        conn.batch_execute(&format!(
+            "INSERT INTO news_count_views (id, name) VALUES (0, '*');
+             INSERT INTO news_counts (view, facet, value, day, n) VALUES {}, (0, 1, 9, 50, 3);",
+            rows.join(", ")
+        ))
+        .unwrap();
+        let cover = Cover { view: View::Every, facet: Facet::Every, values: Values::Every };
+        let days = Days { first: None, end: 100 };
+        // Newest first, the day of each item and how many of that day's items are newer.
+        let items: Vec<(i64, i64)> = per_day.iter().rev().flat_map(|&(day, n)| (0..n).map(move |k| (day, k))).collect();
+        for (skip, &expected) in items.iter().enumerate() {
+            let skip = skip as i64;
+            let from_oldest = items.len() as i64 - 1 - skip;
+            assert_eq!(day_of_item(&mut conn, &cover, days, End::Newest, skip).unwrap(), Some(expected), "{skip}");
+            assert_eq!(
+                day_of_item(&mut conn, &cover, days, End::Oldest, from_oldest).unwrap(),
+                Some(expected),
+                "{skip}"
+            );
+        }
+        let past = items.len() as i64;
+        assert_eq!(day_of_item(&mut conn, &cover, days, End::Newest, past).unwrap(), None);
+        assert_eq!(day_of_item(&mut conn, &cover, days, End::Oldest, past).unwrap(), None);
+        // Within days 40 to 59 only.
+        let days = Days { first: Some(40), end: 60 };
+        let (first, n) = per_day.iter().copied().find(|&(day, _)| day >= 40).unwrap();
+        assert_eq!(day_of_item(&mut conn, &cover, days, End::Oldest, 0).unwrap(), Some((first, n - 1)));
+        let (last, _) = per_day.iter().copied().rfind(|&(day, _)| day < 60).unwrap();
+        assert_eq!(day_of_item(&mut conn, &cover, days, End::Newest, 0).unwrap(), Some((last, 0)));
     }
 }

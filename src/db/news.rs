@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 
 use super::authors::{self, AuthorRow};
-use super::counts::{self, Cover, Days, Listed};
+use super::counts::{self, Cover, Days, End, Listed};
 use super::revisions::{self, Entity};
 use super::schema::{news_changes, news_items, news_tags, terms};
 use super::search::{self, Search};
@@ -526,17 +526,9 @@ pub fn list(
         true => Kept::of(filter, visibility, now, listed.as_ref()),
         false => None,
     };
-    // A page far from the start by number reads the kept counts per day, which give the total
-    // too.
-    let per_day = match &kept {
-        Some(kept) if far_by_number(query) && kept.unsettled.is_empty() => {
-            counts::per_day(conn, &kept.cover, kept.days)?
-        }
-        _ => None,
-    };
     let total = match (known, &kept) {
         (Some(total), _) => Some(total),
-        (None, Some(kept)) => kept.total(conn, filter, now, per_day.as_deref())?,
+        (None, Some(kept)) => kept.total(conn, filter, now)?,
         (None, None) => None,
     };
     let total = match total {
@@ -544,8 +536,8 @@ pub fn list(
         None => super::kept::Kept(filtered(filter, visibility, now.into(), search, listed.as_ref()).count())
             .get_result(conn)?,
     };
-    let jumped = match (&kept, &per_day) {
-        (Some(kept), Some(per_day)) => jump(conn, query, kept, per_day, now)?,
+    let jumped = match &kept {
+        Some(kept) if far_by_number(query) && kept.unsettled.is_empty() => jump(conn, query, kept, total, now)?,
         _ => None,
     };
     let shown = jumped.as_ref().unwrap_or(query);
@@ -556,9 +548,9 @@ pub fn list(
 /// Stories with a scheduled item that kept counts correct one by one; with more, they count.
 const UNSETTLED_STORIES: i64 = 500;
 
-/// Pages before this one by `page=` are read by walking the newer items: it costs less than
-/// reading the kept counts.
-const JUMP_FROM: u64 = 1_000;
+/// Pages before this one by `page=` are read by walking the newer items: up to here that costs
+/// no more than reading the kept counts.
+const JUMP_FROM: u64 = 500;
 
 /// What the kept counts (`counts`) hold of an anonymous listing: its whole days before today.
 /// The rest of its range (today, and the parts of days at its edges) is counted item by item. A
@@ -587,20 +579,9 @@ impl Kept {
         Some(Self { cover, days, unsettled })
     }
 
-    /// The listing's total (from `per_day`, its kept counts per day, when read already);
-    /// `None` when the counts do not hold its view.
-    fn total(
-        &self,
-        conn: &mut DbConn,
-        filter: &NewsFilter,
-        now: DateTime<Utc>,
-        per_day: Option<&[(i64, i64)]>,
-    ) -> QueryResult<Option<i64>> {
-        let kept = match per_day {
-            Some(per_day) => Some(per_day.iter().map(|&(_, n)| n).sum()),
-            None => counts::sum(conn, &self.cover, self.days)?,
-        };
-        let Some(mut total) = kept else { return Ok(None) };
+    /// The listing's total; `None` when the counts do not hold its view.
+    fn total(&self, conn: &mut DbConn, filter: &NewsFilter, now: DateTime<Utc>) -> QueryResult<Option<i64>> {
+        let Some(mut total) = counts::sum(conn, &self.cover, self.days)? else { return Ok(None) };
         let mut count =
             |clause: Clause| super::kept::Kept(news_items::table.filter(clause).count()).get_result::<i64>(conn);
         for range in self.days.outside(filter.range) {
@@ -658,14 +639,15 @@ fn far_by_number(query: &NewsQuery) -> bool {
 }
 
 /// A newest-first anonymous listing paged by `page=` far from its start (`far_by_number`), as
-/// the same page of the listing that ends with the day the page starts in: `per_day`, the kept
-/// counts of the days, tell how many items to skip, so the query no longer walks every newer
-/// item. `None` when the page starts past the kept days.
+/// the same page of the listing that ends with the day the page starts in: the kept counts of
+/// the days tell which day that is and how many of its items to skip, so the query no longer
+/// walks every newer item. A page in the older half of the listing (of `total` items) is looked
+/// for from the oldest day. `None` when the page starts outside the kept days.
 fn jump(
     conn: &mut DbConn,
     query: &NewsQuery,
     kept: &Kept,
-    per_day: &[(i64, i64)],
+    total: i64,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<NewsQuery>> {
     let Paging::Offset(offset) = query.paging else { return Ok(None) };
@@ -675,21 +657,25 @@ fn jump(
             .get_result::<i64>(conn)?,
         None => 0,
     };
-    let Some(mut skip) = i64::try_from(offset).ok().and_then(|offset| offset.checked_sub(newer)) else {
+    let Some(skip) = i64::try_from(offset).ok().and_then(|offset| offset.checked_sub(newer)) else {
         return Ok(None);
     };
-    for &(day, n) in per_day.iter().rev() {
-        if skip < n {
-            let range = TimeRange { start: filter.range.start, end: Some(counts::day_start(day + 1)) };
-            return Ok(Some(NewsQuery {
-                filter: NewsFilter { range, ..filter.clone() },
-                paging: Paging::Offset(skip.unsigned_abs()),
-                ..query.clone()
-            }));
-        }
-        skip -= n;
-    }
-    Ok(None)
+    let found = match i64::try_from(offset).is_ok_and(|offset| offset > total / 2) {
+        true => match counts::sum(conn, &kept.cover, kept.days)? {
+            Some(in_days) if skip < in_days => {
+                counts::day_of_item(conn, &kept.cover, kept.days, End::Oldest, in_days - 1 - skip)?
+            }
+            _ => None,
+        },
+        false => counts::day_of_item(conn, &kept.cover, kept.days, End::Newest, skip)?,
+    };
+    let Some((day, skip)) = found else { return Ok(None) };
+    let range = TimeRange { start: filter.range.start, end: Some(counts::day_start(day + 1)) };
+    Ok(Some(NewsQuery {
+        filter: NewsFilter { range, ..filter.clone() },
+        paging: Paging::Offset(skip.unsigned_abs()),
+        ..query.clone()
+    }))
 }
 
 /// The items of one page, and whether more follow (no total: feeds need none).

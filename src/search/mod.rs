@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::IndexWriterOptions;
 use tantivy::query::TermSetQuery;
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
@@ -37,9 +38,12 @@ pub use query::{Found, Order, Plan};
 /// Items read from the store at a time while following it.
 const READ_AT_ONCE: i64 = 2_000;
 
-/// What the index writer may hold in memory before it writes a segment (tantivy's least for
-/// one thread is 15 MB).
-const WRITER_MEMORY: usize = 32 * 1024 * 1024;
+/// What the index writer may hold in memory before it writes a segment: tantivy's least (15
+/// MB), and one thread merging segments instead of its four. Making the index of a million
+/// items anew then peaked at 85-101 MiB of the process's anonymous memory in four runs, against
+/// 94-133 MiB with 32 MB and four merging threads (`docs/PERFORMANCE.md`).
+const WRITER_MEMORY: usize = 15 * 1024 * 1024;
+const MERGING_THREADS: usize = 1;
 
 /// The tokenizer of the words field: the words are made by the service, space separated.
 const WORDS: &str = "newsdesk_words";
@@ -209,7 +213,12 @@ impl SearchIndex {
             }
         };
         index.tokenizers().register(WORDS, TextAnalyzer::from(WhitespaceTokenizer::default()));
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let options = IndexWriterOptions::builder()
+            .num_worker_threads(1)
+            .memory_budget_per_thread(WRITER_MEMORY)
+            .num_merge_threads(MERGING_THREADS)
+            .build();
+        let writer = index.writer_with_options(options)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(Self {
             index,

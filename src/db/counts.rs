@@ -214,20 +214,24 @@ fn view_id(conn: &mut DbConn, view: &View) -> QueryResult<Option<i64>> {
 
 /// Which kept counts are `cover`'s over `days`; `None` when its view is not kept.
 fn counted(conn: &mut DbConn, cover: &Cover, days: Days) -> QueryResult<Option<Condition>> {
-    let Some(view) = view_id(conn, &cover.view)? else { return Ok(None) };
+    Ok(view_id(conn, &cover.view)?.map(|view| counted_in(view, cover, days)))
+}
+
+/// Which kept counts are `cover`'s over `days`, its view kept as `view`.
+fn counted_in(view: i64, cover: &Cover, days: Days) -> Condition {
     let first = days.first.unwrap_or(i64::MIN);
     let kept = news_counts::view
         .eq(view)
         .and(news_counts::facet.eq(cover.facet as i64))
         .and(news_counts::day.ge(first))
         .and(news_counts::day.lt(days.end));
-    Ok(Some(match &cover.values {
+    match &cover.values {
         Values::Every => Box::new(kept.and(news_counts::value.eq(0))),
         Values::Ids(ids) => Box::new(kept.and(news_counts::value.eq_any(ids.clone()))),
         Values::Terms(kind, slugs) => Box::new(kept.and(news_counts::value.eq_any(
             terms::table.filter(terms::kind.eq(*kind)).filter(terms::slug.eq_any(slugs.clone())).select(terms::id),
         ))),
-    }))
+    }
 }
 
 /// The kept count of `cover` over `days`; `None` when its view is not kept.
@@ -276,11 +280,11 @@ pub fn day_of_item(
     end: End,
     mut skip: i64,
 ) -> QueryResult<Option<(i64, i64)>> {
+    let Some(view) = view_id(conn, &cover.view)? else { return Ok(None) };
     let mut read = FIRST_DAYS;
     loop {
-        let Some(kept) = counted(conn, cover, days)? else { return Ok(None) };
         let per_day = news_counts::table
-            .filter(kept)
+            .filter(counted_in(view, cover, days))
             .group_by(news_counts::day)
             .select((news_counts::day, sql::<BigInt>("CAST(SUM(n) AS BIGINT)")))
             .limit(read);

@@ -40,8 +40,8 @@ const READ_AT_ONCE: i64 = 2_000;
 
 /// What the index writer may hold in memory before it writes a segment: tantivy's least (15
 /// MB), and one thread merging segments instead of its four. Making the index of a million
-/// items anew then peaked at 85-101 MiB of the process's anonymous memory in four runs, against
-/// 94-133 MiB with 32 MB and four merging threads (`docs/PERFORMANCE.md`).
+/// items anew then peaked at 83-95 MiB of the process's anonymous memory, against 127-130 MiB
+/// with 32 MB and four merging threads (`docs/PERFORMANCE.md`).
 const WRITER_MEMORY: usize = 15 * 1024 * 1024;
 const MERGING_THREADS: usize = 1;
 

@@ -245,16 +245,113 @@ type Condition = Box<dyn BoxableExpression<news_items::table, Backend, SqlType =
 /// A condition on columns that may be null (`published_at`, the references).
 type Clause = Box<dyn BoxableExpression<news_items::table, Backend, SqlType = Nullable<Bool>>>;
 
-/// Items matching the filter that `visibility` may see at `now`, unordered (`search` made ready
-/// for the filter's search words, if any).
+/// Items matching the filter that `visibility` may see at `now`, unordered.
 fn filtered(
     filter: &NewsFilter,
     visibility: Visibility,
     now: Now,
-    search: Option<Search>,
-    listed: Option<&Listed>,
+    written: Written,
 ) -> news_items::BoxedQuery<'static, Backend> {
-    news_items::table.filter(conditions(filter, visibility, now, search, listed)).into_boxed()
+    news_items::table.filter(conditions(filter, visibility, now, written)).into_boxed()
+}
+
+/// What a listing's query is written with, learnt before it runs.
+#[derive(Debug, Clone, Copy)]
+struct Written<'a> {
+    /// The filter's search words made ready (`prepare`), if any.
+    search: Option<Search>,
+    /// The kept bits of the filter's languages, where `listed` found them.
+    listed: Option<&'a Listed>,
+    steer: Steer,
+}
+
+impl Written<'_> {
+    /// With the search (if any) only.
+    fn plain(search: Option<Search>) -> Self {
+        Self { search, listed: None, steer: Steer::Planner }
+    }
+}
+
+/// The index SQLite is steered to for a listing. Its planner has no statistics here, and
+/// given an equality on `status` it walked the published items' index whatever else the
+/// listing asked: every item of a million for a rare tag, and every row (then sorted) for a
+/// listing by title. PostgreSQL's planner has statistics and is left to itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Steer {
+    /// As the planner likes.
+    Planner,
+    /// The filter matches few items: look them up by its own index (the tags', or the
+    /// terms' and authors').
+    Matches,
+    /// Walk the index of the listing's order, testing each row: the whole archive by title or
+    /// by update time, where most rows match.
+    Order,
+}
+
+impl Steer {
+    /// How SQLite is steered for `filter` in `order` (`None`: a count, which has no order).
+    fn of(conn: &mut DbConn, filter: &NewsFilter, order: Option<Order>, visibility: Visibility) -> QueryResult<Self> {
+        if super::is_postgres(conn) {
+            return Ok(Self::Planner);
+        }
+        if few_matches(conn, filter)? {
+            return Ok(Self::Matches);
+        }
+        let by_other_key = matches!(order, Some(Order::By { key: SortKey::Title | SortKey::UpdatedAt, .. }));
+        let whole = filter.range.start.is_none() && filter.range.end.is_none();
+        Ok(match by_other_key && whole && visibility == Visibility::Public {
+            true => Self::Order,
+            false => Self::Planner,
+        })
+    }
+
+    /// The same listing counted: walking an order's index would read every row.
+    fn counting(self) -> Self {
+        match self {
+            Self::Order => Self::Planner,
+            steer => steer,
+        }
+    }
+}
+
+/// The ids of the terms of a kind with these slugs, as a subquery (a macro: a boxed query
+/// would tie it to the multi-backend connection's backend, which clauses are not).
+macro_rules! term_ids {
+    ($kind:expr, $slugs:expr) => {
+        terms::table
+            .filter(terms::kind.eq($kind))
+            .filter(terms::slug.eq_any($slugs.to_vec()))
+            .select(terms::id.nullable())
+    };
+}
+
+/// Matches up to which a filter's own index is read for a listing (`Steer::Matches`): looking
+/// up a thousand items costs a few milliseconds, where walking a million costs a second.
+const FEW: i64 = 1_000;
+
+/// Whether the filter's tags, or its several topics, regions or authors, match at most `FEW`
+/// items of any status (read from their own indexes, `FEW + 1` at most). One topic, region or
+/// author needs no such count: its index is walked in publication order.
+fn few_matches(conn: &mut DbConn, filter: &NewsFilter) -> QueryResult<bool> {
+    use news_items::{author_id, id, region_id, topic_id};
+    let mut few = |matching: Clause| -> QueryResult<bool> {
+        let ids: Vec<NewsId> = news_items::table.filter(matching).select(id).limit(FEW + 1).load(conn)?;
+        Ok(ids.len() as i64 <= FEW)
+    };
+    if !filter.tags.is_empty() {
+        let tagged = news_tags::table.filter(news_tags::tag.eq_any(filter.tags.clone())).select(news_tags::news_id);
+        if few(Box::new(id.eq_any(tagged).nullable()))? {
+            return Ok(true);
+        }
+    }
+    if filter.topics.len() > 1 && few(Box::new(topic_id.eq_any(term_ids!("topic", &filter.topics))))? {
+        return Ok(true);
+    }
+    if filter.regions.len() > 1 && few(Box::new(region_id.eq_any(term_ids!("region", &filter.regions))))? {
+        return Ok(true);
+    }
+    let authors = || filter.authors.iter().copied().map(Some).collect::<Vec<_>>();
+    Ok(filter.authors.len() > 1 && few(Box::new(author_id.eq_any(authors())))?)
 }
 
 /// The instant a listing is read at, and the latest publication time it shows to anonymous
@@ -277,25 +374,30 @@ impl From<DateTime<Utc>> for Now {
 }
 
 /// What `filtered` selects, as one condition (a grouped query, which diesel cannot box, takes
-/// it too). `listed`: the kept bits of the filter's languages, where `listed` found them.
+/// it too).
 fn conditions(
     filter: &NewsFilter,
     visibility: Visibility,
     Now { now, until }: Now,
-    search: Option<Search>,
-    listed: Option<&Listed>,
+    Written { search, listed, steer }: Written,
 ) -> Clause {
     use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
+    let steer = match search {
+        Some(search) if search.looks_up_matches() => Steer::Matches,
+        _ => steer,
+    };
     // Trashed items are seen only through the trash.
     let mut all: Vec<Clause> = vec![Box::new(news_items::deleted_at.is_null().nullable())];
     if visibility == Visibility::Public {
         let published: &str = NewsStatus::Published.into();
-        all.push(match search {
+        all.push(match steer {
             // True of most items, as SQLite's planner cannot know without statistics.
-            Some(search) if search.looks_up_matches() => Box::new(
+            Steer::Matches => Box::new(
                 sql::<Nullable<Bool>>("likelihood(news_items.status = ").bind::<Text, _>(published).sql(", 0.95)"),
             ),
-            _ => Box::new(status.eq(published).nullable()),
+            // An expression no index holds.
+            Steer::Order => Box::new(sql::<Nullable<Bool>>("news_items.status || '' = ").bind::<Text, _>(published)),
+            Steer::Planner => Box::new(status.eq(published).nullable()),
         });
     }
     if let Some(start) = filter.range.start {
@@ -307,6 +409,9 @@ fn conditions(
     match (filter.range.end.map(|end| end.naive_utc()), visibility) {
         (Some(end), Visibility::Public) if end > until => all.push(Box::new(published_at.le(until))),
         (Some(end), _) => all.push(Box::new(published_at.lt(end))),
+        (None, Visibility::Public) if steer == Steer::Order => all.push(Box::new(
+            sql::<Nullable<Bool>>("COALESCE(news_items.published_at, NULL) <= ").bind::<Timestamp, _>(until),
+        )),
         (None, Visibility::Public) => all.push(Box::new(published_at.le(until))),
         (None, Visibility::Everything) => {}
     }
@@ -319,17 +424,19 @@ fn conditions(
     if let Some(since) = filter.updated_since {
         all.push(Box::new(updated_at.gt(since.naive_utc()).nullable()));
     }
-    let term_ids = |kind: &'static str, slugs: &[String]| {
-        terms::table
-            .filter(terms::kind.eq(kind))
-            .filter(terms::slug.eq_any(slugs.to_vec()))
-            .select(terms::id.nullable())
-    };
-    if !filter.topics.is_empty() {
-        all.push(Box::new(topic_id.eq_any(term_ids("topic", &filter.topics))));
+    // One term is compared as one value: SQLite then walks the term's index in publication
+    // order. Given `IN (SELECT ...)`, it walked every published item and read each row to test
+    // its term (a month of a million items: five rows read for each shown, and every row for a
+    // term that is rare or unknown).
+    match filter.topics.as_slice() {
+        [] => {}
+        [_] => all.push(Box::new(topic_id.eq(term_ids!("topic", &filter.topics).single_value()))),
+        several => all.push(Box::new(topic_id.eq_any(term_ids!("topic", several)))),
     }
-    if !filter.regions.is_empty() {
-        all.push(Box::new(region_id.eq_any(term_ids("region", &filter.regions))));
+    match filter.regions.as_slice() {
+        [] => {}
+        [_] => all.push(Box::new(region_id.eq(term_ids!("region", &filter.regions).single_value()))),
+        several => all.push(Box::new(region_id.eq_any(term_ids!("region", several)))),
     }
     if !filter.authors.is_empty() {
         all.push(Box::new(author_id.eq_any(filter.authors.iter().copied().map(Some).collect::<Vec<_>>())));
@@ -521,6 +628,8 @@ pub fn list(
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     let filter = &query.filter;
     let listed = listed(conn, filter, visibility, now)?;
+    let steer = Steer::of(conn, filter, Some(query.order), visibility)?;
+    let written = Written { search, listed: listed.as_ref(), steer };
     // Read only where the kept counts serve: a total not known yet, or a far page by number.
     let kept = match known.is_none() || far_by_number(query) {
         true => Kept::of(filter, visibility, now, listed.as_ref()),
@@ -533,15 +642,17 @@ pub fn list(
     };
     let total = match total {
         Some(total) => total,
-        None => super::kept::Kept(filtered(filter, visibility, now.into(), search, listed.as_ref()).count())
-            .get_result(conn)?,
+        None => super::kept::Kept(
+            filtered(filter, visibility, now.into(), Written { steer: steer.counting(), ..written }).count(),
+        )
+        .get_result(conn)?,
     };
     let jumped = match &kept {
         Some(kept) if far_by_number(query) && kept.unsettled.is_empty() => jump(conn, query, kept, total, now)?,
         _ => None,
     };
     let shown = jumped.as_ref().unwrap_or(query);
-    let (items, has_more) = page_of(conn, urls, shown, visibility, now, search, listed.as_ref())?;
+    let (items, has_more) = page_of(conn, urls, shown, visibility, now, written)?;
     Ok(Page { items, total, has_more })
 }
 
@@ -625,7 +736,7 @@ impl Kept {
 /// `filter`'s conditions for anonymous readers at `now`, over `range` instead of its own, and
 /// in `groups` only, if given.
 fn part(filter: &NewsFilter, range: TimeRange, now: Now, groups: Option<&[NewsId]>) -> Clause {
-    let clause = conditions(&NewsFilter { range, ..filter.clone() }, Visibility::Public, now, None, None);
+    let clause = conditions(&NewsFilter { range, ..filter.clone() }, Visibility::Public, now, Written::plain(None));
     match groups {
         Some(groups) => Box::new(clause.and(news_items::group_id.eq_any(groups.to_vec()).nullable())),
         None => clause,
@@ -692,7 +803,8 @@ pub fn page(
     }
     let search = prepare(conn, &query.filter, query.order == Order::Relevance)?;
     let listed = listed(conn, &query.filter, visibility, now)?;
-    page_of(conn, urls, query, visibility, now, search, listed.as_ref())
+    let steer = Steer::of(conn, &query.filter, Some(query.order), visibility)?;
+    page_of(conn, urls, query, visibility, now, Written { search, listed: listed.as_ref(), steer })
 }
 
 /// A page of an anonymous search from the search index, where the index answers it
@@ -823,15 +935,14 @@ fn prepare(conn: &mut DbConn, filter: &NewsFilter, ranked: bool) -> QueryResult<
     filter.search.as_ref().map(|terms| search::prepare(conn, terms, ranked)).transpose()
 }
 
-/// One page, for a query whose search (if any) `prepare` has made ready.
+/// One page of a listing.
 fn page_of(
     conn: &mut DbConn,
     urls: &MediaUrls,
     query: &NewsQuery,
     visibility: Visibility,
     now: DateTime<Utc>,
-    search: Option<Search>,
-    listed: Option<&Listed>,
+    written: Written,
 ) -> QueryResult<(Vec<NewsView>, bool)> {
     // Past a cursor in a newest-first public listing, nothing newer than the cursor shows, so
     // the cursor is the upper bound (SQLite bounds its index walk by one: with `now`, it
@@ -845,10 +956,10 @@ fn page_of(
         _ => now,
     };
     let mut page = ordered(
-        filtered(&query.filter, visibility, Now { now, until }, search, listed),
+        filtered(&query.filter, visibility, Now { now, until }, written),
         query.order,
         &query.filter,
-        search,
+        written.search,
         visibility,
     );
     match &query.paging {
@@ -880,7 +991,8 @@ pub fn published_per_span(
     span_seconds: i64,
 ) -> QueryResult<Vec<(i64, i64)>> {
     let search = prepare(conn, filter, false)?;
-    spans(conn, conditions(filter, visibility, now.into(), search, None), span_seconds)
+    let steer = Steer::of(conn, filter, None, visibility)?;
+    spans(conn, conditions(filter, visibility, now.into(), Written { steer, ..Written::plain(search) }), span_seconds)
 }
 
 /// `published_per_span` for UTC days, from the kept counts where they cover the filter.
@@ -926,7 +1038,7 @@ pub fn published_between(
     (from, until): (NaiveDateTime, NaiveDateTime),
 ) -> QueryResult<Vec<NaiveDateTime>> {
     let search = prepare(conn, filter, false)?;
-    filtered(filter, visibility, now.into(), search, None)
+    filtered(filter, visibility, now.into(), Written::plain(search))
         .filter(news_items::published_at.ge(from))
         .filter(news_items::published_at.lt(until))
         .select(news_items::published_at.assume_not_null())

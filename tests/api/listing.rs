@@ -192,10 +192,18 @@ async fn sort_orders() {
     app.news("Banana", Some("2023-01-02T00:00:00Z"), json!({})).await;
     app.news("apple", Some("2023-01-03T00:00:00Z"), json!({})).await;
     app.news("Cherry", Some("2023-01-01T00:00:00Z"), json!({})).await;
+    // None of these shows, in any order.
+    app.news("Apricot draft", Some("2023-01-04T00:00:00Z"), json!({"status": "draft"})).await;
+    app.news("Avocado scheduled", Some("2999-01-01T00:00:00Z"), json!({})).await;
+    let trashed = app.news("Almond trashed", Some("2023-01-05T00:00:00Z"), json!({})).await;
+    app.delete(&format!("/api/v1/news/{}", trashed["id"])).await.assert_status(204);
     assert_eq!(titles(&app.get("/api/v1/news").await.json()), ["apple", "Banana", "Cherry"]);
     assert_eq!(titles(&app.get("/api/v1/news?sort=published_at").await.json()), ["Cherry", "Banana", "apple"]);
     assert_eq!(titles(&app.get("/api/v1/news?sort=title").await.json()), ["Banana", "Cherry", "apple"]);
     assert_eq!(titles(&app.get("/api/v1/news?sort=-updated_at").await.json()), ["Cherry", "apple", "Banana"]);
+    for sort in ["title", "-title", "updated_at", "-updated_at"] {
+        assert_eq!(app.get(&format!("/api/v1/news?sort={sort}")).await.json()["total"], 3, "{sort}");
+    }
 }
 
 /// Follows `next_cursor` to the end and returns every id seen, checking the `Link` header.

@@ -819,6 +819,7 @@ fn searched(
     now: DateTime<Utc>,
 ) -> QueryResult<Option<Page>> {
     let order = match query.order {
+        Order::Relevance if query.filter.search.is_none() => return Ok(None),
         Order::Relevance => search_index::Order::Relevance,
         Order::By { key: SortKey::PublishedAt, descending: true } => search_index::Order::Newest,
         Order::By { key: SortKey::PublishedAt, descending: false } => search_index::Order::Oldest,
@@ -877,9 +878,12 @@ pub fn searched_published(
 }
 
 /// The filter of an anonymous search as a query on the search index (first page, by
-/// relevance), once the index has caught up with the store. `None` where the index does not
-/// answer: no search, readers who see drafts (the index holds only what anonymous readers may
-/// find), a `status` filter, or an index not ready.
+/// relevance), once the index has caught up with the store. A listing without search words
+/// that the kept counts do not count (`Cover::of`: tags, two facets, `updated_since`) is
+/// asked of the index too: it counts the matches without reading each row, where SQLite read
+/// every item of the archive (a tag of a million items: 140 ms). `None` where the index does
+/// not answer: listings the kept counts count, readers who see drafts (the index holds only
+/// what anonymous readers may find), a `status` filter, or an index not ready.
 fn planned<'a>(
     conn: &mut DbConn,
     index: Option<&'a SearchIndex>,
@@ -887,7 +891,12 @@ fn planned<'a>(
     visibility: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<Option<(&'a SearchIndex, search_index::Plan)>> {
-    let (Some(index), Some(terms)) = (index, &filter.search) else { return Ok(None) };
+    let Some(index) = index else { return Ok(None) };
+    let words = match &filter.search {
+        Some(terms) => terms.by_language().to_vec(),
+        None if Cover::of(filter).is_none() => Vec::new(),
+        None => return Ok(None),
+    };
     if visibility != Visibility::Public || !filter.statuses.is_empty() || !index.is_ready() {
         return Ok(None);
     }
@@ -912,7 +921,7 @@ fn planned<'a>(
     };
     let unsigned = |ids: Vec<i64>| ids.into_iter().filter_map(|id| u64::try_from(id).ok()).collect::<Vec<u64>>();
     let plan = search_index::Plan {
-        words: terms.by_language().to_vec(),
+        words,
         published: (lower, upper),
         until_now: filter.range.end.is_none_or(|end| end > now),
         updated_after: filter.updated_since.map(micros),

@@ -8,7 +8,8 @@ use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::{Column, ColumnIndex};
 use tantivy::query::doc_predicate_query::{DocPredicateQuery, FunctionPredicate};
 use tantivy::query::{
-    BooleanQuery, ConstScoreQuery, EmptyQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
@@ -21,7 +22,8 @@ use crate::domain::ids::NewsId;
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Each site language with the words as it stems them: an item matches when it has every
-    /// word as its own language stems it.
+    /// word as its own language stems it. Empty: a listing without search words, where every
+    /// item the filters keep matches.
     pub words: Vec<(String, Vec<String>)>,
     /// Bounds on the publication time, microseconds since the epoch.
     pub published: (Bound<i64>, Bound<i64>),
@@ -85,9 +87,10 @@ impl Plan {
             .into_iter()
             .map(|(lang, words)| (Occur::Should, all_words(fields, lang, words)))
             .collect();
-        let words: Box<dyn Query> = match per_language.is_empty() {
-            true => Box::new(EmptyQuery),
-            false => Box::new(BooleanQuery::new(per_language)),
+        let words: Box<dyn Query> = match (self.words.is_empty(), per_language.is_empty()) {
+            (true, _) => Box::new(AllQuery),
+            (false, true) => Box::new(EmptyQuery),
+            (false, false) => Box::new(BooleanQuery::new(per_language)),
         };
         let mut all = vec![(Occur::Must, words)];
         if self.published != (Bound::Unbounded, Bound::Unbounded) {
@@ -540,5 +543,27 @@ mod tests {
         let all = run(&searcher, &fields, &plan(&["common"], 0, 1000)).unwrap();
         assert_eq!((all.total, all.ids.len()), (DOCUMENTS as usize - 6, DOCUMENTS as usize - 6));
         assert!(!all.ids.contains(&NewsId(250)));
+    }
+
+    /// A plan without words lists every document that its filters keep, in publication order,
+    /// and counts them all.
+    #[test]
+    fn a_plan_without_words_lists_every_document_its_filters_keep() {
+        let (searcher, fields) = searcher();
+        let live = |ids: &mut dyn Iterator<Item = u64>| -> Vec<NewsId> {
+            ids.filter(|id| ![5, 6, 250, 251, 252, 599].contains(id)).map(|id| NewsId(id as i64)).collect()
+        };
+        let mut newest = plan(&[], 0, 10);
+        newest.words.clear();
+        newest.order = Order::Newest;
+        let found = run(&searcher, &fields, &newest).unwrap();
+        assert_eq!(found.total, DOCUMENTS as usize - 6);
+        assert_eq!(found.ids, live(&mut (589..=DOCUMENTS).rev())[..10]);
+        let mut oldest = newest.clone();
+        (oldest.order, oldest.offset, oldest.published) =
+            (Order::Oldest, 2, (Bound::Included(240), Bound::Excluded(260)));
+        let found = run(&searcher, &fields, &oldest).unwrap();
+        let kept = live(&mut (240..260));
+        assert_eq!((found.total, found.ids.as_slice()), (kept.len(), &kept[2..12]));
     }
 }

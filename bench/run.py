@@ -149,6 +149,7 @@ def prepare(server, token, workdir, walk_seconds, notes):
     month = middle.strftime("%Y-%m")
     topic = dataset.TOPICS[0][0]  # the most frequent topic
     word = dataset.search_word()
+    tag = dataset.TAGS[0]
     q1 = query("/api/v1/news", on=month, limit=PAGE_SIZE)
     status, headers, q1_body = server.request("GET", q1)
     if status != 200:
@@ -185,6 +186,9 @@ def prepare(server, token, workdir, walk_seconds, notes):
     workloads = [
         Workload("Q1", f"month {month}, newest first, {PAGE_SIZE} a page", q1),
         Workload("Q2", f"Q1 + topic={topic}", query("/api/v1/news", on=month, topic=topic, limit=PAGE_SIZE)),
+        Workload("Q2", f"tag={tag}, newest first (no kept count: the search index counts)",
+                 query("/api/v1/news", tag=tag, limit=PAGE_SIZE)),
+        Workload("Q2", "everything by title", query("/api/v1/news", sort="title", limit=PAGE_SIZE)),
         Workload("Q3", "one item by id", f"/api/v1/news/{first['id']}"),
         Workload("Q3", "one item by slug", f"/api/v1/news/{first['slug']}"),
         Workload("Q4", f"search q={word} ({facts['word_total']} matches)", query("/api/v1/news", q=word)),

@@ -290,8 +290,9 @@ enum Steer {
 
 impl Steer {
     /// How SQLite is steered for `filter` in `order` (`None`: a count, which has no order).
+    /// Only anonymous listings are steered: editors' have no condition on the status to hide.
     fn of(conn: &mut DbConn, filter: &NewsFilter, order: Option<Order>, visibility: Visibility) -> QueryResult<Self> {
-        if super::is_postgres(conn) {
+        if super::is_postgres(conn) || visibility != Visibility::Public {
             return Ok(Self::Planner);
         }
         if few_matches(conn, filter)? {
@@ -299,7 +300,7 @@ impl Steer {
         }
         let by_other_key = matches!(order, Some(Order::By { key: SortKey::Title | SortKey::UpdatedAt, .. }));
         let whole = filter.range.start.is_none() && filter.range.end.is_none();
-        Ok(match by_other_key && whole && visibility == Visibility::Public {
+        Ok(match by_other_key && whole {
             true => Self::Order,
             false => Self::Planner,
         })

@@ -117,11 +117,10 @@ fn private_file(path: &Path) -> Result<std::fs::File, String> {
 
 /// Runs `newsdesk import FILE`: all or nothing, into an empty database.
 pub fn import(settings: &Settings, file: &Path) -> Result<String, Box<dyn std::error::Error>> {
-    let pool = db::open(&settings.database_url)?;
-    let conn = &mut *pool.get()?;
+    let conn = &mut db::open_alone(&settings.database_url)?;
     let files = &mut StoreFiles::open(settings)?;
     let counts = if file == Path::new("-") {
-        db::export::import(conn, std::io::stdin().lock(), files)?
+        db::export::import(conn, std::io::BufReader::new(std::io::stdin()), files)?
     } else {
         let opened = std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
         db::export::import(conn, std::io::BufReader::new(opened), files)?

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
+use std::sync::mpsc::SyncSender;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -150,14 +151,33 @@ impl Batch {
             .collect()
     }
 
-    /// The error of a statement, which names the lines it inserted.
-    fn failed(&self, message: String) -> TransferError {
+    fn lines(&self) -> Lines {
         let line = |row: Option<&(usize, _)>| row.map_or(0, |(line, _)| *line);
-        match (line(self.rows.first()), line(self.rows.last())) {
-            (first, last) if first == last => TransferError::Line { line: first, message },
-            (first, last) => TransferError::Lines { first, last, message },
+        Lines { first: line(self.rows.first()), last: line(self.rows.last()) }
+    }
+}
+
+/// The lines a batch came from.
+#[derive(Clone, Copy)]
+struct Lines {
+    first: usize,
+    last: usize,
+}
+
+impl Lines {
+    /// The error of a statement, which names the lines it inserted.
+    fn failed(self, message: String) -> TransferError {
+        match self {
+            Lines { first, last } if first == last => TransferError::Line { line: first, message },
+            Lines { first, last } => TransferError::Lines { first, last, message },
         }
     }
+}
+
+/// What the thread reading an export hands the one importing it, in the order of its lines.
+enum Read {
+    Rows { rows: Rows, lines: Lines },
+    File { line: usize, name: String, bytes: Vec<u8> },
 }
 
 /// How many rows of each table were moved, in order.
@@ -182,18 +202,28 @@ macro_rules! tables {
                 Ok(counts)
         }
 
-        /// Inserts the rows of a batch (one table's) in one statement.
-        fn insert(conn: &mut DbConn, batch: &Batch) -> Result<&'static str, TransferError> {
-            match batch.table.as_str() {
-                $(
-                    stringify!($table) => {
-                        let rows = batch.rows::<$row>()?;
-                        native!(conn, |c| diesel::insert_into($table::table).values(&rows).execute(c))
-                            .map_err(|e| batch.failed(e.to_string()))?;
-                        Ok(stringify!($table))
-                    }
-                )*
-                other => Err(batch.failed(format!("unknown table `{other}`"))),
+        /// The rows of a batch, typed as their table's.
+        #[allow(non_camel_case_types)]
+        enum Rows {
+            $($table(Vec<$row>),)*
+        }
+
+        impl Rows {
+            fn of(batch: &Batch) -> Result<Self, TransferError> {
+                match batch.table.as_str() {
+                    $(stringify!($table) => batch.rows().map(Self::$table),)*
+                    other => Err(batch.lines().failed(format!("unknown table `{other}`"))),
+                }
+            }
+
+            /// Inserts the rows in one statement: their table, and how many.
+            fn insert(&self, conn: &mut DbConn) -> QueryResult<(&'static str, u64)> {
+                match self {
+                    $(
+                        Self::$table(rows) => native!(conn, |c| diesel::insert_into($table::table).values(rows).execute(c))
+                            .map(|_| (stringify!($table), rows.len() as u64)),
+                    )*
+                }
             }
         }
     };
@@ -247,14 +277,34 @@ pub fn export(conn: &mut DbConn, out: &mut impl Write, files: &mut impl MediaFil
 /// Reads an export into an empty database, all or nothing (one transaction); the images'
 /// files go to `files` as they come, before the rows commit (an import that fails leaves them
 /// to the media store's sweep).
-pub fn import(conn: &mut DbConn, input: impl BufRead, files: &mut impl MediaFiles) -> Result<Counts, TransferError> {
-    use diesel::dsl::{exists, select};
+pub fn import(
+    conn: &mut DbConn,
+    input: impl BufRead + Send,
+    files: &mut impl MediaFiles,
+) -> Result<Counts, TransferError> {
     if let DbConn::Sqlite(conn) = conn {
-        // The import is one transaction: pages it changed that do not fit the page cache are
-        // written to the log before it commits and read back, and statement journals spill
-        // to temporary files. This connection is the import's alone.
+        // The import is one transaction: statement journals would spill to temporary files.
+        // And in WAL mode, every page it writes goes to the log, is read back from it once the
+        // page cache is full, and is copied to the database after the commit. With a rollback
+        // journal the pages go to the database file at once, and the journal keeps only the
+        // pages the empty database had. Leaving WAL mode needs the file to itself: when another
+        // connection holds it open, the import runs in WAL mode.
         conn.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")?;
+        let _ = conn.batch_execute("PRAGMA journal_mode = DELETE");
     }
+    let imported = import_rows(conn, input, files);
+    if let DbConn::Sqlite(conn) = conn {
+        conn.batch_execute("PRAGMA journal_mode = WAL")?;
+    }
+    imported
+}
+
+fn import_rows(
+    conn: &mut DbConn,
+    input: impl BufRead + Send,
+    files: &mut impl MediaFiles,
+) -> Result<Counts, TransferError> {
+    use diesel::dsl::{exists, select};
     conn.transaction(|conn| {
         // The export carries the clock (and the change counter) of its database, and the head
         // of its audit trail. Deleting the current ones first also takes the write lock before
@@ -267,59 +317,10 @@ pub fn import(conn: &mut DbConn, input: impl BufRead, files: &mut impl MediaFile
         {
             return Err(TransferError::NotEmpty);
         }
-        let search_indexes = set_aside_search_indexes(conn)?;
-        let mut counts = Counts::new();
-        let mut lines = input.lines().enumerate();
-        let bad = |line: usize, message: String| TransferError::Line { line: line + 1, message };
-        let header = lines.next().map(|(_, line)| line).transpose()?;
-        if header.as_deref().map(str::trim) != Some(HEADER) {
-            return Err(bad(0, format!("not a newsdesk export: the first line must be {HEADER}")));
-        }
-        let mut batch = Batch { table: String::new(), rows: Vec::with_capacity(Batch::ROWS) };
-        let mut flush = |conn: &mut DbConn, batch: &mut Batch| -> Result<(), TransferError> {
-            if batch.rows.is_empty() {
-                return Ok(());
-            }
-            let table = insert(conn, batch)?;
-            let n = batch.rows.len() as u64;
-            match counts.last_mut() {
-                Some((last, count)) if *last == table => *count += n,
-                _ => counts.push((table, n)),
-            }
-            batch.rows.clear();
-            Ok(())
-        };
-        // The files the images name, once the first file comes (after every row of `media`).
-        let mut named: Option<HashSet<String>> = None;
-        let mut carried = HashSet::new();
-        for (n, line) in lines {
-            let line = line?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let record: Record = serde_json::from_str(&line).map_err(|e| bad(n, e.to_string()))?;
-            if let Some(name) = record.file {
-                if named.is_none() {
-                    flush(conn, &mut batch)?;
-                    named = Some(super::media::file_names(conn)?);
-                }
-                if !named.as_ref().is_some_and(|named| named.contains(&name)) {
-                    return Err(bad(n, format!("no image names the file `{name}`")));
-                }
-                let bytes = BASE64.decode(&record.base64).map_err(|e| bad(n, format!("`base64`: {e}")))?;
-                files.write(&name, bytes).map_err(|e| bad(n, e))?;
-                carried.insert(name);
-                continue;
-            }
-            if record.table != batch.table || batch.rows.len() == Batch::ROWS {
-                flush(conn, &mut batch)?;
-                batch.table = record.table;
-            }
-            batch.rows.push((n + 1, record.row));
-        }
-        flush(conn, &mut batch)?;
+        let indexes = set_aside_indexes(conn)?;
+        let (mut counts, carried) = insert_lines(conn, input, files)?;
         if content_clock::table.count().get_result::<i64>(conn)? != 1 {
-            return Err(bad(0, "the export is incomplete: it has no content_clock row".into()));
+            return Err(TransferError::Line { line: 1, message: "the export is incomplete: it has no content_clock row".into() });
         }
         // An export made before files were carried may be imported beside a copy of its store.
         let mut missing = super::media::file_names(conn)?.into_iter().filter(|name| !carried.contains(name)).collect::<Vec<_>>();
@@ -352,39 +353,135 @@ pub fn import(conn: &mut DbConn, input: impl BufRead, files: &mut impl MediaFile
                 .execute(conn)?;
             }
         }
-        for definition in search_indexes {
+        super::indexed::restamp_all(conn)?;
+        for definition in indexes {
             diesel::sql_query(definition).execute(conn)?;
         }
-        super::search::index_queued(conn)?;
-        super::indexed::restamp_all(conn)?;
+        super::search::index_queued_in_bulk(conn)?;
         Ok(counts)
     })
 }
 
-/// On PostgreSQL, drops the search indexes of `news_items` for the import's transaction and
-/// returns their definitions, to build them again once every row is in. Built from all rows at
-/// once a GIN index takes a fraction of the time it takes kept up to date row by row, which
-/// was most of an import's time. On SQLite the search index is built at the end anyway.
-fn set_aside_search_indexes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+/// Inserts the rows of the export's lines and writes its files, as a second thread reads them:
+/// parsing the lines and making each item's search words took about as long as inserting them.
+/// Returns the rows inserted per table and the files written.
+fn insert_lines(
+    conn: &mut DbConn,
+    input: impl BufRead + Send,
+    files: &mut impl MediaFiles,
+) -> Result<(Counts, HashSet<String>), TransferError> {
+    let (sender, reads) = std::sync::mpsc::sync_channel(16);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            if let Err(e) = read_lines(input, &sender) {
+                // The importing thread is gone when it has failed first.
+                let _ = sender.send(Err(e));
+            }
+        });
+        let mut counts = Counts::new();
+        // The files the images name, once the first file comes (after every row of `media`).
+        let mut named: Option<HashSet<String>> = None;
+        let mut carried = HashSet::new();
+        for read in reads {
+            match read? {
+                Read::Rows { rows, lines } => {
+                    let (table, n) = rows.insert(conn).map_err(|e| lines.failed(e.to_string()))?;
+                    match counts.last_mut() {
+                        Some((last, count)) if *last == table => *count += n,
+                        _ => counts.push((table, n)),
+                    }
+                }
+                Read::File { line, name, bytes } => {
+                    let named = match &mut named {
+                        Some(named) => named,
+                        None => named.insert(super::media::file_names(conn)?),
+                    };
+                    if !named.contains(&name) {
+                        return Err(TransferError::Line { line, message: format!("no image names the file `{name}`") });
+                    }
+                    files.write(&name, bytes).map_err(|message| TransferError::Line { line, message })?;
+                    carried.insert(name);
+                }
+            }
+        }
+        Ok((counts, carried))
+    })
+}
+
+/// Reads the export's lines into batches of typed rows and files, and sends them on, until the
+/// end or the first line that cannot be read. Stops early when the importing thread has
+/// stopped listening.
+fn read_lines(input: impl BufRead, out: &SyncSender<Result<Read, TransferError>>) -> Result<(), TransferError> {
+    let mut lines = input.lines().enumerate();
+    let bad = |line: usize, message: String| TransferError::Line { line: line + 1, message };
+    let header = lines.next().map(|(_, line)| line).transpose()?;
+    if header.as_deref().map(str::trim) != Some(HEADER) {
+        return Err(bad(0, format!("not a newsdesk export: the first line must be {HEADER}")));
+    }
+    let mut batch = Batch { table: String::new(), rows: Vec::with_capacity(Batch::ROWS) };
+    let send = |batch: &mut Batch| -> Result<bool, TransferError> {
+        if batch.rows.is_empty() {
+            return Ok(true);
+        }
+        let read = Read::Rows { rows: Rows::of(batch)?, lines: batch.lines() };
+        batch.rows.clear();
+        Ok(out.send(Ok(read)).is_ok())
+    };
+    for (n, line) in lines {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Record = serde_json::from_str(&line).map_err(|e| bad(n, e.to_string()))?;
+        if let Some(name) = record.file {
+            let bytes = BASE64.decode(&record.base64).map_err(|e| bad(n, format!("`base64`: {e}")))?;
+            if !send(&mut batch)? || out.send(Ok(Read::File { line: n + 1, name, bytes })).is_err() {
+                return Ok(());
+            }
+            continue;
+        }
+        if record.table != batch.table || batch.rows.len() == Batch::ROWS {
+            if !send(&mut batch)? {
+                return Ok(());
+            }
+            batch.table = record.table;
+        }
+        batch.rows.push((n + 1, record.row));
+    }
+    send(&mut batch).map(drop)
+}
+
+/// Drops the indexes of the tables that take up to millions of rows (but not those that keep
+/// a value unique, so that a duplicate is still named by its lines) for the import's
+/// transaction, and returns their definitions, to build them again once every row is in. Kept
+/// up to date row by row, an index takes an insert into a B-tree at a random place for each
+/// row; built at the end, it is one sort. At 1M items there are 14 of them.
+fn set_aside_indexes(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
     struct Index {
         #[diesel(sql_type = diesel::sql_types::Text)]
-        indexname: String,
+        name: String,
         #[diesel(sql_type = diesel::sql_types::Text)]
-        indexdef: String,
+        definition: String,
     }
-    if !super::is_postgres(conn) {
-        return Ok(Vec::new());
-    }
-    let indexes: Vec<Index> = diesel::sql_query(
-        "SELECT indexname, indexdef FROM pg_indexes \
-         WHERE schemaname = current_schema() AND tablename = 'news_items' AND indexdef LIKE '%USING gin%'",
-    )
-    .load(conn)?;
-    // Building one sorts every entry: in memory rather than in temporary files.
-    diesel::sql_query("SET LOCAL maintenance_work_mem = '256MB'").execute(conn)?;
+    const TABLES: &str = "('news_items', 'news_tags', 'news_changes', 'revisions')";
+    let query = if super::is_postgres(conn) {
+        // Building one sorts every entry: in memory rather than in temporary files.
+        diesel::sql_query("SET LOCAL maintenance_work_mem = '256MB'").execute(conn)?;
+        format!(
+            "SELECT indexname AS name, indexdef AS definition FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename IN {TABLES} AND indexdef NOT LIKE 'CREATE UNIQUE %'"
+        )
+    } else {
+        // Indexes SQLite made for a constraint have no definition, and cannot be dropped.
+        format!(
+            "SELECT name, sql AS definition FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name IN {TABLES} AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %'"
+        )
+    };
+    let indexes: Vec<Index> = diesel::sql_query(query).load(conn)?;
     for index in &indexes {
-        diesel::sql_query(format!("DROP INDEX \"{}\"", index.indexname)).execute(conn)?;
+        diesel::sql_query(format!("DROP INDEX \"{}\"", index.name)).execute(conn)?;
     }
-    Ok(indexes.into_iter().map(|index| index.indexdef).collect())
+    Ok(indexes.into_iter().map(|index| index.definition).collect())
 }

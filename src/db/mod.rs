@@ -215,6 +215,14 @@ pub fn open(url: &str) -> Result<DbPool, OpenError> {
     Ok(Pool::builder().max_size(POOL_SIZE).connection_timeout(Duration::from_secs(5)).build(Manager(location))?)
 }
 
+/// Opens one connection to the store, its schema up to date, for a command that works alone
+/// (`newsdesk import`): no pool's other connections hold the file open beside it.
+pub fn open_alone(url: &str) -> Result<DbConn, OpenError> {
+    let mut conn = Location::parse(url)?.connect()?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
 /// Applies the pending migrations of the connection's backend. An SQLite file is first put in
 /// WAL mode (readers run beside the writer); the mode is kept in the file, and switching needs
 /// an exclusive lock that the pool's connections would contend for. On PostgreSQL, replicas

@@ -99,6 +99,30 @@ async fn a_backup_never_overwrites_a_file() {
     assert_eq!(std::fs::read(&path).unwrap(), b"precious");
 }
 
+/// The definitions of a database's indexes, and on SQLite its journal mode. An import sets
+/// indexes aside and leaves WAL mode for its own time: after it, whether it succeeded or
+/// failed, both must be as the migrations made them.
+fn indexes(db: &TestDb) -> String {
+    if db.is_postgres() {
+        db.column("SELECT indexdef AS value FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname")
+    } else {
+        let mode = db.column("SELECT journal_mode AS value FROM pragma_journal_mode");
+        let indexes =
+            db.column("SELECT sql AS value FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name");
+        format!("{mode}: {indexes}")
+    }
+}
+
+/// `indexes` of a new database of the same kind as `db`, made by the migrations.
+fn migrated_indexes(db: &TestDb) -> String {
+    let migrated = match db {
+        TestDb::Sqlite(_) => TestDb::sqlite(),
+        TestDb::Postgres { server, .. } => TestDb::postgres(server),
+    };
+    newsdesk::db::open_alone(&migrated.url()).unwrap();
+    indexes(&migrated)
+}
+
 /// Moves a populated database (with revisions, trash, a purge, accounts, odd text, stories in
 /// several languages, right-to-left text, profile translations) from `source` to the empty
 /// `target` by export and import, and checks that nothing changed.
@@ -129,6 +153,9 @@ async fn moves_with_every_row(source: TestDb, target: TestDb) {
     let (ok, out) = run("import", &first, &target);
     assert!(ok, "{out}");
     assert!(out.contains("audit_log"), "the audit trail moves too: {out}");
+    let expected = migrated_indexes(&target);
+    assert!(expected.starts_with("CREATE") || expected.starts_with("wal: CREATE"), "{expected}");
+    assert_eq!(indexes(&target), expected);
     let verify = crate::server::run(&["audit", "verify", "--database-url", &target.url()], &[]);
     assert!(verify.status.success(), "its chain holds: {}", String::from_utf8_lossy(&verify.stderr));
     let second = files.path().join("second.jsonl");
@@ -227,6 +254,7 @@ async fn a_bad_export_imports_nothing() {
         let target = TestDb::new();
         let (ok, out) = run("import", &path, &target);
         assert!(!ok && out.contains(&says), "{name}: {out}");
+        assert_eq!(indexes(&target), migrated_indexes(&target), "{name}");
         let empty = TestApp::builder().on(target).seed(Seed::None).start().await;
         assert_eq!(empty.get("/api/v1/news").await.json()["total"], 0, "{name}: nothing was imported");
     }

@@ -306,6 +306,46 @@ impl Steer {
         })
     }
 
+    /// The steer of a listing's page once its total is known. By title or by update time,
+    /// the planner reads every match and sorts them (a common topic at a million items:
+    /// 141,371 rows for 20 shown). Walking the order's index instead reads about
+    /// `reach * archive / total` rows, where `reach` is how far into the order the page ends and
+    /// `archive` the store's items (estimated by the largest id), each looked up at random
+    /// rather than in the order of the rows: it does where that is a quarter of the matches or
+    /// fewer. (At a million items a month, 8,211 items read and sorted, answered 153 times a
+    /// second; walking the title's index, 2,440 rows, 124 times.) Only ranges and one topic or
+    /// region are written so that no index serves them.
+    fn for_page(self, conn: &mut DbConn, query: &NewsQuery, visibility: Visibility, total: i64) -> QueryResult<Self> {
+        let filter = &query.filter;
+        let hidden = filter.topics.len() <= 1
+            && filter.regions.len() <= 1
+            && filter.authors.is_empty()
+            && filter.tags.is_empty()
+            && filter.organization.is_none()
+            && filter.updated_since.is_none()
+            && filter.search.is_none();
+        let by_other_key = matches!(query.order, Order::By { key: SortKey::Title | SortKey::UpdatedAt, .. });
+        if self != Self::Planner
+            || !hidden
+            || !by_other_key
+            || visibility != Visibility::Public
+            || super::is_postgres(conn)
+        {
+            return Ok(self);
+        }
+        let archive: Option<NewsId> = news_items::table.select(diesel::dsl::max(news_items::id)).first(conn)?;
+        let skipped = match query.paging {
+            Paging::Offset(offset) => i128::from(offset),
+            Paging::After { .. } => 0,
+        };
+        let reach = skipped + i128::from(query.limit);
+        let walked = 4 * reach * i128::from(archive.map_or(0, |id| id.0));
+        Ok(match walked < i128::from(total).pow(2) {
+            true => Self::Order,
+            false => self,
+        })
+    }
+
     /// The same listing counted: walking an order's index would read every row.
     fn counting(self) -> Self {
         match self {
@@ -382,7 +422,7 @@ fn conditions(
     Now { now, until }: Now,
     Written { search, listed, steer }: Written,
 ) -> Clause {
-    use news_items::{author_id, id, organization_id, published_at, region_id, status, topic_id, updated_at};
+    use news_items::{author_id, id, organization_id, region_id, status, topic_id, updated_at};
     let steer = match search {
         Some(search) if search.looks_up_matches() => Steer::Matches,
         _ => steer,
@@ -401,19 +441,28 @@ fn conditions(
             Steer::Planner => Box::new(status.eq(published).nullable()),
         });
     }
+    // Walking an order's index, the publication time is an expression no index holds.
+    let published = |compared: &str, at: NaiveDateTime| -> Clause {
+        match steer {
+            Steer::Order => Box::new(
+                sql::<Nullable<Bool>>(&format!("COALESCE(news_items.published_at, NULL) {compared} "))
+                    .bind::<Timestamp, _>(at),
+            ),
+            _ => Box::new(
+                sql::<Nullable<Bool>>(&format!("news_items.published_at {compared} ")).bind::<Timestamp, _>(at),
+            ),
+        }
+    };
     if let Some(start) = filter.range.start {
-        all.push(Box::new(published_at.ge(start.naive_utc())));
+        all.push(published(">=", start.naive_utc()));
     }
     // One upper bound, the tighter of the range's end and (for anonymous readers) now: given
     // both, SQLite bounds its index walk by either, and walked years past a month's end.
     let until = until.naive_utc();
     match (filter.range.end.map(|end| end.naive_utc()), visibility) {
-        (Some(end), Visibility::Public) if end > until => all.push(Box::new(published_at.le(until))),
-        (Some(end), _) => all.push(Box::new(published_at.lt(end))),
-        (None, Visibility::Public) if steer == Steer::Order => all.push(Box::new(
-            sql::<Nullable<Bool>>("COALESCE(news_items.published_at, NULL) <= ").bind::<Timestamp, _>(until),
-        )),
-        (None, Visibility::Public) => all.push(Box::new(published_at.le(until))),
+        (Some(end), Visibility::Public) if end > until => all.push(published("<=", until)),
+        (Some(end), _) => all.push(published("<", end)),
+        (None, Visibility::Public) => all.push(published("<=", until)),
         (None, Visibility::Everything) => {}
     }
     if let Some(choice) = &filter.languages {
@@ -429,13 +478,20 @@ fn conditions(
     // order. Given `IN (SELECT ...)`, it walked every published item and read each row to test
     // its term (a month of a million items: five rows read for each shown, and every row for a
     // term that is rare or unknown).
+    // Walking an order's index, the term is added to: an expression no index holds.
     match filter.topics.as_slice() {
         [] => {}
+        [_] if steer == Steer::Order => {
+            all.push(Box::new((topic_id + 0).eq(term_ids!("topic", &filter.topics).single_value())))
+        }
         [_] => all.push(Box::new(topic_id.eq(term_ids!("topic", &filter.topics).single_value()))),
         several => all.push(Box::new(topic_id.eq_any(term_ids!("topic", several)))),
     }
     match filter.regions.as_slice() {
         [] => {}
+        [_] if steer == Steer::Order => {
+            all.push(Box::new((region_id + 0).eq(term_ids!("region", &filter.regions).single_value())))
+        }
         [_] => all.push(Box::new(region_id.eq(term_ids!("region", &filter.regions).single_value()))),
         several => all.push(Box::new(region_id.eq_any(term_ids!("region", several)))),
     }
@@ -653,6 +709,7 @@ pub fn list(
         _ => None,
     };
     let shown = jumped.as_ref().unwrap_or(query);
+    let written = Written { steer: steer.for_page(conn, shown, visibility, total)?, ..written };
     let (items, has_more) = page_of(conn, urls, shown, visibility, now, written)?;
     Ok(Page { items, total, has_more })
 }

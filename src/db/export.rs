@@ -357,7 +357,7 @@ fn import_rows(
         for definition in indexes {
             diesel::sql_query(definition).execute(conn)?;
         }
-        super::search::index_queued_in_bulk(conn)?;
+        super::search::index_queued(conn)?;
         Ok(counts)
     })
 }

@@ -141,23 +141,6 @@ pub fn index_queued(conn: &mut super::DbConn) -> QueryResult<()> {
     )
 }
 
-/// [`index_queued`] for a transaction that wrote a whole archive (an import). FTS5 gathers new
-/// entries in memory and writes them out as a segment each time they pass its hash size (1 MiB
-/// by default), merging segments as they pile up: for an archive, hundreds of segments and
-/// their merges. With 64 MiB, indexing 100,000 items took half the time (4.9 s against 2.5 s).
-/// The size is kept in the index's configuration, so it is set back after.
-pub fn index_queued_in_bulk(conn: &mut super::DbConn) -> QueryResult<()> {
-    let hash_size = |conn: &mut super::DbConn, bytes: i64| match conn {
-        super::DbConn::Sqlite(conn) => {
-            conn.batch_execute(&format!("INSERT INTO news_fts (news_fts, rank) VALUES ('hashsize', {bytes})"))
-        }
-        super::DbConn::Postgres(_) => Ok(()),
-    };
-    hash_size(conn, 64 << 20)?;
-    index_queued(conn)?;
-    hash_size(conn, 1 << 20)
-}
-
 /// An item stored before its words were made (by an older version, or an import), with what
 /// they are made from.
 #[derive(Debug, Queryable)]

@@ -442,16 +442,12 @@ fn conditions(
         });
     }
     // Walking an order's index, the publication time is an expression no index holds.
+    let column = match steer {
+        Steer::Order => "COALESCE(news_items.published_at, NULL)",
+        _ => "news_items.published_at",
+    };
     let published = |compared: &str, at: NaiveDateTime| -> Clause {
-        match steer {
-            Steer::Order => Box::new(
-                sql::<Nullable<Bool>>(&format!("COALESCE(news_items.published_at, NULL) {compared} "))
-                    .bind::<Timestamp, _>(at),
-            ),
-            _ => Box::new(
-                sql::<Nullable<Bool>>(&format!("news_items.published_at {compared} ")).bind::<Timestamp, _>(at),
-            ),
-        }
+        Box::new(sql::<Nullable<Bool>>(&format!("{column} {compared} ")).bind::<Timestamp, _>(at))
     };
     if let Some(start) = filter.range.start {
         all.push(published(">=", start.naive_utc()));

@@ -327,25 +327,28 @@ fn count(writes: usize) -> i64 {
     i64::try_from(writes).unwrap_or(i64::MAX)
 }
 
-/// `column IN (ids)` with the ids as one bound JSON array (`column` as written in SQL,
+/// `column IN (ids)` with the ids bound as one value (`column` as written in SQL,
 /// `table.column`). The statement's text is then the same whatever the list's length, so that
 /// it can stay prepared (`Kept`, run on the backend's own connection): with diesel's `IN` list,
 /// the queries that fill a page (its tags, terms, authors, organizations, translations) were
-/// each prepared anew at every answer.
+/// each prepared anew at every answer. SQLite reads the ids from a JSON array; PostgreSQL from
+/// an array, whose generic plan still looks each id up by index (with a JSON array's rows
+/// unknown, it scanned the whole of a small table).
 pub fn one_of(
     conn: &DbConn,
     column: &str,
     ids: impl IntoIterator<Item = i64>,
 ) -> SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, diesel::dsl::AsExprOf<String, Text>>> {
     let list = ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",");
-    let (read, cast) = if is_postgres(conn) {
-        ("SELECT value::bigint FROM json_array_elements_text(", "::json")
+    if is_postgres(conn) {
+        diesel::dsl::sql::<Bool>(&format!("{column} = ANY(CAST("))
+            .bind::<Text, _>(format!("{{{list}}}"))
+            .sql(" AS BIGINT[]))")
     } else {
-        ("SELECT value FROM json_each(", "")
-    };
-    diesel::dsl::sql::<Bool>(&format!("{column} IN ({read}"))
-        .bind::<Text, _>(format!("[{list}]"))
-        .sql(&format!("{cast}))"))
+        diesel::dsl::sql::<Bool>(&format!("{column} IN (SELECT value FROM json_each("))
+            .bind::<Text, _>(format!("[{list}]"))
+            .sql("))")
+    }
 }
 
 /// Copies all of an SQLite file's log into it and empties the log; nothing on PostgreSQL. After

@@ -59,39 +59,54 @@ impl HeadRow {
     }
 }
 
-/// Appends the lines of `entry`, stamped `at`. Runs inside the write it records: the head row
-/// it updates first is locked until that write commits, so entries are chained in commit
-/// order even across replicas.
-pub fn append(conn: &mut DbConn, entry: &Entry, at: NaiveDateTime) -> QueryResult<()> {
-    let ids: Vec<Option<&str>> = if entry.resource_ids.is_empty() {
-        vec![None]
-    } else {
-        entry.resource_ids.iter().map(|id| Some(id.as_str())).collect()
-    };
-    let lines = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+/// Appends the lines of `entries`, each stamped with its time, in order. Runs inside the writes
+/// it records (`db::commit` appends a batch's at its end): the head row it updates first is
+/// locked until they commit, so entries are chained in commit order even across replicas.
+pub fn append(conn: &mut DbConn, entries: &[(Entry, NaiveDateTime)]) -> QueryResult<()> {
+    let lines: Vec<(&Entry, NaiveDateTime, Option<&str>)> = entries
+        .iter()
+        .flat_map(|(entry, at)| {
+            // Stored as it is hashed, whatever precision the backend keeps.
+            let at = at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(*at);
+            let ids: Vec<Option<&str>> = if entry.resource_ids.is_empty() {
+                vec![None]
+            } else {
+                entry.resource_ids.iter().map(|id| Some(id.as_str())).collect()
+            };
+            ids.into_iter().map(move |id| (entry, at, id))
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let count = i64::try_from(lines.len()).unwrap_or(i64::MAX);
     let (last, mut prev_hash): (i64, String) = native!(conn, |c| Kept(
         diesel::update(audit_head::table)
-            .set(audit_head::seq.eq(audit_head::seq + lines))
+            .set(audit_head::seq.eq(audit_head::seq + count))
             .returning((audit_head::seq, audit_head::hash))
     )
     .get_result(c))?;
-    // Stored as it is hashed, whatever precision the backend keeps.
-    let at = at.with_nanosecond(at.nanosecond() / 1_000 * 1_000).unwrap_or(at);
-    for (seq, resource_id) in (last - lines + 1..).zip(ids) {
-        let mut row = AuditRow {
-            seq,
-            at,
-            actor: entry.actor.name.clone(),
-            action: entry.action.to_string(),
-            resource_id: resource_id.map(str::to_owned),
-            address: entry.actor.address.map(|a| a.to_string()),
-            outcome: entry.outcome.to_string(),
-            prev_hash,
-            hash: String::new(),
-        };
-        row.hash = row.digest();
-        prev_hash = row.hash.clone();
-        native!(conn, |c| diesel::insert_into(audit_log::table).values(&row).execute(c))?;
+    let rows: Vec<AuditRow> = (last - count + 1..)
+        .zip(lines)
+        .map(|(seq, (entry, at, resource_id))| {
+            let mut row = AuditRow {
+                seq,
+                at,
+                actor: entry.actor.name.clone(),
+                action: entry.action.to_string(),
+                resource_id: resource_id.map(str::to_owned),
+                address: entry.actor.address.map(|a| a.to_string()),
+                outcome: entry.outcome.to_string(),
+                prev_hash: std::mem::take(&mut prev_hash),
+                hash: String::new(),
+            };
+            row.hash = row.digest();
+            prev_hash = row.hash.clone();
+            row
+        })
+        .collect();
+    for rows in rows.chunks(super::ROWS_PER_INSERT) {
+        native!(conn, |c| diesel::insert_into(audit_log::table).values(rows).execute(c))?;
     }
     native!(conn, |c| Kept(
         diesel::update(audit_head::table).set(audit_head::hash.eq(&prev_hash)).returning(audit_head::seq)

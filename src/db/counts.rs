@@ -9,6 +9,7 @@
 //! best item is scheduled is counted as it will be once that item is public; `db::news`
 //! corrects the few such stories when it sums.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -358,6 +359,8 @@ struct Member {
     region_id: Option<TermId>,
     author_id: Option<AuthorId>,
     organization_id: Option<OrganizationId>,
+    /// The views it is listed in as stored (`Counted::views`, or 0).
+    listed_in: i64,
 }
 
 /// What one item adds: one to each of its `views` (a bit each, by view id) on `day`, under
@@ -443,32 +446,57 @@ fn count_story(members: &[&Member], views: &[View]) -> Vec<Counted> {
 fn kept_views(conn: &mut DbConn) -> QueryResult<Vec<View>> {
     let names: Vec<String> =
         native!(conn, |c| news_count_views::table.order(news_count_views::id).select(news_count_views::name).load(c))?;
-    Ok(names.iter().map(|name| View::parse(name)).collect())
+    let views: Vec<View> = names.iter().map(|name| View::parse(name)).collect();
+    SETTLED_VIEWS.set(views.clone());
+    Ok(views)
+}
+
+thread_local! {
+    /// The kept views as this thread last read them (the writer thread: at its last batch).
+    static SETTLED_VIEWS: RefCell<Vec<View>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What a new item alone in its story is listed in (`news_items.listed_in`), stored with it so
+/// that `settle` need not write its row again (on PostgreSQL a new version of the row, its
+/// text search vector made again: a third of a create's time in the database). Found with the
+/// views this thread last read: should they have changed since, `settle` corrects it.
+pub fn listed_alone(lang: &str, status: NewsStatus, published_at: Option<NaiveDateTime>) -> i64 {
+    let alone = Member {
+        id: NewsId(0),
+        group_id: NewsId(0),
+        lang: lang.to_owned(),
+        status,
+        published_at,
+        deleted_at: None,
+        topic_id: None,
+        region_id: None,
+        author_id: None,
+        organization_id: None,
+        listed_in: 0,
+    };
+    SETTLED_VIEWS.with_borrow(|views| count_story(&[&alone], views).first().map_or(0, |counted| counted.views))
 }
 
 /// Brings the counts up to date with what the stories `groups` hold now. Every write to an
-/// item runs it in its transaction, for the item's story (and the one it left); an item
-/// trashed is `uncount`ed first.
+/// item runs it in its transaction (once for a batch of writes, `db::commit`), for the item's
+/// story (and the one it left); an item trashed is `uncount`ed first.
 pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
     let views = kept_views(conn)?;
     if views.is_empty() {
         // Made at the next start (`prepare`).
         return Ok(());
     }
-    // Live items only: the stories' index holds no others. (`Kept`: at most two stories, each
-    // of at most one item per site language, so the lists' lengths are few.)
+    // Live items only: the stories' index holds no others. The lists are bound as one value
+    // each (`one_of`), so that the statements stay prepared whatever a batch's size.
+    let in_groups = super::one_of(conn, "news_items.group_id", groups.iter().map(|g| g.0));
     let members: Vec<Member> = native!(conn, |c| Kept(
-        news_items::table
-            .filter(news_items::group_id.eq_any(groups))
-            .filter(news_items::deleted_at.is_null())
-            .select(Member::as_select())
+        news_items::table.filter(in_groups).filter(news_items::deleted_at.is_null()).select(Member::as_select())
     )
     .load(c))?;
     let ids: Vec<NewsId> = members.iter().map(|m| m.id).collect();
-    let before: Vec<Counted> = native!(conn, |c| Kept(
-        news_counted::table.filter(news_counted::news_id.eq_any(&ids)).select(Counted::as_select())
-    )
-    .load(c))?;
+    let counted_ids = super::one_of(conn, "news_counted.news_id", ids.iter().map(|id| id.0));
+    let before: Vec<Counted> =
+        native!(conn, |c| Kept(news_counted::table.filter(counted_ids).select(Counted::as_select())).load(c))?;
     let before: HashMap<NewsId, Counted> = before.into_iter().map(|c| (c.news_id, c)).collect();
     let mut stories: HashMap<NewsId, Vec<&Member>> = HashMap::new();
     for member in &members {
@@ -479,37 +507,46 @@ pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
     let mut counts = HashMap::new();
     let mut gone = Vec::new();
     let mut new = Vec::new();
-    let mut listed_in = HashMap::new();
+    // The items not listed in the views they are now, by those views: new items mostly share
+    // them, and most were stored listed in them (`listed_alone`).
+    let mut listed_in: HashMap<i64, Vec<i64>> = HashMap::new();
+    for member in &members {
+        let views = after.get(&member.id).map_or(0, |is| is.views);
+        if member.listed_in != views {
+            listed_in.entry(views).or_default().push(member.id.0);
+        }
+    }
     for id in ids {
         let (was, is) = (before.get(&id), after.get(&id));
         if was == is {
             continue;
         }
-        listed_in.insert(id, is.map_or(0, |is| is.views));
         if let Some(was) = was {
             was.add_to(&mut counts, -1);
-            gone.push(id);
+            gone.push(id.0);
         }
         if let Some(is) = is {
             is.add_to(&mut counts, 1);
             new.push(is.clone());
         }
     }
-    for (&id, bits) in &listed_in {
-        let _: NewsId = native!(conn, |c| Kept(
-            diesel::update(news_items::table.find(id)).set(news_items::listed_in.eq(bits)).returning(news_items::id)
-        )
-        .get_result(c))?;
-    }
-    if !gone.is_empty() {
+    for (bits, ids) in listed_in {
+        let listed = super::one_of(conn, "news_items.id", ids);
         let _: Vec<NewsId> = native!(conn, |c| Kept(
-            diesel::delete(news_counted::table.filter(news_counted::news_id.eq_any(&gone)))
-                .returning(news_counted::news_id)
+            diesel::update(news_items::table.filter(listed))
+                .set(news_items::listed_in.eq(bits))
+                .returning(news_items::id)
         )
         .load(c))?;
     }
-    for row in &new {
-        native!(conn, |c| diesel::insert_into(news_counted::table).values(row).execute(c))?;
+    if !gone.is_empty() {
+        let gone = super::one_of(conn, "news_counted.news_id", gone);
+        let _: Vec<NewsId> =
+            native!(conn, |c| Kept(diesel::delete(news_counted::table.filter(gone)).returning(news_counted::news_id))
+                .load(c))?;
+    }
+    for rows in new.chunks(super::ROWS_PER_INSERT) {
+        native!(conn, |c| diesel::insert_into(news_counted::table).values(rows).execute(c))?;
     }
     add(conn, counts)
 }
@@ -526,27 +563,28 @@ pub fn uncount(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
     add(conn, counts)
 }
 
-/// Adds each of `counts` to the kept one.
+/// Adds each of `counts` to the kept one, many in one statement.
 fn add(conn: &mut DbConn, counts: HashMap<Key, i64>) -> QueryResult<()> {
-    // Row by row, so that one statement serves every write (a write changes a few counts: of
-    // its item's day, or two, under each facet and view).
-    for ((view, facet, value, day), n) in counts.into_iter().filter(|&(_, n)| n != 0) {
-        let row = (
-            news_counts::view.eq(view),
-            news_counts::facet.eq(facet as i64),
-            news_counts::value.eq(value),
-            news_counts::day.eq(day),
-            news_counts::n.eq(n),
-        );
-        native!(conn, |c| Kept(
-            diesel::insert_into(news_counts::table)
-                .values(row)
-                .on_conflict((news_counts::view, news_counts::facet, news_counts::value, news_counts::day))
-                .do_update()
-                .set(news_counts::n.eq(news_counts::n + excluded(news_counts::n)))
-                .returning(news_counts::n)
-        )
-        .get_result::<i64>(c))?;
+    let rows: Vec<_> = counts
+        .into_iter()
+        .filter(|&(_, n)| n != 0)
+        .map(|((view, facet, value, day), n)| {
+            (
+                news_counts::view.eq(view),
+                news_counts::facet.eq(facet as i64),
+                news_counts::value.eq(value),
+                news_counts::day.eq(day),
+                news_counts::n.eq(n),
+            )
+        })
+        .collect();
+    for rows in rows.chunks(super::ROWS_PER_INSERT) {
+        native!(conn, |c| diesel::insert_into(news_counts::table)
+            .values(rows)
+            .on_conflict((news_counts::view, news_counts::facet, news_counts::value, news_counts::day))
+            .do_update()
+            .set(news_counts::n.eq(news_counts::n + excluded(news_counts::n)))
+            .execute(c))?;
     }
     Ok(())
 }
@@ -606,7 +644,7 @@ pub fn prepare(conn: &mut DbConn, site: &Languages) -> QueryResult<bool> {
         for story in members.chunk_by(|a, b| a.group_id == b.group_id) {
             counted.extend(count_story(&story.iter().collect::<Vec<_>>(), &views));
         }
-        for rows in counted.chunks(1_000) {
+        for rows in counted.chunks(super::ROWS_PER_INSERT) {
             native!(conn, |c| diesel::insert_into(news_counted::table).values(rows).execute(c))?;
         }
     }
@@ -662,6 +700,7 @@ mod tests {
             region_id: None,
             author_id: None,
             organization_id: None,
+            listed_in: 0,
         }
     }
 

@@ -41,10 +41,10 @@ pub fn clock(conn: &mut DbConn) -> QueryResult<Clock> {
 /// `stamp_items`).
 pub fn stamp(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
     let members = news_items::table
-        .filter(news_items::group_id.eq_any(stories))
+        .filter(super::one_of(conn, "news_items.group_id", stories.iter().map(|s| s.0)))
         .filter(news_items::deleted_at.is_null())
         .select(news_items::id);
-    // Loaded, not executed, so that it stays prepared (`Kept`); a write names one or two stories.
+    // Loaded, not executed, so that it stays prepared (`Kept`) whatever the number of stories.
     let _: Vec<NewsId> = native!(conn, |c| Kept(
         diesel::update(news_changes::table.filter(news_changes::news_id.eq_any(members)))
             .set(news_changes::search_seq.eq(this_transaction()))

@@ -323,6 +323,10 @@ pub fn unstamp_clock(conn: &mut DbConn, refused: usize) -> diesel::QueryResult<(
     diesel::update(table).set(version.eq(version - count(refused))).execute(conn).map(drop)
 }
 
+/// Rows in one multi-row insert: their bound values stay under what one statement may hold
+/// (32,766 on SQLite, 65,535 on PostgreSQL) at up to 32 columns.
+pub const ROWS_PER_INSERT: usize = 1_000;
+
 fn count(writes: usize) -> i64 {
     i64::try_from(writes).unwrap_or(i64::MAX)
 }

@@ -1170,16 +1170,22 @@ pub fn insert(
     ))
     .get_result(c))?;
     let id = NewsId(last_item.max(last_known).map_or(0, |id| id.0) + 1);
+    // A translation's place in its story is for `settle` to find.
+    let listed_in = match group {
+        None => counts::listed_alone(form.lang, form.status, form.published_at),
+        Some(_) => 0,
+    };
     let row: NewsRow = native!(conn, |c| diesel::insert_into(news_items::table)
         .values((
             news_items::id.eq(id),
             news_items::group_id.eq(group.unwrap_or(id)),
             form,
             news_items::created_at.eq(form.updated_at),
+            news_items::listed_in.eq(listed_in),
         ))
         .returning(NewsRow::as_returning())
         .get_result(c))?;
-    replace_tags(conn, row.id, tags)?;
+    add_tags(conn, row.id, tags)?;
     let public = row.is_public(crate::domain::dates::now().naive_utc());
     // An item nobody can see yet takes no number (see `announce`); 0 sorts before them all.
     let seq = if public { next_change(conn)? } else { 0 };
@@ -1297,8 +1303,17 @@ pub fn story_organizations(conn: &mut DbConn, group: NewsId) -> QueryResult<Vec<
 }
 
 /// After a write to items of `stories`: what is kept of them (counts, the search index's stamp)
-/// follows.
+/// follows, once for all the writes of a group commit.
 fn stories_changed(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
+    if super::commit::defer_changed(stories) { Ok(()) } else { settle_changed(conn, stories) }
+}
+
+/// Brings what is kept of `stories` up to date (`stories_changed`), for a whole batch of writes
+/// at once where they are group-committed.
+pub fn settle_changed(conn: &mut DbConn, stories: &[NewsId]) -> QueryResult<()> {
+    if stories.is_empty() {
+        return Ok(());
+    }
     counts::settle(conn, stories)?;
     super::indexed::stamp(conn, stories)
 }
@@ -1635,15 +1650,19 @@ pub fn changes(conn: &mut DbConn, urls: &MediaUrls, since: i64, limit: i64) -> Q
     })
 }
 
+/// Sets item `id`'s tags to `tags`.
 fn replace_tags(conn: &mut DbConn, id: NewsId, tags: &[String]) -> QueryResult<()> {
     native!(conn, |c| diesel::delete(news_tags::table.filter(news_tags::news_id.eq(id))).execute(c))?;
-    // Row by row: multi-row inserts are not portable across diesel's backends.
-    for tag in tags {
-        native!(conn, |c| diesel::insert_into(news_tags::table)
-            .values((news_tags::news_id.eq(id), news_tags::tag.eq(tag)))
-            .execute(c))?;
+    add_tags(conn, id, tags)
+}
+
+/// Tags item `id` with `tags` (none of which it has), in one statement.
+fn add_tags(conn: &mut DbConn, id: NewsId, tags: &[String]) -> QueryResult<()> {
+    if tags.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let rows: Vec<_> = tags.iter().map(|tag| (news_tags::news_id.eq(id), news_tags::tag.eq(tag))).collect();
+    native!(conn, |c| diesel::insert_into(news_tags::table).values(&rows).execute(c)).map(drop)
 }
 
 /// Loads what the rows reference, with one query per kind of reference, and the other items

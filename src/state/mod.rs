@@ -145,7 +145,10 @@ impl AppState {
                     db::unstamp_clock(c, 1)?;
                 }
             }
-            db::audit::append(c, &entry, crate::domain::dates::now().naive_utc())?;
+            let at = crate::domain::dates::now().naive_utc();
+            if !db::commit::defer_audit(&entry, at) {
+                db::audit::append(c, &[(entry.clone(), at)])?;
+            }
             Ok((value, entry.reach))
         };
         let (value, reach) = self.committer.write_reaching::<_, ApiError>(content, write).await?;

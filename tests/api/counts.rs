@@ -160,3 +160,38 @@ async fn pages_far_from_the_start_are_the_ones_a_cursor_reaches() {
         assert_eq!(by_page, by_cursor, "{filter}");
     }
 }
+
+#[actix_web::test]
+async fn writes_committed_together_keep_the_totals_and_the_audit_trail() {
+    let app = TestApp::builder().seed(Seed::None).languages("en,fr,es").start().await;
+    let author = app.taxonomy().await;
+    let story = id(&app.news("Story", Some("2026-01-05T10:00:00Z"), json!({"topic": "cybercrime"})).await);
+    let entries = app.db.audit_trail().len();
+    // Sent at once, so that the writer commits them in batches, each refused write rolled back
+    // alone: six new stories under one slug (five refused), six French translations of one
+    // story (five refused), and twelve stories of their own in two languages.
+    let body = |i: usize| {
+        let at = format!("2026-01-{:02}T09:00:00Z", 1 + i);
+        let mut body = json!({"title": format!("Written together {i}"), "body": "Words.", "published_at": at,
+            "topic": "terrorism", "region": "europe", "author_id": author, "tags": ["interpol"]});
+        match i % 4 {
+            0 => body["slug"] = json!("one-slug"),
+            1 => body["translation_of"] = json!(story),
+            _ => {}
+        }
+        if i % 4 != 3 {
+            body["lang"] = json!(if i % 4 == 2 { "es" } else { "fr" });
+        }
+        body
+    };
+    let bodies: Vec<Value> = (0..24).map(body).collect();
+    let answers = futures_util::future::join_all(bodies.iter().map(|b| app.post("/api/v1/news", b))).await;
+    let created = answers.iter().filter(|a| a.status == 201).count();
+    let refused = answers.iter().filter(|a| a.status == 409).count();
+    assert_eq!((created, refused), (14, 10), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    totals_agree(&app, &listings(author), "written together").await;
+    let trail = app.db.audit_trail();
+    assert_eq!(trail.len(), entries + created, "one entry per write kept, none for a refused one");
+    let out = crate::server::run(&["audit", "verify", "--database-url", &app.database_url()], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

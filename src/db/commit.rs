@@ -18,12 +18,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
 use tokio::sync::oneshot;
-
-use chrono::NaiveDateTime;
 
 use super::{DbConn, DbPool};
 use crate::domain::audit::{Entry, Reach};

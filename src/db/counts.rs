@@ -551,7 +551,8 @@ pub fn settle(conn: &mut DbConn, groups: &[NewsId]) -> QueryResult<()> {
     add(conn, counts)
 }
 
-/// Takes out what item `id` adds to the counts (it is going to the trash).
+/// Takes out what item `id` adds to the counts (it is going to the trash, whose own update
+/// clears its `listed_in`).
 pub fn uncount(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
     let counted: Option<Counted> =
         native!(conn, |c| news_counted::table.find(id).select(Counted::as_select()).first(c).optional())?;
@@ -559,7 +560,6 @@ pub fn uncount(conn: &mut DbConn, id: NewsId) -> QueryResult<()> {
     let mut counts = HashMap::new();
     counted.add_to(&mut counts, -1);
     diesel::delete(news_counted::table.find(id)).execute(conn)?;
-    diesel::update(news_items::table.find(id)).set(news_items::listed_in.eq(0)).execute(conn)?;
     add(conn, counts)
 }
 

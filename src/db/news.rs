@@ -1475,7 +1475,7 @@ struct EventData {
 pub fn trash(conn: &mut DbConn, urls: &MediaUrls, id: NewsId, by: &str) -> QueryResult<()> {
     let now = crate::domain::dates::now().naive_utc();
     let group = diesel::update(news_items::table.find(id))
-        .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by)))
+        .set((news_items::deleted_at.eq(now), news_items::deleted_by.eq(by), news_items::listed_in.eq(0)))
         .returning(news_items::group_id)
         .get_result(conn)?;
     counts::uncount(conn, id)?;

@@ -51,7 +51,7 @@ pub mod version;
 pub mod webhooks;
 pub mod websub;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::expression::{SqlLiteral, UncheckedBind};
@@ -143,7 +143,7 @@ impl Location {
     /// diesel's own `establish` would try each in turn and hide why the right one failed.
     pub fn connect(&self) -> Result<DbConn, diesel::ConnectionError> {
         let mut conn = self.establish()?;
-        conn.set_instrumentation(Prepared::default());
+        conn.set_instrumentation(Watch::default());
         Ok(conn)
     }
 
@@ -169,21 +169,45 @@ impl Location {
     }
 }
 
-/// How many statements a connection has prepared to keep (`MAX_PREPARED`).
-#[derive(Debug, Default)]
-struct Prepared(usize);
+/// What the pool needs to know of a connection, noted as its statements run: how many it has
+/// prepared to keep (`MAX_PREPARED`), and when the server last answered one.
+#[derive(Debug)]
+struct Watch {
+    prepared: usize,
+    answered: Instant,
+}
 
-impl Instrumentation for Prepared {
+impl Default for Watch {
+    fn default() -> Self {
+        Self { prepared: 0, answered: Instant::now() }
+    }
+}
+
+impl Instrumentation for Watch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-        if let InstrumentationEvent::CacheQuery { .. } = event {
-            self.0 += 1;
+        match event {
+            InstrumentationEvent::CacheQuery { .. } => self.prepared += 1,
+            InstrumentationEvent::FinishQuery { error: None, .. } => self.answered = Instant::now(),
+            _ => {}
         }
     }
 }
 
 /// Whether `conn` keeps more statements prepared than `MAX_PREPARED`.
 fn keeps_too_many(conn: &mut DbConn) -> bool {
-    conn.instrumentation().downcast_ref::<Prepared>().is_some_and(|prepared| prepared.0 > MAX_PREPARED)
+    conn.instrumentation().downcast_ref::<Watch>().is_some_and(|watch| watch.prepared > MAX_PREPARED)
+}
+
+/// How long after its server last answered a connection is handed out without asking it
+/// first. On PostgreSQL that question (`SELECT 1`) is a round trip: one of the nine a listing
+/// computed anew made, on every request. A connection that answered this recently is as
+/// likely to work as one that just answered the question; one quiet for longer (the server
+/// may have restarted, a firewall may have dropped it) is asked.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
+/// Whether `conn`'s server answered it within `TRUSTED_FOR`.
+fn answered_lately(conn: &mut DbConn) -> bool {
+    conn.instrumentation().downcast_ref::<Watch>().is_some_and(|watch| watch.answered.elapsed() < TRUSTED_FOR)
 }
 
 /// Hands r2d2 connections to the one backend the URL names.
@@ -199,6 +223,9 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        if answered_lately(conn) {
+            return Ok(());
+        }
         conn.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 
@@ -467,7 +494,7 @@ mod tests {
     fn a_connection_that_keeps_too_many_statements_is_replaced() {
         use diesel::sql_types::BigInt;
         let pool = Pool::builder().max_size(1).build(Manager(Location::Sqlite(":memory:".to_owned()))).unwrap();
-        let prepared = |conn: &mut DbConn| conn.instrumentation().downcast_ref::<Prepared>().unwrap().0;
+        let prepared = |conn: &mut DbConn| conn.instrumentation().downcast_ref::<Watch>().unwrap().prepared;
         let mut conn = pool.get().unwrap();
         conn.batch_execute("CREATE TABLE kept_here (n BIGINT)").unwrap();
         for n in 0..=MAX_PREPARED {
@@ -480,5 +507,20 @@ mod tests {
         let mut conn = pool.get().unwrap();
         assert_eq!(prepared(&mut conn), 0);
         assert!(conn.batch_execute("SELECT n FROM kept_here").is_err(), "a new connection");
+    }
+
+    #[test]
+    fn only_a_connection_quiet_for_a_while_is_asked_before_it_is_handed_out() {
+        let manager = Manager(Location::Sqlite(":memory:".to_owned()));
+        let mut conn = manager.connect().unwrap();
+        let answered = |conn: &mut DbConn| conn.instrumentation().downcast_ref::<Watch>().unwrap().answered;
+        conn.batch_execute("SELECT 1").unwrap();
+        let last = answered(&mut conn);
+        manager.is_valid(&mut conn).unwrap();
+        assert_eq!(answered(&mut conn), last, "answered lately: handed out without a question");
+        let quiet = Instant::now() - TRUSTED_FOR * 2;
+        conn.instrumentation().downcast_mut::<Watch>().unwrap().answered = quiet;
+        manager.is_valid(&mut conn).unwrap();
+        assert!(answered(&mut conn) > quiet, "quiet for a while: asked, and it answered");
     }
 }

@@ -74,22 +74,34 @@ pub fn record(
     snapshot: &str,
     at: NaiveDateTime,
 ) -> QueryResult<i64> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
     let (kind, id) = entity.key();
     let mine = revisions::entity.eq(kind).and(revisions::entity_id.eq(id));
-    let last: Option<i64> =
-        native!(conn, |c| revisions::table.filter(mine).select(diesel::dsl::max(revisions::revision)).first(c))?;
-    let revision = last.unwrap_or(0) + 1;
-    native!(conn, |c| diesel::insert_into(revisions::table)
-        .values((
-            revisions::entity.eq(kind),
-            revisions::entity_id.eq(id),
-            revisions::revision.eq(revision),
-            revisions::created_at.eq(at),
-            revisions::username.eq(origin.user.as_deref()),
-            revisions::restored_from.eq(origin.restored_from),
-            revisions::snapshot.eq(snapshot),
+    // Numbered by the insert itself: one statement, one round trip on PostgreSQL. (Writes of
+    // the same thing take turns: each holds the content clock's lock.)
+    let next = revisions::table.filter(mine).select((
+        kind.into_sql::<Text>(),
+        id.into_sql::<BigInt>(),
+        sql::<BigInt>("COALESCE(MAX(revision), 0) + 1"),
+        at.into_sql::<Timestamp>(),
+        origin.user.as_deref().into_sql::<Nullable<Text>>(),
+        origin.restored_from.into_sql::<Nullable<BigInt>>(),
+        snapshot.into_sql::<Text>(),
+    ));
+    let revision: i64 = native!(conn, |c| diesel::insert_into(revisions::table)
+        .values(next)
+        .into_columns((
+            revisions::entity,
+            revisions::entity_id,
+            revisions::revision,
+            revisions::created_at,
+            revisions::username,
+            revisions::restored_from,
+            revisions::snapshot,
         ))
-        .execute(c))?;
+        .returning(revisions::revision)
+        .get_result(c))?;
     if let Some(keep) = origin.keep {
         let oldest_kept = revision - i64::from(keep.max(2));
         native!(conn, |c| diesel::delete(revisions::table.filter(mine).filter(revisions::revision.le(oldest_kept)))

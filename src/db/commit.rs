@@ -32,11 +32,13 @@ use crate::domain::ids::NewsId;
 /// them, before it commits: bring the kept counts and search stamps of the stories they wrote
 /// up to date, and append their audit entries. Most of a write's statements were these (on
 /// PostgreSQL at four languages, 28 of 50, each a round trip), while the writes of a batch
-/// mostly move the same counts.
+/// mostly move the same counts. Also what the batch's writes need not read again: the last
+/// news item id given (no other writer can give one while the batch holds the clock's lock).
 #[derive(Default)]
 struct Deferred {
     stories: Vec<NewsId>,
     audit: Vec<(Entry, NaiveDateTime)>,
+    last_news_id: Option<NewsId>,
 }
 
 thread_local! {
@@ -55,6 +57,19 @@ pub fn defer_changed(stories: &[NewsId]) -> bool {
 /// and returns true. Elsewhere returns false: the caller appends it at once.
 pub fn defer_audit(entry: &Entry, at: NaiveDateTime) -> bool {
     DEFERRED.with_borrow_mut(|deferred| deferred.as_mut().map(|d| d.audit.push((entry.clone(), at))).is_some())
+}
+
+/// The id for a new news item: one past the last given, which `last` reads unless a write of
+/// this batch gave one. (An id given to a write then refused is skipped: ids need not be dense.)
+pub fn next_news_id(last: impl FnOnce() -> diesel::QueryResult<NewsId>) -> diesel::QueryResult<NewsId> {
+    let given = DEFERRED.with_borrow(|deferred| deferred.as_ref().and_then(|d| d.last_news_id));
+    let next = NewsId(given.map_or_else(last, Ok)?.0 + 1);
+    DEFERRED.with_borrow_mut(|deferred| {
+        if let Some(d) = deferred {
+            d.last_news_id = Some(next);
+        }
+    });
+    Ok(next)
 }
 
 /// A queued write: whether it changes what readers are shown (the content clock counts those),
@@ -259,7 +274,7 @@ fn run(conn: &mut DbConn, batch: Vec<Job>) -> bool {
         if refused_changes > 0 {
             super::unstamp_clock(conn, refused_changes)?;
         }
-        let Deferred { mut stories, audit } = DEFERRED.take().unwrap_or_default();
+        let Deferred { mut stories, audit, .. } = DEFERRED.take().unwrap_or_default();
         stories.sort_unstable();
         stories.dedup();
         super::news::settle_changed(conn, &stories)?;

@@ -1163,13 +1163,15 @@ pub fn insert(
     tags: &[String],
 ) -> QueryResult<NewsView> {
     use diesel::dsl::max;
-    // One statement, one round trip on PostgreSQL.
-    let (last_item, last_known): (Option<NewsId>, Option<NewsId>) = native!(conn, |c| diesel::select((
-        news_items::table.select(max(news_items::id)).single_value(),
-        news_changes::table.select(max(news_changes::news_id)).single_value(),
-    ))
-    .get_result(c))?;
-    let id = NewsId(last_item.max(last_known).map_or(0, |id| id.0) + 1);
+    let id = super::commit::next_news_id(|| {
+        // One statement, one round trip on PostgreSQL.
+        let (last_item, last_known): (Option<NewsId>, Option<NewsId>) = native!(conn, |c| diesel::select((
+            news_items::table.select(max(news_items::id)).single_value(),
+            news_changes::table.select(max(news_changes::news_id)).single_value(),
+        ))
+        .get_result(c))?;
+        Ok(last_item.max(last_known).unwrap_or(NewsId(0)))
+    })?;
     // A translation's place in its story is for `settle` to find.
     let listed_in = match group {
         None => counts::listed_alone(form.lang, form.status, form.published_at),

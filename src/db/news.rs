@@ -12,9 +12,9 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 use super::authors::{self, AuthorRow};
 use super::counts::{self, Cover, Days, End, Listed};
 use super::revisions::{self, Entity};
-use super::schema::{news_changes, news_items, news_tags, terms};
+use super::schema::{news_changes, news_items, news_tags, organizations, terms};
 use super::search::{self, Search};
-use super::{Backend, DbConn, next_change, organizations, webhooks};
+use super::{Backend, DbConn, next_change, webhooks};
 use crate::domain::dates::{self, TimeRange, utc};
 use crate::domain::ids::{AuthorId, MediaId, NewsId, OrganizationId, TermId};
 use crate::domain::language::{Choice, direction};
@@ -1688,13 +1688,10 @@ fn hydrate(
     for (id, tag) in tag_rows {
         tags.entry(id).or_default().push(tag);
     }
-    let term_ids: Vec<TermId> = rows.iter().flat_map(|r| [r.topic_id, r.region_id]).flatten().collect();
-    let terms: HashMap<TermId, String> = super::terms::slugs(conn, &term_ids)?.into_iter().collect();
+    let (terms, orgs) = slugs(conn, &rows)?;
     let author_ids: Vec<AuthorId> = rows.iter().filter_map(|r| r.author_id).collect();
     let authors: HashMap<AuthorId, AuthorRow> =
         authors::by_ids(conn, &author_ids)?.into_iter().map(|a| (a.id, a)).collect();
-    let org_ids: Vec<OrganizationId> = rows.iter().filter_map(|r| r.organization_id).collect();
-    let orgs: HashMap<OrganizationId, String> = organizations::slugs(conn, &org_ids)?.into_iter().collect();
     let groups = translations(conn, &rows.iter().collect::<Vec<_>>(), seen_by, now)?;
     let image_ids: Vec<MediaId> = rows.iter().filter_map(|r| r.image_id).collect();
     let images = super::media::shown(conn, urls, &image_ids)?;
@@ -1711,6 +1708,31 @@ fn hydrate(
             row,
         })
         .collect())
+}
+
+/// The slugs of `rows`' topics, regions and organizations, in one statement (one round trip on
+/// PostgreSQL, where a listing computed anew made eight).
+fn slugs(
+    conn: &mut DbConn,
+    rows: &[NewsRow],
+) -> QueryResult<(HashMap<TermId, String>, HashMap<OrganizationId, String>)> {
+    let terms =
+        super::one_of(conn, "terms.id", rows.iter().flat_map(|r| [r.topic_id, r.region_id]).flatten().map(|id| id.0));
+    let orgs = super::one_of(conn, "organizations.id", rows.iter().filter_map(|r| r.organization_id).map(|id| id.0));
+    let found: Vec<(bool, i64, String)> = native!(conn, |c| super::kept::Kept(
+        terms::table.filter(terms).select((false.into_sql::<Bool>(), terms::id, terms::slug)).union_all(
+            organizations::table.filter(orgs).select((true.into_sql::<Bool>(), organizations::id, organizations::slug))
+        )
+    )
+    .load(c))?;
+    let (mut term_slugs, mut org_slugs) = (HashMap::new(), HashMap::new());
+    for (organization, id, slug) in found {
+        match organization {
+            false => term_slugs.insert(TermId(id), slug),
+            true => org_slugs.insert(OrganizationId(id), slug),
+        };
+    }
+    Ok((term_slugs, org_slugs))
 }
 
 /// When what anonymous readers see of the news last changed, from public rows only: the

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::{organization_bodies, organization_offices, organization_translations, organizations};
-use super::{Backend, DbConn, Kept};
+use super::{Backend, DbConn};
 use crate::domain::ids::{BodyId, MediaId, OfficeId, OrganizationId, TermId};
 use crate::domain::organization::{BodyKind, OfficeKind};
 
@@ -84,13 +84,6 @@ pub fn delete(conn: &mut DbConn, id: OrganizationId) -> QueryResult<usize> {
 
 pub fn id_by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<OrganizationId>> {
     organizations::table.filter(organizations::slug.eq(slug)).select(organizations::id).first(conn).optional()
-}
-
-/// Slugs of the given organizations, by id.
-pub fn slugs(conn: &mut DbConn, ids: &[OrganizationId]) -> QueryResult<Vec<(OrganizationId, String)>> {
-    let listed = super::one_of(conn, "organizations.id", ids.iter().map(|id| id.0));
-    native!(conn, |c| Kept(organizations::table.filter(listed).select((organizations::id, organizations::slug)))
-        .load(c))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]

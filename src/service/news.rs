@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 use chrono::DateTime;
-use diesel::OptionalExtension;
+use diesel::{Connection, OptionalExtension};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -386,10 +386,13 @@ pub async fn make_missing_words(state: &AppState) -> Result<(), ApiError> {
 }
 
 /// Makes the kept listing counts anew when they are not for the site's languages (a first
-/// start, an import, another `NEWSDESK_LANGUAGES`).
+/// start, an import, another `NEWSDESK_LANGUAGES`). In a transaction of its own, not in a
+/// savepoint of the writer's: it rewrites every item's row, and a savepoint keeps the page
+/// before each change, on SQLite in the writer's memory (after a first start at 100k items,
+/// 588 MiB of anonymous memory stayed taken, against 71 MiB in a transaction of its own).
 pub async fn prepare_counts(state: &AppState) -> Result<bool, ApiError> {
     let site = state.languages.clone();
-    state.bookkeep(move |c| Ok(db::counts::prepare(c, &site)?)).await
+    state.db(move |c| Ok(c.transaction(|c| db::counts::prepare(c, &site))?)).await
 }
 
 /// How far before the last look a look for scheduled items that came due starts: another

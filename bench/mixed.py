@@ -147,10 +147,12 @@ def main():
         reference = None if args.no_reference else Reference(file)
         try:
             rng = random.Random(args.seed)
+            anonymous = 0
             for name, mix in MIXES.items():
                 for round_number in range(1, args.rounds + 1):
                     url_list = urls(file, mix, rng)
                     ours = load(server.base, url_list, args.seconds, workdir)
+                    anonymous = max(anonymous, server.anonymous_memory_kib())
                     theirs = load(reference.base, url_list, args.seconds, workdir) if reference else None
                     rows.append((name, round_number, ours, theirs))
                     print(f"  {name}, round {round_number}: {ours.requests_per_second:,.0f} req/s"
@@ -165,7 +167,8 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"{args.size:,} items, {URLS_PER_ROUND:,} distinct URLs a round, wrk -t2 -c16 -d{args.seconds}s, "
           f"newsdesk with its default cache; its first start after the import (which makes the listing counts) "
-          f"{first_start_ms / 1000:,.1f} s; its peak memory {peak / 1024:,.1f} MiB\n")
+          f"{first_start_ms / 1000:,.1f} s; its peak memory {peak / 1024:,.1f} MiB (mapped files' pages included), "
+          f"anonymous memory after each round at most {anonymous / 1024:,.1f} MiB\n")
     print("| mix | round | newsdesk req/s | p50 ms | p99 ms | errors | FastAPI req/s | p50 ms | p99 ms | newsdesk / FastAPI |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, round_number, ours, theirs in rows:

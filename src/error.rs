@@ -321,6 +321,11 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(Kind::Unknown, ref info) if info.message().contains("database is locked") => {
                 Self::Unavailable(Box::new(err))
             }
+            // The connection to the server was lost (it restarted, say): the pool asks its
+            // connections before handing them out again.
+            Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
+                Self::Unavailable(Box::new(err))
+            }
             other => Self::internal(other),
         }
     }

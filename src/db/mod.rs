@@ -170,16 +170,17 @@ impl Location {
 }
 
 /// What the pool needs to know of a connection, noted as its statements run: how many it has
-/// prepared to keep (`MAX_PREPARED`), and when the server last answered one.
+/// prepared to keep (`MAX_PREPARED`), and when the server last answered one (`None` once one
+/// failed: the connection may be what failed).
 #[derive(Debug)]
 struct Watch {
     prepared: usize,
-    answered: Instant,
+    answered: Option<Instant>,
 }
 
 impl Default for Watch {
     fn default() -> Self {
-        Self { prepared: 0, answered: Instant::now() }
+        Self { prepared: 0, answered: Some(Instant::now()) }
     }
 }
 
@@ -187,7 +188,9 @@ impl Instrumentation for Watch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         match event {
             InstrumentationEvent::CacheQuery { .. } => self.prepared += 1,
-            InstrumentationEvent::FinishQuery { error: None, .. } => self.answered = Instant::now(),
+            InstrumentationEvent::FinishQuery { error, .. } => {
+                self.answered = error.is_none().then(Instant::now);
+            }
             _ => {}
         }
     }
@@ -205,9 +208,12 @@ fn keeps_too_many(conn: &mut DbConn) -> bool {
 /// may have restarted, a firewall may have dropped it) is asked.
 const TRUSTED_FOR: Duration = Duration::from_secs(1);
 
-/// Whether `conn`'s server answered it within `TRUSTED_FOR`.
+/// Whether `conn`'s server answered its last statement, within `TRUSTED_FOR`.
 fn answered_lately(conn: &mut DbConn) -> bool {
-    conn.instrumentation().downcast_ref::<Watch>().is_some_and(|watch| watch.answered.elapsed() < TRUSTED_FOR)
+    conn.instrumentation()
+        .downcast_ref::<Watch>()
+        .and_then(|watch| watch.answered)
+        .is_some_and(|answered| answered.elapsed() < TRUSTED_FOR)
 }
 
 /// Hands r2d2 connections to the one backend the URL names.
@@ -519,8 +525,12 @@ mod tests {
         manager.is_valid(&mut conn).unwrap();
         assert_eq!(answered(&mut conn), last, "answered lately: handed out without a question");
         let quiet = Instant::now() - TRUSTED_FOR * 2;
-        conn.instrumentation().downcast_mut::<Watch>().unwrap().answered = quiet;
+        conn.instrumentation().downcast_mut::<Watch>().unwrap().answered = Some(quiet);
         manager.is_valid(&mut conn).unwrap();
-        assert!(answered(&mut conn) > quiet, "quiet for a while: asked, and it answered");
+        assert!(answered(&mut conn) > Some(quiet), "quiet for a while: asked, and it answered");
+        assert!(conn.batch_execute("SELECT * FROM no_such_table").is_err());
+        assert_eq!(answered(&mut conn), None, "a statement failed");
+        manager.is_valid(&mut conn).unwrap();
+        assert!(answered(&mut conn).is_some(), "asked before it is handed out again");
     }
 }

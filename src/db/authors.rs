@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::authors;
-use super::{Backend, DbConn, Kept};
+use super::{Backend, DbConn};
 use crate::domain::ids::AuthorId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize)]
@@ -52,9 +52,4 @@ pub fn update(conn: &mut DbConn, id: AuthorId, form: &AuthorForm) -> QueryResult
 
 pub fn delete(conn: &mut DbConn, id: AuthorId) -> QueryResult<usize> {
     diesel::delete(authors::table.find(id)).execute(conn)
-}
-
-pub fn by_ids(conn: &mut DbConn, ids: &[AuthorId]) -> QueryResult<Vec<AuthorRow>> {
-    let listed = super::one_of(conn, "authors.id", ids.iter().map(|id| id.0));
-    native!(conn, |c| Kept(authors::table.filter(listed).select(AuthorRow::as_select())).load(c))
 }

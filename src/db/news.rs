@@ -7,12 +7,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::IntoSql;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
-use super::authors::{self, AuthorRow};
+use super::authors::AuthorRow;
 use super::counts::{self, Cover, Days, End, Listed};
 use super::revisions::{self, Entity};
-use super::schema::{news_changes, news_items, news_tags, organizations, terms};
+use super::schema::{authors, news_changes, news_items, news_tags, organizations, terms};
 use super::search::{self, Search};
 use super::{Backend, DbConn, next_change, webhooks};
 use crate::domain::dates::{self, TimeRange, utc};
@@ -175,34 +175,14 @@ impl NewsView {
 }
 
 /// The other items of the groups of `rows` that `seen_by` may see, per group, by language.
-/// Looked up by the group's index alone, then sorted out here: with the conditions of public
-/// view in the query, SQLite's planner walked the public index instead (every published item).
 fn translations(
     conn: &mut DbConn,
     rows: &[&NewsRow],
     seen_by: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<HashMap<NewsId, Vec<(NewsId, Translation)>>> {
-    let groups = super::one_of(conn, "news_items.group_id", rows.iter().map(|r| r.group_id.0));
-    let published: &str = NewsStatus::Published.into();
-    // Judged by the database: parsing each member's status and time here cost more than the
-    // query (a listing in four languages reads four members per item shown).
-    let out = news_items::status.eq(published).and(news_items::published_at.le(now.naive_utc()));
-    let members: Vec<(NewsId, NewsId, String, String, Option<bool>)> = native!(conn, |c| super::kept::Kept(
-        news_items::table
-            .filter(groups)
-            .filter(news_items::deleted_at.is_null())
-            .select((news_items::group_id, news_items::id, news_items::lang, news_items::slug, out))
-            .order((news_items::group_id, news_items::lang))
-    )
-    .load(c))?;
-    let mut found: HashMap<NewsId, Vec<(NewsId, Translation)>> = HashMap::new();
-    for (group, id, lang, slug, public) in members {
-        if seen_by == Visibility::Everything || public == Some(true) {
-            found.entry(group).or_default().push((id, Translation { lang, id, slug }));
-        }
-    }
-    Ok(found)
+    let wanted = Wanted { stories: rows.iter().map(|r| r.group_id.0).collect(), ..Wanted::default() };
+    Ok(references(conn, &wanted, seen_by, now)?.stories)
 }
 
 /// The items of a group but `id`.
@@ -1667,8 +1647,8 @@ fn add_tags(conn: &mut DbConn, id: NewsId, tags: &[String]) -> QueryResult<()> {
     native!(conn, |c| diesel::insert_into(news_tags::table).values(&rows).execute(c)).map(drop)
 }
 
-/// Loads what the rows reference, with one query per kind of reference, and the other items
-/// of their groups that `seen_by` may see at `now`.
+/// Loads what the rows reference, and the other items of their groups that `seen_by` may see
+/// at `now`.
 fn hydrate(
     conn: &mut DbConn,
     urls: &MediaUrls,
@@ -1676,23 +1656,14 @@ fn hydrate(
     seen_by: Visibility,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<NewsView>> {
-    let mut tags: HashMap<NewsId, Vec<String>> = HashMap::new();
-    let tagged = super::one_of(conn, "news_tags.news_id", rows.iter().map(|r| r.id.0));
-    let tag_rows: Vec<(NewsId, String)> = native!(conn, |c| super::kept::Kept(
-        news_tags::table
-            .filter(tagged)
-            .select((news_tags::news_id, news_tags::tag))
-            .order((news_tags::news_id, news_tags::tag))
-    )
-    .load(c))?;
-    for (id, tag) in tag_rows {
-        tags.entry(id).or_default().push(tag);
-    }
-    let (terms, orgs) = slugs(conn, &rows)?;
-    let author_ids: Vec<AuthorId> = rows.iter().filter_map(|r| r.author_id).collect();
-    let authors: HashMap<AuthorId, AuthorRow> =
-        authors::by_ids(conn, &author_ids)?.into_iter().map(|a| (a.id, a)).collect();
-    let groups = translations(conn, &rows.iter().collect::<Vec<_>>(), seen_by, now)?;
+    let wanted = Wanted {
+        items: rows.iter().map(|r| r.id.0).collect(),
+        terms: rows.iter().flat_map(|r| [r.topic_id, r.region_id]).flatten().map(|id| id.0).collect(),
+        organizations: rows.iter().filter_map(|r| r.organization_id).map(|id| id.0).collect(),
+        authors: rows.iter().filter_map(|r| r.author_id).map(|id| id.0).collect(),
+        stories: rows.iter().map(|r| r.group_id.0).collect(),
+    };
+    let Referenced { mut tags, terms, organizations, authors, stories } = references(conn, &wanted, seen_by, now)?;
     let image_ids: Vec<MediaId> = rows.iter().filter_map(|r| r.image_id).collect();
     let images = super::media::shown(conn, urls, &image_ids)?;
     Ok(rows
@@ -1701,38 +1672,172 @@ fn hydrate(
             topic: row.topic_id.and_then(|id| terms.get(&id).cloned()),
             region: row.region_id.and_then(|id| terms.get(&id).cloned()),
             author: row.author_id.and_then(|id| authors.get(&id).cloned()),
-            organization: row.organization_id.and_then(|id| orgs.get(&id).cloned()),
+            organization: row.organization_id.and_then(|id| organizations.get(&id).cloned()),
             tags: tags.remove(&row.id).unwrap_or_default(),
-            translations: groups.get(&row.group_id).map(|g| others(g.clone(), row.id)).unwrap_or_default(),
+            translations: stories.get(&row.group_id).map(|g| others(g.clone(), row.id)).unwrap_or_default(),
             image: row.image_id.and_then(|id| images.get(&id).cloned()),
             row,
         })
         .collect())
 }
 
-/// The slugs of `rows`' topics, regions and organizations, in one statement (one round trip on
-/// PostgreSQL, where a listing computed anew made eight).
-fn slugs(
-    conn: &mut DbConn,
-    rows: &[NewsRow],
-) -> QueryResult<(HashMap<TermId, String>, HashMap<OrganizationId, String>)> {
-    let terms =
-        super::one_of(conn, "terms.id", rows.iter().flat_map(|r| [r.topic_id, r.region_id]).flatten().map(|id| id.0));
-    let orgs = super::one_of(conn, "organizations.id", rows.iter().filter_map(|r| r.organization_id).map(|id| id.0));
-    let found: Vec<(bool, i64, String)> = native!(conn, |c| super::kept::Kept(
-        terms::table.filter(terms).select((false.into_sql::<Bool>(), terms::id, terms::slug)).union_all(
-            organizations::table.filter(orgs).select((true.into_sql::<Bool>(), organizations::id, organizations::slug))
-        )
+/// The ids `references` looks up.
+#[derive(Debug, Default)]
+struct Wanted {
+    /// Items whose tags to read.
+    items: Vec<i64>,
+    terms: Vec<i64>,
+    organizations: Vec<i64>,
+    authors: Vec<i64>,
+    /// Groups whose items to read.
+    stories: Vec<i64>,
+}
+
+/// What `references` found.
+#[derive(Debug, Default)]
+struct Referenced {
+    tags: HashMap<NewsId, Vec<String>>,
+    terms: HashMap<TermId, String>,
+    organizations: HashMap<OrganizationId, String>,
+    authors: HashMap<AuthorId, AuthorRow>,
+    /// The items of each group that the reader may see, by language.
+    stories: HashMap<NewsId, Vec<(NewsId, Translation)>>,
+}
+
+/// One row of `references`: each part of its statement selects these columns, and leaves
+/// empty those it has no use for.
+#[derive(Debug, Queryable)]
+struct Reference {
+    part: i32,
+    /// The tagged item, the term, organization or author, or the group.
+    id: i64,
+    /// A group's item.
+    member: i64,
+    /// A tag, a slug, an author's name, or a group item's language.
+    text: String,
+    /// An author's title, or a group item's slug.
+    second: String,
+    bio: String,
+    created_at: Option<NaiveDateTime>,
+    updated_at: Option<NaiveDateTime>,
+    /// Whether a group's item is out for anonymous readers.
+    public: Option<bool>,
+}
+
+/// The parts of `references`, by the number each selects as its first column.
+const TAGS: i32 = 0;
+const TERMS: i32 = 1;
+const ORGANIZATIONS: i32 = 2;
+const AUTHORS: i32 = 3;
+const STORIES: i32 = 4;
+
+/// Everything `wanted` names, in one statement: on PostgreSQL each statement is a round trip,
+/// and a page computed anew made one for each kind of reference.
+fn references(conn: &mut DbConn, wanted: &Wanted, seen_by: Visibility, now: DateTime<Utc>) -> QueryResult<Referenced> {
+    let part = |n: i32| sql::<Integer>(&n.to_string());
+    let no_id = || sql::<BigInt>("0");
+    let no_text = || sql::<Text>("''");
+    let no_time = || sql::<Nullable<Timestamp>>("CAST(NULL AS TIMESTAMP)");
+    let no_flag = || sql::<Nullable<Bool>>("CAST(NULL AS BOOLEAN)");
+    let of_items = super::one_of(conn, "news_tags.news_id", wanted.items.iter().copied());
+    let of_terms = super::one_of(conn, "terms.id", wanted.terms.iter().copied());
+    let of_orgs = super::one_of(conn, "organizations.id", wanted.organizations.iter().copied());
+    let of_authors = super::one_of(conn, "authors.id", wanted.authors.iter().copied());
+    let of_groups = super::one_of(conn, "news_items.group_id", wanted.stories.iter().copied());
+    let published: &str = NewsStatus::Published.into();
+    // Judged by the database: parsing each item's status and time here cost more than the
+    // query (a listing in four languages reads four items of each story shown). The group's
+    // items are looked up by its index alone, then sorted out here: with the conditions of
+    // public view in the query, SQLite's planner walked the public index instead.
+    let out = news_items::status.eq(published).and(news_items::published_at.le(now.naive_utc()));
+    let found: Vec<Reference> = native!(conn, |c| super::kept::Kept(
+        news_tags::table
+            .filter(of_items)
+            .select((
+                part(TAGS),
+                news_tags::news_id,
+                no_id(),
+                news_tags::tag,
+                no_text(),
+                no_text(),
+                no_time(),
+                no_time(),
+                no_flag()
+            ))
+            .union_all(terms::table.filter(of_terms).select((
+                part(TERMS),
+                terms::id,
+                no_id(),
+                terms::slug,
+                no_text(),
+                no_text(),
+                no_time(),
+                no_time(),
+                no_flag()
+            )))
+            .union_all(organizations::table.filter(of_orgs).select((
+                part(ORGANIZATIONS),
+                organizations::id,
+                no_id(),
+                organizations::slug,
+                no_text(),
+                no_text(),
+                no_time(),
+                no_time(),
+                no_flag()
+            )))
+            .union_all(authors::table.filter(of_authors).select((
+                part(AUTHORS),
+                authors::id,
+                no_id(),
+                authors::name,
+                authors::title,
+                authors::bio,
+                authors::created_at.nullable(),
+                authors::updated_at.nullable(),
+                no_flag()
+            )))
+            .union_all(news_items::table.filter(of_groups).filter(news_items::deleted_at.is_null()).select((
+                part(STORIES),
+                news_items::group_id,
+                news_items::id,
+                news_items::lang,
+                news_items::slug,
+                no_text(),
+                no_time(),
+                no_time(),
+                out
+            )))
     )
     .load(c))?;
-    let (mut term_slugs, mut org_slugs) = (HashMap::new(), HashMap::new());
-    for (organization, id, slug) in found {
-        match organization {
-            false => term_slugs.insert(TermId(id), slug),
-            true => org_slugs.insert(OrganizationId(id), slug),
-        };
+    let mut referenced = Referenced::default();
+    for row in found {
+        match row.part {
+            TAGS => referenced.tags.entry(NewsId(row.id)).or_default().push(row.text),
+            TERMS => _ = referenced.terms.insert(TermId(row.id), row.text),
+            ORGANIZATIONS => _ = referenced.organizations.insert(OrganizationId(row.id), row.text),
+            AUTHORS => {
+                let (Some(created_at), Some(updated_at)) = (row.created_at, row.updated_at) else { continue };
+                let author = AuthorRow {
+                    id: AuthorId(row.id),
+                    name: row.text,
+                    title: row.second,
+                    bio: row.bio,
+                    created_at,
+                    updated_at,
+                };
+                referenced.authors.insert(author.id, author);
+            }
+            STORIES if seen_by == Visibility::Everything || row.public == Some(true) => {
+                let (id, lang, slug) = (NewsId(row.member), row.text, row.second);
+                referenced.stories.entry(NewsId(row.id)).or_default().push((id, Translation { lang, id, slug }));
+            }
+            _ => {}
+        }
     }
-    Ok((term_slugs, org_slugs))
+    referenced.tags.values_mut().for_each(|tags| tags.sort_unstable());
+    referenced.stories.values_mut().for_each(|items| items.sort_unstable_by(|a, b| a.1.lang.cmp(&b.1.lang)));
+    Ok(referenced)
 }
 
 /// When what anonymous readers see of the news last changed, from public rows only: the

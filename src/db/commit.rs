@@ -24,6 +24,7 @@ use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
 use tokio::sync::oneshot;
 
+use super::webhooks::ActiveWebhook;
 use super::{DbConn, DbPool};
 use crate::domain::audit::{Entry, Reach};
 use crate::domain::ids::NewsId;
@@ -33,12 +34,17 @@ use crate::domain::ids::NewsId;
 /// up to date, and append their audit entries. Most of a write's statements were these (on
 /// PostgreSQL at four languages, 28 of 50, each a round trip), while the writes of a batch
 /// mostly move the same counts. Also what the batch's writes need not read again: the last
-/// news item id given (no other writer can give one while the batch holds the clock's lock).
+/// news item id and change number given (no other writer can give one while the batch holds
+/// the clock's lock), and the active webhooks.
 #[derive(Default)]
 struct Deferred {
     stories: Vec<NewsId>,
     audit: Vec<(Entry, NaiveDateTime)>,
     last_news_id: Option<NewsId>,
+    /// The last number of the change feed given, and whether the clock holds it.
+    last_change: Option<(i64, bool)>,
+    /// The active webhooks as a write of the batch read them, until one is written.
+    active_webhooks: Option<Vec<ActiveWebhook>>,
 }
 
 thread_local! {
@@ -70,6 +76,52 @@ pub fn next_news_id(last: impl FnOnce() -> diesel::QueryResult<NewsId>) -> diese
         }
     });
     Ok(next)
+}
+
+/// The next number of the change feed. `take` takes one from the clock: within a batch only
+/// its first write does, the others count on in memory, and the batch gives the clock the
+/// last number before it commits (`last_change_given`). Elsewhere `take` takes each. (A number
+/// given to a write then refused is skipped: the feed's numbers need only grow, in commit
+/// order, which the batch's hold on the clock keeps.)
+pub fn next_change(take: impl FnOnce() -> diesel::QueryResult<i64>) -> diesel::QueryResult<i64> {
+    let given = DEFERRED.with_borrow(|deferred| deferred.as_ref().map(|d| d.last_change));
+    let (next, held) = match given {
+        None => return take(),
+        Some(None) => (take()?, true),
+        Some(Some((last, _))) => (last + 1, false),
+    };
+    DEFERRED.with_borrow_mut(|deferred| {
+        if let Some(d) = deferred {
+            d.last_change = Some((next, held));
+        }
+    });
+    Ok(next)
+}
+
+/// The active webhooks: as a write of this batch read them (every create asks, to tell whom
+/// its event is for), or else from `read`. Elsewhere `read` reads them each time.
+pub fn active_webhooks(
+    read: impl FnOnce() -> diesel::QueryResult<Vec<ActiveWebhook>>,
+) -> diesel::QueryResult<Vec<ActiveWebhook>> {
+    if let Some(known) = DEFERRED.with_borrow(|deferred| deferred.as_ref().and_then(|d| d.active_webhooks.clone())) {
+        return Ok(known);
+    }
+    let active = read()?;
+    DEFERRED.with_borrow_mut(|deferred| {
+        if let Some(d) = deferred {
+            d.active_webhooks = Some(active.clone());
+        }
+    });
+    Ok(active)
+}
+
+/// Forgets the active webhooks this batch read: a write changed them.
+pub fn webhooks_changed() {
+    DEFERRED.with_borrow_mut(|deferred| {
+        if let Some(d) = deferred {
+            d.active_webhooks = None;
+        }
+    });
 }
 
 /// A queued write: whether it changes what readers are shown (the content clock counts those),
@@ -274,7 +326,10 @@ fn run(conn: &mut DbConn, batch: Vec<Job>) -> bool {
         if refused_changes > 0 {
             super::unstamp_clock(conn, refused_changes)?;
         }
-        let Deferred { mut stories, audit, .. } = DEFERRED.take().unwrap_or_default();
+        let Deferred { mut stories, audit, last_change, .. } = DEFERRED.take().unwrap_or_default();
+        if let Some((last, false)) = last_change {
+            super::last_change_given(conn, last)?;
+        }
         stories.sort_unstable();
         stories.dedup();
         super::news::settle_changed(conn, &stories)?;
@@ -396,6 +451,86 @@ mod tests {
         let named: Vec<_> = trail.iter().rev().map(|row| row.resource_id.clone().unwrap()).collect();
         assert_eq!(named, ["a", "c"]);
         assert!(crate::db::audit::verify(&mut conn).unwrap().is_ok());
+    }
+
+    /// Writes queued while another connection holds the write lock, so that those queued
+    /// together run in one batch once it lets go: `first` alone, then `rest` together.
+    fn batched<T: Send + 'static>(
+        url: &str,
+        committer: &Arc<Committer>,
+        first: impl FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send + 'static,
+        rest: Vec<Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>>,
+    ) -> Vec<diesel::QueryResult<T>> {
+        let write = |committer: Arc<Committer>, f: Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>| {
+            std::thread::spawn(move || actix_web::rt::System::new().block_on(committer.write(true, f)))
+        };
+        let mut other = crate::db::Location::parse(url).unwrap().connect().unwrap();
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let mut threads = vec![write(committer.clone(), Box::new(first))];
+        std::thread::sleep(Duration::from_millis(200));
+        for f in rest {
+            threads.push(write(committer.clone(), f));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        other.batch_execute("ROLLBACK").unwrap();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    }
+
+    #[test]
+    fn change_numbers_given_in_memory_grow_in_commit_order_and_the_clock_keeps_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("changes.db").display());
+        let pool = crate::db::open(&url).unwrap();
+        let committer = Arc::new(Committer::start(pool.clone(), true).unwrap());
+        let numbers = |n: usize, refused: bool| {
+            Box::new(move |c: &mut DbConn| {
+                let taken = (0..n).map(|_| crate::db::next_change(c)).collect::<diesel::QueryResult<Vec<i64>>>()?;
+                if refused { Err(diesel::result::Error::RollbackTransaction) } else { Ok(taken) }
+            }) as Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<Vec<i64>> + Send>
+        };
+        // The second batch's first write takes two numbers and is refused, the next takes two.
+        let outcomes = batched(&url, &committer, numbers(1, false), vec![numbers(2, true), numbers(2, false)]);
+        let first = outcomes[0].as_ref().unwrap().clone();
+        assert!(outcomes[1].is_err());
+        let kept = outcomes[2].as_ref().unwrap().clone();
+        assert_eq!(first.len(), 1);
+        assert!(first[0] < kept[0] && kept[0] < kept[1], "{first:?} then {kept:?}");
+        let next = actix_web::rt::System::new().block_on(committer.write(true, |c| crate::db::next_change(c))).unwrap();
+        assert_eq!(next, kept[1] + 1, "the clock kept the last number its batch gave");
+    }
+
+    #[test]
+    fn a_webhook_made_in_a_batch_gets_the_events_of_the_writes_after_it() {
+        use crate::db::schema::webhook_events;
+        use crate::domain::webhooks::EventType;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hooks.db").display());
+        let pool = crate::db::open(&url).unwrap();
+        let committer = Arc::new(Committer::start(pool.clone(), true).unwrap());
+        let event = |subject: &'static str| {
+            Box::new(move |c: &mut DbConn| {
+                crate::db::webhooks::enqueue(c, EventType::NewsPublished, subject, |_| Ok((None, ())))
+            }) as Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<()> + Send>
+        };
+        let hook = Box::new(|c: &mut DbConn| {
+            let settings = crate::db::webhooks::WebhookSettings {
+                url: "https://partner.example/hook",
+                events: "news.published",
+                filters: "{}",
+                active: true,
+                disabled_reason: None,
+                failing_since: None,
+                updated_at: chrono::Utc::now().naive_utc(),
+            };
+            crate::db::webhooks::insert(c, "secret", &settings).map(drop)
+        }) as Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<()> + Send>;
+        // In the second batch: an event before the webhook exists, the webhook, an event after.
+        let outcomes = batched(&url, &committer, event("alone"), vec![event("before"), hook, event("after")]);
+        assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");
+        let mut conn = pool.get().unwrap();
+        let sent: Vec<String> = webhook_events::table.select(webhook_events::subject).load(&mut conn).unwrap();
+        assert_eq!(sent, ["after"]);
     }
 
     #[test]

@@ -403,12 +403,22 @@ pub fn is_postgres(conn: &DbConn) -> bool {
     matches!(conn, DbConn::Postgres(_))
 }
 
-/// The next number of the change feed. Taken inside the write transaction, so numbers are
-/// handed out in commit order and a reader never skips one that commits later.
+/// The next number of the change feed (`commit::next_change`). Taken inside the write
+/// transaction, so numbers are handed out in commit order and a reader never skips one that
+/// commits later.
 pub fn next_change(conn: &mut DbConn) -> diesel::QueryResult<i64> {
     use schema::content_clock::{change_seq, table};
-    native!(conn, |c| Kept(diesel::update(table).set(change_seq.eq(change_seq + 1)).returning(change_seq))
-        .get_result(c))
+    commit::next_change(|| {
+        native!(conn, |c| Kept(diesel::update(table).set(change_seq.eq(change_seq + 1)).returning(change_seq))
+            .get_result(c))
+    })
+}
+
+/// Gives the clock the last number of the change feed a batch gave.
+fn last_change_given(conn: &mut DbConn, last: i64) -> diesel::QueryResult<()> {
+    use schema::content_clock::{change_seq, table};
+    native!(conn, |c| Kept(diesel::update(table).set(change_seq.eq(last)).returning(change_seq)).get_result(c))
+        .map(|_: i64| ())
 }
 
 /// How many writes the database has seen: while it stays the same, so does everything stored.

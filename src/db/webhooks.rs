@@ -68,6 +68,7 @@ pub fn find(conn: &mut DbConn, id: WebhookId) -> QueryResult<WebhookRow> {
 }
 
 pub fn insert(conn: &mut DbConn, secret: &str, settings: &WebhookSettings) -> QueryResult<WebhookRow> {
+    super::commit::webhooks_changed();
     diesel::insert_into(webhooks::table)
         .values((settings, webhooks::secret.eq(secret), webhooks::created_at.eq(settings.updated_at)))
         .returning(<WebhookRow as Selectable<Backend>>::construct_selection())
@@ -75,6 +76,7 @@ pub fn insert(conn: &mut DbConn, secret: &str, settings: &WebhookSettings) -> Qu
 }
 
 pub fn update(conn: &mut DbConn, id: WebhookId, settings: &WebhookSettings) -> QueryResult<WebhookRow> {
+    super::commit::webhooks_changed();
     diesel::update(webhooks::table.find(id))
         .set(settings)
         .returning(<WebhookRow as Selectable<Backend>>::construct_selection())
@@ -97,12 +99,16 @@ pub fn rotate(conn: &mut DbConn, id: WebhookId, secret: &str, grace_until: Naive
 /// Deletes a webhook with its deliveries and their attempts, and takes it off the events still
 /// to be sent (SQLite may give its id to the next webhook made).
 pub fn delete(conn: &mut DbConn, id: WebhookId) -> QueryResult<usize> {
+    super::commit::webhooks_changed();
     diesel::sql_query("UPDATE webhook_events SET targets = REPLACE(targets, $1, ',') WHERE targets LIKE $2")
         .bind::<diesel::sql_types::Text, _>(format!(",{id},"))
         .bind::<diesel::sql_types::Text, _>(format!("%,{id},%"))
         .execute(conn)?;
     diesel::delete(webhooks::table.find(id)).execute(conn)
 }
+
+/// An active webhook's id, events and filters, as stored.
+pub type ActiveWebhook = (WebhookId, String, String);
 
 /// Writes an event of `kind` about `subject` for the active webhooks that want it, inside the
 /// caller's transaction: one row, which names them; the sender makes their deliveries
@@ -115,10 +121,12 @@ pub fn enqueue<D: serde::Serialize>(
     subject: &str,
     describe: impl FnOnce(&mut DbConn) -> QueryResult<(Option<Vec<Subject>>, D)>,
 ) -> QueryResult<()> {
-    let active: Vec<(WebhookId, String, String)> = native!(conn, |c| webhooks::table
-        .filter(webhooks::active.eq(true))
-        .select((webhooks::id, webhooks::events, webhooks::filters))
-        .load(c))?;
+    let active = super::commit::active_webhooks(|| {
+        native!(conn, |c| webhooks::table
+            .filter(webhooks::active.eq(true))
+            .select((webhooks::id, webhooks::events, webhooks::filters))
+            .load(c))
+    })?;
     let wanting: Vec<(WebhookId, Filters)> = active
         .into_iter()
         .filter(|(_, events, _)| from_stored(events).is_ok_and(|events| events.contains(&kind)))
@@ -527,6 +535,7 @@ pub fn record_attempt(
         ))
         .execute(conn)?;
     if let Some(reason) = reason {
+        super::commit::webhooks_changed();
         diesel::update(hook).set((webhooks::active.eq(false), webhooks::disabled_reason.eq(reason))).execute(conn)?;
     }
     Ok((true, disabled))

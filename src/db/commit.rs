@@ -384,6 +384,30 @@ mod tests {
             .execute(conn)
     }
 
+    /// Writes queued while another connection holds the write lock, so that those queued
+    /// together run in one batch once it lets go: `first` alone, then `rest` together.
+    fn batched<T: Send + 'static>(
+        url: &str,
+        committer: &Arc<Committer>,
+        first: impl FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send + 'static,
+        rest: Vec<Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>>,
+    ) -> Vec<diesel::QueryResult<T>> {
+        let write = |committer: Arc<Committer>, f: Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>| {
+            std::thread::spawn(move || actix_web::rt::System::new().block_on(committer.write(true, f)))
+        };
+        let mut other = crate::db::Location::parse(url).unwrap().connect().unwrap();
+        other.batch_execute("BEGIN IMMEDIATE").unwrap();
+        let mut threads = vec![write(committer.clone(), Box::new(first))];
+        std::thread::sleep(Duration::from_millis(200));
+        for f in rest {
+            threads.push(write(committer.clone(), f));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        other.batch_execute("ROLLBACK").unwrap();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    }
+
     #[test]
     fn writes_queued_together_commit_together_and_a_refused_one_rolls_back_alone() {
         let dir = tempfile::tempdir().unwrap();
@@ -423,58 +447,22 @@ mod tests {
         let pool = crate::db::open(&url).unwrap();
         let committer = Arc::new(Committer::start(pool.clone(), true).unwrap());
         // Each write leaves an entry for its batch; "b" is refused after it did.
-        let write = |committer: Arc<Committer>, slug: &'static str| {
-            std::thread::spawn(move || {
-                actix_web::rt::System::new().block_on(committer.write(true, move |c| {
-                    insert_topic(c, slug, "")?;
-                    let mut entry = Actor::service().did(Action(Resource::Topic, Verb::Create));
-                    entry.on(slug);
-                    assert!(defer_audit(&entry, chrono::Utc::now().naive_utc()));
-                    if slug == "b" { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }
-                }))
-            })
+        let write = |slug: &'static str| {
+            Box::new(move |c: &mut DbConn| {
+                insert_topic(c, slug, "")?;
+                let mut entry = Actor::service().did(Action(Resource::Topic, Verb::Create));
+                entry.on(slug);
+                assert!(defer_audit(&entry, chrono::Utc::now().naive_utc()));
+                if slug == "b" { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }
+            }) as Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<()> + Send>
         };
-        // While another connection holds the write lock, "a"'s batch waits for it, and "b" and
-        // "c" queue behind it: the next batch runs both.
-        let mut other = crate::db::Location::parse(&url).unwrap().connect().unwrap();
-        other.batch_execute("BEGIN IMMEDIATE").unwrap();
-        let a = write(committer.clone(), "a");
-        std::thread::sleep(Duration::from_millis(200));
-        let (b, c) = (write(committer.clone(), "b"), write(committer.clone(), "c"));
-        std::thread::sleep(Duration::from_millis(200));
-        other.batch_execute("ROLLBACK").unwrap();
-        assert!(a.join().unwrap().is_ok());
-        assert!(b.join().unwrap().is_err());
-        assert!(c.join().unwrap().is_ok());
+        let outcomes = batched(&url, &committer, write("a"), vec![write("b"), write("c")]);
+        assert!(outcomes[0].is_ok() && outcomes[1].is_err() && outcomes[2].is_ok(), "{outcomes:?}");
         let mut conn = pool.get().unwrap();
         let trail = crate::db::audit::list(&mut conn, &Default::default(), 10, 0).unwrap().0;
         let named: Vec<_> = trail.iter().rev().map(|row| row.resource_id.clone().unwrap()).collect();
         assert_eq!(named, ["a", "c"]);
         assert!(crate::db::audit::verify(&mut conn).unwrap().is_ok());
-    }
-
-    /// Writes queued while another connection holds the write lock, so that those queued
-    /// together run in one batch once it lets go: `first` alone, then `rest` together.
-    fn batched<T: Send + 'static>(
-        url: &str,
-        committer: &Arc<Committer>,
-        first: impl FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send + 'static,
-        rest: Vec<Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>>,
-    ) -> Vec<diesel::QueryResult<T>> {
-        let write = |committer: Arc<Committer>, f: Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>| {
-            std::thread::spawn(move || actix_web::rt::System::new().block_on(committer.write(true, f)))
-        };
-        let mut other = crate::db::Location::parse(url).unwrap().connect().unwrap();
-        other.batch_execute("BEGIN IMMEDIATE").unwrap();
-        let mut threads = vec![write(committer.clone(), Box::new(first))];
-        std::thread::sleep(Duration::from_millis(200));
-        for f in rest {
-            threads.push(write(committer.clone(), f));
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        std::thread::sleep(Duration::from_millis(200));
-        other.batch_execute("ROLLBACK").unwrap();
-        threads.into_iter().map(|t| t.join().unwrap()).collect()
     }
 
     #[test]

@@ -384,15 +384,17 @@ mod tests {
             .execute(conn)
     }
 
+    type Write<T> = Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>;
+
     /// Writes queued while another connection holds the write lock, so that those queued
     /// together run in one batch once it lets go: `first` alone, then `rest` together.
     fn batched<T: Send + 'static>(
         url: &str,
         committer: &Arc<Committer>,
         first: impl FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send + 'static,
-        rest: Vec<Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>>,
+        rest: Vec<Write<T>>,
     ) -> Vec<diesel::QueryResult<T>> {
-        let write = |committer: Arc<Committer>, f: Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>| {
+        let write = |committer: Arc<Committer>, f: Write<T>| {
             std::thread::spawn(move || actix_web::rt::System::new().block_on(committer.write(true, f)))
         };
         let mut other = crate::db::Location::parse(url).unwrap().connect().unwrap();
@@ -454,7 +456,7 @@ mod tests {
                 entry.on(slug);
                 assert!(defer_audit(&entry, chrono::Utc::now().naive_utc()));
                 if slug == "b" { Err(diesel::result::Error::RollbackTransaction) } else { Ok(()) }
-            }) as Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<()> + Send>
+            }) as Write<()>
         };
         let outcomes = batched(&url, &committer, write("a"), vec![write("b"), write("c")]);
         assert!(outcomes[0].is_ok() && outcomes[1].is_err() && outcomes[2].is_ok(), "{outcomes:?}");
@@ -475,7 +477,7 @@ mod tests {
             Box::new(move |c: &mut DbConn| {
                 let taken = (0..n).map(|_| crate::db::next_change(c)).collect::<diesel::QueryResult<Vec<i64>>>()?;
                 if refused { Err(diesel::result::Error::RollbackTransaction) } else { Ok(taken) }
-            }) as Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<Vec<i64>> + Send>
+            }) as Write<Vec<i64>>
         };
         // The second batch's first write takes two numbers and is refused, the next takes two.
         let outcomes = batched(&url, &committer, numbers(1, false), vec![numbers(2, true), numbers(2, false)]);
@@ -484,7 +486,7 @@ mod tests {
         let kept = outcomes[2].as_ref().unwrap().clone();
         assert_eq!(first.len(), 1);
         assert!(first[0] < kept[0] && kept[0] < kept[1], "{first:?} then {kept:?}");
-        let next = actix_web::rt::System::new().block_on(committer.write(true, |c| crate::db::next_change(c))).unwrap();
+        let next = actix_web::rt::System::new().block_on(committer.write(true, crate::db::next_change)).unwrap();
         assert_eq!(next, kept[1] + 1, "the clock kept the last number its batch gave");
     }
 
@@ -499,7 +501,7 @@ mod tests {
         let event = |subject: &'static str| {
             Box::new(move |c: &mut DbConn| {
                 crate::db::webhooks::enqueue(c, EventType::NewsPublished, subject, |_| Ok((None, ())))
-            }) as Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<()> + Send>
+            }) as Write<()>
         };
         let hook = Box::new(|c: &mut DbConn| {
             let settings = crate::db::webhooks::WebhookSettings {
@@ -512,7 +514,7 @@ mod tests {
                 updated_at: chrono::Utc::now().naive_utc(),
             };
             crate::db::webhooks::insert(c, "secret", &settings).map(drop)
-        }) as Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<()> + Send>;
+        }) as Write<()>;
         // In the second batch: an event before the webhook exists, the webhook, an event after.
         let outcomes = batched(&url, &committer, event("alone"), vec![event("before"), hook, event("after")]);
         assert!(outcomes.iter().all(Result::is_ok), "{outcomes:?}");

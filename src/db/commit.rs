@@ -386,6 +386,16 @@ mod tests {
 
     type Write<T> = Box<dyn FnOnce(&mut DbConn) -> diesel::QueryResult<T> + Send>;
 
+    /// A new SQLite database and its committer: the directory (to keep while the test runs),
+    /// the database's URL and pool, and the committer.
+    fn started(name: &str) -> (tempfile::TempDir, String, DbPool, Arc<Committer>) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join(format!("{name}.db")).display());
+        let pool = crate::db::open(&url).unwrap();
+        let committer = Arc::new(Committer::start(pool.clone(), true).unwrap());
+        (dir, url, pool, committer)
+    }
+
     /// Writes queued while another connection holds the write lock, so that those queued
     /// together run in one batch once it lets go: `first` alone, then `rest` together.
     fn batched<T: Send + 'static>(
@@ -444,10 +454,7 @@ mod tests {
     #[test]
     fn what_a_refused_write_left_for_its_batch_goes_with_it() {
         use crate::domain::audit::{Action, Actor, Resource, Verb};
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("deferred.db").display());
-        let pool = crate::db::open(&url).unwrap();
-        let committer = Arc::new(Committer::start(pool.clone(), true).unwrap());
+        let (_dir, url, pool, committer) = started("deferred");
         // Each write leaves an entry for its batch; "b" is refused after it did.
         let write = |slug: &'static str| {
             Box::new(move |c: &mut DbConn| {
@@ -469,10 +476,7 @@ mod tests {
 
     #[test]
     fn change_numbers_given_in_memory_grow_in_commit_order_and_the_clock_keeps_the_last() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("changes.db").display());
-        let pool = crate::db::open(&url).unwrap();
-        let committer = Arc::new(Committer::start(pool.clone(), true).unwrap());
+        let (_dir, url, _, committer) = started("changes");
         let numbers = |n: usize, refused: bool| {
             Box::new(move |c: &mut DbConn| {
                 let taken = (0..n).map(|_| crate::db::next_change(c)).collect::<diesel::QueryResult<Vec<i64>>>()?;
@@ -494,10 +498,7 @@ mod tests {
     fn a_webhook_made_in_a_batch_gets_the_events_of_the_writes_after_it() {
         use crate::db::schema::webhook_events;
         use crate::domain::webhooks::EventType;
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("hooks.db").display());
-        let pool = crate::db::open(&url).unwrap();
-        let committer = Arc::new(Committer::start(pool.clone(), true).unwrap());
+        let (_dir, url, pool, committer) = started("hooks");
         let event = |subject: &'static str| {
             Box::new(move |c: &mut DbConn| {
                 crate::db::webhooks::enqueue(c, EventType::NewsPublished, subject, |_| Ok((None, ())))
